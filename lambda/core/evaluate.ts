@@ -1,0 +1,181 @@
+import {
+  AURORA_MYSQL_ENGINES,
+  DEFAULT_SUGGESTED_WINDOW_SECONDS,
+  UNSUPPORTED_ENGINE_MODES,
+  UNSUPPORTED_VERSIONS,
+} from './rules';
+import { exemptionFor, policyFor } from './tags';
+import type { ActualWindow, BacktrackMetrics, ClusterFacts, Evaluation, Policy, PolicySource } from './types';
+
+export const isAuroraMySql = (engine: string): boolean => AURORA_MYSQL_ENGINES.has(engine);
+
+/** Why this Aurora MySQL cluster cannot use Backtrack, or undefined when it can. */
+export function whyBacktrackUnsupported(c: ClusterFacts): string | undefined {
+  const mode = c.engineMode ?? 'provisioned';
+  const byMode = UNSUPPORTED_ENGINE_MODES[mode];
+  if (byMode) return byMode;
+  if (c.globalClusterIdentifier) {
+    return `member of the Aurora global database "${c.globalClusterIdentifier}": global database members cannot use Backtrack`;
+  }
+  if (c.replicationSourceIdentifier) {
+    return `binlog replica of ${c.replicationSourceIdentifier}: clusters using binlog replication cannot use Backtrack`;
+  }
+  if (c.readReplicaIdentifiers.length > 0) {
+    return `source of binlog replication to ${c.readReplicaIdentifiers.join(', ')}: clusters using binlog replication cannot use Backtrack`;
+  }
+  for (const { pattern, reason } of UNSUPPORTED_VERSIONS) {
+    if (pattern.test(c.engineVersion)) return `engine version ${c.engineVersion}: ${reason}`;
+  }
+  return undefined;
+}
+
+/** "26 h", "1.5 h", "45 min", "30 s": durations as people read them. */
+export function formatDuration(seconds: number): string {
+  if (seconds >= 3600) {
+    const hours = seconds / 3600;
+    return `${Number.isInteger(hours) ? hours : hours.toFixed(2).replace(/0+$/, '')} h`;
+  }
+  if (seconds >= 60) return `${Math.floor(seconds / 60)} min`;
+  return `${seconds} s`;
+}
+
+const windowText = (seconds: number) => `${seconds} s (${formatDuration(seconds)})`;
+
+function requiredText(p: PolicySource): string {
+  const from = p.source === 'tag' ? 'set by the cluster tag' : 'the account policy';
+  return p.requiredSeconds === 0 ? `any enabled window (${from})` : `${windowText(p.requiredSeconds)}, ${from}`;
+}
+
+/** Window to suggest in a remediation: the required minimum, or 24 h where any window would do. */
+const suggestedWindow = (p: PolicySource) => (p.requiredSeconds > 0 ? p.requiredSeconds : DEFAULT_SUGGESTED_WINDOW_SECONDS);
+
+function measureActual(
+  c: ClusterFacts,
+  target: number,
+  p: PolicySource,
+  now: Date,
+  metrics: BacktrackMetrics | undefined,
+): ActualWindow {
+  const ageSeconds = c.createdAt ? Math.floor((now.getTime() - c.createdAt.getTime()) / 1000) : undefined;
+  const fullAfter = Math.min(target, Math.max(p.requiredSeconds, 1));
+  const filling = ageSeconds !== undefined && ageSeconds < fullAfter;
+  const parts: string[] = [];
+  let seconds: number | undefined;
+  if (c.earliestBacktrackTime) {
+    seconds = Math.max(0, Math.floor((now.getTime() - c.earliestBacktrackTime.getTime()) / 1000));
+    parts.push(`actual window ${windowText(seconds)} (now − EarliestBacktrackTime ${c.earliestBacktrackTime.toISOString()})`);
+  } else {
+    parts.push('AWS reported no EarliestBacktrackTime, so the actual window is not known from it');
+  }
+  if (filling && ageSeconds !== undefined) {
+    parts.push(`cluster is ${formatDuration(ageSeconds)} old, younger than the window: still filling`);
+  }
+  if (metrics?.windowAlertCount !== undefined) {
+    parts.push(`BacktrackWindowAlert ${metrics.windowAlertCount} in the last 24 h`);
+  }
+  if (metrics?.windowActualMinutes !== undefined) {
+    parts.push(`BacktrackWindowActual ${metrics.windowActualMinutes} min (raw value)`);
+  }
+  if (!metrics || (metrics.windowAlertCount === undefined && metrics.windowActualMinutes === undefined)) {
+    parts.push('no Backtrack metrics in CloudWatch for the last 24 h');
+  }
+  return { seconds, filling, metrics, summary: parts.join('; ') };
+}
+
+/**
+ * The verdict for one cluster. Pure: the same facts, policy, metrics and time always give the
+ * same evaluation.
+ */
+export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: BacktrackMetrics): Evaluation {
+  const p = policyFor(c.tags, policy);
+  const exemption = exemptionFor(c.tags, policy, now);
+  const tagProblems = [...(p.problem ? [p.problem] : []), ...exemption.problems];
+  const base = { cluster: c, policy: p, exemption, tagProblems, remediation: '' };
+
+  if (!isAuroraMySql(c.engine)) {
+    return {
+      ...base,
+      scope: 'out-of-scope',
+      status: 'NOT_AVAILABLE',
+      condition: 'unsupported',
+      severity: 'INFORMATIONAL',
+      reason: `engine ${c.engine} is not Aurora MySQL: Backtrack does not exist for it`,
+    };
+  }
+  const unsupported = whyBacktrackUnsupported(c);
+  if (unsupported) {
+    return {
+      ...base,
+      scope: 'in-scope',
+      status: 'NOT_AVAILABLE',
+      condition: 'unsupported',
+      severity: 'INFORMATIONAL',
+      reason: `Backtrack cannot be used here: ${unsupported}`,
+    };
+  }
+
+  const target = c.backtrackWindowSeconds ?? 0;
+  const id = c.identifier;
+  if (target <= 0) {
+    const w = suggestedWindow(p);
+    return {
+      ...base,
+      scope: 'in-scope',
+      status: 'FAILED',
+      condition: 'disabled',
+      severity: 'MEDIUM',
+      reason: `Backtrack is disabled (window ${c.backtrackWindowSeconds === undefined ? 'not set' : '0'}); required: ${requiredText(p)}`,
+      remediation:
+        `Backtrack cannot be turned on for an existing cluster. Restore into a new cluster with a window: ` +
+        `aws rds restore-db-cluster-to-point-in-time --source-db-cluster-identifier ${id} --db-cluster-identifier ${id}-bt ` +
+        `--restore-type full-copy --use-latest-restorable-time --backtrack-window ${w} --region ${c.region}, ` +
+        `add a writer (aws rds create-db-instance), move clients to the new endpoints, then retire ${id}.`,
+    };
+  }
+  if (target < p.requiredSeconds) {
+    return {
+      ...base,
+      scope: 'in-scope',
+      status: 'FAILED',
+      condition: 'below-policy',
+      severity: 'LOW',
+      reason: `Backtrack window ${windowText(target)} is below the required ${requiredText(p)}`,
+      remediation:
+        `Raise the window in place: aws rds modify-db-cluster --db-cluster-identifier ${id} ` +
+        `--backtrack-window ${p.requiredSeconds} --region ${c.region}`,
+    };
+  }
+
+  const actual = measureActual(c, target, p, now, metrics);
+  const changeRecordsPerHour =
+    metrics?.changeRecordsPer5Min !== undefined ? Math.round(metrics.changeRecordsPer5Min * 12) : undefined;
+  const passedWithActual = { ...base, actual, changeRecordsPerHour, scope: 'in-scope' as const };
+  const shortByTime = actual.seconds !== undefined && actual.seconds < p.requiredSeconds;
+  // Without EarliestBacktrackTime, AWS's own alert still proves actual < target; when the target is
+  // exactly the required minimum, that is actual < required.
+  const shortByAlert =
+    actual.seconds === undefined && (metrics?.windowAlertCount ?? 0) > 0 && target <= p.requiredSeconds;
+  if (!actual.filling && (shortByTime || shortByAlert)) {
+    const measured = shortByTime
+      ? `the actual window is ${windowText(actual.seconds ?? 0)}`
+      : `AWS reported the actual window below the target ${metrics?.windowAlertCount} time(s) in the last 24 h`;
+    return {
+      ...passedWithActual,
+      status: 'WARNING',
+      condition: 'actual-short',
+      severity: 'LOW',
+      reason: `Target window ${windowText(target)} meets policy, but ${measured}; required: ${requiredText(p)}`,
+      remediation:
+        `Write load makes Aurora keep fewer change records than the target needs. Reduce or spread heavy writes, ` +
+        `or raise the target: aws rds modify-db-cluster --db-cluster-identifier ${id} --backtrack-window ` +
+        `${Math.min(259_200, Math.max(target * 2, p.requiredSeconds))} --region ${c.region}; watch BacktrackWindowAlert.`,
+    };
+  }
+  return {
+    ...passedWithActual,
+    status: 'PASSED',
+    condition: 'ok',
+    severity: 'INFORMATIONAL',
+    reason: `Backtrack window ${windowText(target)} meets the required ${requiredText(p)}${actual.filling ? ' (window still filling)' : ''}`,
+  };
+}

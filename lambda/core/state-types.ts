@@ -1,0 +1,50 @@
+import type { ComplianceStatus, Condition } from './types';
+
+/**
+ * What the checker remembers about one cluster between runs (one state-table item). It is what
+ * makes alerts fire on change only, and what lets a deleted cluster's finding be archived.
+ */
+export interface ClusterState {
+  /** `cluster#<accountId>#<region>#<DbClusterResourceId>` */
+  pk: string;
+  accountId: string;
+  region: string;
+  resourceId: string;
+  identifier: string;
+  arn: string;
+  /** Last evaluated verdict and condition. */
+  status: ComplianceStatus;
+  condition: Condition;
+  /** ISO time the current condition was first seen. */
+  since: string;
+  /** An exemption was active at the last evaluation. */
+  suppressed: boolean;
+  exemptReason?: string;
+  exemptUntil?: string;
+  /**
+   * The failing condition people were last told about ('none' once they were told it is fixed, or
+   * when nothing was ever wrong). Updated only after the alert was published, so an alert that could
+   * not be sent is sent again by the next run.
+   */
+  alerted: Condition | 'none';
+  /** The expiry of this exemption has been alerted (so it is said once). */
+  expiryAlerted?: boolean;
+  /** Workflow status the checker last set in Security Hub ('SUPPRESSED' while exempt). */
+  workflow?: 'SUPPRESSED' | 'NEW';
+  /** Note text last written with the workflow (exemption reason/expiry). */
+  workflowNote?: string;
+}
+
+/** Run-level memory: what degradation was last reported, when the last reminder went out. */
+export interface RunMeta {
+  /** `meta#<accountId>` */
+  pk: string;
+  accountId: string;
+  /** Degradation keys already alerted, e.g. `region-not-scanned#eu-west-3`. */
+  degraded: string[];
+  lastReminderAt?: string;
+}
+
+export const clusterKey = (accountId: string, region: string, resourceId: string) =>
+  `cluster#${accountId}#${region}#${resourceId}`;
+export const metaKey = (accountId: string) => `meta#${accountId}`;

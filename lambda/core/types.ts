@@ -1,0 +1,122 @@
+/**
+ * The facts the checker judges and the results it produces. Pure data: no SDK types leak past
+ * the adapters in lambda/aws, so the rules in lambda/core can be tested without AWS.
+ */
+
+/** What DescribeDBClusters says about one cluster, reduced to what the rules use. */
+export interface ClusterFacts {
+  region: string;
+  identifier: string;
+  arn: string;
+  /** DbClusterResourceId: immutable, survives renames; the key for state and finding ids. */
+  resourceId: string;
+  engine: string;
+  engineVersion: string;
+  /** `provisioned`, `serverless`, `multimaster`, `global`, `parallelquery`; absent means provisioned. */
+  engineMode?: string;
+  /** Target window in seconds; absent is treated as 0 (disabled). */
+  backtrackWindowSeconds?: number;
+  earliestBacktrackTime?: Date;
+  createdAt?: Date;
+  globalClusterIdentifier?: string;
+  replicationSourceIdentifier?: string;
+  readReplicaIdentifiers: string[];
+  serverlessV2: boolean;
+  status?: string;
+  writerInstanceId?: string;
+  tags: Record<string, string>;
+}
+
+/** CloudWatch figures for one cluster over the look-back period (issue: actual window). */
+export interface BacktrackMetrics {
+  /** Raw `BacktrackWindowActual` (minutes), latest datapoint; its meaning is disputed, so it is only reported. */
+  windowActualMinutes?: number;
+  /** Sum of `BacktrackWindowAlert` over the period: times AWS saw the actual window below the target. */
+  windowAlertCount?: number;
+  /** Average of `BacktrackChangeRecordsCreationRate` (records per 5 minutes). */
+  changeRecordsPer5Min?: number;
+  /** Which dimension set the data came from. */
+  source?: 'cluster' | 'writer-instance';
+}
+
+/** Run-wide policy (from flags, context or environment). */
+export interface Policy {
+  /** Account-wide required minimum window, hours (0–72; 0 = any enabled window). */
+  minWindowHours: number;
+  /** Prefix of every tag the checker reads, default `backtrack-check:`. */
+  tagPrefix: string;
+  /** Full key of the exemption tag; default `${tagPrefix}exempt`. */
+  exemptTagKey: string;
+}
+
+export type ComplianceStatus = 'PASSED' | 'WARNING' | 'FAILED' | 'NOT_AVAILABLE';
+export type SeverityLabel = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+
+/**
+ * The condition of a cluster, finer than the compliance status: each has its own remediation.
+ * - `disabled`: never had Backtrack or it was switched off (restore into a new cluster).
+ * - `below-policy`: target window shorter than required (modify in place).
+ * - `actual-short`: target fine, but the real window measured shorter than required (write load).
+ * - `ok`: compliant.
+ * - `unsupported`: this cluster cannot use Backtrack.
+ */
+export type Condition = 'disabled' | 'below-policy' | 'actual-short' | 'ok' | 'unsupported';
+
+export interface Exemption {
+  /** The exemption tag is present with value `true` (case-insensitive) and not expired. */
+  active: boolean;
+  /** The exemption tag says `true` but its expiry date has passed. */
+  expired: boolean;
+  reason?: string;
+  /** Expiry as given (ISO date or date-time), when valid. */
+  until?: string;
+  /** Problems with the exemption tags (bad date, value other than true/false). */
+  problems: string[];
+}
+
+export interface PolicySource {
+  /** Required minimum window for this cluster, seconds. */
+  requiredSeconds: number;
+  requiredHours: number;
+  /** `account` or `tag` (from `${prefix}min-window-hours`). */
+  source: 'account' | 'tag';
+  /** Set when the tag was present but invalid (the account minimum then applies). */
+  problem?: string;
+}
+
+/** The actual window as measured, with how it was obtained. */
+export interface ActualWindow {
+  /** now − EarliestBacktrackTime, seconds; absent when AWS did not report it. */
+  seconds?: number;
+  /** The cluster is younger than the required window: the window cannot be full yet. */
+  filling: boolean;
+  metrics?: BacktrackMetrics;
+  /** Human sentence on what was measured (or that nothing was). */
+  summary: string;
+}
+
+export interface Evaluation {
+  cluster: ClusterFacts;
+  /** `out-of-scope` clusters get no finding; they are only counted. */
+  scope: 'in-scope' | 'out-of-scope';
+  status: ComplianceStatus;
+  condition: Condition;
+  severity: SeverityLabel;
+  /** One line: why this verdict. */
+  reason: string;
+  /** What to do about it (empty for compliant clusters). */
+  remediation: string;
+  policy: PolicySource;
+  exemption: Exemption;
+  actual?: ActualWindow;
+  /** Change records per hour, from BacktrackChangeRecordsCreationRate, when known. */
+  changeRecordsPerHour?: number;
+  /** Problems in the cluster's own tags, stated in the finding and the run summary. */
+  tagProblems: string[];
+}
+
+/** The AWS account and partition the run works in. */
+export interface AccountContext {
+  accountId: string;
+  partition: string;
+}
