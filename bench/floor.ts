@@ -1,0 +1,144 @@
+/**
+ * The floor: the shortest wall time any implementation of a scan could reach under the
+ * benchmark's latency and rate-limit model. The benchmark reports wall / floor.
+ */
+import type { RateLimit } from './token-bucket';
+
+export interface FloorRegion {
+  region: string;
+  /** Clusters DescribeDBClusters lists in the Region. */
+  clusters: number;
+  /** BatchImportFindings calls (≥ ceil(in-scope findings / 100)). */
+  importCalls: number;
+  /** BatchUpdateFindings calls (workflow changes), 0 when nothing changes. */
+  updateCalls: number;
+  /** GetMetricData calls (≥ ceil(queries / 500)), 0 when no cluster needs metrics. */
+  metricCalls: number;
+}
+
+export interface FloorInput {
+  /** Time from sending a call to having its response, every call, ms. */
+  latencyMs: number;
+  regions: FloorRegion[];
+  /** REGIONS=all: DescribeRegions must answer before any Region is listed. */
+  discoverRegions: boolean;
+  /** An alert is published this run (one SNS Publish). */
+  publish: boolean;
+  /** BatchWriteItem calls to the state table (0 when nothing changed). */
+  stateWriteCalls: number;
+  /** DescribeDBClusters MaxRecords: 100 is the largest AWS allows. */
+  pageSize?: number;
+  importLimit?: RateLimit;
+  updateLimit?: RateLimit;
+}
+
+export type Binding = 'pages' | 'metrics' | 'import-latency' | 'import-rate' | 'update';
+
+export interface RegionFloor {
+  region: string;
+  pages: number;
+  /** Last DescribeDBClusters page answered. */
+  listedMs: number;
+  /** Every verdict of the Region known (last page, then its metrics). */
+  verdictsMs: number;
+  /** Last BatchImportFindings answered. */
+  importedMs: number;
+  /** Last BatchUpdateFindings answered. */
+  updatedMs: number;
+  endMs: number;
+  /** Which constraint sets endMs. */
+  binding: Binding;
+}
+
+export interface Floor {
+  totalMs: number;
+  /** The slowest Region's end (before the run-wide tail). */
+  regionsMs: number;
+  /** Publish and state writes after every Region: the sequential tail. */
+  tailMs: number;
+  /** The Region that sets regionsMs. */
+  slowestRegion?: string;
+  regions: RegionFloor[];
+}
+
+const DEFAULT_IMPORT_LIMIT: RateLimit = { rate: 10, burst: 30 };
+
+/**
+ * Floor of one scan run, in ms. Model and assumptions:
+ * - Every call takes exactly L = latencyMs from send to response; the checker's own CPU time is
+ *   zero; calls that do not depend on each other run concurrently without limit (perfect
+ *   pipelining), except where AWS rate-limits them. So this is a lower bound, not a schedule:
+ *   each term below is a constraint every correct run must meet.
+ * - Setup: s0 = L when Regions must be discovered (DescribeRegions), else 0. GetCallerIdentity
+ *   runs beside the first page (its account id is needed only for findings), and the state-table
+ *   read starts at 0 and needs one round trip (parallel Scan segments), so neither adds to the
+ *   critical path while a Region has ≥ 1 page.
+ * - Per Region r (all Regions in parallel; AWS limits are per Region):
+ *     P_r        = max(1, ceil(clusters_r / pageSize))                  Marker pages are sequential
+ *     listed_r   = s0 + P_r·L
+ *     verdicts_r = listed_r + (metricCalls_r > 0 ? L : 0)               metrics of the last page's
+ *                                                                       clusters need that page
+ *     first_r    = s0 + L                                               page 1: earliest finding
+ *     imported_r = B_r = 0 ? 0 : max(verdicts_r, first_r + max(0, B_r − burst)/rate) + L
+ *                  (B_r import calls; a bucket of `burst` tokens refilled at `rate`/s and full
+ *                  at first_r lets call k go no earlier than first_r + (k − burst)/rate)
+ *     updated_r  = U_r = 0 ? 0 : first_r + 2L + max(0, U_r − burst)/rate
+ *                  (a workflow update needs its finding imported first)
+ *     end_r      = max(listed_r, verdicts_r, imported_r, updated_r)
+ * - Run-wide tail (the alert summarises every Region and says whether imports failed, and the
+ *   state records what was alerted only once the alert is out):
+ *     regions    = max_r end_r
+ *     published  = publish ? regions + L : regions
+ *     written    = stateWriteCalls > 0 ? (publish ? published : max_r verdicts_r) + L : 0
+ *     floor      = max(regions, published, written)
+ *   BatchWriteItem calls all go in parallel (on-demand table, no throttling modelled).
+ * - Not modelled: CloudWatch and RDS API rate limits, retries, cold start, network transfer time.
+ * A design that imports one batch at a time per Region pays max(B_r·L, the rate term) instead;
+ * one that awaits each GetMetricData call pays metricCalls_r·L.
+ */
+export function computeFloor(input: FloorInput): Floor {
+  const L = input.latencyMs;
+  const pageSize = input.pageSize ?? 100;
+  const imp = input.importLimit ?? DEFAULT_IMPORT_LIMIT;
+  const upd = input.updateLimit ?? DEFAULT_IMPORT_LIMIT;
+  if (!(L >= 0) || !(pageSize >= 1)) throw new RangeError(`latencyMs must be ≥ 0 and pageSize ≥ 1 (got ${L}, ${pageSize})`);
+  const rateWait = (calls: number, limit: RateLimit) => (Math.max(0, calls - limit.burst) / limit.rate) * 1000;
+  const s0 = input.discoverRegions ? L : 0;
+
+  const regions = input.regions.map((r): RegionFloor => {
+    const pages = Math.max(1, Math.ceil(r.clusters / pageSize));
+    const listedMs = s0 + pages * L;
+    const verdictsMs = listedMs + (r.metricCalls > 0 ? L : 0);
+    const firstMs = s0 + L;
+    const importLatency = verdictsMs + L;
+    const importRate = firstMs + rateWait(r.importCalls, imp) + L;
+    const importedMs = r.importCalls === 0 ? 0 : Math.max(importLatency, importRate);
+    const updatedMs = r.updateCalls === 0 ? 0 : firstMs + 2 * L + rateWait(r.updateCalls, upd);
+    const endMs = Math.max(listedMs, verdictsMs, importedMs, updatedMs);
+    const binding: Binding =
+      endMs === updatedMs && updatedMs > importedMs
+        ? 'update'
+        : r.importCalls > 0 && endMs === importedMs
+          ? importRate > importLatency
+            ? 'import-rate'
+            : 'import-latency'
+          : endMs === verdictsMs && verdictsMs > listedMs
+            ? 'metrics'
+            : 'pages';
+    return { region: r.region, pages, listedMs, verdictsMs, importedMs, updatedMs, endMs, binding };
+  });
+
+  const slowest = regions.reduce<RegionFloor | undefined>((a, r) => (a === undefined || r.endMs > a.endMs ? r : a), undefined);
+  const regionsMs = slowest?.endMs ?? s0;
+  const verdictsMs = Math.max(s0, ...regions.map((r) => r.verdictsMs));
+  const publishedMs = input.publish ? regionsMs + L : regionsMs;
+  const writtenMs = input.stateWriteCalls > 0 ? (input.publish ? publishedMs : verdictsMs) + L : 0;
+  const totalMs = Math.max(regionsMs, publishedMs, writtenMs);
+  return {
+    totalMs,
+    regionsMs,
+    tailMs: totalMs - regionsMs,
+    ...(slowest && { slowestRegion: slowest.region }),
+    regions,
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * The fewest API calls a correct scan of a fleet can make, per operation, and the floor input
+ * they imply. Operations are named `<signing service>:<Operation>` as the fake AWS counts them.
+ */
+import type { FleetExpectation, RegionExpectation } from './fleet';
+import type { FloorInput, FloorRegion } from './floor';
+
+export type RunKind = 'first' | 'steady';
+
+export const LIMITS = {
+  describeClustersPage: 100,
+  importBatch: 100,
+  updateBatch: 100,
+  metricQueries: 500,
+  batchWrite: 25,
+  /** A Scan page stops at 1 MB of items read. */
+  scanPageBytes: 1024 * 1024,
+} as const;
+
+/** Queries per cluster that needs metrics: 3 metrics × (cluster dimension + writer instance). */
+export const METRICS_PER_CLUSTER = 3;
+
+export interface MinimumCallsInput {
+  expectation: FleetExpectation;
+  run: RunKind;
+  /** REGIONS=all (DescribeRegions needed) rather than a list. */
+  discoverRegions: boolean;
+  /** Bytes held by the state table when the run starts (sets the Scan page count). */
+  stateBytes: number;
+}
+
+export interface MinimumCalls {
+  /** Per operation, summed over Regions. */
+  total: Record<string, number>;
+  /** Per Region: the counts the floor needs. */
+  regions: FloorRegion[];
+  publish: boolean;
+  stateWriteCalls: number;
+}
+
+const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+
+function regionCalls(r: RegionExpectation, run: RunKind): FloorRegion {
+  const queries =
+    r.needsMetricsWithWriter * METRICS_PER_CLUSTER * 2 + (r.needsMetrics - r.needsMetricsWithWriter) * METRICS_PER_CLUSTER;
+  // Exempt findings are SUPPRESSED once, when first seen; each (reason, expiry) group shares a note.
+  const updateCalls =
+    run === 'first' ? Object.values(r.exemptGroups).reduce((a, k) => a + ceilDiv(k, LIMITS.updateBatch), 0) : 0;
+  return {
+    region: r.region,
+    clusters: r.clusters,
+    importCalls: ceilDiv(r.inScope, LIMITS.importBatch),
+    updateCalls,
+    metricCalls: ceilDiv(queries, LIMITS.metricQueries),
+  };
+}
+
+/**
+ * Minimum calls of one scan. Assumptions (what "minimum" means here):
+ * - one GetCallerIdentity; DescribeRegions only when Regions are discovered;
+ * - DescribeDBClusters with MaxRecords 100, one call per page (≥ 1 per Region);
+ * - every in-scope finding re-imported every run, 100 per call, in its own Region;
+ * - GetMetricData only for clusters whose verdict reads it (Backtrack on, meeting the minimum),
+ *   both dimension sets, 500 queries per call;
+ * - BatchUpdateFindings only on the first run, for exempt clusters, one call per ≤ 100 findings
+ *   sharing a note; none on a steady-state run (nothing changed);
+ * - state: the whole table read once (Scan pages of 1 MB, ≥ 1; the meta item comes with it), one
+ *   item written per in-scope cluster on the first run, 25 per BatchWriteItem, nothing on a
+ *   steady-state run; one Publish on the first run (there are failures), none after.
+ */
+export function minimumCalls(input: MinimumCallsInput): MinimumCalls {
+  const { expectation: e, run } = input;
+  const regions = e.regions.map((r) => regionCalls(r, run));
+  const sum = (f: (r: FloorRegion) => number) => regions.reduce((a, r) => a + f(r), 0);
+  const publish = run === 'first' && e.alertable > 0;
+  const stateWriteCalls = run === 'first' ? ceilDiv(e.inScope, LIMITS.batchWrite) : 0;
+  const total: Record<string, number> = {
+    'sts:GetCallerIdentity': 1,
+    'ec2:DescribeRegions': input.discoverRegions ? 1 : 0,
+    'rds:DescribeDBClusters': sum((r) => Math.max(1, ceilDiv(r.clusters, LIMITS.describeClustersPage))),
+    'securityhub:BatchImportFindings': sum((r) => r.importCalls),
+    'securityhub:BatchUpdateFindings': sum((r) => r.updateCalls),
+    'securityhub:GetFindings': 0,
+    'monitoring:GetMetricData': sum((r) => r.metricCalls),
+    'sns:Publish': publish ? 1 : 0,
+    'dynamodb:Scan': Math.max(1, ceilDiv(input.stateBytes, LIMITS.scanPageBytes)),
+    'dynamodb:GetItem': 0,
+    'dynamodb:Query': 0,
+    'dynamodb:PutItem': 0,
+    'dynamodb:DeleteItem': 0,
+    'dynamodb:BatchWriteItem': stateWriteCalls,
+  };
+  return { total, regions, publish, stateWriteCalls };
+}
+
+/** The floor input that goes with a minimum. */
+export function floorInputFor(min: MinimumCalls, latencyMs: number, discoverRegions: boolean): FloorInput {
+  return { latencyMs, regions: min.regions, discoverRegions, publish: min.publish, stateWriteCalls: min.stateWriteCalls };
+}

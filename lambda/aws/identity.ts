@@ -1,0 +1,25 @@
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { AccountContext } from '../core/types';
+import { clientRegion } from './client-region';
+import { InvalidResponseError } from './errors';
+
+const ACCOUNT_ID = /^\d{12}$/;
+const ARN = /^arn:(aws[a-z-]*):/;
+
+/** The partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`, ...), or undefined when it is not an ARN. */
+export const partitionOf = (arn: string): string | undefined => ARN.exec(arn)?.[1];
+
+/** The calling account and its partition, from STS GetCallerIdentity (needs no permission). */
+export async function whoAmI(client: STSClient): Promise<AccountContext> {
+  const out = await client.send(new GetCallerIdentityCommand({}));
+  const accountId = out.Account ?? '';
+  const partition = partitionOf(out.Arn ?? '');
+  if (!ACCOUNT_ID.test(accountId) || partition === undefined) {
+    throw new InvalidResponseError(
+      'STS GetCallerIdentity',
+      await clientRegion(client),
+      `account "${out.Account ?? ''}" and caller ARN "${out.Arn ?? ''}" do not name a 12-digit account and a partition`,
+    );
+  }
+  return { accountId, partition };
+}

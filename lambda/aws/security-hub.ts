@@ -1,0 +1,194 @@
+import {
+  BatchImportFindingsCommand,
+  BatchUpdateFindingsCommand,
+  type AwsSecurityFinding,
+  type BatchImportFindingsResponse,
+  type SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
+import { clientRegion } from './client-region';
+import { describeError, FindingsBatchTooLargeError, SecurityHubNotEnabledError } from './errors';
+
+/** BatchImportFindings and BatchUpdateFindings take at most 100 findings per call. */
+export const FINDINGS_PER_CALL = 100;
+/** BatchUpdateFindings limits Note.Text to 512 characters. */
+export const NOTE_MAX_CHARS = 512;
+export const NOTE_UPDATED_BY = 'aurora-backtrack-checker';
+
+export interface FindingFailure {
+  id: string;
+  code: string;
+  message: string;
+}
+
+export interface ImportResult {
+  imported: number;
+  failed: FindingFailure[];
+}
+
+export interface WorkflowUpdate {
+  id: string;
+  productArn: string;
+  status: 'SUPPRESSED' | 'NEW';
+  note?: string;
+}
+
+export interface UpdateResult {
+  updated: number;
+  failed: FindingFailure[];
+}
+
+/** The product ARN under which an account imports its own findings in a Region. */
+export const productArn = (partition: string, region: string, accountId: string): string =>
+  `arn:${partition}:securityhub:${region}:${accountId}:product/${accountId}/default`;
+
+const NOT_ENABLED_CODES = new Set(['InvalidAccess', 'InvalidAccessException']);
+
+const chunk = <T>(items: readonly T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
+const errorName = (err: unknown): string | undefined => (err as { name?: unknown })?.name as string | undefined;
+const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const httpStatus = (err: unknown): number | undefined =>
+  (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+
+/** A 4xx refusal whose message is about the number of findings in the call. */
+function isBatchTooLarge(err: unknown): boolean {
+  const status = httpStatus(err);
+  const message = errorMessage(err);
+  return status !== undefined && status >= 400 && status < 500 && /\b100\b/.test(message) && /finding/i.test(message);
+}
+
+/** Turns the errors that concern the whole Region into typed errors; leaves the rest alone. */
+async function regionWideError(client: SecurityHubClient, err: unknown, sent: number): Promise<Error | undefined> {
+  if (errorName(err) === 'InvalidAccessException') {
+    return new SecurityHubNotEnabledError(await clientRegion(client), errorMessage(err), { cause: err });
+  }
+  if (isBatchTooLarge(err)) {
+    return new FindingsBatchTooLargeError(await clientRegion(client), sent, errorMessage(err), { cause: err });
+  }
+  return undefined;
+}
+
+interface CallOutcome {
+  imported: number;
+  /** Entries AWS listed in FailedFindings: worth sending again. */
+  rejected: FindingFailure[];
+  /** Findings of calls that failed as a whole (after the SDK's own retries). */
+  errored: FindingFailure[];
+}
+
+/**
+ * One BatchImportFindings call; throws only for Region-wide problems. Every entry rejected with
+ * InvalidAccess means Security Hub is off, but only in a first round: a retry of entries that
+ * were each refused on their own proves nothing about the Region.
+ */
+async function importBatch(client: SecurityHubClient, batch: AwsSecurityFinding[], firstRound: boolean): Promise<CallOutcome> {
+  let out: BatchImportFindingsResponse;
+  try {
+    out = await client.send(new BatchImportFindingsCommand({ Findings: batch }));
+  } catch (err) {
+    const regionWide = await regionWideError(client, err, batch.length);
+    if (regionWide) throw regionWide;
+    const { code, message } = describeError(err);
+    return { imported: 0, rejected: [], errored: batch.map((f) => ({ id: f.Id ?? '', code, message })) };
+  }
+  const rejected: FindingFailure[] = (out.FailedFindings ?? []).map((f) => ({
+    id: f.Id ?? '',
+    code: f.ErrorCode ?? 'Unknown',
+    message: f.ErrorMessage ?? '',
+  }));
+  if (firstRound && rejected.length === batch.length && rejected.every((f) => NOT_ENABLED_CODES.has(f.code))) {
+    throw new SecurityHubNotEnabledError(await clientRegion(client), rejected[0]?.message ?? '');
+  }
+  const imported = typeof out.SuccessCount === 'number' ? out.SuccessCount : batch.length - rejected.length;
+  return { imported, rejected, errored: [] };
+}
+
+async function importAll(client: SecurityHubClient, findings: AwsSecurityFinding[], firstRound: boolean): Promise<CallOutcome> {
+  const total: CallOutcome = { imported: 0, rejected: [], errored: [] };
+  for (const batch of chunk(findings, FINDINGS_PER_CALL)) {
+    const outcome = await importBatch(client, batch, firstRound);
+    total.imported += outcome.imported;
+    total.rejected.push(...outcome.rejected);
+    total.errored.push(...outcome.errored);
+  }
+  return total;
+}
+
+/**
+ * Imports findings into the client's Region, 100 per call, one call at a time. The entries AWS lists
+ * in FailedFindings are sent once more; those that fail again are reported. Security Hub not
+ * enabled raises SecurityHubNotEnabledError; any other failed call is reported for its findings.
+ */
+export async function importFindings(client: SecurityHubClient, findings: AwsSecurityFinding[]): Promise<ImportResult> {
+  const first = await importAll(client, findings, true);
+  const byId = new Map(findings.map((f) => [f.Id ?? '', f]));
+  const retryIds = new Set(first.rejected.map((f) => f.id).filter((id) => id !== '' && byId.has(id)));
+  const notRetried = first.rejected.filter((f) => !retryIds.has(f.id));
+  const retry =
+    retryIds.size > 0
+      ? await importAll(client, [...retryIds].map((id) => byId.get(id)!), false)
+      : { imported: 0, rejected: [], errored: [] };
+  return {
+    imported: first.imported + retry.imported,
+    failed: [...first.errored, ...notRetried, ...retry.rejected, ...retry.errored],
+  };
+}
+
+/** `(status, note)` pairs, in the order first seen, each with its updates. */
+function groupByWorkflow(updates: WorkflowUpdate[]): { status: WorkflowUpdate['status']; note?: string; items: WorkflowUpdate[] }[] {
+  const groups = new Map<string, { status: WorkflowUpdate['status']; note?: string; items: WorkflowUpdate[] }>();
+  for (const u of updates) {
+    const key = JSON.stringify([u.status, u.note ?? null]);
+    let group = groups.get(key);
+    if (!group) {
+      group = { status: u.status, ...(u.note !== undefined && { note: u.note }), items: [] };
+      groups.set(key, group);
+    }
+    group.items.push(u);
+  }
+  return [...groups.values()];
+}
+
+const clip = (note: string): string =>
+  note.length <= NOTE_MAX_CHARS ? note : `${note.slice(0, NOTE_MAX_CHARS - 1)}…`;
+
+/**
+ * Sets the workflow status (and note) of existing findings with BatchUpdateFindings. Each call
+ * carries one (status, note) pair and at most 100 findings. Findings AWS did not process are
+ * reported with its error code; Security Hub not enabled raises SecurityHubNotEnabledError.
+ */
+export async function updateWorkflow(client: SecurityHubClient, updates: WorkflowUpdate[]): Promise<UpdateResult> {
+  const result: UpdateResult = { updated: 0, failed: [] };
+  for (const group of groupByWorkflow(updates)) {
+    for (const batch of chunk(group.items, FINDINGS_PER_CALL)) {
+      try {
+        const out = await client.send(
+          new BatchUpdateFindingsCommand({
+            FindingIdentifiers: batch.map((u) => ({ Id: u.id, ProductArn: u.productArn })),
+            Workflow: { Status: group.status },
+            ...(group.note !== undefined && { Note: { Text: clip(group.note), UpdatedBy: NOTE_UPDATED_BY } }),
+          }),
+        );
+        const unprocessed = out.UnprocessedFindings ?? [];
+        result.updated += out.ProcessedFindings?.length ?? batch.length - unprocessed.length;
+        for (const u of unprocessed) {
+          result.failed.push({
+            id: u.FindingIdentifier?.Id ?? '',
+            code: u.ErrorCode ?? 'Unknown',
+            message: u.ErrorMessage ?? '',
+          });
+        }
+      } catch (err) {
+        const regionWide = await regionWideError(client, err, batch.length);
+        if (regionWide) throw regionWide;
+        const { code, message } = describeError(err);
+        result.failed.push(...batch.map((u) => ({ id: u.id, code, message })));
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,266 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  type ScanCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { metaKey, type ClusterState, type RunMeta } from '../core/state-types';
+import { StateStoreError } from './errors';
+
+export type { ClusterState, RunMeta } from '../core/state-types';
+
+/** Run-to-run memory: one item per cluster, one run-meta item per account. */
+export interface StateStore {
+  /** Every cluster item of the account, keyed by pk. */
+  loadAll(accountId: string): Promise<Map<string, ClusterState>>;
+  get(pk: string): Promise<ClusterState | undefined>;
+  /** Puts the given cluster items and deletes the given pks. */
+  write(put: ClusterState[], remove: string[]): Promise<void>;
+  loadMeta(accountId: string): Promise<RunMeta | undefined>;
+  saveMeta(meta: RunMeta): Promise<void>;
+}
+
+const CLUSTER_PREFIX = 'cluster#';
+/** BatchWriteItem takes at most 25 put or delete requests per call. */
+export const BATCH_WRITE_LIMIT = 25;
+
+/** A document client that drops undefined attributes (optional ClusterState fields) when writing. */
+export const createStateDocumentClient = (client: DynamoDBClient): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+
+/** A copy without undefined values, so items write whatever the document client's options. */
+const withoutUndefined = <T extends object>(item: T): T =>
+  Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) as T;
+const toItem = (item: object): Record<string, unknown> => withoutUndefined({ ...item });
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+/** Problems that make a stored item unusable as ClusterState (empty when it is fine). */
+function clusterStateProblems(item: Record<string, unknown>): string[] {
+  const strings = ['pk', 'accountId', 'region', 'resourceId', 'identifier', 'arn', 'status', 'condition', 'since', 'alerted'];
+  const problems = strings.filter((k) => !isString(item[k])).map((k) => `${k} is not a string`);
+  if (typeof item['suppressed'] !== 'boolean') problems.push('suppressed is not a boolean');
+  return problems;
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function duplicates(values: string[]): string[] {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const v of values) (seen.has(v) ? dup : seen).add(v);
+  return [...dup];
+}
+
+/** Puts and deletes in one write must not touch a pk twice (BatchWriteItem rejects that). */
+function checkWrite(tableName: string, put: ClusterState[], remove: string[]): void {
+  const twice = duplicates([...put.map((p) => p.pk), ...remove]);
+  if (twice.length > 0) {
+    throw new StateStoreError(
+      tableName,
+      `one write named ${twice.length} item(s) more than once (${twice.slice(0, 5).join(', ')}); nothing was written`,
+    );
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface DynamoStateStoreOptions {
+  /** Times UnprocessedItems are sent again before giving up (default 5). */
+  maxRetries?: number;
+  /** First back-off delay, doubled on each retry (default 50 ms). */
+  baseDelayMs?: number;
+  /** Waits between retries; replaceable in tests. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: { pk: string } } };
+
+const pkOf = (r: WriteRequest): string =>
+  'PutRequest' in r ? String(r.PutRequest.Item['pk']) : r.DeleteRequest.Key.pk;
+
+/**
+ * The state table (partition key `pk`). Give it a document client made by
+ * createStateDocumentClient, so undefined optional attributes are dropped.
+ */
+export class DynamoStateStore implements StateStore {
+  private readonly maxRetries: number;
+  private readonly baseDelayMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    readonly tableName: string,
+    options: DynamoStateStoreOptions = {},
+  ) {
+    this.maxRetries = options.maxRetries ?? 5;
+    this.baseDelayMs = options.baseDelayMs ?? 50;
+    this.sleep = options.sleep ?? sleep;
+  }
+
+  /**
+   * A Scan reads the whole table and filters afterwards. That is acceptable here: one deployment
+   * serves one account, so the table holds that account's clusters and one meta item.
+   */
+  async loadAll(accountId: string): Promise<Map<string, ClusterState>> {
+    const states = new Map<string, ClusterState>();
+    const seen = new Set<string>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const input: ScanCommandInput = {
+        TableName: this.tableName,
+        ConsistentRead: true,
+        FilterExpression: '#accountId = :accountId AND begins_with(#pk, :prefix)',
+        ExpressionAttributeNames: { '#accountId': 'accountId', '#pk': 'pk' },
+        ExpressionAttributeValues: { ':accountId': accountId, ':prefix': CLUSTER_PREFIX },
+        ...(startKey && { ExclusiveStartKey: startKey }),
+      };
+      const out = await this.call('Scan', () => this.client.send(new ScanCommand(input)));
+      for (const item of out.Items ?? []) {
+        const state = this.asClusterState(item);
+        states.set(state.pk, state);
+      }
+      startKey = out.LastEvaluatedKey;
+      if (startKey) {
+        const token = JSON.stringify(startKey);
+        if (seen.has(token)) {
+          throw new StateStoreError(this.tableName, `Scan returned LastEvaluatedKey ${token} twice; the scan would never end`);
+        }
+        seen.add(token);
+      }
+    } while (startKey);
+    return states;
+  }
+
+  async get(pk: string): Promise<ClusterState | undefined> {
+    const out = await this.call('GetItem', () =>
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true })),
+    );
+    return out.Item ? this.asClusterState(out.Item) : undefined;
+  }
+
+  /**
+   * BatchWriteItem, 25 requests per call. UnprocessedItems are sent again with exponential back-off
+   * up to maxRetries times; whatever is still unwritten after every batch was tried raises
+   * StateStoreError with the count.
+   */
+  async write(put: ClusterState[], remove: string[]): Promise<void> {
+    checkWrite(this.tableName, put, remove);
+    const requests: WriteRequest[] = [
+      ...put.map((item) => ({ PutRequest: { Item: toItem(item) } })),
+      ...remove.map((pk) => ({ DeleteRequest: { Key: { pk } } })),
+    ];
+    const unwritten: WriteRequest[] = [];
+    for (const batch of chunk(requests, BATCH_WRITE_LIMIT)) {
+      unwritten.push(...(await this.writeBatch(batch)));
+    }
+    if (unwritten.length > 0) {
+      const pks = unwritten.map(pkOf);
+      throw new StateStoreError(
+        this.tableName,
+        `${unwritten.length} of ${requests.length} items were not written after ${this.maxRetries} retries of UnprocessedItems ` +
+          `(${pks.slice(0, 5).join(', ')}${pks.length > 5 ? ', ...' : ''}); the table is being throttled`,
+      );
+    }
+  }
+
+  async loadMeta(accountId: string): Promise<RunMeta | undefined> {
+    const out = await this.call('GetItem', () =>
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: metaKey(accountId) }, ConsistentRead: true })),
+    );
+    if (!out.Item) return undefined;
+    const item = out.Item;
+    if (!isString(item['pk']) || !isString(item['accountId']) || !Array.isArray(item['degraded'])) {
+      throw new StateStoreError(this.tableName, `item "${metaKey(accountId)}" is not a run-meta item; delete it and the next run recreates it`);
+    }
+    return item as RunMeta;
+  }
+
+  async saveMeta(meta: RunMeta): Promise<void> {
+    await this.call('PutItem', () => this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(meta) })));
+  }
+
+  /** One batch, with its retries; returns what could not be written. */
+  private async writeBatch(batch: WriteRequest[]): Promise<WriteRequest[]> {
+    let pending = batch;
+    for (let attempt = 0; ; attempt++) {
+      const out = await this.call('BatchWriteItem', () =>
+        this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } })),
+      );
+      pending = (out.UnprocessedItems?.[this.tableName] ?? []) as WriteRequest[];
+      if (pending.length === 0 || attempt >= this.maxRetries) return pending;
+      await this.sleep(this.baseDelayMs * 2 ** attempt);
+    }
+  }
+
+  private asClusterState(item: Record<string, unknown>): ClusterState {
+    const problems = clusterStateProblems(item);
+    if (problems.length > 0) {
+      throw new StateStoreError(
+        this.tableName,
+        `item "${String(item['pk'])}" is not a cluster state item (${problems.join('; ')}); delete it and the next run recreates it`,
+      );
+    }
+    return item as unknown as ClusterState;
+  }
+
+  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (err) {
+      if (err instanceof StateStoreError) throw err;
+      const name = err instanceof Error ? err.name : 'Error';
+      const message = err instanceof Error ? err.message : String(err);
+      throw new StateStoreError(this.tableName, `${operation} failed: ${name}: ${message}`, { cause: err });
+    }
+  }
+}
+
+/** The same store in memory: for the CLI without a state table, and for tests. */
+export class MemoryStateStore implements StateStore {
+  private readonly items = new Map<string, ClusterState | RunMeta>();
+
+  constructor(initial: (ClusterState | RunMeta)[] = []) {
+    for (const item of initial) this.items.set(item.pk, structuredClone(item));
+  }
+
+  async loadAll(accountId: string): Promise<Map<string, ClusterState>> {
+    const states = new Map<string, ClusterState>();
+    for (const [pk, item] of this.items) {
+      if (pk.startsWith(CLUSTER_PREFIX) && item.accountId === accountId) states.set(pk, structuredClone(item as ClusterState));
+    }
+    return states;
+  }
+
+  async get(pk: string): Promise<ClusterState | undefined> {
+    const item = pk.startsWith(CLUSTER_PREFIX) ? this.items.get(pk) : undefined;
+    return item ? structuredClone(item as ClusterState) : undefined;
+  }
+
+  async write(put: ClusterState[], remove: string[]): Promise<void> {
+    checkWrite('(in memory)', put, remove);
+    for (const item of put) this.items.set(item.pk, structuredClone(withoutUndefined(item)));
+    for (const pk of remove) this.items.delete(pk);
+  }
+
+  async loadMeta(accountId: string): Promise<RunMeta | undefined> {
+    const item = this.items.get(metaKey(accountId));
+    return item ? structuredClone(item as RunMeta) : undefined;
+  }
+
+  async saveMeta(meta: RunMeta): Promise<void> {
+    this.items.set(meta.pk, structuredClone(withoutUndefined(meta)));
+  }
+
+  /** Every item held, for assertions. */
+  snapshot(): (ClusterState | RunMeta)[] {
+    return [...this.items.values()].map((item) => structuredClone(item));
+  }
+}

@@ -1,0 +1,262 @@
+import { clusterConsoleUrl } from './links';
+import type { ClusterState } from './state-types';
+import type { ClusterEvent } from './transitions';
+import type { AccountContext, Condition, Evaluation, SeverityLabel } from './types';
+
+/** One SNS message: Chatbot card as `default`, plain text as `email`, attributes for filtering. */
+export interface AlertMessage {
+  subject: string;
+  default: string;
+  email: string;
+  attributes: { severity: SeverityLabel; event: string[] };
+}
+
+/** Something wrong with the checker itself in this run (a blind spot people must know about). */
+export interface Degradation {
+  /** Stable key, e.g. `region-not-scanned#eu-west-3`: the same problem next run is not re-alerted. */
+  key: string;
+  region?: string;
+  message: string;
+}
+
+export interface ReminderItem {
+  state: ClusterState;
+  /** Whole days the condition has lasted. */
+  days: number;
+}
+
+export interface AlertInput {
+  account: AccountContext;
+  now: Date;
+  events: ClusterEvent[];
+  /** Degradations not alerted before. */
+  degraded: Degradation[];
+  /** Keys of degradations alerted before that are gone now. */
+  recovered: string[];
+}
+
+/** SNS allows 256 KB for the whole message; stay well below with room for attributes. */
+export const MAX_MESSAGE_BYTES = 240_000;
+const SLACK_DESCRIPTION_MAX = 3_500;
+const SEVERITY_ORDER: SeverityLabel[] = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+const CONDITION_WORDS: Record<Condition, string> = {
+  disabled: 'Backtrack disabled',
+  'below-policy': 'window below policy',
+  'actual-short': 'actual window short',
+  ok: 'meets policy',
+  unsupported: 'Backtrack not available',
+};
+
+const maxSeverity = (labels: SeverityLabel[]): SeverityLabel =>
+  labels.reduce<SeverityLabel>((a, b) => (SEVERITY_ORDER.indexOf(b) > SEVERITY_ORDER.indexOf(a) ? b : a), 'INFORMATIONAL');
+
+interface Section {
+  heading: string;
+  event: string;
+  /** Short lines for Slack. */
+  short: string[];
+  /** Full entries for e-mail. */
+  long: string[];
+  /** Fix commands for Slack's next steps. */
+  fixes: string[];
+  severity: SeverityLabel;
+}
+
+function clusterWhere(e: Evaluation) {
+  return `${e.cluster.identifier} (${e.cluster.region})`;
+}
+
+function evaluationEntry(e: Evaluation, account: AccountContext, lead: string): string {
+  const lines = [`- ${clusterWhere(e)}: ${lead}`, `  ${e.reason}`];
+  if (e.remediation) lines.push(`  Fix: ${e.remediation}`);
+  if (e.exemption.expired) lines.push(`  Exemption expired ${e.exemption.until ?? ''}; reason was: ${e.exemption.reason ?? 'none given'}`);
+  if (e.tagProblems.length) lines.push(`  Tag problems: ${e.tagProblems.join('; ')}`);
+  lines.push(`  Console: ${clusterConsoleUrl(account.partition, e.cluster.region, e.cluster.identifier)}`);
+  return lines.join('\n');
+}
+
+function sections(input: AlertInput): Section[] {
+  const { account } = input;
+  const make = (heading: string, event: string): Section => ({
+    heading,
+    event,
+    short: [],
+    long: [],
+    fixes: [],
+    severity: 'INFORMATIONAL',
+  });
+  const failures = make('New failures', 'new-failure');
+  const changed = make('Changed', 'changed');
+  const expired = make('Exemptions expired', 'exemption-expired');
+  const fixed = make('Fixed', 'fixed');
+  const deleted = make('Resolved: cluster deleted', 'deleted');
+  const degraded = make('Checker degraded', 'degraded');
+  const recovered = make('Checker recovered', 'recovered');
+  const add = (s: Section, e: Evaluation, lead: string) => {
+    s.short.push(`• *${e.cluster.identifier}* (${e.cluster.region}): ${lead}`);
+    s.long.push(evaluationEntry(e, account, lead));
+    if (e.remediation) s.fixes.push(`${e.cluster.identifier}: ${e.remediation}`);
+    s.severity = maxSeverity([s.severity, e.severity]);
+  };
+  for (const ev of input.events) {
+    switch (ev.kind) {
+      case 'new-failure':
+        add(failures, ev.evaluation, `${CONDITION_WORDS[ev.evaluation.condition]}${ev.regression ? ' (was passing)' : ''}`);
+        break;
+      case 'changed':
+        add(changed, ev.evaluation, `${CONDITION_WORDS[ev.from]} → ${CONDITION_WORDS[ev.evaluation.condition]}`);
+        break;
+      case 'exemption-expired':
+        add(
+          expired,
+          ev.evaluation,
+          `exemption expired (${ev.evaluation.exemption.until ?? '?'}), now ${ev.evaluation.status}: ${CONDITION_WORDS[ev.evaluation.condition]}`,
+        );
+        expired.severity = maxSeverity([expired.severity, 'LOW']);
+        break;
+      case 'fixed':
+        fixed.short.push(`• *${ev.evaluation.cluster.identifier}* (${ev.evaluation.cluster.region}): was ${CONDITION_WORDS[ev.from]}, now ${ev.evaluation.status}`);
+        fixed.long.push(`- ${clusterWhere(ev.evaluation)}: was ${CONDITION_WORDS[ev.from]}, now ${ev.evaluation.status}\n  ${ev.evaluation.reason}`);
+        break;
+      case 'deleted':
+        deleted.short.push(`• *${ev.state.identifier}* (${ev.state.region}): deleted (was ${CONDITION_WORDS[ev.state.condition]})`);
+        deleted.long.push(`- ${ev.state.identifier} (${ev.state.region}): the cluster no longer exists (was ${CONDITION_WORDS[ev.state.condition]}); its finding is archived.`);
+        break;
+    }
+  }
+  for (const d of input.degraded) {
+    degraded.short.push(`• ${d.message}`);
+    degraded.long.push(`- ${d.message}`);
+    degraded.severity = 'HIGH';
+  }
+  for (const key of input.recovered) {
+    const what = describeKey(key);
+    recovered.short.push(`• ${what}`);
+    recovered.long.push(`- ${what}`);
+  }
+  return [failures, changed, expired, degraded, fixed, deleted, recovered].filter((s) => s.long.length > 0);
+}
+
+/** "region-not-scanned#eu-west-3" → readable text for the recovery line. */
+function describeKey(key: string): string {
+  const [kind = key, region] = key.split('#');
+  const what = kind.replace(/-/g, ' ');
+  return region ? `${region}: ${what} — no longer` : `${what} — no longer`;
+}
+
+function countsPhrase(secs: Section[]): string {
+  return secs.map((s) => `${s.long.length} ${s.heading.toLowerCase()}`).join(', ');
+}
+
+function limited(lines: string[], max: number, unit: string): string[] {
+  if (lines.length <= max) return lines;
+  return [...lines.slice(0, max), `… and ${lines.length - max} more ${unit}`];
+}
+
+function render(input: AlertInput, secs: Section[], perSection: number): AlertMessage {
+  const { account, now } = input;
+  const when = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const severity = maxSeverity(secs.map((s) => s.severity));
+  const subject = clip1(`Aurora Backtrack: ${countsPhrase(secs)} (account ${account.accountId})`, 99);
+  const email = [
+    `Aurora Backtrack Checker — account ${account.accountId} (${account.partition}), ${when}`,
+    '',
+    ...secs.flatMap((s) => [`${s.heading.toUpperCase()} (${s.long.length})`, ...limited(s.long, perSection, 'clusters — see Security Hub'), '']),
+    'Every cluster has a finding in Security Hub in its own Region (product "Aurora Backtrack Checker").',
+    'You receive this message because something changed; nothing is re-sent while it stays the same.',
+  ].join('\n');
+  let description = secs
+    .map((s) => [`*${s.heading} (${s.short.length})*`, ...limited(s.short, Math.min(perSection, 15), 'more')].join('\n'))
+    .join('\n\n');
+  if (description.length > SLACK_DESCRIPTION_MAX) description = `${description.slice(0, SLACK_DESCRIPTION_MAX - 40)}\n… (see the e-mail or Security Hub)`;
+  const nextSteps = secs.flatMap((s) => s.fixes).slice(0, 5);
+  const card = {
+    version: '1.0',
+    source: 'custom',
+    content: {
+      textType: 'client-markdown',
+      title: clip1(`:rotating_light: Aurora Backtrack: ${countsPhrase(secs)} (account ${account.accountId})`, 250),
+      description,
+      ...(nextSteps.length ? { nextSteps } : {}),
+    },
+    metadata: { enableCustomActions: false, additionalContext: { accountId: account.accountId, checkedAt: when } },
+  };
+  return {
+    subject,
+    default: JSON.stringify(card),
+    email,
+    attributes: { severity, event: [...new Set(secs.map((s) => s.event))] },
+  };
+}
+
+/** One line, at most `max` characters (an e-mail subject must have no line breaks). */
+function clip1(text: string, max: number): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
+}
+
+/** Size of the SNS message as published (JSON of the per-protocol bodies). */
+export const messageBytes = (m: AlertMessage) =>
+  Buffer.byteLength(JSON.stringify({ default: m.default, email: m.email }), 'utf8') + Buffer.byteLength(m.subject, 'utf8');
+
+function fit(build: (perSection: number) => AlertMessage): AlertMessage {
+  let perSection = 200;
+  let message = build(perSection);
+  while (messageBytes(message) > MAX_MESSAGE_BYTES && perSection > 1) {
+    perSection = Math.max(1, Math.floor(perSection / 2));
+    message = build(perSection);
+  }
+  return message;
+}
+
+/** The run's alert, or undefined when nothing changed (no message at all). */
+export function buildAlert(input: AlertInput): AlertMessage | undefined {
+  const secs = sections(input);
+  if (secs.length === 0) return undefined;
+  return fit((n) => render(input, secs, n));
+}
+
+/** The periodic digest: what stays broken past the reminder age, and the exemptions in force. */
+export function buildReminder(
+  account: AccountContext,
+  now: Date,
+  stale: ReminderItem[],
+  exemptions: ClusterState[],
+  afterDays: number,
+): AlertMessage | undefined {
+  if (stale.length === 0 && exemptions.length === 0) return undefined;
+  const broken: Section = {
+    heading: `Still failing after ${afterDays} days`,
+    event: 'reminder',
+    short: [],
+    long: [],
+    fixes: [],
+    severity: 'INFORMATIONAL',
+  };
+  for (const { state, days } of stale.sort((a, b) => b.days - a.days)) {
+    const line = `${state.identifier} (${state.region}): ${CONDITION_WORDS[state.condition]} for ${days} days (${state.status})`;
+    broken.short.push(`• *${state.identifier}* (${state.region}): ${CONDITION_WORDS[state.condition]} for ${days} days`);
+    broken.long.push(`- ${line}\n  Console: ${clusterConsoleUrl(account.partition, state.region, state.identifier)}`);
+    broken.severity = maxSeverity([broken.severity, state.condition === 'disabled' ? 'MEDIUM' : 'LOW']);
+  }
+  const exempt: Section = { heading: 'Exemptions in force', event: 'reminder', short: [], long: [], fixes: [], severity: 'INFORMATIONAL' };
+  for (const s of exemptions) {
+    const expiry = s.exemptUntil ? `until ${s.exemptUntil}` : 'NO EXPIRY — set an exempt-until date';
+    exempt.short.push(`• *${s.identifier}* (${s.region}): ${expiry}; ${s.exemptReason ?? 'no reason given'}`);
+    exempt.long.push(`- ${s.identifier} (${s.region}): exempt ${expiry}; reason: ${s.exemptReason ?? 'no reason given'}`);
+  }
+  const secs = [broken, exempt].filter((s) => s.long.length > 0);
+  const input: AlertInput = { account, now, events: [], degraded: [], recovered: [] };
+  return fit((n) => {
+    const m = render(input, secs, n);
+    return {
+      ...m,
+      subject: clip1(`Aurora Backtrack reminder: ${countsPhrase(secs)} (account ${account.accountId})`, 99),
+      email: m.email.replace(
+        'You receive this message because something changed; nothing is re-sent while it stays the same.',
+        `This is the periodic reminder: clusters failing for more than ${afterDays} days and every exemption.`,
+      ),
+    };
+  });
+}
+

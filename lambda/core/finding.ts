@@ -1,0 +1,215 @@
+import { formatDuration } from './evaluate';
+import { clusterConsoleUrl } from './links';
+import { BACKTRACK_DOC_URL } from './rules';
+import type { ClusterState } from './state-types';
+import type { AccountContext, ComplianceStatus, Evaluation, SeverityLabel } from './types';
+
+/** The ASFF fields this product writes (a structural subset of Security Hub's AwsSecurityFinding). */
+export interface Finding {
+  SchemaVersion: '2018-10-08';
+  Id: string;
+  ProductArn: string;
+  GeneratorId: string;
+  AwsAccountId: string;
+  Types: string[];
+  CreatedAt: string;
+  UpdatedAt: string;
+  Severity: { Label: SeverityLabel };
+  FindingProviderFields: { Severity: { Label: SeverityLabel; Original: string }; Types: string[] };
+  Title: string;
+  Description: string;
+  Remediation?: { Recommendation: { Text: string; Url: string } };
+  SourceUrl?: string;
+  ProductName: string;
+  CompanyName: string;
+  ProductFields: Record<string, string>;
+  Resources: Array<{
+    Type: 'AwsRdsDbCluster';
+    Id: string;
+    Partition: string;
+    Region: string;
+    Tags?: Record<string, string>;
+    Details: {
+      AwsRdsDbCluster?: {
+        DbClusterIdentifier: string;
+        DbClusterResourceId: string;
+        Engine: string;
+        EngineVersion: string;
+        EngineMode?: string;
+      };
+      Other: Record<string, string>;
+    };
+  }>;
+  Compliance: { Status: ComplianceStatus };
+  Workflow?: { Status: 'NEW' | 'SUPPRESSED' };
+  RecordState: 'ACTIVE' | 'ARCHIVED';
+}
+
+export const GENERATOR_ID = 'aurora-backtrack-checker/backtrack-window';
+export const PRODUCT_NAME = 'Aurora Backtrack Checker';
+export const FINDING_TYPE = 'Software and Configuration Checks/AWS Security Best Practices';
+const FIELD_PREFIX = 'aurora-backtrack-checker/';
+
+export const productArn = (partition: string, region: string, accountId: string) =>
+  `arn:${partition}:securityhub:${region}:${accountId}:product/${accountId}/default`;
+
+/** Stable finding id: keyed on DbClusterResourceId, so a renamed cluster keeps its finding. */
+export const findingId = (accountId: string, region: string, resourceId: string) =>
+  `aurora-backtrack-checker/${accountId}/${region}/${resourceId}`;
+
+/** Cuts text to a limit, marking the cut. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+const TITLES: Record<Evaluation['condition'], string> = {
+  disabled: 'Aurora Backtrack is disabled',
+  'below-policy': 'Aurora Backtrack window is below policy',
+  'actual-short': 'Aurora Backtrack actual window is shorter than policy',
+  ok: 'Aurora Backtrack window meets policy',
+  unsupported: 'Aurora Backtrack is not available for this cluster',
+};
+
+/** Exemption text as stored in the finding's note and shown by the CLI. */
+export function exemptionNote(e: Evaluation): string | undefined {
+  if (!e.exemption.active) return undefined;
+  const reason = e.exemption.reason ?? 'no reason given';
+  const until = e.exemption.until ? `until ${e.exemption.until}` : 'with no expiry';
+  return clip(`Exempt from the Backtrack check ${until}: ${reason}`, 512);
+}
+
+/** Values shown in ProductFields and Details.Other (strings only, as ASFF requires). */
+export function findingFields(e: Evaluation): Record<string, string> {
+  const c = e.cluster;
+  const fields: Record<string, string | undefined> = {
+    condition: e.condition,
+    reason: e.reason,
+    backtrackWindowSeconds: String(c.backtrackWindowSeconds ?? 0),
+    requiredWindowSeconds: String(e.policy.requiredSeconds),
+    policySource: e.policy.source,
+    earliestBacktrackTime: c.earliestBacktrackTime?.toISOString(),
+    actualWindowSeconds: e.actual?.seconds !== undefined ? String(e.actual.seconds) : undefined,
+    actualWindow: e.actual?.summary,
+    windowAlertCount24h:
+      e.actual?.metrics?.windowAlertCount !== undefined ? String(e.actual.metrics.windowAlertCount) : undefined,
+    backtrackWindowActualRawMinutes:
+      e.actual?.metrics?.windowActualMinutes !== undefined ? String(e.actual.metrics.windowActualMinutes) : undefined,
+    changeRecordsPerHour: e.changeRecordsPerHour !== undefined ? String(e.changeRecordsPerHour) : undefined,
+    exempt: e.exemption.active ? 'true' : undefined,
+    exemptReason: e.exemption.active ? e.exemption.reason : undefined,
+    exemptUntil: e.exemption.active || e.exemption.expired ? e.exemption.until : undefined,
+    exemptionExpired: e.exemption.expired ? 'true' : undefined,
+    tagProblems: e.tagProblems.length ? e.tagProblems.join(' | ') : undefined,
+  };
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== '') out[k] = clip(v, 1024);
+  return out;
+}
+
+function describe(e: Evaluation): string {
+  const c = e.cluster;
+  const parts = [
+    `Cluster ${c.identifier} (${c.engine} ${c.engineVersion}, Region ${c.region}): ${e.reason}.`,
+    e.actual && e.status !== 'WARNING' ? `Measured: ${e.actual.summary}.` : '',
+    e.changeRecordsPerHour !== undefined
+      ? `Cost hint: about ${e.changeRecordsPerHour} change records per hour; a ${formatDuration(c.backtrackWindowSeconds ?? 0)} window keeps about ${Math.round((e.changeRecordsPerHour * (c.backtrackWindowSeconds ?? 0)) / 3600)} records (billed per million per hour).`
+      : '',
+    exemptionNote(e) ?? '',
+    e.exemption.expired ? `The exemption expired (${e.exemption.until}); the cluster is judged again.` : '',
+    e.tagProblems.length ? `Tag problems: ${e.tagProblems.join('; ')}.` : '',
+  ];
+  return clip(parts.filter(Boolean).join(' '), 1024);
+}
+
+/** The ASFF finding for one in-scope evaluation, for import into the cluster's own Region. */
+export function toFinding(
+  e: Evaluation,
+  account: AccountContext,
+  now: Date,
+  firstSeen: string | undefined,
+): Finding {
+  const c = e.cluster;
+  const fields = findingFields(e);
+  const finding: Finding = {
+    SchemaVersion: '2018-10-08',
+    Id: findingId(account.accountId, c.region, c.resourceId),
+    ProductArn: productArn(account.partition, c.region, account.accountId),
+    GeneratorId: GENERATOR_ID,
+    AwsAccountId: account.accountId,
+    Types: [FINDING_TYPE],
+    CreatedAt: firstSeen ?? now.toISOString(),
+    UpdatedAt: now.toISOString(),
+    Severity: { Label: e.severity },
+    FindingProviderFields: { Severity: { Label: e.severity, Original: e.condition }, Types: [FINDING_TYPE] },
+    Title: clip(`${TITLES[e.condition]}: ${c.identifier}`, 256),
+    Description: describe(e),
+    SourceUrl: clusterConsoleUrl(account.partition, c.region, c.identifier),
+    ProductName: PRODUCT_NAME,
+    CompanyName: PRODUCT_NAME,
+    ProductFields: Object.fromEntries(Object.entries(fields).map(([k, v]) => [`${FIELD_PREFIX}${k}`, v])),
+    Resources: [
+      {
+        Type: 'AwsRdsDbCluster',
+        Id: c.arn,
+        Partition: account.partition,
+        Region: c.region,
+        ...(Object.keys(c.tags).length ? { Tags: limitTags(c.tags) } : {}),
+        Details: {
+          AwsRdsDbCluster: {
+            DbClusterIdentifier: c.identifier,
+            DbClusterResourceId: c.resourceId,
+            Engine: c.engine,
+            EngineVersion: c.engineVersion,
+            ...(c.engineMode ? { EngineMode: c.engineMode } : {}),
+          },
+          Other: fields,
+        },
+      },
+    ],
+    Compliance: { Status: e.status },
+    RecordState: 'ACTIVE',
+  };
+  if (e.remediation) {
+    finding.Remediation = { Recommendation: { Text: clip(e.remediation, 512), Url: BACKTRACK_DOC_URL } };
+  }
+  // Workflow is only honoured when the finding is created; later changes go through BatchUpdateFindings.
+  finding.Workflow = { Status: e.exemption.active ? 'SUPPRESSED' : 'NEW' };
+  return finding;
+}
+
+/** ASFF allows at most 50 resource tags; keep the checker's own first. */
+function limitTags(tags: Record<string, string>): Record<string, string> {
+  const entries = Object.entries(tags);
+  if (entries.length <= 50) return tags;
+  entries.sort(([a], [b]) => Number(b.startsWith('backtrack-check')) - Number(a.startsWith('backtrack-check')));
+  return Object.fromEntries(entries.slice(0, 50));
+}
+
+/** The finding of a cluster that no longer exists, re-imported as ARCHIVED. */
+export function archivedFinding(s: ClusterState, account: AccountContext, now: Date): Finding {
+  return {
+    SchemaVersion: '2018-10-08',
+    Id: findingId(account.accountId, s.region, s.resourceId),
+    ProductArn: productArn(account.partition, s.region, account.accountId),
+    GeneratorId: GENERATOR_ID,
+    AwsAccountId: account.accountId,
+    Types: [FINDING_TYPE],
+    CreatedAt: s.since,
+    UpdatedAt: now.toISOString(),
+    Severity: { Label: 'INFORMATIONAL' },
+    FindingProviderFields: { Severity: { Label: 'INFORMATIONAL', Original: 'deleted' }, Types: [FINDING_TYPE] },
+    Title: clip(`Aurora cluster deleted: ${s.identifier}`, 256),
+    Description: clip(
+      `Cluster ${s.identifier} (Region ${s.region}) no longer exists; its last verdict was ${s.status} (${s.condition}). The finding is archived.`,
+      1024,
+    ),
+    ProductName: PRODUCT_NAME,
+    CompanyName: PRODUCT_NAME,
+    ProductFields: { [`${FIELD_PREFIX}condition`]: 'deleted', [`${FIELD_PREFIX}lastStatus`]: s.status },
+    Resources: [
+      { Type: 'AwsRdsDbCluster', Id: s.arn, Partition: account.partition, Region: s.region, Details: { Other: { deleted: 'true' } } },
+    ],
+    Compliance: { Status: s.status },
+    RecordState: 'ARCHIVED',
+  };
+}

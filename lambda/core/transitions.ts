@@ -1,0 +1,169 @@
+import { exemptionNote } from './finding';
+import type { ClusterState } from './state-types';
+import { clusterKey } from './state-types';
+import type { Condition, Evaluation } from './types';
+
+/** Something people should be told about one cluster. */
+export type ClusterEvent =
+  | { kind: 'new-failure'; evaluation: Evaluation; regression: boolean }
+  | { kind: 'changed'; evaluation: Evaluation; from: Condition }
+  | { kind: 'fixed'; evaluation: Evaluation; from: Condition }
+  | { kind: 'exemption-expired'; evaluation: Evaluation }
+  | { kind: 'deleted'; state: ClusterState };
+
+/** A Security Hub workflow change the checker must make with BatchUpdateFindings. */
+export interface WorkflowChange {
+  pk: string;
+  region: string;
+  resourceId: string;
+  status: 'SUPPRESSED' | 'NEW';
+  note: string;
+}
+
+export interface Transition {
+  events: ClusterEvent[];
+  /** State to store if the alert (when there is one) is delivered and workflow changes applied. */
+  next: ClusterState[];
+  /** States of clusters that are gone (their findings are archived, their items removed). */
+  gone: ClusterState[];
+  workflow: WorkflowChange[];
+}
+
+/** The failing condition people must hear about, or 'none' (passing, not applicable, exempt). */
+export function alertable(e: Evaluation): Condition | 'none' {
+  if (e.exemption.active) return 'none';
+  return e.status === 'FAILED' || e.status === 'WARNING' ? e.condition : 'none';
+}
+
+/** Next state of one evaluated cluster, assuming the alert about it is delivered. */
+function nextState(e: Evaluation, prev: ClusterState | undefined, accountId: string, now: Date): ClusterState {
+  const c = e.cluster;
+  const note = exemptionNote(e);
+  const wantSuppressed = e.exemption.active;
+  const workflow = wantSuppressed ? 'SUPPRESSED' : prev?.workflow === 'SUPPRESSED' ? 'NEW' : prev?.workflow;
+  const state: ClusterState = {
+    pk: clusterKey(accountId, c.region, c.resourceId),
+    accountId,
+    region: c.region,
+    resourceId: c.resourceId,
+    identifier: c.identifier,
+    arn: c.arn,
+    status: e.status,
+    condition: e.condition,
+    since: prev && prev.condition === e.condition ? prev.since : now.toISOString(),
+    suppressed: e.exemption.active,
+    alerted: alertable(e),
+  };
+  if (e.exemption.reason && e.exemption.active) state.exemptReason = e.exemption.reason;
+  if (e.exemption.until && (e.exemption.active || e.exemption.expired)) state.exemptUntil = e.exemption.until;
+  if (e.exemption.expired) state.expiryAlerted = true;
+  if (workflow) state.workflow = workflow;
+  const workflowNote = wantSuppressed ? note : prev?.workflow === 'SUPPRESSED' ? undefined : prev?.workflowNote;
+  if (workflowNote) state.workflowNote = workflowNote;
+  return state;
+}
+
+function eventFor(e: Evaluation, prev: ClusterState | undefined): ClusterEvent | undefined {
+  const now = alertable(e);
+  const before = prev?.alerted ?? 'none';
+  if (e.exemption.expired && !prev?.expiryAlerted) return { kind: 'exemption-expired', evaluation: e };
+  if (now === before) return undefined;
+  if (now !== 'none' && before === 'none') {
+    return { kind: 'new-failure', evaluation: e, regression: prev !== undefined && prev.status === 'PASSED' };
+  }
+  if (now !== 'none') return { kind: 'changed', evaluation: e, from: before as Condition };
+  // Failing before, not alertable now: an exemption added is silent by design; anything else is a fix.
+  if (e.exemption.active) return undefined;
+  return { kind: 'fixed', evaluation: e, from: before as Condition };
+}
+
+function workflowChange(e: Evaluation, prev: ClusterState | undefined, next: ClusterState): WorkflowChange | undefined {
+  const base = { pk: next.pk, region: next.region, resourceId: next.resourceId };
+  if (e.exemption.active) {
+    const note = next.workflowNote ?? '';
+    if (prev?.workflow === 'SUPPRESSED' && prev.workflowNote === note) return undefined;
+    return { ...base, status: 'SUPPRESSED', note };
+  }
+  if (prev?.workflow === 'SUPPRESSED') {
+    const note = e.exemption.expired
+      ? `Exemption expired (${e.exemption.until ?? 'no date'}): the cluster is judged again.`
+      : 'Exemption removed: the cluster is judged again.';
+    return { ...base, status: 'NEW', note };
+  }
+  return undefined;
+}
+
+/** The outcome of one evaluated cluster against what was remembered about it. */
+export interface ClusterStep {
+  state: ClusterState;
+  event?: ClusterEvent;
+  workflow?: WorkflowChange;
+}
+
+/** Compares one in-scope evaluation with its remembered state. */
+export function stepCluster(e: Evaluation, prev: ClusterState | undefined, accountId: string, now: Date): ClusterStep {
+  const state = nextState(e, prev, accountId, now);
+  const step: ClusterStep = { state };
+  const event = eventFor(e, prev);
+  if (event) step.event = event;
+  const change = workflowChange(e, prev, state);
+  if (change) step.workflow = change;
+  return step;
+}
+
+/**
+ * Remembered clusters of `region` that this run did not see. Call only for a Region whose cluster
+ * list was read in full; `keep` names state keys that must not be declared gone (clusters whose
+ * description was unusable this run).
+ */
+export function goneClusters(
+  previous: Iterable<ClusterState>,
+  region: string,
+  seen: ReadonlySet<string>,
+  accountId: string,
+  keep: ReadonlySet<string> = new Set(),
+): { gone: ClusterState[]; events: ClusterEvent[] } {
+  const gone: ClusterState[] = [];
+  const events: ClusterEvent[] = [];
+  for (const s of previous) {
+    if (s.region !== region || s.accountId !== accountId || seen.has(s.pk) || keep.has(s.pk)) continue;
+    gone.push(s);
+    if (s.alerted !== 'none') events.push({ kind: 'deleted', state: s });
+  }
+  return { gone, events };
+}
+
+/** All of the above for a whole run at once (the Regions in `complete` were read in full). */
+export function transition(
+  evaluations: Evaluation[],
+  previous: ReadonlyMap<string, ClusterState>,
+  complete: ReadonlySet<string>,
+  accountId: string,
+  now: Date,
+  keep: ReadonlySet<string> = new Set(),
+): Transition {
+  const result: Transition = { events: [], next: [], gone: [], workflow: [] };
+  const seen = new Set<string>();
+  for (const e of evaluations) {
+    if (e.scope !== 'in-scope') continue;
+    const step = stepCluster(e, previous.get(clusterKey(accountId, e.cluster.region, e.cluster.resourceId)), accountId, now);
+    seen.add(step.state.pk);
+    result.next.push(step.state);
+    if (step.event) result.events.push(step.event);
+    if (step.workflow) result.workflow.push(step.workflow);
+  }
+  for (const region of complete) {
+    const { gone, events } = goneClusters(previous.values(), region, seen, accountId, keep);
+    result.gone.push(...gone);
+    result.events.push(...events);
+  }
+  return result;
+}
+
+/** True when two states differ in anything stored (so unchanged items are not rewritten). */
+export function stateChanged(a: ClusterState | undefined, b: ClusterState): boolean {
+  if (!a) return true;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof ClusterState>;
+  for (const k of keys) if (a[k] !== b[k]) return true;
+  return false;
+}

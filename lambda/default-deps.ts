@@ -1,0 +1,71 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { whoAmI } from './aws/identity';
+import { listEnabledRegions } from './aws/regions';
+import { DynamoStateStore, MemoryStateStore } from './aws/state';
+import type { AccountContext } from './core/types';
+import type { Deps, Logger, RegionClients } from './run';
+
+/**
+ * SDK settings for every client: adaptive retries (client-side rate limiting once AWS throttles)
+ * with enough attempts to ride out Security Hub's 10 TPS import limit.
+ */
+export const CLIENT_SETTINGS = { maxAttempts: 8, retryMode: 'adaptive' } as const;
+
+export interface AwsDepsOptions {
+  /** Region for STS, EC2 DescribeRegions, SNS and the state table. */
+  homeRegion: string;
+  stateTable?: string;
+  /** The SNS client is made in the topic's own Region. */
+  alertTopicArn?: string;
+  log: Logger;
+}
+
+/** Real AWS clients (endpoints from the standard chain, e.g. AWS_ENDPOINT_URL), created once per Region. */
+export function awsDeps(opts: AwsDepsOptions): Deps {
+  const perRegion = new Map<string, RegionClients>();
+  const sts = new STSClient({ region: opts.homeRegion, ...CLIENT_SETTINGS });
+  const ec2 = new EC2Client({ region: opts.homeRegion, ...CLIENT_SETTINGS });
+  let account: Promise<AccountContext> | undefined;
+  const state = opts.stateTable
+    ? new DynamoStateStore(
+        DynamoDBDocumentClient.from(new DynamoDBClient({ region: opts.homeRegion, ...CLIENT_SETTINGS }), {
+          marshallOptions: { removeUndefinedValues: true },
+        }),
+        opts.stateTable,
+      )
+    : new MemoryStateStore();
+  return {
+    now: () => new Date(),
+    account: () => {
+      account ??= whoAmI(sts).catch((err: unknown) => {
+        account = undefined;
+        throw err;
+      });
+      return account;
+    },
+    enabledRegions: () => listEnabledRegions(ec2),
+    clients: (region) => {
+      let c = perRegion.get(region);
+      if (!c) {
+        c = {
+          rds: new RDSClient({ region, ...CLIENT_SETTINGS }),
+          securityHub: new SecurityHubClient({ region, ...CLIENT_SETTINGS }),
+          cloudWatch: new CloudWatchClient({ region, ...CLIENT_SETTINGS }),
+        };
+        perRegion.set(region, c);
+      }
+      return c;
+    },
+    sns: new SNSClient({ region: opts.alertTopicArn?.split(':')[3] || opts.homeRegion, ...CLIENT_SETTINGS }),
+    state,
+    persistentState: Boolean(opts.stateTable),
+    log: opts.log,
+  };
+}

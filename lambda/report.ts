@@ -1,0 +1,125 @@
+import { formatDuration } from './core/evaluate';
+import type { Evaluation } from './core/types';
+import type { RunSummary } from './run';
+
+const ORDER: Record<string, number> = { FAILED: 0, WARNING: 1, PASSED: 2, NOT_AVAILABLE: 3 };
+
+function cells(e: Evaluation): string[] {
+  const c = e.cluster;
+  const verdict = e.exemption.active ? `${e.status} (exempt)` : e.status;
+  const window = c.backtrackWindowSeconds ? formatDuration(c.backtrackWindowSeconds) : e.condition === 'unsupported' ? '-' : 'off';
+  const required = `${formatDuration(e.policy.requiredSeconds)} ${e.policy.source}`;
+  const actual = e.actual?.seconds !== undefined ? formatDuration(e.actual.seconds) : e.actual?.filling ? 'filling' : e.actual ? 'no data' : '-';
+  const rate = e.changeRecordsPerHour !== undefined ? String(e.changeRecordsPerHour) : '-';
+  const exemption = e.exemption.active
+    ? `${e.exemption.until ? `until ${e.exemption.until}` : 'no expiry'}: ${e.exemption.reason ?? 'no reason'}`
+    : e.exemption.expired
+      ? `expired ${e.exemption.until}`
+      : '-';
+  return [c.region, c.identifier, verdict, e.condition, window, required, actual, rate, exemption];
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.min(60, Math.max(...rows.map((r) => (r[i] ?? '').length)))) ?? [];
+  return rows
+    .map((r) => r.map((cell, i) => (cell.length > 60 ? `${cell.slice(0, 59)}…` : cell).padEnd(widths[i] ?? 0)).join('  ').trimEnd())
+    .join('\n');
+}
+
+/** The CLI's table: one row per in-scope cluster, then what was not judged and why. */
+export function renderTable(s: RunSummary): string {
+  const inScope = (s.evaluations ?? [])
+    .filter((e) => e.scope === 'in-scope')
+    .sort(
+      (a, b) =>
+        (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9) ||
+        a.cluster.region.localeCompare(b.cluster.region) ||
+        a.cluster.identifier.localeCompare(b.cluster.identifier),
+    );
+  const lines: string[] = [];
+  lines.push(`Aurora Backtrack check — account ${s.accountId}, ${s.startedAt}`);
+  lines.push('');
+  if (inScope.length) {
+    lines.push(
+      table([
+        ['REGION', 'CLUSTER', 'VERDICT', 'CONDITION', 'WINDOW', 'REQUIRED (SOURCE)', 'ACTUAL', 'CHANGE REC/H', 'EXEMPTION'],
+        ...inScope.map(cells),
+      ]),
+    );
+    lines.push('');
+    lines.push('Reasons and fixes:');
+    for (const e of inScope.filter((x) => x.status !== 'PASSED')) {
+      lines.push(`- ${e.cluster.identifier} (${e.cluster.region}): ${e.reason}`);
+      if (e.remediation) lines.push(`    fix: ${e.remediation}`);
+    }
+  } else {
+    lines.push('No Aurora MySQL clusters in the watched Regions.');
+  }
+  const t = s.totals;
+  lines.push('');
+  lines.push(
+    `Totals: ${t.clusters} clusters; ${t.inScope} Aurora MySQL — ${t.failed} FAILED (${t.failed - t.failedUnsuppressed} exempt), ` +
+      `${t.warning} WARNING, ${t.passed} PASSED, ${t.notAvailable} NOT_AVAILABLE; ${t.outOfScope} out of scope (not Aurora MySQL); ${t.suppressed} exempt`,
+  );
+  lines.push(`Regions: ${s.regions.map((r) => `${r.region}${r.scanned ? '' : ' (NOT SCANNED)'}`).join(', ') || 'none'}`);
+  for (const r of s.regions.filter((x) => !x.scanned)) lines.push(`  ${r.region} not scanned: ${r.error}`);
+  for (const r of s.regions) {
+    for (const x of r.rejected) lines.push(`  ${r.region}: cluster ${x.identifier ?? '(no identifier)'} not judged: ${x.reason}`);
+  }
+  if (s.tagProblems.length) {
+    lines.push('Tag problems:');
+    for (const p of s.tagProblems) lines.push(`  - ${p}`);
+  }
+  const published = s.regions.filter((r) => r.findings.imported || r.findings.failed || r.findings.notPublished);
+  if (published.length) {
+    lines.push(
+      `Findings: ${published.map((r) => `${r.region} ${r.findings.imported} imported${r.findings.failed ? `, ${r.findings.failed} failed` : ''}${r.archived ? `, ${r.archived} archived` : ''}`).join('; ')}`,
+    );
+  }
+  if (s.events.length) lines.push(`Changes: ${s.events.map((e) => `${e.kind} ${e.identifier} (${e.region})`).join('; ')}`);
+  if (s.alert) {
+    lines.push(
+      s.alert.published
+        ? `Alert published: "${s.alert.subject}" (${s.alert.messageId})`
+        : s.alert.error
+          ? `Alert NOT published: ${s.alert.error}`
+          : `Alert (not sent, no --alert-topic-arn): "${s.alert.subject}"`,
+    );
+  }
+  if (s.degraded.length) {
+    lines.push('Checker degraded:');
+    for (const d of s.degraded) lines.push(`  - ${d.message}`);
+  }
+  return lines.join('\n');
+}
+
+/** The CLI's JSON: the run summary with each evaluation flattened to plain values. */
+export function renderJson(s: RunSummary): string {
+  const evaluations = (s.evaluations ?? []).map((e) => ({
+    region: e.cluster.region,
+    identifier: e.cluster.identifier,
+    arn: e.cluster.arn,
+    resourceId: e.cluster.resourceId,
+    engine: e.cluster.engine,
+    engineVersion: e.cluster.engineVersion,
+    engineMode: e.cluster.engineMode,
+    scope: e.scope,
+    status: e.status,
+    condition: e.condition,
+    severity: e.severity,
+    suppressed: e.exemption.active,
+    reason: e.reason,
+    remediation: e.remediation || undefined,
+    backtrackWindowSeconds: e.cluster.backtrackWindowSeconds ?? 0,
+    requiredWindowSeconds: e.policy.requiredSeconds,
+    policySource: e.policy.source,
+    actualWindowSeconds: e.actual?.seconds,
+    actualWindowFilling: e.actual?.filling,
+    actualWindow: e.actual?.summary,
+    changeRecordsPerHour: e.changeRecordsPerHour,
+    exemption: e.exemption.active || e.exemption.expired ? { ...e.exemption } : undefined,
+    tagProblems: e.tagProblems.length ? e.tagProblems : undefined,
+  }));
+  const { evaluations: _omit, alert, ...rest } = s;
+  return JSON.stringify({ ...rest, alert: alert && { ...alert, message: undefined }, clusters: evaluations }, null, 2);
+}

@@ -1,0 +1,45 @@
+/**
+ * Bundles the Lambda handler with esbuild into one `index.js` (AWS SDK included). The CDK stack
+ * deploys exactly this output and `npm run invoke-local` runs it, so both use the same bytes.
+ */
+import * as path from 'node:path';
+import { buildSync, type Metafile } from 'esbuild';
+
+/** Root of the repository (this file lives in `lib/`). */
+export const REPO_ROOT = path.resolve(__dirname, '..');
+/** Directory that holds the handler source; the CDK asset points at it. */
+export const LAMBDA_DIR = path.join(REPO_ROOT, 'lambda');
+/** The handler's entry point; it exports `handler`. */
+export const HANDLER_ENTRY = path.join(LAMBDA_DIR, 'handler.ts');
+/** File name of the bundle: the function's handler setting is `index.handler`. */
+export const BUNDLE_FILE = 'index.js';
+
+export interface BundleOptions {
+  /** Return esbuild's metafile (inputs and their sizes) to see what the bundle is made of. */
+  readonly metafile?: boolean;
+}
+
+/**
+ * Writes `<outDir>/index.js`, a minified CommonJS bundle of the handler for Node.js 22.
+ * @throws the esbuild error (with file and line) when the handler does not compile
+ */
+export function bundleHandler(outDir: string): void;
+export function bundleHandler(outDir: string, options: BundleOptions & { metafile: true }): Metafile;
+export function bundleHandler(outDir: string, options?: BundleOptions): Metafile | undefined;
+export function bundleHandler(outDir: string, options: BundleOptions = {}): Metafile | undefined {
+  const result = buildSync({
+    entryPoints: [HANDLER_ENTRY],
+    outfile: path.join(outDir, BUNDLE_FILE),
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    sourcemap: false,
+    mainFields: ['module', 'main'],
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: options.metafile === true,
+  });
+  return result.metafile;
+}

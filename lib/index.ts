@@ -1,0 +1,13 @@
+export { BacktrackChecker, RECHECK_EVENT_NAMES, type BacktrackCheckerProps } from './backtrack-checker';
+export { BacktrackCheckerStack, type BacktrackCheckerStackProps } from './backtrack-checker-stack';
+export {
+  CONTEXT_KEYS,
+  ConfigError,
+  DEFAULTS,
+  loadConfig,
+  readContext,
+  type CheckerConfig,
+  type ConfigProblem,
+  type ContextKey,
+} from './config';
+export { bundleHandler, HANDLER_ENTRY, type BundleOptions } from './bundle';

@@ -1,0 +1,224 @@
+import 'aws-sdk-client-mock-jest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  type BatchWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { StateStoreError } from '../../../lambda/aws/errors';
+import { createStateDocumentClient, DynamoStateStore, MemoryStateStore } from '../../../lambda/aws/state';
+import { clusterKey, metaKey, type ClusterState, type RunMeta } from '../../../lambda/core/state-types';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const TABLE = 'backtrack-state';
+const ACCOUNT = '111122223333';
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+
+const state = (i: number, accountId = ACCOUNT): ClusterState => ({
+  pk: clusterKey(accountId, 'eu-west-1', `cluster-${i}`),
+  accountId,
+  region: 'eu-west-1',
+  resourceId: `cluster-${i}`,
+  identifier: `db-${i}`,
+  arn: `arn:aws:rds:eu-west-1:${accountId}:cluster:db-${i}`,
+  status: 'FAILED',
+  condition: 'disabled',
+  since: '2026-11-01T00:00:00Z',
+  suppressed: false,
+  alerted: 'disabled',
+});
+const meta = (): RunMeta => ({ pk: metaKey(ACCOUNT), accountId: ACCOUNT, degraded: ['region-not-scanned#eu-west-3'] });
+
+const sleeps: number[] = [];
+const store = () =>
+  new DynamoStateStore(doc, TABLE, {
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  });
+const batchInputs = () =>
+  ddb.commandCalls(BatchWriteCommand).map((c) => (c.args[0].input as BatchWriteCommandInput).RequestItems?.[TABLE] ?? []);
+
+beforeEach(() => {
+  ddb.reset();
+  sleeps.length = 0;
+});
+
+describe('DynamoStateStore.write', () => {
+  it('writes 60 items in 3 BatchWriteItem calls of at most 25, puts and deletes together', async () => {
+    ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
+    const puts = Array.from({ length: 50 }, (_, i) => state(i));
+    const removes = Array.from({ length: 10 }, (_, i) => clusterKey(ACCOUNT, 'eu-west-1', `gone-${i}`));
+
+    await store().write(puts, removes);
+
+    expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 3);
+    expect(batchInputs().map((b) => b.length)).toEqual([25, 25, 10]);
+    expect(batchInputs()[2]?.[0]).toEqual({ DeleteRequest: { Key: { pk: removes[0] } } });
+    expect(batchInputs()[0]?.[0]).toEqual({ PutRequest: { Item: state(0) } });
+  });
+
+  it('sends UnprocessedItems again after a back-off until they are written', async () => {
+    const puts = Array.from({ length: 30 }, (_, i) => state(i));
+    const leftOver = [{ PutRequest: { Item: state(3) } }, { PutRequest: { Item: state(4) } }];
+    ddb
+      .on(BatchWriteCommand)
+      .resolvesOnce({ UnprocessedItems: { [TABLE]: leftOver } })
+      .resolvesOnce({ UnprocessedItems: { [TABLE]: leftOver.slice(1) } })
+      .resolves({ UnprocessedItems: {} });
+
+    await store().write(puts, []);
+
+    expect(batchInputs().map((b) => b.length)).toEqual([25, 2, 1, 5]);
+    expect(batchInputs()[1]).toEqual(leftOver);
+    expect(sleeps).toEqual([50, 100]);
+  });
+
+  it('gives up after 5 retries and raises StateStoreError with how many items were not written', async () => {
+    ddb.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => {
+      const requests = input.RequestItems?.[TABLE] ?? [];
+      const stuck = requests.filter((r) => r.PutRequest?.Item?.['pk'] === state(1).pk);
+      return { UnprocessedItems: stuck.length ? { [TABLE]: stuck } : {} };
+    });
+    const puts = Array.from({ length: 30 }, (_, i) => state(i));
+
+    const error: unknown = await store().write(puts, []).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(StateStoreError);
+    expect((error as Error).message).toContain(`1 of 30 items were not written after 5 retries`);
+    expect((error as Error).message).toContain(TABLE);
+    expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 1 + 5 + 1);
+    expect(sleeps).toEqual([50, 100, 200, 400, 800]);
+  });
+
+  it('drops undefined attributes from the items it writes', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+
+    await store().write([{ ...state(1), exemptReason: undefined, workflow: 'NEW' }], []);
+
+    const item = batchInputs()[0]?.[0]?.PutRequest?.Item;
+    expect(item).not.toHaveProperty('exemptReason');
+    expect(item).toHaveProperty('workflow', 'NEW');
+  });
+
+  it('refuses a write that puts and deletes the same item, before calling DynamoDB', async () => {
+    await expect(store().write([state(1)], [state(1).pk])).rejects.toThrow(StateStoreError);
+    expect(ddb).not.toHaveReceivedCommand(BatchWriteCommand);
+  });
+
+  it('makes no call when there is nothing to write', async () => {
+    await store().write([], []);
+
+    expect(ddb).not.toHaveReceivedCommand(BatchWriteCommand);
+  });
+
+  it('wraps a DynamoDB error in StateStoreError naming the table and the operation', async () => {
+    ddb.on(BatchWriteCommand).rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
+
+    await expect(store().write([state(1)], [])).rejects.toThrow(
+      /State table "backtrack-state": BatchWriteItem failed: ResourceNotFoundException/,
+    );
+  });
+});
+
+describe('DynamoStateStore.loadAll', () => {
+  it('scans with a filter on the account and the cluster prefix and follows LastEvaluatedKey', async () => {
+    ddb
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [state(1), state(2)], LastEvaluatedKey: { pk: state(2).pk } })
+      .resolvesOnce({ Items: [], LastEvaluatedKey: { pk: 'x' } })
+      .resolvesOnce({ Items: [state(3)] });
+
+    const states = await store().loadAll(ACCOUNT);
+
+    expect([...states.keys()]).toEqual([state(1).pk, state(2).pk, state(3).pk]);
+    expect(states.get(state(2).pk)).toEqual(state(2));
+    expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 3);
+    expect(ddb).toHaveReceivedNthCommandWith(1, ScanCommand, {
+      TableName: TABLE,
+      FilterExpression: '#accountId = :accountId AND begins_with(#pk, :prefix)',
+      ExpressionAttributeValues: { ':accountId': ACCOUNT, ':prefix': 'cluster#' },
+    });
+    expect(ddb).toHaveReceivedNthCommandWith(2, ScanCommand, { ExclusiveStartKey: { pk: state(2).pk } });
+    expect(ddb).toHaveReceivedNthCommandWith(3, ScanCommand, { ExclusiveStartKey: { pk: 'x' } });
+  });
+
+  it('raises StateStoreError when the scan returns the same LastEvaluatedKey twice', async () => {
+    ddb.on(ScanCommand).resolves({ Items: [], LastEvaluatedKey: { pk: 'loop' } });
+
+    await expect(store().loadAll(ACCOUNT)).rejects.toThrow(/LastEvaluatedKey .* twice/);
+    expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 2);
+  });
+
+  it('raises StateStoreError naming an item that is not cluster state', async () => {
+    ddb.on(ScanCommand).resolves({ Items: [{ pk: 'cluster#bad', accountId: ACCOUNT }] });
+
+    await expect(store().loadAll(ACCOUNT)).rejects.toThrow(/item "cluster#bad" is not a cluster state item/);
+  });
+});
+
+describe('DynamoStateStore single items', () => {
+  it('gets one cluster item by pk with a consistent read', async () => {
+    ddb.on(GetCommand).resolves({ Item: state(1) });
+
+    await expect(store().get(state(1).pk)).resolves.toEqual(state(1));
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { pk: state(1).pk }, ConsistentRead: true });
+  });
+
+  it('returns undefined for a missing item', async () => {
+    ddb.on(GetCommand).resolves({});
+
+    await expect(store().get('cluster#none')).resolves.toBeUndefined();
+  });
+
+  it('saves and loads the run-meta item under meta#<account>', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(GetCommand, { Key: { pk: metaKey(ACCOUNT) } }).resolves({ Item: meta() });
+
+    await store().saveMeta({ ...meta(), lastReminderAt: undefined });
+    const loaded = await store().loadMeta(ACCOUNT);
+
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, { TableName: TABLE, Item: meta() });
+    expect(loaded).toEqual(meta());
+  });
+});
+
+describe('createStateDocumentClient', () => {
+  it('turns on removeUndefinedValues', () => {
+    const client = createStateDocumentClient(new DynamoDBClient({ region: 'eu-west-1' }));
+
+    expect(client.config.translateConfig?.marshallOptions?.removeUndefinedValues).toBe(true);
+  });
+});
+
+describe('MemoryStateStore', () => {
+  it('keeps cluster items per account and apart from the run-meta item', async () => {
+    const memory = new MemoryStateStore();
+
+    await memory.write([state(1), state(2), state(3, '444455556666')], []);
+    await memory.saveMeta(meta());
+    await memory.write([], [state(2).pk]);
+
+    expect([...(await memory.loadAll(ACCOUNT)).keys()]).toEqual([state(1).pk]);
+    await expect(memory.get(state(3, '444455556666').pk)).resolves.toEqual(state(3, '444455556666'));
+    await expect(memory.loadMeta(ACCOUNT)).resolves.toEqual(meta());
+    await expect(memory.get(metaKey(ACCOUNT))).resolves.toBeUndefined();
+  });
+
+  it('hands out copies, so a caller changing a result does not change the store', async () => {
+    const memory = new MemoryStateStore([state(1)]);
+
+    const loaded = await memory.get(state(1).pk);
+    loaded!.status = 'PASSED';
+
+    await expect(memory.get(state(1).pk)).resolves.toHaveProperty('status', 'FAILED');
+  });
+
+  it('refuses a write that puts and deletes the same item, like the table does', async () => {
+    await expect(new MemoryStateStore().write([state(1)], [state(1).pk])).rejects.toThrow(StateStoreError);
+  });
+});

@@ -1,0 +1,207 @@
+import { ConfigError, loadConfig, readContext, type ConfigProblem } from '../../lib/config';
+
+function problemsOf(raw: Record<string, unknown>): readonly ConfigProblem[] {
+  try {
+    loadConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies every default when nothing is configured', () => {
+    const config = loadConfig({});
+
+    expect(config).toEqual({
+      minWindowHours: 24,
+      regions: 'all',
+      schedule: 'rate(12 hours)',
+      reminderSchedule: 'rate(7 days)',
+      reminderAfterDays: 7,
+      alertEmails: [],
+      tagPrefix: 'backtrack-check:',
+      exemptTagKey: 'backtrack-check:exempt',
+      instantRecheck: true,
+      actualWindow: true,
+    });
+  });
+
+  it('reads -c strings: numbers, comma lists and booleans', () => {
+    const config = loadConfig({
+      minWindowHours: '1.5',
+      regions: ' us-east-1, EU-West-1 ,us-east-1',
+      reminderAfterDays: '14',
+      alertEmails: 'ops@example.com, dba@example.org',
+      instantRecheck: 'false',
+      actualWindow: 'FALSE',
+    });
+
+    expect(config.minWindowHours).toBe(1.5);
+    expect(config.regions).toEqual(['us-east-1', 'eu-west-1']);
+    expect(config.reminderAfterDays).toBe(14);
+    expect(config.alertEmails).toEqual(['ops@example.com', 'dba@example.org']);
+    expect(config.instantRecheck).toBe(false);
+    expect(config.actualWindow).toBe(false);
+  });
+
+  it('reads cdk.json JSON values: numbers, arrays and booleans', () => {
+    const config = loadConfig({ minWindowHours: 0, regions: ['ap-southeast-2'], alertEmails: ['a@example.com'], instantRecheck: false });
+
+    expect(config.minWindowHours).toBe(0);
+    expect(config.regions).toEqual(['ap-southeast-2']);
+    expect(config.alertEmails).toEqual(['a@example.com']);
+    expect(config.instantRecheck).toBe(false);
+  });
+
+  it.each([0, 72, 23.99])('accepts a minimum window of %p hours', (hours) => {
+    expect(loadConfig({ minWindowHours: hours }).minWindowHours).toBe(hours);
+  });
+
+  it('derives the exemption tag key from a custom tag prefix', () => {
+    expect(loadConfig({ tagPrefix: 'corp/backtrack:' }).exemptTagKey).toBe('corp/backtrack:exempt');
+  });
+
+  it('keeps an explicit exemption tag key over the derived one', () => {
+    expect(loadConfig({ tagPrefix: 'x:', exemptTagKey: 'no-backtrack' }).exemptTagKey).toBe('no-backtrack');
+  });
+
+  it('treats empty strings (e.g. -c alertEmails=) as not set', () => {
+    const config = loadConfig({ alertEmails: '', slackWorkspaceId: '', slackChannelId: ' ', minWindowHours: '' });
+
+    expect(config.alertEmails).toEqual([]);
+    expect(config.slackWorkspaceId).toBeUndefined();
+    expect(config.minWindowHours).toBe(24);
+  });
+
+  it('accepts Slack ids given together', () => {
+    const config = loadConfig({ slackWorkspaceId: 'T0123ABCD', slackChannelId: 'G0123ABCD' });
+
+    expect(config).toMatchObject({ slackWorkspaceId: 'T0123ABCD', slackChannelId: 'G0123ABCD' });
+  });
+
+  it.each([
+    ['rate(1 hour)', 'rate(1 hour)'],
+    ['rate(1 hours)', 'rate(1 hour)'],
+    ['rate(6 hour)', 'rate(6 hours)'],
+    ['rate(60 minutes)', 'rate(60 minutes)'],
+    ['rate(2 days)', 'rate(2 days)'],
+    ['cron(0 6 * * ? *)', 'cron(0 6 * * ? *)'],
+    [' cron(15  */4 ? * MON-FRI * ) ', 'cron(15 */4 ? * MON-FRI *)'],
+  ])('accepts and normalises the schedule %p', (given, expected) => {
+    expect(loadConfig({ schedule: given }).schedule).toBe(expected);
+  });
+
+  it.each([
+    'rate(30 minutes)',
+    'rate(0 hours)',
+    'rate(1 week)',
+    'cron(0 6 * * *)',
+    'cron(*/5 * * * ? *)',
+    'cron(0 6 * * * *)',
+    'every 12 hours',
+  ])('rejects the schedule %p', (schedule) => {
+    expect(problemsOf({ schedule }).map((p) => p.key)).toEqual(['schedule']);
+  });
+
+  it('is idempotent: a loaded configuration loads to itself', () => {
+    const config = loadConfig({ regions: 'eu-west-1', schedule: 'rate(6 hour)', alertEmails: 'a@example.com' });
+
+    expect(loadConfig({ ...config })).toEqual(config);
+  });
+
+  it('ignores context keys that belong to CDK', () => {
+    expect(() => loadConfig({ '@aws-cdk/core:checkSecretUsage': true, 'aws:cdk:bundling-stacks': [] })).not.toThrow();
+  });
+
+  it('reports every bad value at once, each with its key, what is allowed and an example', () => {
+    const problems = problemsOf({
+      minWindowHours: '100',
+      regions: 'us-east-1,useast1',
+      schedule: 'rate(5 minutes)',
+      reminderSchedule: 'weekly',
+      reminderAfterDays: '2.5',
+      alertEmails: 'ops@example.com,not-an-address',
+      slackWorkspaceId: 'my-workspace',
+      tagPrefix: 'aws:reserved',
+      exemptTagKey: 'bad#key',
+      instantRecheck: 'yes',
+      actualWindow: 1,
+    });
+
+    expect(problems.map((p) => p.key)).toEqual([
+      'minWindowHours',
+      'regions',
+      'schedule',
+      'reminderSchedule',
+      'reminderAfterDays',
+      'alertEmails',
+      'slackWorkspaceId',
+      'tagPrefix',
+      'exemptTagKey',
+      'instantRecheck',
+      'actualWindow',
+      'slackChannelId',
+    ]);
+    for (const p of problems) {
+      expect(p.allowed.length).toBeGreaterThan(0);
+      expect(p.example.replace(/^"/, '')).toMatch(new RegExp(`^${p.key}=`));
+    }
+  });
+
+  it('renders one message naming each bad value, its key, what is allowed and a -c example', () => {
+    let message = '';
+    try {
+      loadConfig({ minWindowHours: 'a day', regions: 'mars-1' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+
+    expect(message).toContain('2 problems');
+    expect(message).toContain('minWindowHours: "a day" is not a number');
+    expect(message).toContain('allowed: a number of hours from 0 to 72');
+    expect(message).toContain('-c minWindowHours=24');
+    expect(message).toContain('regions: "mars-1" has "mars-1", not a Region code');
+    expect(message).toContain('-c regions=us-east-1,eu-west-1');
+  });
+
+  it.each([['-0.5'], [72.01], ['24h'], [Number.NaN]])('rejects the minimum window %p', (value) => {
+    expect(problemsOf({ minWindowHours: value }).map((p) => p.key)).toEqual(['minWindowHours']);
+  });
+
+  it.each([[0], [366], ['1.5']])('rejects reminderAfterDays %p', (value) => {
+    expect(problemsOf({ reminderAfterDays: value }).map((p) => p.key)).toEqual(['reminderAfterDays']);
+  });
+
+  it('rejects a Slack channel without a workspace', () => {
+    const problems = problemsOf({ slackChannelId: 'C0123ABCD' });
+
+    expect(problems).toEqual([expect.objectContaining({ key: 'slackWorkspaceId', value: '(not set)' })]);
+  });
+
+  it('rejects a Slack channel id that is not a channel id', () => {
+    expect(problemsOf({ slackWorkspaceId: 'T0123ABCD', slackChannelId: '#alerts' }).map((p) => p.key)).toEqual([
+      'slackChannelId',
+    ]);
+  });
+
+  it('rejects an empty Region list and a tag prefix over 100 characters', () => {
+    expect(problemsOf({ regions: ' , ', tagPrefix: 'p'.repeat(101) }).map((p) => p.key)).toEqual(['regions', 'tagPrefix']);
+  });
+});
+
+describe('readContext', () => {
+  it('reads exactly the checker keys through the lookup', () => {
+    const seen: string[] = [];
+
+    const raw = readContext((key) => {
+      seen.push(key);
+      return key === 'regions' ? 'eu-west-1' : undefined;
+    });
+
+    expect(seen).toContain('minWindowHours');
+    expect(seen).toContain('slackChannelId');
+    expect(raw.regions).toBe('eu-west-1');
+  });
+});
