@@ -10,7 +10,6 @@ export type RunKind = 'first' | 'steady';
 export const LIMITS = {
   describeClustersPage: 100,
   importBatch: 100,
-  updateBatch: 100,
   metricQueries: 500,
   batchWrite: 25,
   /** A Scan page stops at 1 MB of items read. */
@@ -40,12 +39,12 @@ export interface MinimumCalls {
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
-function regionCalls(r: RegionExpectation, run: RunKind): FloorRegion {
+function regionCalls(r: RegionExpectation): FloorRegion {
   const queries =
     r.needsMetricsWithWriter * METRICS_PER_CLUSTER * 2 + (r.needsMetrics - r.needsMetricsWithWriter) * METRICS_PER_CLUSTER;
-  // Exempt findings are SUPPRESSED once, when first seen; each (reason, expiry) group shares a note.
-  const updateCalls =
-    run === 'first' ? Object.values(r.exemptGroups).reduce((a, k) => a + ceilDiv(k, LIMITS.updateBatch), 0) : 0;
+  // A new finding can carry Workflow SUPPRESSED and its Note when it is imported, so an unchanged
+  // fleet needs no BatchUpdateFindings at all (exemptions added or lifted later would).
+  const updateCalls = 0;
   return {
     region: r.region,
     clusters: r.clusters,
@@ -62,15 +61,15 @@ function regionCalls(r: RegionExpectation, run: RunKind): FloorRegion {
  * - every in-scope finding re-imported every run, 100 per call, in its own Region;
  * - GetMetricData only for clusters whose verdict reads it (Backtrack on, meeting the minimum),
  *   both dimension sets, 500 queries per call;
- * - BatchUpdateFindings only on the first run, for exempt clusters, one call per ≤ 100 findings
- *   sharing a note; none on a steady-state run (nothing changed);
+ * - no BatchUpdateFindings: an exempt cluster's new finding is imported with Workflow SUPPRESSED
+ *   and its note (allowed when a finding is created), and nothing changes between the two runs;
  * - state: the whole table read once (Scan pages of 1 MB, ≥ 1; the meta item comes with it), one
  *   item written per in-scope cluster on the first run, 25 per BatchWriteItem, nothing on a
  *   steady-state run; one Publish on the first run (there are failures), none after.
  */
 export function minimumCalls(input: MinimumCallsInput): MinimumCalls {
   const { expectation: e, run } = input;
-  const regions = e.regions.map((r) => regionCalls(r, run));
+  const regions = e.regions.map(regionCalls);
   const sum = (f: (r: FloorRegion) => number) => regions.reduce((a, r) => a + f(r), 0);
   const publish = run === 'first' && e.alertable > 0;
   const stateWriteCalls = run === 'first' ? ceilDiv(e.inScope, LIMITS.batchWrite) : 0;

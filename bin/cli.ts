@@ -2,15 +2,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, parseSettings, type SettingNames } from '../lambda/config';
 import { awsDeps } from '../lambda/default-deps';
 import { describeError } from '../lambda/aws/errors';
+import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
 import { renderJson, renderTable } from '../lambda/report';
 import { isDegraded, runCheck, type Logger, type RunSummary } from '../lambda/run';
 
-// The SDK warns on every run that future versions need Node.js 22; the CLI supports Node.js 20 today.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  if (/NodeVersionSupportWarning|require node >=22/.test(`${String(warning)} ${JSON.stringify(rest)}`)) return;
-  (emitWarning as (...a: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
+silenceSdkNodeVersionWarning();
 
 /** Exit statuses (README "CLI"). */
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, DEGRADED: 3 } as const;

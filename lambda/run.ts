@@ -113,7 +113,7 @@ export class CheckDegradedError extends Error {
   constructor(readonly summary: RunSummary) {
     super(
       `Aurora Backtrack check degraded: ${summary.degraded.map((d) => d.message).join('; ')}` +
-        (summary.alert && !summary.alert.published ? `; alert not published: ${summary.alert.error ?? 'unknown error'}` : ''),
+        (summary.alert?.error ? `; alert not published: ${summary.alert.error}` : ''),
     );
     this.name = 'CheckDegradedError';
   }

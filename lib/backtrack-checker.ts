@@ -5,7 +5,7 @@
  *
  *   new BacktrackChecker(this, 'BacktrackChecker', { config: { minWindowHours: 48, alertEmails: ['ops@example.com'] } });
  */
-import { AssetHashType, type CfnElement, Duration, DockerImage, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AssetHashType, Duration, DockerImage, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -22,7 +22,7 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { bundleHandler, LAMBDA_DIR } from './bundle';
 import { loadConfig, type CheckerConfig } from './config';
 
@@ -164,6 +164,7 @@ export class BacktrackChecker extends Construct {
       retryAttempts: 0,
       onFailure: new lambdaDestinations.SqsDestination(this.deadLetterQueue),
     });
+    // Lambda checks the DLQ permission when the failure destination is set: create the role's policy first.
     this.checkerFunction.node.addDependency(this.functionRole);
     Validations.of(this.checkerFunction).acknowledge({
       id: 'AwsSolutions-L1',
@@ -185,7 +186,7 @@ export class BacktrackChecker extends Construct {
       'Aurora Backtrack checker: reminder digest of clusters still failing and of exemptions',
     );
     Validations.of(this.schedulerRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.logicalId(this.checkerFunction.node.defaultChild)}.Arn>:*]`,
+      id: `AwsSolutions-IAM5[Resource::${this.nagResource(`${this.checkerFunction.functionArn}:*`)}]`,
       reason:
         'Added by the Scheduler Lambda target: lambda:InvokeFunction on the checker function and its versions/aliases (ARN:*); the role can invoke nothing else.',
     });
@@ -331,7 +332,7 @@ export class BacktrackChecker extends Construct {
     });
     if (c.regions === 'all') {
       Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:product/<AWS::AccountId>/default]',
+        id: `AwsSolutions-IAM5[Resource::${this.nagResource(productArns[0] ?? '')}]`,
         reason:
           "securityhub:BatchImportFindings on the account's own product ARN in every Region: with regions=all the watched Regions are only known at run time, and findings go to each cluster's own Region. An explicit regions list scopes this to those Regions.",
       });
@@ -413,7 +414,25 @@ export class BacktrackChecker extends Construct {
     return channel;
   }
 
-  private logicalId(element: IConstruct | undefined): string {
-    return Stack.of(this).getLogicalId(element as CfnElement);
+  /** A resource as cdk-nag names it in a finding id: `<LogicalId.Arn>`, `<AWS::AccountId>`, joins flattened. */
+  private nagResource(value: string): string {
+    return flattenCfn(Stack.of(this).resolve(value));
   }
+}
+
+function flattenCfn(node: unknown): string {
+  if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  if (node !== null && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (Array.isArray(o['Fn::Join'])) {
+      const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
+      return items.map(flattenCfn).join(delimiter);
+    }
+    if (Array.isArray(o['Fn::GetAtt'])) {
+      const [resource, attribute] = o['Fn::GetAtt'] as [unknown, unknown];
+      return `<${flattenCfn(resource)}.${flattenCfn(attribute)}>`;
+    }
+    if (o.Ref !== undefined) return `<${flattenCfn(o.Ref)}>`;
+  }
+  return JSON.stringify(node);
 }

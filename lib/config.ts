@@ -215,7 +215,7 @@ const FIELDS = {
       if (list.ok.length === 0) return { problem: 'names no Region' };
       const codes = [...new Set(list.ok.map((r) => r.toLowerCase()))];
       const bad = codes.filter((r) => !REGION_CODE.test(r));
-      if (bad.length > 0) return { problem: `has ${bad.map((b) => JSON.stringify(b)).join(', ')}, not a Region code` };
+      if (bad.length > 0) return { problem: `contains ${bad.map((b) => JSON.stringify(b)).join(', ')}, ${bad.length === 1 ? 'which is not a Region code' : 'which are not Region codes'}` };
       return { ok: codes };
     },
   } satisfies Field<'all' | string[]>,
@@ -250,7 +250,7 @@ const FIELDS = {
       const list = toList(v);
       if ('problem' in list) return list;
       const bad = list.ok.filter((e) => !EMAIL.test(e));
-      if (bad.length > 0) return { problem: `has ${bad.map((b) => JSON.stringify(b)).join(', ')}, not an e-mail address` };
+      if (bad.length > 0) return { problem: `contains ${bad.map((b) => JSON.stringify(b)).join(', ')}, ${bad.length === 1 ? 'which is not an e-mail address' : 'which are not e-mail addresses'}` };
       return { ok: [...new Set(list.ok)] };
     },
   } satisfies Field<string[]>,

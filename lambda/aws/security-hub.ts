@@ -58,7 +58,13 @@ const httpStatus = (err: unknown): number | undefined =>
 function isBatchTooLarge(err: unknown): boolean {
   const status = httpStatus(err);
   const message = errorMessage(err);
-  return status !== undefined && status >= 400 && status < 500 && /\b100\b/.test(message) && /finding/i.test(message);
+  return (
+    status !== undefined &&
+    status >= 400 &&
+    status < 500 &&
+    /finding/i.test(message) &&
+    /(more than|at most|maximum|exceed\w*|less than or equal to|between 1 and)\D{0,20}\b100\b/i.test(message)
+  );
 }
 
 /** Turns the errors that concern the whole Region into typed errors; leaves the rest alone. */

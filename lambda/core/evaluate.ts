@@ -29,14 +29,18 @@ export function whyBacktrackUnsupported(c: ClusterFacts): string | undefined {
   return undefined;
 }
 
-/** "26 h", "1.5 h", "45 min", "30 s": durations as people read them. */
+/**
+ * "26 h", "1.5 h", "45 min", "30 s", "23 h 59 min 59 s": durations as people read them. Never rounded,
+ * so a window one second short of the minimum does not read as the minimum.
+ */
 export function formatDuration(seconds: number): string {
-  if (seconds >= 3600) {
-    const hours = seconds / 3600;
-    return `${Number.isInteger(hours) ? hours : hours.toFixed(2).replace(/0+$/, '')} h`;
-  }
-  if (seconds >= 60) return `${Math.floor(seconds / 60)} min`;
-  return `${seconds} s`;
+  // Whole hundredths of an hour (36 s) read well as decimal hours: 1.5 h, 0.25 h is 15 min.
+  if (seconds >= 3600 && seconds % 36 === 0) return `${Number((seconds / 3600).toFixed(2))} h`;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  const parts = [h ? `${h} h` : '', m ? `${m} min` : '', s || (!h && !m) ? `${s} s` : ''];
+  return parts.filter(Boolean).join(' ');
 }
 
 const windowText = (seconds: number) => `${seconds} s (${formatDuration(seconds)})`;

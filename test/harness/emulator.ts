@@ -151,7 +151,7 @@ function checkPython(python: string): void {
   const probe = spawnSync(python, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     const why = probe.error && (probe.error as NodeJS.ErrnoException).code === 'ENOENT'
-      ? `\`${python}\` was not found on PATH.`
+      ? `\`${python}\` was not found${python.includes('/') ? '' : ' on PATH'}.`
       : `\`${python}\` did not run (${probe.error?.message ?? tail(probe.stderr ?? '')}).`;
     throw new EmulatorSetupError(`The AWS emulator (moto) needs Python: ${why} ${PYTHON_INSTALL_HINT}`);
   }

@@ -162,7 +162,7 @@ describe('loadConfig', () => {
     expect(message).toContain('minWindowHours: "a day" is not a number');
     expect(message).toContain('allowed: a number of hours from 0 to 72');
     expect(message).toContain('-c minWindowHours=24');
-    expect(message).toContain('regions: "mars-1" has "mars-1", not a Region code');
+    expect(message).toContain('regions: "mars-1" contains "mars-1", which is not a Region code');
     expect(message).toContain('-c regions=us-east-1,eu-west-1');
   });
 

@@ -129,6 +129,16 @@ describe('importFindings', () => {
     await expect(importFindings(client, findings(5))).rejects.toThrow(FindingsBatchTooLargeError);
   });
 
+  it('does not mistake another 4xx that mentions a finding numbered 100 for a batch-size refusal', async () => {
+    sh.on(BatchImportFindingsCommand).rejects(
+      new InvalidInputException({ message: 'Finding f-100 has an invalid ProductArn', $metadata: { httpStatusCode: 400 } }),
+    );
+
+    const result = await importFindings(client, findings(2));
+
+    expect(result.failed.map((f) => f.code)).toEqual(['InvalidInputException', 'InvalidInputException']);
+  });
+
   it('reports the findings of a call that failed as a whole and still sends the other calls', async () => {
     sh.on(BatchImportFindingsCommand)
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } }))

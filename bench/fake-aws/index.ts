@@ -1,0 +1,262 @@
+/**
+ * A wire-level fake of the AWS APIs the checker calls, for benchmarking: a loopback HTTP server
+ * that SDK clients reach through AWS_ENDPOINT_URL. It tells services and Regions apart by the
+ * SigV4 credential scope (signatures are not verified), answers in each service's own protocol,
+ * adds a fixed latency to every call, enforces Security Hub's per-Region rate limits, and counts
+ * every call by service, operation and Region.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Fleet } from '../fleet';
+import { type RateLimit, SECURITY_HUB_LIMITS, TokenBucket } from '../token-bucket';
+import { CloudWatchFake } from './cloudwatch';
+import { DynamoFake } from './dynamodb';
+import { RDS_NAMESPACE, describeDBClusters } from './rds';
+import { SecurityHubFake } from './security-hub';
+import { SNS_NAMESPACE, STS_NAMESPACE, type Published, describeRegions, getCallerIdentity, publish } from './small-services';
+import {
+  AwsError,
+  type FakeResponse,
+  type Protocol,
+  credentialScope,
+  ec2Response,
+  errorResponse,
+  formParams,
+  jsonResponse,
+  newRequestId,
+  parseJsonBody,
+  queryResponse,
+} from './wire';
+
+export interface FakeAwsOptions {
+  fleet: Fleet;
+  /** Per-call latency in ms (default 50), or a function of service and operation. */
+  latencyMs?: number | ((service: string, operation: string) => number);
+  /** State tables to create, in `homeRegion`. */
+  tables?: string[];
+  /** SNS topic ARNs that exist. */
+  topics?: string[];
+  homeRegion?: string;
+  securityHubDisabledRegions?: string[];
+  /** Override Security Hub rate limits (per Region). */
+  rateLimits?: Partial<Record<keyof typeof SECURITY_HUB_LIMITS, RateLimit>>;
+  /** Clock for rate limits and traces (ms). */
+  clock?: () => number;
+}
+
+export interface CallStats {
+  service: string;
+  operation: string;
+  region: string;
+  /** Requests received (including throttled and failed ones). */
+  calls: number;
+  throttled: number;
+  /** Other error responses (validation, not found, unknown operation). */
+  errors: number;
+}
+
+export interface TraceEntry {
+  key: string;
+  startMs: number;
+  endMs: number;
+  status: number;
+}
+
+export interface ErrorRecord {
+  key: string;
+  status: number;
+  code: string;
+  message: string;
+}
+
+export interface FakeAws {
+  url: string;
+  port: number;
+  securityHub: SecurityHubFake;
+  dynamo: DynamoFake;
+  published: Published[];
+  /** Call counts since the last reset. */
+  stats(): CallStats[];
+  /** Every call since the last reset, times relative to the reset. */
+  trace(): TraceEntry[];
+  /** Error responses other than throttling since the last reset (first 200). */
+  errors(): ErrorRecord[];
+  /** Clears counts, traces and per-run records (the fleet, findings and tables stay). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const PROTOCOL: Record<string, Protocol> = {
+  rds: 'query',
+  sts: 'query',
+  sns: 'query',
+  ec2: 'ec2',
+  dynamodb: 'json',
+  monitoring: 'json',
+  securityhub: 'rest-json',
+};
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Operation name of a request, from the protocol's own marker. */
+function operationOf(protocol: Protocol, method: string, path: string, headers: IncomingMessage['headers'], body: string): string {
+  if (protocol === 'query' || protocol === 'ec2') return formParams(body).get('Action') ?? 'MissingAction';
+  if (protocol === 'json') {
+    const target = String(headers['x-amz-target'] ?? '');
+    return target.split('.')[1] ?? 'MissingTarget';
+  }
+  const route = `${method} ${path.split('?')[0]}`;
+  const routes: Record<string, string> = {
+    'POST /findings/import': 'BatchImportFindings',
+    'PATCH /findings/batchupdate': 'BatchUpdateFindings',
+    'POST /findings': 'GetFindings',
+    'GET /accounts': 'DescribeHub',
+  };
+  return routes[route] ?? `Unknown(${route})`;
+}
+
+export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
+  const { fleet } = options;
+  const clock = options.clock ?? (() => performance.now());
+  const latency = options.latencyMs ?? 50;
+  const latencyFor = typeof latency === 'number' ? () => latency : latency;
+  const home = options.homeRegion ?? 'us-east-1';
+  const accountId = fleet.accountId;
+  const limits = { ...SECURITY_HUB_LIMITS, ...options.rateLimits };
+  const securityHub = new SecurityHubFake(accountId, new Set(options.securityHubDisabledRegions ?? []));
+  const dynamo = new DynamoFake();
+  for (const t of options.tables ?? []) dynamo.createTable(home, t);
+  const cloudwatch = new CloudWatchFake(fleet.byRegion);
+  const topics = new Set(options.topics ?? []);
+  const published: Published[] = [];
+  const buckets = new Map<string, TokenBucket>();
+  let stats = new Map<string, CallStats>();
+  let trace: TraceEntry[] = [];
+  let errors: ErrorRecord[] = [];
+  let epoch = clock();
+
+  const bucket = (op: keyof typeof SECURITY_HUB_LIMITS, region: string) => {
+    const key = `${op}@${region}`;
+    let b = buckets.get(key);
+    if (!b) buckets.set(key, (b = new TokenBucket(limits[op])));
+    return b;
+  };
+
+  function dispatch(service: string, operation: string, region: string, body: string, requestId: string): FakeResponse {
+    const clusters = fleet.byRegion.get(region) ?? [];
+    switch (service) {
+      case 'rds':
+        if (operation === 'DescribeDBClusters') return queryResponse(operation, RDS_NAMESPACE, describeDBClusters(formParams(body), region, clusters, accountId), requestId);
+        break;
+      case 'sts':
+        if (operation === 'GetCallerIdentity') return queryResponse(operation, STS_NAMESPACE, getCallerIdentity(accountId), requestId);
+        break;
+      case 'ec2':
+        if (operation === 'DescribeRegions') return ec2Response(operation, describeRegions(formParams(body), fleet.regions), requestId);
+        break;
+      case 'sns':
+        if (operation === 'Publish') return queryResponse(operation, SNS_NAMESPACE, publish(formParams(body), region, topics, published), requestId);
+        break;
+      case 'dynamodb':
+        return jsonResponse('json', dynamo.handle(operation, parseJsonBody(body), region), requestId);
+      case 'monitoring':
+        if (operation === 'GetMetricData') return jsonResponse('json', cloudwatch.getMetricData(parseJsonBody(body), region), requestId);
+        break;
+      case 'securityhub': {
+        const sh: Record<string, () => unknown> = {
+          BatchImportFindings: () => securityHub.batchImport(parseJsonBody(body), region),
+          BatchUpdateFindings: () => securityHub.batchUpdate(parseJsonBody(body), region),
+          GetFindings: () => securityHub.getFindings(parseJsonBody(body), region),
+          DescribeHub: () => securityHub.describeHub(region),
+        };
+        const run = sh[operation];
+        if (run) return jsonResponse('rest-json', run(), requestId);
+        throw new AwsError('UnknownOperationException', `Security Hub ${operation} is not served by the benchmark's fake AWS`, 404);
+      }
+    }
+    throw new AwsError(
+      PROTOCOL[service] === 'json' ? 'UnknownOperationException' : 'InvalidAction',
+      `${service} ${operation} is not served by the benchmark's fake AWS`,
+    );
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startMs = clock() - epoch;
+    const body = await readBody(req);
+    const requestId = newRequestId();
+    const scope = credentialScope(req.headers['authorization']);
+    const service = scope?.service ?? 'unsigned';
+    const region = scope?.region ?? 'none';
+    const protocol = PROTOCOL[service] ?? 'rest-json';
+    const operation = scope ? operationOf(protocol, req.method ?? 'GET', req.url ?? '/', req.headers, body) : 'Unsigned';
+    const key = `${service}:${operation}@${region}`;
+    const s = stats.get(key) ?? { service, operation, region, calls: 0, throttled: 0, errors: 0 };
+    stats.set(key, s);
+    s.calls++;
+
+    let response: FakeResponse;
+    try {
+      if (!scope) throw new AwsError('MissingAuthenticationTokenException', 'Request is missing a SigV4 Authorization header', 403);
+      const limited = service === 'securityhub' && operation in limits ? (operation as keyof typeof SECURITY_HUB_LIMITS) : undefined;
+      if (limited && !bucket(limited, region).tryTake(clock())) {
+        s.throttled++;
+        throw new AwsError('TooManyRequestsException', 'Rate exceeded', 429);
+      }
+      response = dispatch(service, operation, region, body, requestId);
+    } catch (err) {
+      const e = err instanceof AwsError ? err : new AwsError('InternalFailure', String(err), 500, 'Receiver');
+      if (e.status !== 429) {
+        s.errors++;
+        if (errors.length < 200) errors.push({ key, status: e.status, code: e.code, message: e.message });
+      }
+      response = errorResponse(protocol, service, e, requestId);
+    }
+    await sleep(latencyFor(service, operation));
+    res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body), date: new Date().toUTCString() });
+    res.end(response.body);
+    trace.push({ key, startMs, endMs: clock() - epoch, status: response.status });
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(err));
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    securityHub,
+    dynamo,
+    published,
+    stats: () => [...stats.values()].map((s) => ({ ...s })),
+    trace: () => [...trace],
+    errors: () => [...errors],
+    reset: () => {
+      stats = new Map();
+      trace = [];
+      errors = [];
+      epoch = clock();
+      published.length = 0;
+      securityHub.resetRunRecords();
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,74 @@
+/** Renders the benchmark results as Markdown. Pure. */
+import type { BenchResults, PointResult, RunResult } from './results-types';
+
+const s = (ms: number) => (ms / 1000).toFixed(2);
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+
+function runRow(p: PointResult, r: RunResult): string {
+  const calls = `${r.totalCalls} (${r.totalMinimum})`;
+  const result = r.ok ? 'ok' : `**FAILED**: ${(r.failures[0] ?? '').slice(0, 120)}`;
+  return `| ${p.clusters.toLocaleString('en-US')} | ${p.regions} | ${r.run} | ${s(r.wallMs)} | ${s(r.floorMs)} | ${r.ratio.toFixed(2)} | ${r.floorBinding ?? ''} | ${calls} | ${s(r.cpuUserMs + r.cpuSystemMs)} | ${r.maxRssMb.toFixed(0)} | ${result} |`;
+}
+
+function operationsTable(p: PointResult): string[] {
+  const ops = [...new Set(p.runs.flatMap((r) => Object.keys(r.operations)))].sort();
+  const cell = (r: RunResult | undefined, op: string) => {
+    const o = r?.operations[op];
+    if (!o) return '';
+    const mark = o.calls > o.minimum ? ' ⚠' : o.calls < o.minimum ? ' ✗' : '';
+    return `${o.calls} / ${o.minimum}${o.throttled ? ` (${o.throttled} throttled)` : ''}${mark}`;
+  };
+  const first = p.runs.find((r) => r.run === 'first');
+  const steady = p.runs.find((r) => r.run === 'steady');
+  return [
+    `#### ${p.clusters.toLocaleString('en-US')} clusters × ${p.regions} Regions: calls / minimum`,
+    '',
+    '| operation | first run | steady state |',
+    '|---|---|---|',
+    ...ops.filter((op) => (first?.operations[op]?.calls ?? 0) + (first?.operations[op]?.minimum ?? 0) + (steady?.operations[op]?.calls ?? 0) + (steady?.operations[op]?.minimum ?? 0) > 0)
+      .map((op) => `| ${op} | ${cell(first, op)} | ${cell(steady, op)} |`),
+    '',
+  ];
+}
+
+export function renderMarkdown(r: BenchResults): string {
+  const lines: string[] = [
+    `# Benchmark results`,
+    '',
+    `${r.generatedAt} · ${r.machine.cpus} × ${r.machine.cpuModel} · ${(r.machine.memoryMb / 1024).toFixed(0)} GiB · Node ${r.machine.node} · ` +
+      `latency ${r.options.latencyMs} ms per call · seed ${r.options.seed}${r.options.quick ? ' · quick' : ''}`,
+    '',
+  ];
+  if (r.fatal) lines.push(`**The benchmark could not run:** ${r.fatal}`, '');
+  if (r.bundle) {
+    lines.push(
+      `Bundle: ${kb(r.bundle.bytes)} (${kb(r.bundle.gzipBytes)} gzipped). ` +
+        (r.coldLoad
+          ? `Cold load (require in a fresh Node process, median of ${r.coldLoad.requireMs.length}): ${r.coldLoad.medianRequireMs.toFixed(0)} ms; ` +
+            `whole process ${r.coldLoad.medianProcessMs.toFixed(0)} ms.`
+          : ''),
+      '',
+    );
+    if (r.bundle.byPackage.length) {
+      lines.push('Largest parts of the bundle: ' + r.bundle.byPackage.slice(0, 8).map((p) => `${p.name} ${kb(p.bytes)}`).join(', ') + '.', '');
+    }
+  }
+  if (r.points.length) {
+    lines.push(
+      '| clusters | Regions | run | wall s | floor s | wall / floor | floor set by | calls (minimum) | CPU s | peak RSS MB | result |',
+      '|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---|',
+      ...r.points.flatMap((p) => p.runs.map((run) => runRow(p, run))),
+      '',
+      'wall: the handler call in a fresh process (load excluded); floor: bench/floor.ts (latency and rate-limit model, ' +
+        'Regions in parallel); CPU: user + system of the handler call; peak RSS: the whole process. ' +
+        'first: empty state table and no findings; steady: the same fleet again.',
+      '',
+      ...r.points.flatMap(operationsTable),
+    );
+  }
+  const problems = r.points.flatMap((p) =>
+    p.runs.flatMap((run) => [...run.failures.map((f) => `✗ ${p.clusters}×${p.regions} ${run.run}: ${f}`), ...run.notes.map((n) => `· ${p.clusters}×${p.regions} ${run.run}: ${n}`)]),
+  );
+  if (problems.length) lines.push('### Failures (✗) and notes (·)', '', ...problems.map((x) => `- ${x}`), '');
+  return lines.join('\n');
+}

@@ -1,0 +1,57 @@
+/** Shape of bench/results/latest.json. */
+import type { Binding } from './floor';
+import type { ColdLoad } from './invoke';
+import type { RunKind } from './minimum-calls';
+
+export interface OperationCalls {
+  calls: number;
+  minimum: number;
+  throttled: number;
+}
+
+export interface RunResult {
+  run: RunKind;
+  ok: boolean;
+  wallMs: number;
+  floorMs: number;
+  ratio: number;
+  /** What sets the floor in its slowest Region. */
+  floorBinding?: Binding;
+  floorSlowestRegion?: string;
+  loadMs: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  maxRssMb: number;
+  heapUsedMb: number;
+  totalCalls: number;
+  totalMinimum: number;
+  operations: Record<string, OperationCalls>;
+  /** When the last response of each operation went out, ms after the run started. */
+  lastResponseMs: Record<string, number>;
+  failures: string[];
+  notes: string[];
+  /** The handler's return value or error, cut short. */
+  handlerResult?: string;
+  handlerError?: string;
+  logFile: string;
+}
+
+export interface PointResult {
+  clusters: number;
+  regions: number;
+  latencyMs: number;
+  fleet: { inScope: number; byStatus: Record<string, number>; alertable: number };
+  runs: RunResult[];
+}
+
+export interface BenchResults {
+  generatedAt: string;
+  machine: { cpus: number; cpuModel: string; memoryMb: number; node: string; platform: string; arch: string };
+  options: { quick: boolean; latencyMs: number; seed: number; points: string[] };
+  bundle?: { bytes: number; gzipBytes: number; byPackage: { name: string; bytes: number }[] };
+  coldLoad?: ColdLoad;
+  points: PointResult[];
+  ok: boolean;
+  /** Why the benchmark could not run at all (missing handler, bundling failed). */
+  fatal?: string;
+}

@@ -1,0 +1,19 @@
+import { clusterConsoleUrl, consoleHost } from '../../../lambda/core/links';
+
+describe('consoleHost', () => {
+  it.each([
+    ['aws', 'eu-west-1', 'https://eu-west-1.console.aws.amazon.com'],
+    ['aws-us-gov', 'us-gov-west-1', 'https://us-gov-west-1.console.amazonaws-us-gov.com'],
+    ['aws-cn', 'cn-north-1', 'https://cn-north-1.console.amazonaws.cn'],
+  ])('partition %s in %s → %s', (partition, region, host) => {
+    expect(consoleHost(partition, region)).toBe(host);
+  });
+});
+
+describe('clusterConsoleUrl', () => {
+  it('opens the cluster page of the RDS console in its Region', () => {
+    expect(clusterConsoleUrl('aws', 'eu-west-1', 'orders')).toBe(
+      'https://eu-west-1.console.aws.amazon.com/rds/home?region=eu-west-1#database:id=orders;is-cluster=true',
+    );
+  });
+});

@@ -1,0 +1,242 @@
+import { evaluate } from '../../../lambda/core/evaluate';
+import type { ClusterState } from '../../../lambda/core/state-types';
+import { clusterKey } from '../../../lambda/core/state-types';
+import {
+  alertable,
+  goneClusters,
+  stateChanged,
+  stepCluster,
+  transition,
+  type Transition,
+} from '../../../lambda/core/transitions';
+import type { ClusterFacts, Evaluation } from '../../../lambda/core/types';
+import { ACCOUNT_ID, cluster, DAY_MS, NOW, POLICY, state } from '../fixtures';
+
+const LATER = new Date(NOW.getTime() + DAY_MS / 2);
+const EXEMPT = { 'backtrack-check:exempt': 'true', 'backtrack-check:exempt-reason': 'legacy batch' };
+
+const judge = (c: ClusterFacts, at = NOW): Evaluation => evaluate(c, POLICY, at);
+const byPk = (states: ClusterState[]) => new Map(states.map((s) => [s.pk, s]));
+const REGIONS = new Set(['eu-west-1']);
+
+/** Runs the transition and returns it together with the state the next run would load. */
+function run(clusters: ClusterFacts[], previous: ClusterState[], at = NOW, complete = REGIONS): Transition & { stored: ClusterState[] } {
+  const t = transition(clusters.map((c) => judge(c, at)), byPk(previous), complete, ACCOUNT_ID, at);
+  const gone = new Set(t.gone.map((g) => g.pk));
+  const kept = previous.filter((p) => !gone.has(p.pk) && !t.next.some((n) => n.pk === p.pk));
+  return { ...t, stored: [...kept, ...t.next] };
+}
+
+const kinds = (t: Transition) => t.events.map((e) => e.kind);
+
+describe('transition', () => {
+  const failing = cluster({ identifier: 'orders', backtrackWindowSeconds: 0 });
+  const short = cluster({ identifier: 'billing', backtrackWindowSeconds: 3_600 });
+  const passing = cluster({ identifier: 'catalog' });
+
+  it('on the first run reports every current failure as new and nothing about passing clusters', () => {
+    const t = run([failing, short, passing], []);
+
+    expect(kinds(t)).toEqual(['new-failure', 'new-failure']);
+    expect(t.events.every((e) => e.kind === 'new-failure' && !e.regression)).toBe(true);
+    expect(t.next.map((s) => [s.identifier, s.alerted])).toEqual([
+      ['orders', 'disabled'],
+      ['billing', 'below-policy'],
+      ['catalog', 'none'],
+    ]);
+  });
+
+  it('on a second identical run reports nothing and changes no stored state', () => {
+    const first = run([failing, short, passing], []);
+
+    const second = run([failing, short, passing], first.stored, LATER);
+
+    expect(second.events).toEqual([]);
+    expect(second.workflow).toEqual([]);
+    const before = byPk(first.stored);
+    expect(second.next.filter((s) => stateChanged(before.get(s.pk), s))).toEqual([]);
+  });
+
+  it('reports a PASSED cluster that now fails as a regression', () => {
+    const first = run([passing], []);
+
+    const second = run([{ ...passing, backtrackWindowSeconds: 3_600 }], first.stored, LATER);
+
+    expect(second.events).toEqual([expect.objectContaining({ kind: 'new-failure', regression: true })]);
+    expect(second.next[0]?.since).toBe(LATER.toISOString());
+  });
+
+  it('reports a FAILED cluster that now passes as fixed', () => {
+    const first = run([short], []);
+
+    const second = run([{ ...short, backtrackWindowSeconds: 86_400 }], first.stored, LATER);
+
+    expect(second.events).toEqual([expect.objectContaining({ kind: 'fixed', from: 'below-policy' })]);
+    expect(second.next[0]?.alerted).toBe('none');
+  });
+
+  it('reports a failing cluster whose condition changed (disabled → below policy) as changed', () => {
+    const first = run([failing], []);
+
+    const second = run([{ ...failing, backtrackWindowSeconds: 3_600 }], first.stored, LATER);
+
+    expect(second.events).toEqual([expect.objectContaining({ kind: 'changed', from: 'disabled' })]);
+  });
+
+  it('keeps the first-failed time while the condition stays the same', () => {
+    const first = run([failing], []);
+
+    const second = run([failing], first.stored, LATER);
+
+    expect(second.next[0]?.since).toBe(NOW.toISOString());
+  });
+
+  it('an exemption added to a failing cluster raises no event and suppresses its finding with the reason as note', () => {
+    const first = run([failing], []);
+
+    const second = run([{ ...failing, tags: EXEMPT }], first.stored, LATER);
+
+    expect(second.events).toEqual([]);
+    expect(second.workflow).toEqual([
+      {
+        pk: clusterKey(ACCOUNT_ID, 'eu-west-1', failing.resourceId),
+        region: 'eu-west-1',
+        resourceId: failing.resourceId,
+        status: 'SUPPRESSED',
+        note: 'Exempt from the Backtrack check with no expiry: legacy batch',
+      },
+    ]);
+    expect(second.next[0]).toMatchObject({ suppressed: true, alerted: 'none', workflow: 'SUPPRESSED', exemptReason: 'legacy batch' });
+  });
+
+  it('does not set the workflow again while the exemption stays the same, but does when its note changes', () => {
+    const first = run([{ ...failing, tags: EXEMPT }], []);
+
+    const same = run([{ ...failing, tags: EXEMPT }], first.stored, LATER);
+    const newReason = run([{ ...failing, tags: { ...EXEMPT, 'backtrack-check:exempt-reason': 'until Q2 migration' } }], first.stored, LATER);
+
+    expect(same.workflow).toEqual([]);
+    expect(newReason.workflow).toEqual([expect.objectContaining({ status: 'SUPPRESSED', note: expect.stringContaining('until Q2 migration') })]);
+  });
+
+  it('an exemption removed from a failing cluster sets the workflow back to NEW and reports the failure again', () => {
+    const first = run([{ ...failing, tags: EXEMPT }], []);
+
+    const second = run([failing], first.stored, LATER);
+
+    expect(second.workflow).toEqual([expect.objectContaining({ status: 'NEW', note: 'Exemption removed: the cluster is judged again.' })]);
+    expect(kinds(second)).toEqual(['new-failure']);
+    expect(second.next[0]).toMatchObject({ suppressed: false, workflow: 'NEW', alerted: 'disabled' });
+    expect(second.next[0]?.workflowNote).toBeUndefined();
+  });
+
+  it('an exemption that expires raises exactly one "exemption-expired" event, and none on the next run', () => {
+    const tags = { ...EXEMPT, 'backtrack-check:exempt-until': '2026-11-20' };
+    const first = run([{ ...failing, tags }], []);
+    const afterExpiry = new Date('2026-11-21T06:00:00.000Z');
+    const nextDay = new Date('2026-11-22T06:00:00.000Z');
+
+    const expired = run([{ ...failing, tags }], first.stored, afterExpiry);
+    const again = run([{ ...failing, tags }], expired.stored, nextDay);
+
+    expect(first.events).toEqual([]);
+    expect(kinds(expired)).toEqual(['exemption-expired']);
+    expect(expired.workflow).toEqual([expect.objectContaining({ status: 'NEW', note: expect.stringContaining('Exemption expired (2026-11-20)') })]);
+    expect(expired.next[0]).toMatchObject({ suppressed: false, expiryAlerted: true, alerted: 'disabled' });
+    expect(again.events).toEqual([]);
+    expect(again.workflow).toEqual([]);
+  });
+
+  it('a deleted failing cluster raises a "deleted" event; a deleted passing cluster is archived silently', () => {
+    const first = run([failing, passing], []);
+
+    const second = run([], first.stored, LATER);
+
+    expect(second.gone.map((g) => g.identifier).sort()).toEqual(['catalog', 'orders']);
+    expect(second.events).toEqual([expect.objectContaining({ kind: 'deleted', state: expect.objectContaining({ identifier: 'orders' }) })]);
+  });
+
+  it('declares nothing gone in a Region whose cluster list was not read in full', () => {
+    const first = run([failing, passing], []);
+
+    const second = run([], first.stored, LATER, new Set());
+
+    expect(second.gone).toEqual([]);
+    expect(second.events).toEqual([]);
+  });
+
+  it('declares gone only clusters of the complete Regions', () => {
+    const elsewhere = state({ identifier: 'tokyo', region: 'ap-northeast-1' });
+    const here = state({ identifier: 'orders' });
+
+    const t = run([], [elsewhere, here]);
+
+    expect(t.gone.map((g) => g.identifier)).toEqual(['orders']);
+  });
+
+  it('ignores out-of-scope clusters entirely', () => {
+    const t = run([cluster({ engine: 'aurora-postgresql', backtrackWindowSeconds: 0 })], []);
+
+    expect(t.next).toEqual([]);
+    expect(t.events).toEqual([]);
+  });
+
+  it('an exempt failing cluster seen for the first time is not alerted', () => {
+    const t = run([{ ...failing, tags: EXEMPT }], []);
+
+    expect(t.events).toEqual([]);
+    expect(t.next[0]).toMatchObject({ suppressed: true, alerted: 'none' });
+  });
+});
+
+describe('goneClusters', () => {
+  it('keeps the clusters named in `keep` (their description was unusable this run)', () => {
+    const unreadable = state({ identifier: 'unreadable' });
+    const deleted = state({ identifier: 'deleted' });
+
+    const { gone, events } = goneClusters([unreadable, deleted], 'eu-west-1', new Set(), ACCOUNT_ID, new Set([unreadable.pk]));
+
+    expect(gone.map((g) => g.identifier)).toEqual(['deleted']);
+    expect(events).toHaveLength(1);
+  });
+
+  it('ignores clusters seen this run and clusters of other accounts', () => {
+    const seen = state({ identifier: 'seen' });
+    const foreign = { ...state({ identifier: 'foreign' }), accountId: '999988887777' };
+
+    expect(goneClusters([seen, foreign], 'eu-west-1', new Set([seen.pk]), ACCOUNT_ID).gone).toEqual([]);
+  });
+});
+
+describe('stepCluster', () => {
+  it('stores the state keyed by account, Region and resource id', () => {
+    const c = cluster({ backtrackWindowSeconds: 0 });
+
+    const step = stepCluster(judge(c), undefined, ACCOUNT_ID, NOW);
+
+    expect(step.state.pk).toBe(`cluster#${ACCOUNT_ID}#eu-west-1#${c.resourceId}`);
+    expect(step.state).toMatchObject({ status: 'FAILED', condition: 'disabled', since: NOW.toISOString(), alerted: 'disabled' });
+    expect(step.event?.kind).toBe('new-failure');
+  });
+
+  it('keeps the remembered state of a renamed cluster (same resource id) and updates its name', () => {
+    const prev = state({ identifier: 'orders', resourceId: 'cluster-R', alerted: 'disabled' });
+
+    const step = stepCluster(judge(cluster({ identifier: 'orders-renamed', resourceId: 'cluster-R', backtrackWindowSeconds: 0 })), prev, ACCOUNT_ID, NOW);
+
+    expect(step.event).toBeUndefined();
+    expect(step.state).toMatchObject({ pk: prev.pk, identifier: 'orders-renamed', since: prev.since });
+  });
+});
+
+describe('alertable', () => {
+  it.each([
+    ['a failing cluster', cluster({ backtrackWindowSeconds: 0 }), 'disabled'],
+    ['a warning cluster', cluster({ earliestBacktrackTime: new Date(NOW.getTime() - 3_600_000) }), 'actual-short'],
+    ['a passing cluster', cluster(), 'none'],
+    ['a cluster that cannot use Backtrack', cluster({ engineMode: 'serverless' }), 'none'],
+    ['an exempt failing cluster', cluster({ backtrackWindowSeconds: 0, tags: EXEMPT }), 'none'],
+  ])('%s → %s', (_name, c, expected) => {
+    expect(alertable(judge(c))).toBe(expected);
+  });
+});
