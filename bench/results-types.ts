@@ -26,7 +26,7 @@ export interface RunResult {
   totalCalls: number;
   totalMinimum: number;
   operations: Record<string, OperationCalls>;
-  /** When the last response of each operation went out, ms after the run started. */
+  /** When the last response of each operation went out, ms after the run's first call arrived. */
   lastResponseMs: Record<string, number>;
   failures: string[];
   notes: string[];

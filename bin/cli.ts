@@ -107,7 +107,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride()
     .showHelpAfterError('(see --help)');
-  program
+  const scan = program
     .command('scan')
     .description('Judge every cluster of the watched Regions and print the verdicts')
     .option('--regions <list>', 'comma list of Region codes, or "all" for every Region enabled in the account', 'all')
@@ -122,6 +122,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--page-size <n>', 'DescribeDBClusters page size, 20–100', '100')
     .option('--home-region <region>', 'Region for STS, EC2 DescribeRegions and the state table (default: AWS_REGION)')
     .action(async (flags: ScanFlags) => setCode(await scanCommand(flags, io)));
+  // `aurora-backtrack-check --help` documents every flag, not only the command names.
+  program.addHelpText('after', () => `\n${scan.helpInformation().trimEnd()}`);
   return program;
 }
 

@@ -423,6 +423,9 @@ function settle(
   const prev = step.prev;
   if (step.event && !delivered) {
     s.alerted = prev?.alerted ?? 'none';
+    // A regression nobody was told about keeps the verdict it regressed from, so the alert sent
+    // again by the next run still says "was passing".
+    if (step.event.kind === 'new-failure' && step.event.regression && prev) s.status = prev.status;
     if (prev?.expiryAlerted) s.expiryAlerted = true;
     else delete s.expiryAlerted;
   }

@@ -176,12 +176,19 @@ function tail(text: string, lines = 15): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-function isAlive(pid: number): boolean {
+/** True while `pid` runs; an exited process not yet reaped by its parent (a zombie) counts as gone. */
+export function isProcessRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    // Gone between the two checks, or no /proc (macOS), where kill(0) is all we know.
+    return !fs.existsSync('/proc/self/stat');
   }
 }
 
@@ -199,7 +206,7 @@ async function acquireLock(lockDir: string, timeoutMs: number): Promise<() => vo
     }
     const owner = Number(readOrEmpty(path.join(lockDir, 'pid')));
     const age = Date.now() - (statOrUndefined(lockDir)?.mtimeMs ?? Date.now());
-    if ((owner > 0 && !isAlive(owner)) || (!owner && age > 10_000)) {
+    if ((owner > 0 && !isProcessRunning(owner)) || (!owner && age > 10_000)) {
       fs.rmSync(lockDir, { recursive: true, force: true });
       continue;
     }
@@ -412,26 +419,31 @@ async function answers(url: string): Promise<boolean> {
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
 export async function stopPid(pid: number, exited?: Promise<void>, graceMs = 3_000): Promise<void> {
-  if (!isAlive(pid)) return;
+  if (!isProcessRunning(pid)) return;
+  if (!signal(pid, 'SIGTERM')) return;
+  if (await waitGone(pid, exited, graceMs)) return;
+  if (!signal(pid, 'SIGKILL')) return;
+  await waitGone(pid, exited, 2_000);
+}
+
+function signal(pid: number, sig: NodeJS.Signals): boolean {
   try {
-    process.kill(pid, 'SIGTERM');
+    process.kill(pid, sig);
+    return true;
   } catch {
-    return;
+    return false;
   }
-  const gone = async (ms: number) => {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
-      if (!isAlive(pid)) return true;
-      if (exited && (await Promise.race([exited.then(() => true), sleep(50).then(() => false)]))) return true;
-      if (!exited) await sleep(50);
-    }
-    return !isAlive(pid);
-  };
-  if (await gone(graceMs)) return;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    return;
+}
+
+async function waitGone(pid: number, exited: Promise<void> | undefined, ms: number): Promise<boolean> {
+  let done = false;
+  void exited?.then(() => {
+    done = true;
+  });
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (done || !isProcessRunning(pid)) return true;
+    await sleep(50);
   }
-  await gone(2_000);
+  return done || !isProcessRunning(pid);
 }

@@ -1,5 +1,5 @@
 import { evaluate, formatDuration, isAuroraMySql, whyBacktrackUnsupported } from '../../../lambda/core/evaluate';
-import type { BacktrackMetrics } from '../../../lambda/core/types';
+import type { BacktrackMetrics, ClusterFacts } from '../../../lambda/core/types';
 import { cluster, HOUR, NOW, POLICY, policy, secondsAgo } from '../fixtures';
 
 const EXEMPT = 'backtrack-check:exempt';
@@ -52,7 +52,7 @@ describe('evaluate: clusters that cannot use Backtrack', () => {
     ],
     ['Aurora MySQL 3.01', { engineVersion: '8.0.mysql_aurora.3.01.1' }, /3\.01 and 3\.02/],
     ['Aurora MySQL 3.02', { engineVersion: '8.0.mysql_aurora.3.02.2' }, /3\.01 and 3\.02/],
-  ] as const)('%s is NOT_AVAILABLE with the reason, not FAILED, even at window 0', (_name, overrides, reason) => {
+  ] as [string, Partial<ClusterFacts>, RegExp][])('%s is NOT_AVAILABLE with the reason, not FAILED, even at window 0', (_name, overrides, reason) => {
     const e = evaluate(cluster({ ...overrides, backtrackWindowSeconds: 0 }), POLICY, NOW);
 
     expect(e).toMatchObject({ scope: 'in-scope', status: 'NOT_AVAILABLE', condition: 'unsupported', severity: 'INFORMATIONAL', remediation: '' });

@@ -1,0 +1,236 @@
+/**
+ * The fleet-scale benchmark: runs the bundled handler, unchanged, against a wire-level fake AWS
+ * serving synthetic fleets, and compares its wall time with the floor of the latency and
+ * rate-limit model.
+ *
+ *   npx tsx bench/run.ts [--quick] [--points 100x1,1000x4] [--latency 50] [--out bench/results]
+ *
+ * Writes <out>/latest.json and <out>/latest.md. Exits 1 when a run failed (handler error, or
+ * findings / calls inconsistent with the fleet); speed is reported, never asserted.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Command, InvalidArgumentError } from 'commander';
+import { checkRun, totalsByOperation } from './checks';
+import type { ChildReport } from './child';
+import { startFakeAws } from './fake-aws';
+import { BENCH_MIN_WINDOW_HOURS, DEFAULT_REGIONS, DEFAULT_SEED, expectationsOf, generateFleet } from './fleet';
+import { computeFloor } from './floor';
+import { buildChild, handlerEnv, invokeInChild, measureColdLoad } from './invoke';
+import { type RunKind, floorInputFor, minimumCalls } from './minimum-calls';
+import { renderMarkdown } from './report';
+import type { BenchResults, OperationCalls, PointResult, RunResult } from './results-types';
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+const HOME_REGION = 'us-east-1';
+const TABLE = 'aurora-backtrack-checker-state';
+const TOPIC = `arn:aws:sns:${HOME_REGION}:123456789012:aurora-backtrack-checker-alerts`;
+export const FULL_POINTS = ['100x1', '100x4', '100x17', '1000x1', '1000x4', '1000x17', '10000x1', '10000x4', '10000x17'];
+export const QUICK = { points: ['100x2'], latencyMs: 5 };
+
+export interface Point {
+  clusters: number;
+  regions: number;
+}
+
+/** "1000x4" → { clusters: 1000, regions: 4 }. */
+export function parsePoint(text: string): Point {
+  const m = /^(\d+)[x×](\d+)$/.exec(text.trim());
+  const clusters = Number(m?.[1]);
+  const regions = Number(m?.[2]);
+  if (!m || clusters < 1 || regions < 1 || regions > DEFAULT_REGIONS.length) {
+    throw new InvalidArgumentError(`"${text}" is not a point: use <clusters>x<regions>, e.g. 1000x4, with 1–${DEFAULT_REGIONS.length} Regions`);
+  }
+  return { clusters, regions };
+}
+
+interface Options {
+  quick: boolean;
+  points: string[];
+  latencyMs: number;
+  out: string;
+  seed: number;
+  coldLoads: number;
+  timeoutS: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const program = new Command()
+    .name('bench')
+    .description('Benchmark the bundled handler against a fake AWS at fleet scale')
+    .option('--quick', `one small point (${QUICK.points.join(', ')}, latency ${QUICK.latencyMs} ms), for CI`, false)
+    .option('--points <list>', `comma list of <clusters>x<regions> (default ${FULL_POINTS.join(',')})`)
+    .option('--latency <ms>', 'latency of every call, ms (default 50; 5 with --quick)')
+    .option('--out <dir>', 'where latest.json and latest.md go', path.join('bench', 'results'))
+    .option('--seed <n>', 'fleet seed', String(DEFAULT_SEED))
+    .option('--cold-loads <n>', 'fresh processes for the load-time median', '5')
+    .option('--timeout <s>', 'per handler run, seconds (Lambda allows 900)', '900')
+    .parse(argv);
+  const o = program.opts<{ quick: boolean; points?: string; latency?: string; out: string; seed: string; coldLoads: string; timeout: string }>();
+  const points = o.points ? o.points.split(',') : o.quick ? QUICK.points : FULL_POINTS;
+  points.forEach(parsePoint);
+  const latencyMs = o.latency !== undefined ? Number(o.latency) : o.quick ? QUICK.latencyMs : 50;
+  if (!(latencyMs >= 0)) throw new InvalidArgumentError(`--latency must be a number of ms ≥ 0, got ${o.latency}`);
+  return { quick: o.quick, points, latencyMs, out: o.out, seed: Number(o.seed), coldLoads: Number(o.coldLoads), timeoutS: Number(o.timeout) };
+}
+
+interface BundleModule {
+  bundleHandler(outDir: string, options?: { metafile?: boolean }): { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> } | undefined | void;
+}
+
+/** Package (or "lambda/…" for the project's own code) a bundled input belongs to. */
+function packageOf(input: string): string {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  return m ? (m[1] as string) : input.split('/').slice(0, 2).join('/');
+}
+
+function bundle(outDir: string): NonNullable<BenchResults['bundle']> & { file: string } {
+  for (const f of ['lambda/handler.ts', 'lib/bundle.ts']) {
+    if (!fs.existsSync(path.join(REPO_ROOT, f))) throw new Error(`${f} does not exist: the benchmark runs the bundled handler`);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(path.join(REPO_ROOT, 'lib', 'bundle')) as BundleModule;
+  const meta = mod.bundleHandler(outDir, { metafile: true }) ?? undefined;
+  const file = path.join(outDir, 'index.js');
+  const bytes = fs.readFileSync(file);
+  const byPackage = new Map<string, number>();
+  for (const out of Object.values(meta?.outputs ?? {})) {
+    for (const [input, v] of Object.entries(out.inputs)) byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + v.bytesInOutput);
+  }
+  return {
+    file,
+    bytes: bytes.length,
+    gzipBytes: gzipSync(bytes).length,
+    byPackage: [...byPackage.entries()].map(([name, b]) => ({ name, bytes: b })).sort((a, b) => b.bytes - a.bytes),
+  };
+}
+
+async function runPoint(point: Point, o: Options, work: { childPath: string; bundlePath: string; logDir: string }): Promise<PointResult> {
+  const fleet = generateFleet({ clusters: point.clusters, regions: point.regions, seed: o.seed });
+  const expectation = expectationsOf(fleet);
+  const fake = await startFakeAws({ fleet, latencyMs: o.latencyMs, tables: [TABLE], topics: [TOPIC], homeRegion: HOME_REGION });
+  const env = handlerEnv({ endpoint: fake.url, regions: fleet.regions, minWindowHours: BENCH_MIN_WINDOW_HOURS, topicArn: TOPIC, tableName: TABLE });
+  const runs: RunResult[] = [];
+  try {
+    for (const run of ['first', 'steady'] as RunKind[]) {
+      fake.reset();
+      const stateBytes = fake.dynamo.table(HOME_REGION, TABLE).bytes();
+      const min = minimumCalls({ expectation, run, discoverRegions: false, stateBytes });
+      const floor = computeFloor(floorInputFor(min, o.latencyMs, false));
+      const logFile = path.join(work.logDir, `${point.clusters}x${point.regions}-${run}.log`);
+      process.stderr.write(`  ${point.clusters} clusters × ${point.regions} Regions, ${run} run … `);
+      const child: ChildReport = await invokeInChild({ childPath: work.childPath, bundlePath: work.bundlePath, event: { mode: 'scan' }, env, logFile, timeoutMs: o.timeoutS * 1000 }).catch(
+        (err: unknown) => ({ ok: false, error: { name: 'BenchError', message: String(err) }, loadMs: 0, wallMs: 0, cpuUserMs: 0, cpuSystemMs: 0, processCpuMs: 0, maxRssKb: 0, heapUsedMb: 0 }),
+      );
+      const { calls, throttled } = totalsByOperation(fake.stats());
+      const handlerError = child.error ? `${child.error.name}: ${child.error.message}${child.error.details ? ` ${child.error.details.slice(0, 2000)}` : ''}` : undefined;
+      const verdict = checkRun(fleet, {
+        run,
+        ...(handlerError && { handlerError }),
+        imported: fake.securityHub.importedSinceReset,
+        findings: fake.securityHub.findings,
+        rejected: fake.securityHub.failedSinceReset,
+        errors: fake.errors(),
+        published: fake.published,
+        calls,
+        throttled,
+        minimum: min.total,
+      });
+      const operations: Record<string, OperationCalls> = {};
+      for (const op of new Set([...Object.keys(calls), ...Object.keys(min.total)])) {
+        operations[op] = { calls: calls[op] ?? 0, minimum: min.total[op] ?? 0, throttled: throttled[op] ?? 0 };
+      }
+      const trace = fake.trace();
+      const firstCall = Math.min(...trace.map((t) => t.startMs));
+      const lastResponseMs: Record<string, number> = {};
+      for (const t of trace) {
+        const op = t.key.split('@')[0] as string;
+        lastResponseMs[op] = Math.max(lastResponseMs[op] ?? 0, Math.round(t.endMs - firstCall));
+      }
+      const slowest = floor.regions.find((r) => r.region === floor.slowestRegion);
+      const result: RunResult = {
+        run,
+        ok: verdict.failures.length === 0,
+        wallMs: child.wallMs,
+        floorMs: floor.totalMs,
+        ratio: floor.totalMs > 0 ? child.wallMs / floor.totalMs : NaN,
+        ...(slowest && { floorBinding: slowest.binding, floorSlowestRegion: slowest.region }),
+        loadMs: child.loadMs,
+        cpuUserMs: child.cpuUserMs,
+        cpuSystemMs: child.cpuSystemMs,
+        maxRssMb: child.maxRssKb / 1024,
+        heapUsedMb: child.heapUsedMb,
+        totalCalls: Object.values(calls).reduce((a, b) => a + b, 0),
+        totalMinimum: Object.values(min.total).reduce((a, b) => a + b, 0),
+        operations,
+        lastResponseMs,
+        failures: verdict.failures,
+        notes: verdict.notes,
+        ...(child.result !== undefined && { handlerResult: child.result.slice(0, 4000) }),
+        ...(handlerError && { handlerError }),
+        logFile,
+      };
+      runs.push(result);
+      process.stderr.write(
+        `${result.ok ? 'ok' : 'FAILED'}: wall ${(result.wallMs / 1000).toFixed(2)} s, floor ${(result.floorMs / 1000).toFixed(2)} s, ` +
+          `ratio ${result.ratio.toFixed(2)}, calls ${result.totalCalls} (min ${result.totalMinimum}), RSS ${result.maxRssMb.toFixed(0)} MB\n`,
+      );
+      for (const f of result.failures) process.stderr.write(`    ✗ ${f}\n`);
+    }
+  } finally {
+    await fake.close();
+  }
+  return {
+    clusters: point.clusters,
+    regions: point.regions,
+    latencyMs: o.latencyMs,
+    fleet: { inScope: expectation.inScope, byStatus: expectation.byStatus as Record<string, number>, alertable: expectation.alertable },
+    runs,
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const o = parseArgs(argv);
+  const cpus = os.cpus();
+  const results: BenchResults = {
+    generatedAt: new Date().toISOString(),
+    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', memoryMb: Math.round(os.totalmem() / 1_048_576), node: process.version, platform: os.platform(), arch: os.arch() },
+    options: { quick: o.quick, latencyMs: o.latencyMs, seed: o.seed, points: o.points },
+    points: [],
+    ok: false,
+  };
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'backtrack-bench-'));
+  const logDir = path.join(work, 'logs');
+  fs.mkdirSync(logDir);
+  try {
+    process.stderr.write(`bundling the handler into ${work} …\n`);
+    const b = bundle(work);
+    results.bundle = { bytes: b.bytes, gzipBytes: b.gzipBytes, byPackage: b.byPackage.slice(0, 15) };
+    const childPath = buildChild(work);
+    const loadEnv = handlerEnv({ endpoint: 'http://127.0.0.1:9', regions: ['us-east-1'], minWindowHours: BENCH_MIN_WINDOW_HOURS, topicArn: TOPIC, tableName: TABLE });
+    results.coldLoad = measureColdLoad(b.file, loadEnv, o.coldLoads);
+    process.stderr.write(`bundle ${b.bytes} bytes (${b.gzipBytes} gzipped), cold load ${results.coldLoad.medianRequireMs.toFixed(0)} ms\n`);
+    for (const p of o.points) results.points.push(await runPoint(parsePoint(p), o, { childPath, bundlePath: b.file, logDir }));
+    results.ok = results.points.every((p) => p.runs.every((r) => r.ok));
+  } catch (err) {
+    results.fatal = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`the benchmark could not run: ${results.fatal}\n`);
+  }
+  fs.mkdirSync(o.out, { recursive: true });
+  fs.writeFileSync(path.join(o.out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(path.join(o.out, 'latest.md'), `${renderMarkdown(results)}\n`);
+  process.stderr.write(`results: ${path.join(o.out, 'latest.md')} (handler logs in ${logDir})\n`);
+  return results.ok ? 0 : 1;
+}
+
+if (require.main === module) {
+  main(process.argv).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(2);
+    },
+  );
+}

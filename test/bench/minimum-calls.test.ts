@@ -1,0 +1,48 @@
+import { expectationsOf, generateFleet } from '../../bench/fleet';
+import { floorInputFor, minimumCalls } from '../../bench/minimum-calls';
+
+const NOW = new Date('2026-11-25T12:00:00Z');
+
+describe('minimumCalls', () => {
+  const fleet = generateFleet({ clusters: 1000, regions: 4, now: NOW });
+  const expectation = expectationsOf(fleet);
+
+  it('needs one page and one import batch per 100 clusters per Region on a first run', () => {
+    const min = minimumCalls({ expectation, run: 'first', discoverRegions: false, stateBytes: 0 });
+
+    // 250 clusters per Region: 3 pages; about 232 in scope: 3 imports
+    expect(min.total['rds:DescribeDBClusters']).toBe(12);
+    expect(min.total['securityhub:BatchImportFindings']).toBe(expectation.regions.reduce((a, r) => a + Math.ceil(r.inScope / 100), 0));
+    expect(min.total['sns:Publish']).toBe(1);
+    expect(min.total['dynamodb:BatchWriteItem']).toBe(Math.ceil(930 / 25));
+    expect(min.total['dynamodb:Scan']).toBe(1);
+    expect(min.total['ec2:DescribeRegions']).toBe(0);
+  });
+
+  it('asks for 6 metric queries per cluster with Backtrack on, 500 per call', () => {
+    const min = minimumCalls({ expectation, run: 'first', discoverRegions: false, stateBytes: 0 });
+
+    const expected = expectation.regions.reduce((a, r) => a + Math.ceil((r.needsMetrics * 6) / 500), 0);
+    expect(min.total['monitoring:GetMetricData']).toBe(expected);
+  });
+
+  it('writes nothing and publishes nothing on a steady-state run, and reads the table by 1 MB pages', () => {
+    const min = minimumCalls({ expectation, run: 'steady', discoverRegions: true, stateBytes: 2.5 * 1024 * 1024 });
+
+    expect(min.total['sns:Publish']).toBe(0);
+    expect(min.total['dynamodb:BatchWriteItem']).toBe(0);
+    expect(min.total['dynamodb:Scan']).toBe(3);
+    expect(min.total['ec2:DescribeRegions']).toBe(1);
+    expect(min.total['securityhub:BatchImportFindings']).toBeGreaterThan(0);
+  });
+
+  it('gives the floor the same Regions and calls', () => {
+    const min = minimumCalls({ expectation, run: 'first', discoverRegions: false, stateBytes: 0 });
+
+    const input = floorInputFor(min, 50, false);
+
+    expect(input.regions).toHaveLength(4);
+    expect(input.publish).toBe(true);
+    expect(input.stateWriteCalls).toBe(min.total['dynamodb:BatchWriteItem']);
+  });
+});

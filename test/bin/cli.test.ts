@@ -1,0 +1,218 @@
+import 'aws-sdk-client-mock-jest';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
+import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { buildProgram, EXIT, exitCodeFor, main, type Io } from '../../bin/cli';
+import type { RunSummary } from '../../lambda/run';
+import { dbCluster } from '../lambda/run-world';
+
+const rds = mockClient(RDSClient);
+const sts = mockClient(STSClient);
+const cw = mockClient(CloudWatchClient);
+const sh = mockClient(SecurityHubClient);
+const sns = mockClient(SNSClient);
+
+interface Captured {
+  io: Io;
+  out: () => string;
+  err: () => string;
+}
+
+function capture(env: NodeJS.ProcessEnv = { AWS_REGION: 'eu-west-1' }): Captured {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (s) => out.push(s), err: (s) => err.push(s), env }, out: () => out.join('\n'), err: () => err.join('\n') };
+}
+
+beforeEach(() => {
+  for (const m of [rds, sts, cw, sh, sns]) m.reset();
+  sts.on(GetCallerIdentityCommand).resolves({ Account: '111122223333', Arn: 'arn:aws:iam::111122223333:user/auditor' });
+  cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+});
+
+describe('main: usage', () => {
+  it('--help exits 0 and documents every flag of the scan command and the exit statuses', async () => {
+    const c = capture();
+    const scan = buildProgram(c.io, () => undefined).commands.find((cmd) => cmd.name() === 'scan');
+    const flags = scan?.options.map((o) => o.long) ?? [];
+
+    const code = await main(['--help'], c.io);
+
+    expect(code).toBe(EXIT.OK);
+    expect(flags).toEqual(expect.arrayContaining(['--regions', '--min-window-hours', '--exempt-tag-key', '--format', '--publish-findings', '--alert-topic-arn', '--state-table']));
+    for (const flag of flags) expect(c.out()).toContain(flag);
+    expect(c.out()).toMatch(/Exit status: 0 .*1 .*\n?.*2 usage or configuration error; 3/s);
+  });
+
+  it('scan --help exits 0', async () => {
+    const c = capture();
+
+    expect(await main(['scan', '--help'], c.io)).toBe(EXIT.OK);
+    expect(c.out()).toContain('--min-window-hours <hours>');
+  });
+
+  it('prints the help and exits 2 when run without a command', async () => {
+    const c = capture();
+
+    expect(await main([], c.io)).toBe(EXIT.USAGE);
+    expect(c.out()).toContain('Usage: aurora-backtrack-check');
+  });
+
+  it.each([
+    ['--min-window-hours', 'abc'],
+    ['--min-window-hours', '73'],
+    ['--regions', 'mars-1'],
+    ['--page-size', '5'],
+    ['--alert-topic-arn', 'not-an-arn'],
+    ['--tag-prefix', 'aws:reserved'],
+    ['--exempt-tag-key', 'aws:exempt'],
+    ['--state-table', 'x'],
+  ])('a bad value for %s (%j) exits 2 naming the flag, without a stack trace or any AWS call', async (flag, value) => {
+    const c = capture();
+
+    const code = await main(['scan', flag, value], c.io);
+
+    expect(code).toBe(EXIT.USAGE);
+    expect(c.err()).toMatch(new RegExp(`${flag}: "?${value}`));
+    expect(c.err()).not.toMatch(/\n\s+at /);
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+  });
+
+  it('names every bad flag at once', async () => {
+    const c = capture();
+
+    const code = await main(['scan', '--regions', 'mars-1', '--min-window-hours', 'abc', '--page-size', '500'], c.io);
+
+    expect(code).toBe(EXIT.USAGE);
+    expect(c.err()).toMatch(/--regions[\s\S]*--min-window-hours[\s\S]*--page-size/);
+  });
+
+  it('a --format that is not table or json exits 2 naming the flag', async () => {
+    const c = capture();
+
+    expect(await main(['scan', '--format', 'xml'], c.io)).toBe(EXIT.USAGE);
+    expect(c.err()).toContain('--format');
+  });
+
+  it.each([
+    ['an unknown option', ['scan', '--bogus']],
+    ['an unknown command', ['audit']],
+    ['a missing option value', ['scan', '--regions']],
+  ])('%s exits 2', async (_name, argv) => {
+    const c = capture();
+
+    expect(await main(argv, c.io)).toBe(EXIT.USAGE);
+    expect(c.err()).toContain('error:');
+  });
+
+  it('exits 2 when no Region is known for STS and the state table', async () => {
+    const c = capture({});
+
+    expect(await main(['scan'], c.io)).toBe(EXIT.USAGE);
+    expect(c.err()).toContain('no AWS Region');
+  });
+});
+
+describe('main: scan', () => {
+  it('exits 1 and prints the table when a cluster FAILED, reading only (no findings, no alert)', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [dbCluster('orders', { BacktrackWindow: 0 }), dbCluster('catalog')] });
+    const c = capture();
+
+    const code = await main(['scan', '--regions', 'eu-west-1'], c.io);
+
+    expect(code).toBe(EXIT.FAILED);
+    expect(c.out()).toMatch(/eu-west-1\s+orders\s+FAILED\s+disabled/);
+    expect(c.out()).toMatch(/eu-west-1\s+catalog\s+PASSED/);
+    expect(sh).toHaveReceivedCommandTimes(BatchImportFindingsCommand, 0);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+  });
+
+  it('exits 0 and prints JSON when nothing FAILED', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [dbCluster('catalog')] });
+    const c = capture();
+
+    const code = await main(['scan', '--regions', 'eu-west-1', '--format', 'json', '--min-window-hours', '1.5'], c.io);
+
+    expect(code).toBe(EXIT.OK);
+    const out = JSON.parse(c.out()) as { clusters: { identifier: string; status: string; requiredWindowSeconds: number }[] };
+    expect(out.clusters).toEqual([expect.objectContaining({ identifier: 'catalog', status: 'PASSED', requiredWindowSeconds: 5_400 })]);
+  });
+
+  it('exits 3 when a Region could not be scanned, even with a FAILED cluster elsewhere', async () => {
+    rds.on(DescribeDBClustersCommand).callsFake(async (_input: unknown, getClient: () => RDSClient) => {
+      if ((await getClient().config.region()) === 'us-east-1') throw Object.assign(new Error('not authorized'), { name: 'AccessDenied' });
+      return { DBClusters: [dbCluster('orders', { BacktrackWindow: 0 })] };
+    });
+    const c = capture();
+
+    const code = await main(['scan', '--regions', 'eu-west-1,us-east-1'], c.io);
+
+    expect(code).toBe(EXIT.DEGRADED);
+    expect(c.out()).toContain('us-east-1 (NOT SCANNED)');
+  });
+
+  it('exits 2 with a hint when the credentials are refused, without a stack trace', async () => {
+    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('The security token included in the request is invalid.'), { name: 'InvalidClientTokenId' }));
+    const c = capture();
+
+    const code = await main(['scan', '--regions', 'eu-west-1'], c.io);
+
+    expect(code).toBe(EXIT.USAGE);
+    expect(c.err()).toContain('Check your AWS credentials');
+    expect(c.err()).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('exitCodeFor', () => {
+  const summary = (overrides: Partial<RunSummary['totals']> = {}, rest: Partial<RunSummary> = {}): RunSummary => ({
+    mode: 'scan',
+    accountId: '111122223333',
+    partition: 'aws',
+    startedAt: '',
+    finishedAt: '',
+    regions: [],
+    totals: {
+      clusters: 2,
+      inScope: 2,
+      outOfScope: 0,
+      failed: 0,
+      failedUnsuppressed: 0,
+      warning: 0,
+      passed: 2,
+      notAvailable: 0,
+      suppressed: 0,
+      notScannedRegions: 0,
+      rejectedClusters: 0,
+      ...overrides,
+    },
+    events: [],
+    degraded: [],
+    tagProblems: [],
+    ...rest,
+  });
+
+  it('is 0 when no cluster FAILED (warnings do not count)', () => {
+    expect(exitCodeFor(summary({ warning: 1 }))).toBe(0);
+  });
+
+  it('is 0 when every FAILED cluster is exempt', () => {
+    expect(exitCodeFor(summary({ failed: 1, suppressed: 1, failedUnsuppressed: 0 }))).toBe(0);
+  });
+
+  it('is 1 when a cluster FAILED', () => {
+    expect(exitCodeFor(summary({ failed: 1, failedUnsuppressed: 1 }))).toBe(1);
+  });
+
+  it('is 3 when the run was degraded, over 1', () => {
+    const degraded = { degraded: [{ key: 'region-not-scanned#us-east-1', message: 'us-east-1: Region not scanned' }] };
+
+    expect(exitCodeFor(summary({ failed: 1, failedUnsuppressed: 1 }, degraded))).toBe(3);
+  });
+
+  it('is 3 when the alert could not be published', () => {
+    expect(exitCodeFor(summary({}, { alert: { subject: 's', published: false, error: 'AuthorizationError: denied' } }))).toBe(3);
+  });
+});
