@@ -8,7 +8,7 @@ function cells(e: Evaluation): string[] {
   const c = e.cluster;
   const verdict = e.exemption.active ? `${e.status} (exempt)` : e.status;
   const window = c.backtrackWindowSeconds ? formatDuration(c.backtrackWindowSeconds) : e.condition === 'unsupported' ? '-' : 'off';
-  const required = `${formatDuration(e.policy.requiredSeconds)} ${e.policy.source}`;
+  const required = `${e.policy.requiredSeconds ? formatDuration(e.policy.requiredSeconds) : 'any'} ${e.policy.source}`;
   const actual = e.actual?.seconds !== undefined ? formatDuration(e.actual.seconds) : e.actual?.filling ? 'filling' : e.actual ? 'no data' : '-';
   const rate = e.changeRecordsPerHour !== undefined ? String(e.changeRecordsPerHour) : '-';
   const exemption = e.exemption.active

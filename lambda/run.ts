@@ -12,7 +12,7 @@ import { buildAlert, buildReminder, type AlertMessage, type Degradation } from '
 import { evaluate } from './core/evaluate';
 import { archivedFinding, findingId, productArn, toFinding, type Finding } from './core/finding';
 import { clusterKey, metaKey, type ClusterState, type RunMeta } from './core/state-types';
-import { goneClusters, stateChanged, stepCluster, type ClusterEvent, type WorkflowChange } from './core/transitions';
+import { goneClusters, stateChanged, stepCluster, windowRaisedAt, type ClusterEvent, type WorkflowChange } from './core/transitions';
 import type { AccountContext, ClusterFacts, ComplianceStatus, Evaluation, Policy } from './core/types';
 
 /** What a run is asked to do. */
@@ -251,7 +251,10 @@ class RegionJudge {
     readonly sink: FindingSink,
   ) {}
 
-  add(c: ClusterFacts): void {
+  add(facts: ClusterFacts): void {
+    const prev = this.ctx.previous.get(clusterKey(this.ctx.account.accountId, facts.region, facts.resourceId));
+    const raisedAt = windowRaisedAt(facts, prev, this.ctx.now);
+    const c = raisedAt ? { ...facts, windowSetAt: raisedAt } : facts;
     const e = evaluate(c, this.ctx.config.policy, this.ctx.now);
     const wantsMetrics =
       this.ctx.config.actualWindow && e.scope === 'in-scope' && (e.condition === 'ok' || e.condition === 'actual-short');

@@ -144,8 +144,25 @@ function describeKey(key: string): string {
   return region ? `${region}: ${what} — no longer` : `${what} — no longer`;
 }
 
+/** How the subject counts each section: [one, many]. */
+const COUNT_WORDS: Record<string, [string, string]> = {
+  'new-failure': ['new failure', 'new failures'],
+  changed: ['changed', 'changed'],
+  'exemption-expired': ['exemption expired', 'exemptions expired'],
+  degraded: ['checker problem', 'checker problems'],
+  fixed: ['fixed', 'fixed'],
+  deleted: ['deleted', 'deleted'],
+  recovered: ['recovered', 'recovered'],
+};
+
 function countsPhrase(secs: Section[]): string {
-  return secs.map((s) => `${s.long.length} ${s.heading.toLowerCase()}`).join(', ');
+  return secs
+    .map((s) => {
+      const n = s.long.length;
+      const [one, many] = COUNT_WORDS[s.event] ?? [s.heading.toLowerCase(), s.heading.toLowerCase()];
+      return `${n} ${n === 1 ? one : many}`;
+    })
+    .join(', ');
 }
 
 function limited(lines: string[], max: number, unit: string): string[] {

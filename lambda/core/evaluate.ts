@@ -60,7 +60,12 @@ function measureActual(
   now: Date,
   metrics: BacktrackMetrics | undefined,
 ): ActualWindow {
-  const ageSeconds = c.createdAt ? Math.floor((now.getTime() - c.createdAt.getTime()) / 1000) : undefined;
+  // The window can only be full once it has existed for its whole length: since creation, or since
+  // the target was last raised.
+  const fillingFrom = [c.createdAt, c.windowSetAt].filter((d): d is Date => d !== undefined);
+  const start = fillingFrom.length ? new Date(Math.max(...fillingFrom.map((d) => d.getTime()))) : undefined;
+  const ageSeconds = start ? Math.floor((now.getTime() - start.getTime()) / 1000) : undefined;
+  const raised = c.windowSetAt !== undefined && (!c.createdAt || c.windowSetAt.getTime() > c.createdAt.getTime());
   const fullAfter = Math.min(target, Math.max(p.requiredSeconds, 1));
   const filling = ageSeconds !== undefined && ageSeconds < fullAfter;
   const parts: string[] = [];
@@ -72,7 +77,11 @@ function measureActual(
     parts.push('AWS reported no EarliestBacktrackTime, so the actual window is not known from it');
   }
   if (filling && ageSeconds !== undefined) {
-    parts.push(`cluster is ${formatDuration(ageSeconds)} old, younger than the window: still filling`);
+    parts.push(
+      raised
+        ? `target window set ${formatDuration(ageSeconds)} ago, less than the window: still filling`
+        : `cluster is ${formatDuration(ageSeconds)} old, younger than the window: still filling`,
+    );
   }
   if (metrics?.windowAlertCount !== undefined) {
     parts.push(`BacktrackWindowAlert ${metrics.windowAlertCount} in the last 24 h`);

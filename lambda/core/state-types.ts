@@ -15,6 +15,9 @@ export interface ClusterState {
   /** Last evaluated verdict and condition. */
   status: ComplianceStatus;
   condition: Condition;
+  /** Target window (seconds) at the last evaluation, and when it was first seen at that value. */
+  windowSeconds?: number;
+  windowSetAt?: string;
   /** ISO time the current condition was first seen. */
   since: string;
   /** An exemption was active at the last evaluation. */

@@ -1,7 +1,7 @@
 import { exemptionNote } from './finding';
 import type { ClusterState } from './state-types';
 import { clusterKey } from './state-types';
-import type { Condition, Evaluation } from './types';
+import type { ClusterFacts, Condition, Evaluation } from './types';
 
 /** Something people should be told about one cluster. */
 export type ClusterEvent =
@@ -35,6 +35,17 @@ export function alertable(e: Evaluation): Condition | 'none' {
   return e.status === 'FAILED' || e.status === 'WARNING' ? e.condition : 'none';
 }
 
+/**
+ * When the cluster's target window was last raised, from what was remembered: a raise seen this run
+ * is dated now; a lowered or unchanged window keeps the remembered date (a new cluster has none:
+ * its creation time serves).
+ */
+export function windowRaisedAt(c: ClusterFacts, prev: ClusterState | undefined, now: Date): Date | undefined {
+  const current = c.backtrackWindowSeconds ?? 0;
+  if (prev?.windowSeconds !== undefined && current > prev.windowSeconds) return now;
+  return prev?.windowSetAt ? new Date(prev.windowSetAt) : undefined;
+}
+
 /** Next state of one evaluated cluster, assuming the alert about it is delivered. */
 function nextState(e: Evaluation, prev: ClusterState | undefined, accountId: string, now: Date): ClusterState {
   const c = e.cluster;
@@ -53,7 +64,10 @@ function nextState(e: Evaluation, prev: ClusterState | undefined, accountId: str
     since: prev && prev.condition === e.condition ? prev.since : now.toISOString(),
     suppressed: e.exemption.active,
     alerted: alertable(e),
+    windowSeconds: c.backtrackWindowSeconds ?? 0,
   };
+  const raisedAt = windowRaisedAt(c, prev, now);
+  if (raisedAt) state.windowSetAt = raisedAt.toISOString();
   if (e.exemption.reason && e.exemption.active) state.exemptReason = e.exemption.reason;
   if (e.exemption.until && (e.exemption.active || e.exemption.expired)) state.exemptUntil = e.exemption.until;
   if (e.exemption.expired) state.expiryAlerted = true;

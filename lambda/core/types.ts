@@ -18,6 +18,11 @@ export interface ClusterFacts {
   backtrackWindowSeconds?: number;
   earliestBacktrackTime?: Date;
   createdAt?: Date;
+  /**
+   * When the target window last changed, as remembered between runs (not from AWS). A raised window
+   * fills from that moment, like a new cluster's.
+   */
+  windowSetAt?: Date;
   globalClusterIdentifier?: string;
   replicationSourceIdentifier?: string;
   readReplicaIdentifiers: string[];

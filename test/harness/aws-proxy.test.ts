@@ -15,8 +15,8 @@ import {
   SecurityHubClient,
   type AwsSecurityFinding,
 } from '@aws-sdk/client-securityhub';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startEmulatedAws, type EmulatedAws } from './emulated-aws';
 
@@ -346,6 +346,65 @@ describe('Security Hub as AWS enforces it', () => {
 
     expect(error.name).toBe('InvalidInputException');
     expect(error.message).toContain("'Criticality' is not emulated");
+  });
+});
+
+describe('SNS Publish as AWS checks it', () => {
+  async function topicWithQueue(): Promise<{ topicArn: string; queueUrl: string }> {
+    const sns = new SNSClient(aws.clientConfig(HOME));
+    const sqs = new SQSClient(aws.clientConfig(HOME));
+    const topic = await sns.send(new CreateTopicCommand({ Name: 'alerts' }));
+    const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'inbox' }));
+    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }));
+    await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: 'sqs', Endpoint: attrs.Attributes?.QueueArn }));
+    return { topicArn: topic.TopicArn ?? '', queueUrl: queue.QueueUrl ?? '' };
+  }
+
+  it('refuses a json-structured message without a default entry, like AWS', async () => {
+    const { topicArn } = await topicWithQueue();
+
+    const error = await errorOf(
+      new SNSClient(aws.clientConfig(HOME)).send(new PublishCommand({ TopicArn: topicArn, MessageStructure: 'json', Message: JSON.stringify({ email: 'only e-mail' }) })),
+    );
+
+    expect(error.name).toBe('InvalidParameterException');
+    expect(error.message).toBe('Invalid parameter: Message Structure - No default entry in JSON message body');
+    expect(aws.proxy.published).toEqual([expect.objectContaining({ accepted: false })]);
+  });
+
+  it('records an accepted message with its e-mail body and attributes, and delivers the default body to SQS', async () => {
+    const { topicArn, queueUrl } = await topicWithQueue();
+
+    await new SNSClient(aws.clientConfig(HOME)).send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Subject: 'Aurora Backtrack: 1 new failure',
+        MessageStructure: 'json',
+        Message: JSON.stringify({ default: 'chat text', email: 'mail text' }),
+        MessageAttributes: { severity: { DataType: 'String', StringValue: 'HIGH' } },
+      }),
+    );
+    const received = await new SQSClient(aws.clientConfig(HOME)).send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }));
+
+    expect(aws.proxy.published).toEqual([
+      expect.objectContaining({
+        region: HOME,
+        topicArn,
+        subject: 'Aurora Backtrack: 1 new failure',
+        bodies: { default: 'chat text', email: 'mail text' },
+        attributes: { severity: 'HIGH' },
+        accepted: true,
+      }),
+    ]);
+    expect(JSON.parse(received.Messages?.[0]?.Body ?? '{}').Message).toBe('chat text');
+  });
+
+  it('refuses a Subject of 100 characters or more', async () => {
+    const { topicArn } = await topicWithQueue();
+
+    const error = await errorOf(new SNSClient(aws.clientConfig(HOME)).send(new PublishCommand({ TopicArn: topicArn, Subject: 's'.repeat(100), Message: 'm' })));
+
+    expect(error.name).toBe('InvalidParameterException');
   });
 });
 

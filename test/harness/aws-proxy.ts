@@ -5,6 +5,8 @@
  * - Security Hub: not-enabled Regions rejected, at most 100 findings per import, ASFF validation
  *   per finding, the UpdatedAt rule, BatchUpdateFindings (recorded and shown in GetFindings),
  *   GetFindings filters and pagination;
+ * - SNS Publish: MessageStructure json needs a `default` key, Subject and size limits; every
+ *   message recorded (the e-mail body included, which an SQS subscriber never sees);
  * - fault injection per service / Region / operation: throttling, 5xx, latency, dropped
  *   connections, access denied; and a log of every call.
  * Test tooling only: it binds 127.0.0.1 and forwards to the given emulator.
@@ -15,6 +17,7 @@ import { errorResponse, serviceError, type AwsErrorSpec, type ProxyResponse } fr
 import { header, identifyRequest, normalizeService, queryParams, type AwsRequestInfo, type RawRequest } from './aws-request';
 import { FaultSet, type Fault, type FaultKind, type FaultSpec } from './faults';
 import { applyClusterOverrides, clusterField, decodeMarker, MAX_MAX_RECORDS, maxRecordsError, pageClusters, type ClusterOverrides } from './rds-clusters-xml';
+import { publishError, readPublish, type PublishedMessage } from './sns-emulation';
 import {
   WORKFLOW_STATUSES,
   WorkflowLedger,
@@ -100,7 +103,10 @@ export interface AwsProxy {
   /** Workflow status and note of a finding as Security Hub would show them. */
   workflowOf(region: string, findingId: string): WorkflowEntry | undefined;
 
-  /** Forgets calls, faults, overrides, Security Hub settings and workflow (pair with the emulator's reset). */
+  /** Every SNS Publish that reached the proxy (refused ones too, with accepted: false), with its e-mail body. */
+  readonly published: readonly PublishedMessage[];
+
+  /** Forgets calls, faults, overrides, Security Hub settings, workflow and messages (pair with the emulator's reset). */
   reset(): void;
   close(): Promise<void>;
 }
@@ -149,6 +155,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
   const securityHubForced = new Map<string, boolean>();
   const ledger = new WorkflowLedger();
   const workflowUpdates: WorkflowUpdate[] = [];
+  const published: PublishedMessage[] = [];
   let seq = 0;
 
   const key = (region: string, id: string) => `${region}\u0000${id}`;
@@ -253,6 +260,16 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
         return out;
       });
       return asResponse(up, paged);
+    },
+
+    'sns:Publish': async (raw, info) => {
+      const message = readPublish(info.region, queryParams(raw));
+      published.push(message);
+      const invalid = publishError(message);
+      if (invalid) return { code: 'InvalidParameter', status: 400, message: invalid };
+      const up = await forward(raw);
+      message.accepted = up.status === 200;
+      return asResponse(up);
     },
 
     'securityhub:BatchImportFindings': async (raw, info, rid) => {
@@ -446,6 +463,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       return internal({ method: 'GET', url: '/accounts', headers: { authorization: auth, 'x-amz-date': '20260101T000000Z' }, body: Buffer.alloc(0) }, 'GET', '/accounts').then((r) => r.status === 200);
     },
     workflowUpdates,
+    published,
     workflowOf: (region, id) => ledger.get(region, id),
     reset: () => {
       calls.length = 0;
@@ -455,6 +473,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       securityHubForced.clear();
       ledger.clear();
       workflowUpdates.length = 0;
+      published.length = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {

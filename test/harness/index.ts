@@ -6,3 +6,4 @@ export type { FaultKind, FaultSpec, Fault } from './faults';
 export type { ClusterOverrides, ClusterFieldValue } from './rds-clusters-xml';
 export type { WorkflowEntry, WorkflowUpdate, WorkflowStatus } from './security-hub-emulation';
 export type { AwsRequestInfo } from './aws-request';
+export type { PublishedMessage } from './sns-emulation';

@@ -52,6 +52,12 @@ describe('buildAlert', () => {
     expect(m.subject).toContain('111122223333');
   });
 
+  it('counts in the subject in the singular for one cluster and the plural for more', () => {
+    expect(alertOf({ events: [newFailure(cluster({ backtrackWindowSeconds: 0 }))] }).subject).toMatch(/^Aurora Backtrack: 1 new failure \(/);
+    const two = [newFailure(cluster({ identifier: 'a', backtrackWindowSeconds: 0 })), newFailure(cluster({ identifier: 'b', backtrackWindowSeconds: 0 }))];
+    expect(alertOf({ events: two }).subject).toMatch(/^Aurora Backtrack: 2 new failures \(/);
+  });
+
   it('renders `default` as an AWS Chatbot custom notification', () => {
     const m = alertOf({ events: [newFailure(cluster({ backtrackWindowSeconds: 0 }))] });
 

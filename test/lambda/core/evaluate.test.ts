@@ -314,6 +314,28 @@ describe('evaluate: actual window', () => {
     expect(e.reason).toContain('still filling');
   });
 
+  it('a window raised less than one window ago is "still filling", not an actual-window warning', () => {
+    const e = evaluate(
+      cluster({ backtrackWindowSeconds: 24 * HOUR, windowSetAt: secondsAgo(3 * HOUR), earliestBacktrackTime: secondsAgo(3 * HOUR) }),
+      POLICY,
+      NOW,
+    );
+
+    expect(e.status).toBe('PASSED');
+    expect(e.actual?.filling).toBe(true);
+    expect(e.actual?.summary).toContain('target window set 3 h ago');
+  });
+
+  it('a window raised longer ago than the window is judged on its actual window again', () => {
+    const e = evaluate(
+      cluster({ backtrackWindowSeconds: 24 * HOUR, windowSetAt: secondsAgo(30 * HOUR), earliestBacktrackTime: secondsAgo(3 * HOUR) }),
+      POLICY,
+      NOW,
+    );
+
+    expect(e).toMatchObject({ status: 'WARNING', condition: 'actual-short' });
+  });
+
   it('without EarliestBacktrackTime, BacktrackWindowAlert > 0 with target equal to the required minimum is WARNING', () => {
     const e = evaluate(cluster(), POLICY, NOW, alerting(3));
 

@@ -8,6 +8,7 @@ import {
   stepCluster,
   transition,
   type Transition,
+  windowRaisedAt,
 } from '../../../lambda/core/transitions';
 import type { ClusterFacts, Evaluation } from '../../../lambda/core/types';
 import { ACCOUNT_ID, cluster, DAY_MS, NOW, POLICY, state } from '../fixtures';
@@ -238,5 +239,27 @@ describe('alertable', () => {
     ['an exempt failing cluster', cluster({ backtrackWindowSeconds: 0, tags: EXEMPT }), 'none'],
   ])('%s → %s', (_name, c, expected) => {
     expect(alertable(judge(c))).toBe(expected);
+  });
+});
+
+describe('windowRaisedAt', () => {
+  it('dates a window raised since the last run to now', () => {
+    expect(windowRaisedAt(cluster({ backtrackWindowSeconds: 86_400 }), state({ windowSeconds: 3_600 }), NOW)).toEqual(NOW);
+  });
+
+  it('keeps the remembered date when the window is unchanged or lowered', () => {
+    const at = '2026-11-19T00:00:00.000Z';
+    expect(windowRaisedAt(cluster({ backtrackWindowSeconds: 86_400 }), state({ windowSeconds: 86_400, windowSetAt: at }), NOW)).toEqual(new Date(at));
+    expect(windowRaisedAt(cluster({ backtrackWindowSeconds: 3_600 }), state({ windowSeconds: 86_400, windowSetAt: at }), NOW)).toEqual(new Date(at));
+  });
+
+  it('has no date for a cluster never seen before (its creation time serves)', () => {
+    expect(windowRaisedAt(cluster(), undefined, NOW)).toBeUndefined();
+  });
+
+  it('is remembered in the next state so the window keeps filling across runs', () => {
+    const step = stepCluster(evaluate(cluster({ backtrackWindowSeconds: 86_400 }), POLICY, NOW), state({ windowSeconds: 3_600 }), ACCOUNT_ID, NOW);
+
+    expect(step.state).toMatchObject({ windowSeconds: 86_400, windowSetAt: NOW.toISOString() });
   });
 });
