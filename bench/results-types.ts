@@ -28,6 +28,8 @@ export interface RunResult {
   operations: Record<string, OperationCalls>;
   /** When the last response of each operation went out, ms after the run's first call arrived. */
   lastResponseMs: Record<string, number>;
+  /** Alerts the run published (subject, size with attributes, protocol keys). */
+  published: { subject?: string; bytes: number; keys: string[] }[];
   failures: string[];
   notes: string[];
   /** The handler's return value or error, cut short. */

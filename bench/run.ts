@@ -166,6 +166,7 @@ async function runPoint(point: Point, o: Options, work: { childPath: string; bun
         totalMinimum: Object.values(min.total).reduce((a, b) => a + b, 0),
         operations,
         lastResponseMs,
+        published: fake.published.map((m) => ({ ...(m.subject !== undefined && { subject: m.subject }), bytes: m.messageBytes, keys: m.keys })),
         failures: verdict.failures,
         notes: verdict.notes,
         ...(child.result !== undefined && { handlerResult: child.result.slice(0, 4000) }),

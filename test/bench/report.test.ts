@@ -1,0 +1,67 @@
+import { renderMarkdown } from '../../bench/report';
+import type { BenchResults, RunResult } from '../../bench/results-types';
+import { parsePoint } from '../../bench/run';
+
+const run = (over: Partial<RunResult> = {}): RunResult => ({
+  run: 'first',
+  ok: true,
+  wallMs: 2500,
+  floorMs: 2000,
+  ratio: 1.25,
+  floorBinding: 'import-rate',
+  loadMs: 100,
+  cpuUserMs: 900,
+  cpuSystemMs: 100,
+  maxRssMb: 150.4,
+  heapUsedMb: 40,
+  totalCalls: 12,
+  totalMinimum: 10,
+  operations: {
+    'rds:DescribeDBClusters': { calls: 10, minimum: 10, throttled: 0 },
+    'dynamodb:GetItem': { calls: 2, minimum: 0, throttled: 0 },
+  },
+  lastResponseMs: {},
+  published: [],
+  failures: [],
+  notes: [],
+  logFile: '/tmp/x.log',
+  ...over,
+});
+
+const results = (runs: RunResult[]): BenchResults => ({
+  generatedAt: '2026-11-25T12:00:00.000Z',
+  machine: { cpus: 2, cpuModel: 'Xeon', memoryMb: 24_000, node: 'v20.20.2', platform: 'linux', arch: 'x64' },
+  options: { quick: false, latencyMs: 50, seed: 1, points: ['1000x4'] },
+  bundle: { bytes: 1_300_000, gzipBytes: 350_000, byPackage: [{ name: '@aws-sdk/client-ec2', bytes: 540_000 }] },
+  coldLoad: { requireMs: [100, 110, 120], medianRequireMs: 110, processMs: [150, 160, 170], medianProcessMs: 160 },
+  points: [{ clusters: 1000, regions: 4, latencyMs: 50, fleet: { inScope: 930, byStatus: {}, alertable: 200 }, runs }],
+  ok: runs.every((r) => r.ok),
+});
+
+describe('renderMarkdown', () => {
+  it('puts wall, floor, ratio, calls against the minimum, CPU and RSS in one row per run', () => {
+    const md = renderMarkdown(results([run()]));
+
+    expect(md).toContain('| 1,000 | 4 | first | 2.50 | 2.00 | 1.25 | import-rate | 12 (10) | 1.00 | 150 | ok |');
+    expect(md).toContain('| dynamodb:GetItem | 2 / 0 ⚠ |  |');
+    expect(md).toContain('Bundle: 1270 KiB (342 KiB gzipped)');
+    expect(md).toContain('median of 3): 110 ms');
+  });
+
+  it('shows a failed run and its reason', () => {
+    const md = renderMarkdown(results([run({ ok: false, failures: ['us-east-1: 3 in-scope clusters got no finding'] })]));
+
+    expect(md).toContain('**FAILED**: us-east-1: 3 in-scope clusters got no finding');
+    expect(md).toContain('- ✗ 1000×4 first: us-east-1: 3 in-scope clusters got no finding');
+  });
+});
+
+describe('parsePoint', () => {
+  it('reads <clusters>x<regions>', () => {
+    expect(parsePoint('10000x17')).toEqual({ clusters: 10_000, regions: 17 });
+  });
+
+  it.each(['1000', '1000x0', '1000x18', 'ax4'])('rejects %s', (text) => {
+    expect(() => parsePoint(text)).toThrow(/is not a point/);
+  });
+});

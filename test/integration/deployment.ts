@@ -1,0 +1,179 @@
+/**
+ * What the CDK stack would create, made in the emulated account: the state table, the alert topic
+ * with an SQS queue subscribed (so tests read alerts back as a subscriber gets them), and Security
+ * Hub enabled in the chosen Regions. Also the readers the tests and the demo use.
+ */
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RDSClient } from '@aws-sdk/client-rds';
+import {
+  EnableSecurityHubCommand,
+  GetFindingsCommand,
+  SecurityHubClient,
+  type AwsSecurityFinding,
+} from '@aws-sdk/client-securityhub';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { EmulatedAws } from '../harness';
+
+export interface DeploymentOptions {
+  /** Regions the checker watches. */
+  regions: string[];
+  /** Regions where Security Hub is enabled (default: all watched Regions). */
+  securityHubRegions?: string[];
+  /** Region of the stack: topic, table (default us-east-1). */
+  homeRegion?: string;
+  minWindowHours?: number;
+}
+
+export interface ReceivedAlert {
+  subject: string;
+  /** The `default` body: the AWS Chatbot custom notification. */
+  card: { version: string; source: string; content: { textType: string; title: string; description: string; nextSteps?: string[] } };
+  /** The `email` body, as the e-mail subscriber gets it (from the Publish request). */
+  email: string;
+  attributes: Record<string, { Type: string; Value: string }>;
+}
+
+export interface Deployment {
+  topicArn: string;
+  tableName: string;
+  queueUrl: string;
+  homeRegion: string;
+  regions: string[];
+  /** Environment the stack sets on the function (plus the emulator's endpoint and credentials). */
+  handlerEnv(extra?: Record<string, string>): Record<string, string>;
+  /** CLI flags equivalent to the stack's configuration. */
+  cliArgs(extra?: string[]): string[];
+  /** Alerts delivered to the SQS subscriber since the last call (and removes them). */
+  drainAlerts(): Promise<ReceivedAlert[]>;
+  /** Every finding of the checker in one Region, as Security Hub shows it (workflow applied). */
+  findings(region: string): Promise<AwsSecurityFinding[]>;
+  rds(region: string): RDSClient;
+}
+
+export async function deploy(aws: EmulatedAws, opts: DeploymentOptions): Promise<Deployment> {
+  const homeRegion = opts.homeRegion ?? 'us-east-1';
+  const tableName = 'backtrack-checker-state';
+  const cfg = aws.clientConfig(homeRegion);
+  const ddb = new DynamoDBClient(cfg);
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  const sns = new SNSClient(cfg);
+  const sqs = new SQSClient(cfg);
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'backtrack-alerts' }));
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'backtrack-alerts-subscriber' }));
+  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: attrs.Attributes?.QueueArn }));
+  for (const region of opts.securityHubRegions ?? opts.regions) {
+    await new SecurityHubClient(aws.clientConfig(region)).send(new EnableSecurityHubCommand({}));
+  }
+  const topicArn = TopicArn as string;
+  const queueUrl = QueueUrl as string;
+  const rdsClients = new Map<string, RDSClient>();
+  let publishedSeen = 0;
+
+  return {
+    topicArn,
+    tableName,
+    queueUrl,
+    homeRegion,
+    regions: opts.regions,
+    handlerEnv: (extra = {}) => ({
+      ...aws.env(homeRegion),
+      REGIONS: opts.regions.join(','),
+      MIN_WINDOW_HOURS: String(opts.minWindowHours ?? 24),
+      TAG_PREFIX: 'backtrack-check:',
+      EXEMPT_TAG_KEY: 'backtrack-check:exempt',
+      PUBLISH_FINDINGS: 'true',
+      ALERT_TOPIC_ARN: topicArn,
+      STATE_TABLE: tableName,
+      REMINDER_AFTER_DAYS: '7',
+      ACTUAL_WINDOW: 'true',
+      POWERTOOLS_SERVICE_NAME: 'aurora-backtrack-checker',
+      POWERTOOLS_METRICS_NAMESPACE: 'AuroraBacktrackChecker',
+      ...extra,
+    }),
+    cliArgs: (extra = []) => [
+      'scan',
+      '--regions',
+      opts.regions.join(','),
+      '--min-window-hours',
+      String(opts.minWindowHours ?? 24),
+      '--publish-findings',
+      '--alert-topic-arn',
+      topicArn,
+      '--state-table',
+      tableName,
+      '--format',
+      'json',
+      ...extra,
+    ],
+    drainAlerts: async () => {
+      const alerts: ReceivedAlert[] = [];
+      for (;;) {
+        const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+        const messages = r.Messages ?? [];
+        if (messages.length === 0) break;
+        for (const m of messages) {
+          const envelope = JSON.parse(m.Body ?? '{}') as { Subject: string; Message: string; MessageAttributes?: ReceivedAlert['attributes'] };
+          alerts.push({
+            subject: envelope.Subject,
+            card: JSON.parse(envelope.Message) as ReceivedAlert['card'],
+            email: '',
+            attributes: envelope.MessageAttributes ?? {},
+          });
+        }
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle as string })),
+          }),
+        );
+      }
+      // The e-mail body never reaches an SQS subscriber: take it from the Publish request itself.
+      const published = aws.proxy.published.filter((p) => p.accepted).slice(publishedSeen);
+      publishedSeen += published.length;
+      alerts.forEach((a, i) => {
+        a.email = published[i]?.bodies?.email ?? '';
+      });
+      return alerts;
+    },
+    findings: async (region) => {
+      const sh = new SecurityHubClient(aws.clientConfig(region));
+      const out: AwsSecurityFinding[] = [];
+      let NextToken: string | undefined;
+      do {
+        const r = await sh.send(
+          new GetFindingsCommand({
+            Filters: { GeneratorId: [{ Value: 'aurora-backtrack-checker/backtrack-window', Comparison: 'EQUALS' }] },
+            MaxResults: 100,
+            NextToken,
+          }),
+        );
+        out.push(...(r.Findings ?? []));
+        NextToken = r.NextToken;
+      } while (NextToken);
+      return out;
+    },
+    rds: (region) => {
+      let c = rdsClients.get(region);
+      if (!c) {
+        c = new RDSClient(aws.clientConfig(region));
+        rdsClients.set(region, c);
+      }
+      return c;
+    },
+  };
+}
