@@ -7,7 +7,7 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 function runRow(p: PointResult, r: RunResult): string {
   const calls = `${r.totalCalls} (${r.totalMinimum})`;
   const result = r.ok ? 'ok' : `**FAILED**: ${(r.failures[0] ?? '').slice(0, 120)}`;
-  return `| ${p.clusters.toLocaleString('en-US')} | ${p.regions} | ${r.run} | ${s(r.wallMs)} | ${s(r.floorMs)} | ${r.ratio.toFixed(2)} | ${r.floorBinding ?? ''} | ${calls} | ${s(r.cpuUserMs + r.cpuSystemMs)} | ${r.maxRssMb.toFixed(0)} | ${result} |`;
+  return `| ${p.clusters.toLocaleString('en-US')} | ${p.regions} | ${r.run} | ${s(r.wallMs)} | ${s(r.floorMs)} | ${r.ratio.toFixed(2)} | ${r.floorBinding ?? ''}${r.floorTailMs > 0 ? ' + tail' : ''} | ${calls} | ${s(r.cpuUserMs + r.cpuSystemMs)} | ${r.maxRssMb.toFixed(0)} | ${result} |`;
 }
 
 function operationsTable(p: PointResult): string[] {
@@ -60,8 +60,10 @@ export function renderMarkdown(r: BenchResults): string {
       ...r.points.flatMap((p) => p.runs.map((run) => runRow(p, run))),
       '',
       'wall: the handler call in a fresh process (load excluded); floor: bench/floor.ts (latency and rate-limit model, ' +
-        'Regions in parallel); CPU: user + system of the handler call; peak RSS: the whole process. ' +
-        'first: empty state table and no findings; steady: the same fleet again.',
+        'Regions in parallel; "floor set by" names the constraint of the slowest Region, "+ tail" the alert and state ' +
+        'writes after it); CPU: user + system of the handler call (the floor counts no CPU, so a run whose CPU ' +
+        'exceeds its floor is CPU-bound); peak RSS: the whole process. first: empty state table and no findings; ' +
+        'steady: the same fleet again.',
       '',
       ...r.points.flatMap(operationsTable),
     );

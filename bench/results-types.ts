@@ -18,6 +18,8 @@ export interface RunResult {
   /** What sets the floor in its slowest Region. */
   floorBinding?: Binding;
   floorSlowestRegion?: string;
+  /** Part of the floor after every Region is done: the alert, then the state writes. */
+  floorTailMs: number;
   loadMs: number;
   cpuUserMs: number;
   cpuSystemMs: number;

@@ -157,6 +157,7 @@ async function runPoint(point: Point, o: Options, work: { childPath: string; bun
         floorMs: floor.totalMs,
         ratio: floor.totalMs > 0 ? child.wallMs / floor.totalMs : NaN,
         ...(slowest && { floorBinding: slowest.binding, floorSlowestRegion: slowest.region }),
+        floorTailMs: floor.tailMs,
         loadMs: child.loadMs,
         cpuUserMs: child.cpuUserMs,
         cpuSystemMs: child.cpuSystemMs,

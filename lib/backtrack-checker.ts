@@ -24,18 +24,11 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bundleHandler, LAMBDA_DIR } from './bundle';
+import { RECHECK_EVENT_NAMES } from '../lambda/events';
 import { loadConfig, type CheckerConfig } from './config';
 
-/** CloudTrail-recorded RDS calls that can change a cluster's Backtrack verdict. */
-export const RECHECK_EVENT_NAMES = [
-  'CreateDBCluster',
-  'ModifyDBCluster',
-  'DeleteDBCluster',
-  'RestoreDBClusterFromSnapshot',
-  'RestoreDBClusterToPointInTime',
-  'AddTagsToResource',
-  'RemoveTagsFromResource',
-] as const;
+/** CloudTrail-recorded RDS calls that can change a cluster's Backtrack verdict (the handler's own list). */
+export { RECHECK_EVENT_NAMES };
 
 /** Bundling image named only to satisfy the API: local bundling always succeeds, Docker is never run. */
 const UNUSED_BUNDLING_IMAGE = 'public.ecr.aws/docker/library/node:22';

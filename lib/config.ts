@@ -4,6 +4,7 @@
  * one synth tells the user everything that needs fixing.
  */
 import { MAX_WINDOW_HOURS } from '../lambda/core/rules';
+import { REGION_PATTERN as REGION_CODE } from '../lambda/config';
 
 export interface CheckerConfig {
   /** Account-wide required minimum Backtrack window, hours (0–72, fractional allowed; 0 = any enabled window). */
@@ -89,7 +90,6 @@ function renderProblems(problems: readonly ConfigProblem[]): string {
   return `Invalid aurora-backtrack-checker configuration (${count}):\n${lines.join('\n')}`;
 }
 
-const REGION_CODE = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const EMAIL = /^[^\s@,;<>"]+@[^\s@,;<>"]+\.[^\s@,;<>"]+$/;
 const SLACK_WORKSPACE = /^T[A-Z0-9]{6,}$/;
 const SLACK_CHANNEL = /^[CG][A-Z0-9]{6,}$/;

@@ -40,6 +40,22 @@ function tokenize(src: string): Token[] {
 type Operand = (item: Item) => AttributeValue | undefined;
 type Cond = (item: Item) => boolean;
 
+/**
+ * DynamoDB reserved words (a subset of AWS's list of about 570, the ones a state table is likely to
+ * use): a bare one in an expression is rejected, so it must be written through a #name.
+ */
+export const RESERVED = new Set(
+  ('ALL AND BETWEEN CLUSTER COMMENT CONDITION CONNECTION COUNT DATA DATE DAY DELETE FROM GROUP HOUR IN ' +
+    'INDEX ITEMS KEY KEYS LIMIT MINUTE NAME NOT OR ORDER RANGE HASH SECOND SELECT SET SOURCE STATUS TABLE ' +
+    'TIME TIMESTAMP TTL TYPE UPDATE USER VALUE VALUES WHERE YEAR ZONE').split(' '),
+);
+
+function assertNotReserved(name: string): void {
+  if (RESERVED.has(name.toUpperCase())) {
+    throw new AwsError('ValidationException', `Invalid expression: Attribute name is a reserved keyword; reserved keyword: ${name}`);
+  }
+}
+
 const FUNCTIONS = new Set(['attribute_exists', 'attribute_not_exists', 'attribute_type', 'begins_with', 'contains', 'size']);
 const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
 
@@ -254,6 +270,7 @@ class Parser {
     }
     if (t?.kind === 'ident' && !KEYWORDS.has(t.text.toUpperCase()) && !FUNCTIONS.has(t.text)) {
       this.i++;
+      assertNotReserved(t.text);
       return t.text;
     }
     return this.fail('expected an attribute name');
@@ -304,6 +321,7 @@ export function projectionNames(expression: string, ctx: ExpressionContext): str
       ctx.usedNames.add(part);
       return n;
     }
+    assertNotReserved(part);
     return part;
   });
 }

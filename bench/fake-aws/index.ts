@@ -2,7 +2,7 @@
  * A wire-level fake of the AWS APIs the checker calls, for benchmarking: a loopback HTTP server
  * that SDK clients reach through AWS_ENDPOINT_URL. It tells services and Regions apart by the
  * SigV4 credential scope (signatures are not verified), answers in each service's own protocol,
- * adds a fixed latency to every call, enforces Security Hub's per-Region rate limits, and counts
+ * makes every call take a fixed latency (its own processing included), enforces Security Hub's per-Region rate limits, and counts
  * every call by service, operation and Region.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -190,7 +190,8 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const startMs = clock() - epoch;
+    const t0 = clock();
+    const startMs = t0 - epoch;
     const body = await readBody(req);
     const requestId = newRequestId();
     const scope = credentialScope(req.headers['authorization']);
@@ -220,7 +221,8 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
       }
       response = errorResponse(protocol, service, e, requestId);
     }
-    await sleep(latencyFor(service, operation));
+    // The latency is the whole call as the client sees it: the fake's own work counts towards it.
+    await sleep(Math.max(0, latencyFor(service, operation) - (clock() - t0)));
     res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body), date: new Date().toUTCString() });
     res.end(response.body);
     trace.push({ key, startMs, endMs: clock() - epoch, status: response.status });

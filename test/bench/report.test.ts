@@ -9,6 +9,7 @@ const run = (over: Partial<RunResult> = {}): RunResult => ({
   floorMs: 2000,
   ratio: 1.25,
   floorBinding: 'import-rate',
+  floorTailMs: 0,
   loadMs: 100,
   cpuUserMs: 900,
   cpuSystemMs: 100,
@@ -46,6 +47,10 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| dynamodb:GetItem | 2 / 0 ⚠ |  |');
     expect(md).toContain('Bundle: 1270 KiB (342 KiB gzipped)');
     expect(md).toContain('median of 3): 110 ms');
+  });
+
+  it('says when the alert and state writes add to the floor', () => {
+    expect(renderMarkdown(results([run({ floorTailMs: 100 })]))).toContain('| import-rate + tail |');
   });
 
   it('shows a failed run and its reason', () => {

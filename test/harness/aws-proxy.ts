@@ -160,13 +160,12 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
 
   const key = (region: string, id: string) => `${region}\u0000${id}`;
 
-  function forward(raw: RawRequest, body: Buffer = raw.body, extraHeaders: Record<string, string> = {}): Promise<UpstreamResponse> {
+  function forward(raw: RawRequest, body: Buffer = raw.body): Promise<UpstreamResponse> {
     return new Promise((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(raw.headers)) {
         if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
       }
-      Object.assign(headers, extraHeaders);
       headers['content-length'] = String(body.length);
       const upstream = http.request(
         { protocol: target.protocol, hostname: target.hostname, port: target.port, method: raw.method, path: raw.url, headers, agent },

@@ -14,6 +14,7 @@ import {
   findProjectRoot,
   freePort,
   isProcessRunning,
+  requirementsHash,
   startMoto,
   type EmulatorPaths,
   type MotoServer,
@@ -30,9 +31,16 @@ async function waitUntilGone(pid: number, ms: number): Promise<boolean> {
   return !isProcessRunning(pid);
 }
 
+const scratchRoots: string[] = [];
+
+afterAll(() => {
+  for (const root of scratchRoots) fs.rmSync(root, { recursive: true, force: true });
+});
+
 /** A throw-away project root holding only the requirements file. */
 function scratchProject(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'emulator-test-'));
+  scratchRoots.push(root);
   fs.mkdirSync(path.join(root, 'emulator'));
   fs.writeFileSync(path.join(root, 'package.json'), '{}');
   fs.writeFileSync(path.join(root, 'emulator', 'requirements.txt'), 'moto[server]==5.2.5\n');
@@ -74,6 +82,22 @@ describe('installing the emulator', () => {
     const python = fakePython(root, 'echo 3.8');
 
     await expect(ensureEmulator({ projectRoot: root, python })).rejects.toThrow('needs Python 3.9+, found 3.8');
+  });
+
+  it('reuses an installed venv whose marker matches the requirements, and reinstalls when they change', async () => {
+    const root = scratchProject();
+    const bin = path.join(root, '.emulator', 'venv', 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    for (const tool of ['python', 'moto_server', 'cfn-lint']) fs.writeFileSync(path.join(bin, tool), '');
+    const requirements = path.join(root, 'emulator', 'requirements.txt');
+    fs.writeFileSync(path.join(root, '.emulator', 'venv', '.requirements-sha256'), `${requirementsHash(requirements)}\n`);
+
+    const reused = await ensureEmulator({ projectRoot: root, python: 'python3-that-does-not-exist' });
+    fs.appendFileSync(requirements, 'cfn-lint==1.58.0\n');
+    const reinstall = await ensureEmulator({ projectRoot: root, python: 'python3-that-does-not-exist' }).catch((e: unknown) => e);
+
+    expect(reused.motoServer).toBe(path.join(bin, 'moto_server'));
+    expect(reinstall).toBeInstanceOf(EmulatorSetupError);
   });
 
   it('finds the repository root from the harness folder', () => {

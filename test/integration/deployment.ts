@@ -50,6 +50,8 @@ export interface Deployment {
   handlerEnv(extra?: Record<string, string>): Record<string, string>;
   /** CLI flags equivalent to the stack's configuration. */
   cliArgs(extra?: string[]): string[];
+  /** Environment that points the SDK (or a child process) at the emulator, in the home Region. */
+  emulatorEnv(): Record<string, string>;
   /** Alerts delivered to the SQS subscriber since the last call (and removes them). */
   drainAlerts(): Promise<ReceivedAlert[]>;
   /** Every finding of the checker in one Region, as Security Hub shows it (workflow applied). */
@@ -120,6 +122,7 @@ export async function deploy(aws: EmulatedAws, opts: DeploymentOptions): Promise
       'json',
       ...extra,
     ],
+    emulatorEnv: () => aws.env(homeRegion),
     drainAlerts: async () => {
       const alerts: ReceivedAlert[] = [];
       for (;;) {

@@ -1,0 +1,123 @@
+/**
+ * The two shells of the checker, run as child processes the way people run them: the bundled
+ * Lambda handler (dist/lambda/index.js, the bytes the stack deploys) through scripts/invoke-local.ts,
+ * and the CLI (bin/aurora-backtrack-check.js → dist/cli.js). Both must be built (`npm run build`).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Deployment } from './deployment';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+const INVOKE_LOCAL = path.join(REPO_ROOT, 'scripts', 'invoke-local.ts');
+const CLI = path.join(REPO_ROOT, 'bin', 'aurora-backtrack-check.js');
+const HANDLER_BUNDLE = path.join(REPO_ROOT, 'dist', 'lambda', 'index.js');
+const CLI_BUNDLE = path.join(REPO_ROOT, 'dist', 'cli.js');
+
+export interface ShellResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** The JSON document the shell printed last (invoke-local: {ok, result|error}; CLI: the summary). */
+  json: unknown;
+}
+
+/** What invoke-local prints. */
+export interface InvokeOutput {
+  ok: boolean;
+  result?: Record<string, unknown>;
+  error?: { name: string; message: string };
+}
+
+/**
+ * The environment of a child: this process's, minus anything that could point the SDK at a real
+ * account (AWS_*), plus the given variables.
+ */
+function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && !k.startsWith('POWERTOOLS_')) env[k] = v;
+  return { ...env, ...vars };
+}
+
+/**
+ * The last top-level JSON value written to stdout. invoke-local prints the handler's own log and
+ * metric lines (one JSON object per line) before its pretty-printed result, which starts with a `{`
+ * alone on its line.
+ */
+export function lastJson(stdout: string): unknown {
+  const text = stdout.trimEnd();
+  const start = text.lastIndexOf('\n{\n');
+  const candidate = start >= 0 ? text.slice(start + 1) : text.startsWith('{') ? text : undefined;
+  if (candidate === undefined) return undefined;
+  try {
+    return JSON.parse(candidate);
+  } catch {
+    return undefined;
+  }
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ShellResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${path.basename(args[0] ?? command)} did not finish within ${timeoutMs / 1000} s\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr, json: lastJson(stdout) });
+    });
+  });
+}
+
+function requireBuilt(): void {
+  for (const file of [HANDLER_BUNDLE, CLI_BUNDLE]) {
+    if (!fs.existsSync(file)) throw new Error(`${path.relative(REPO_ROOT, file)} is missing: run \`npm run build\` first`);
+  }
+}
+
+/**
+ * Runs the bundled handler once through invoke-local with the deployment's function environment.
+ * `event`: `scan`, `reminder`, or an event object (written to a temporary JSON file, as a person
+ * would pass a saved EventBridge event).
+ */
+export async function runHandler(
+  d: Deployment,
+  event: 'scan' | 'reminder' | Record<string, unknown> = 'scan',
+  extraEnv: Record<string, string> = {},
+): Promise<ShellResult & { json: InvokeOutput }> {
+  requireBuilt();
+  let arg: string = typeof event === 'string' ? event : '';
+  let dir: string | undefined;
+  if (typeof event !== 'string') {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backtrack-event-'));
+    arg = path.join(dir, 'event.json');
+    fs.writeFileSync(arg, JSON.stringify(event, null, 2));
+  }
+  try {
+    const r = await run(TSX, [INVOKE_LOCAL, arg, '--no-build'], childEnv(d.handlerEnv(extraEnv)), 120_000);
+    const json = r.json as InvokeOutput | undefined;
+    if (!json || typeof json.ok !== 'boolean') {
+      throw new Error(`invoke-local printed no result (exit ${r.code})\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr.slice(-3000)}`);
+    }
+    return { ...r, json };
+  } finally {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `aurora-backtrack-check scan` with the deployment's flags (JSON output) and the emulator's environment. */
+export async function runCli(d: Deployment, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ShellResult> {
+  requireBuilt();
+  return run(process.execPath, [CLI, ...d.cliArgs(extraArgs)], childEnv({ ...d.emulatorEnv(), ...env }), 120_000);
+}
