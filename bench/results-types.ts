@@ -37,6 +37,7 @@ export interface RunResult {
   /** The handler's return value or error, cut short. */
   handlerResult?: string;
   handlerError?: string;
+  /** The handler's logs (kept when a run failed, or with --keep). */
   logFile: string;
 }
 

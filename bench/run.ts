@@ -54,6 +54,7 @@ interface Options {
   seed: number;
   coldLoads: number;
   timeoutS: number;
+  keep: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -67,13 +68,14 @@ function parseArgs(argv: string[]): Options {
     .option('--seed <n>', 'fleet seed', String(DEFAULT_SEED))
     .option('--cold-loads <n>', 'fresh processes for the load-time median', '5')
     .option('--timeout <s>', 'per handler run, seconds (Lambda allows 900)', '900')
+    .option('--keep', 'keep the bundle and the handler logs even when every run passed', false)
     .parse(argv);
-  const o = program.opts<{ quick: boolean; points?: string; latency?: string; out: string; seed: string; coldLoads: string; timeout: string }>();
+  const o = program.opts<{ quick: boolean; points?: string; latency?: string; out: string; seed: string; coldLoads: string; timeout: string; keep: boolean }>();
   const points = o.points ? o.points.split(',') : o.quick ? QUICK.points : FULL_POINTS;
   points.forEach(parsePoint);
   const latencyMs = o.latency !== undefined ? Number(o.latency) : o.quick ? QUICK.latencyMs : 50;
   if (!(latencyMs >= 0)) throw new InvalidArgumentError(`--latency must be a number of ms ≥ 0, got ${o.latency}`);
-  return { quick: o.quick, points, latencyMs, out: o.out, seed: Number(o.seed), coldLoads: Number(o.coldLoads), timeoutS: Number(o.timeout) };
+  return { quick: o.quick, points, latencyMs, out: o.out, seed: Number(o.seed), coldLoads: Number(o.coldLoads), timeoutS: Number(o.timeout), keep: o.keep };
 }
 
 interface BundleModule {
@@ -223,7 +225,12 @@ export async function main(argv: string[]): Promise<number> {
   fs.mkdirSync(o.out, { recursive: true });
   fs.writeFileSync(path.join(o.out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(path.join(o.out, 'latest.md'), `${renderMarkdown(results)}\n`);
-  process.stderr.write(`results: ${path.join(o.out, 'latest.md')} (handler logs in ${logDir})\n`);
+  if (results.ok && !o.keep) {
+    fs.rmSync(work, { recursive: true, force: true });
+    process.stderr.write(`results: ${path.join(o.out, 'latest.md')}\n`);
+  } else {
+    process.stderr.write(`results: ${path.join(o.out, 'latest.md')} (bundle and handler logs kept in ${work})\n`);
+  }
   return results.ok ? 0 : 1;
 }
 

@@ -2,6 +2,7 @@
  * An emulated account covering every row of the verdict table, for the end-to-end tests and the
  * demo. Each cluster states the verdict a correct checker must give it.
  */
+import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateDBClusterCommand, CreateGlobalClusterCommand, RDSClient } from '@aws-sdk/client-rds';
 import type { ClusterOverrides } from '../harness';
 
@@ -26,7 +27,16 @@ export interface SeedCluster {
   serverlessV2?: boolean;
   /** Fields moto cannot produce (EarliestBacktrackTime, ClusterCreateTime, legacy engine), set by the proxy. */
   overrides?: (now: Date) => ClusterOverrides;
+  /** AWS/RDS datapoints (dimension DBClusterIdentifier) that AWS would have recorded; see seedMetrics. */
+  metrics?: SeedMetric[];
   expected: Expected;
+}
+
+export interface SeedMetric {
+  name: 'BacktrackWindowActual' | 'BacktrackWindowAlert' | 'BacktrackChangeRecordsCreationRate';
+  value: number;
+  /** Age of the datapoint. */
+  secondsAgo: number;
 }
 
 const V3 = '8.0.mysql_aurora.3.05.2';
@@ -68,6 +78,81 @@ export const SAMPLE_ACCOUNT: SeedCluster[] = [
   { region: 'ap-southeast-2', id: 'reports-v3-ok', engine: 'aurora-mysql', engineVersion: V3, backtrackWindow: 30 * H, overrides: aged(30 * H), expected: { scope: 'in-scope', status: 'PASSED', condition: 'ok' } },
   { region: 'ap-southeast-2', id: 'multi-az-postgres', engine: 'postgres', engineVersion: '16.1', expected: { scope: 'out-of-scope' } },
 ];
+
+/**
+ * Cases that need CloudWatch data or unusual tags: the actual window known only from AWS's
+ * BacktrackWindowAlert, the change-records cost hint, an invalid policy tag, and an exemption with
+ * an expiry. Seed their metrics with seedMetrics.
+ */
+export const METRICS_AND_POLICY_CLUSTERS: SeedCluster[] = [
+  {
+    region: 'us-east-1',
+    id: 'queue-v3-alarm-at-minimum',
+    engine: 'aurora-mysql',
+    engineVersion: V3,
+    backtrackWindow: DAY,
+    // Old enough for a full window; no EarliestBacktrackTime, so only AWS's alert tells the window is short.
+    overrides: (now) => ({ ClusterCreateTime: ago(now, 30 * DAY) }),
+    metrics: [{ name: 'BacktrackWindowAlert', value: 3, secondsAgo: 2 * H }],
+    expected: { scope: 'in-scope', status: 'WARNING', condition: 'actual-short' },
+  },
+  {
+    region: 'us-east-1',
+    id: 'inventory-v3-cost-hint',
+    engine: 'aurora-mysql',
+    engineVersion: V3,
+    backtrackWindow: 30 * H,
+    overrides: aged(30 * H),
+    // 250 change records per 5 minutes = 3000 per hour.
+    metrics: [{ name: 'BacktrackChangeRecordsCreationRate', value: 250, secondsAgo: H }],
+    expected: { scope: 'in-scope', status: 'PASSED', condition: 'ok' },
+  },
+  {
+    region: 'eu-west-1',
+    id: 'tools-bad-policy-tag',
+    engine: 'aurora-mysql',
+    engineVersion: V3,
+    backtrackWindow: 2 * H,
+    tags: { 'backtrack-check:min-window-hours': 'a lot' },
+    overrides: aged(2 * H),
+    expected: { scope: 'in-scope', status: 'FAILED', condition: 'below-policy' },
+  },
+  {
+    region: 'eu-west-1',
+    id: 'archive-exempt-until-2099',
+    engine: 'aurora-mysql',
+    engineVersion: V3,
+    tags: {
+      'backtrack-check:exempt': 'true',
+      'backtrack-check:exempt-reason': 'read-only archive',
+      'backtrack-check:exempt-until': '2099-12-31',
+    },
+    expected: { scope: 'in-scope', status: 'FAILED', condition: 'disabled', suppressed: true },
+  },
+];
+
+/** Writes each cluster's datapoints into namespace AWS/RDS of its Region, as RDS would. */
+export async function seedMetrics(
+  clientFor: (region: string) => CloudWatchClient,
+  clusters: SeedCluster[],
+  now: Date = new Date(),
+): Promise<void> {
+  for (const c of clusters) {
+    if (!c.metrics?.length) continue;
+    await clientFor(c.region).send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/RDS',
+        MetricData: c.metrics.map((m) => ({
+          MetricName: m.name,
+          Dimensions: [{ Name: 'DBClusterIdentifier', Value: c.id }],
+          Value: m.value,
+          Timestamp: new Date(now.getTime() - m.secondsAgo * 1000),
+          Unit: m.name === 'BacktrackWindowActual' ? 'None' : 'Count',
+        })),
+      }),
+    );
+  }
+}
 
 /** `n` extra clusters in one Region, to cross DescribeDBClusters pages (a mix of pass and fail). */
 export function bulkClusters(region: string, n: number): SeedCluster[] {

@@ -121,3 +121,100 @@ export async function runCli(d: Deployment, extraArgs: string[] = [], env: Recor
   requireBuilt();
   return run(process.execPath, [CLI, ...d.cliArgs(extraArgs)], childEnv({ ...d.emulatorEnv(), ...env }), 120_000);
 }
+
+/** The run summary both shells produce (the handler returns it, the CLI prints it with --format json). */
+export interface SummaryJson {
+  mode: string;
+  accountId: string;
+  startedAt: string;
+  regions: {
+    region: string;
+    scanned: boolean;
+    error?: string;
+    clusters: number;
+    findings: { imported: number; failed: number; notPublished?: string };
+    archived: number;
+  }[];
+  totals: Record<string, number>;
+  events: { kind: string; region: string; identifier: string }[];
+  degraded: { key: string; region?: string; message: string }[];
+  tagProblems: string[];
+  alert?: { subject: string; published: boolean; messageId?: string; error?: string };
+  /** CLI only: one entry per cluster. */
+  clusters?: CliCluster[];
+}
+
+/** One cluster in the CLI's JSON output. */
+export interface CliCluster {
+  region: string;
+  identifier: string;
+  resourceId: string;
+  scope: string;
+  status: string;
+  condition: string;
+  suppressed: boolean;
+  reason: string;
+  remediation?: string;
+  backtrackWindowSeconds: number;
+  requiredWindowSeconds: number;
+  policySource: 'account' | 'tag';
+  actualWindowSeconds?: number;
+  actualWindow?: string;
+  changeRecordsPerHour?: number;
+  exemption?: { active: boolean; expired: boolean; reason?: string; until?: string };
+  tagProblems?: string[];
+}
+
+/** One scheduled scan through one shell. */
+export interface ScanRun extends ShellResult {
+  /** The summary: the handler's return value, or the CLI's JSON. Absent when the handler threw. */
+  summary?: SummaryJson;
+  /** The handler's error (name, message) when it threw. */
+  error?: { name: string; message: string };
+}
+
+export interface Shell {
+  name: string;
+  kind: 'handler' | 'cli';
+  scan(d: Deployment): Promise<ScanRun>;
+  /** Exit status for a run with nothing failing, with failing clusters, and with the checker degraded. */
+  exit: { clean: number; failing: number; degraded: number };
+}
+
+export const HANDLER_SHELL: Shell = {
+  name: 'bundled Lambda handler (invoke-local)',
+  kind: 'handler',
+  scan: async (d) => {
+    const r = await runHandler(d, 'scan');
+    return {
+      ...r,
+      ...(r.json.ok ? { summary: r.json.result as unknown as SummaryJson } : {}),
+      ...(r.json.error ? { error: r.json.error } : {}),
+    };
+  },
+  // The handler succeeds whatever the verdicts; it throws (invoke-local exits 1) only when degraded.
+  exit: { clean: 0, failing: 0, degraded: 1 },
+};
+
+export const CLI_SHELL: Shell = {
+  name: 'CLI (aurora-backtrack-check scan)',
+  kind: 'cli',
+  scan: async (d) => {
+    const r = await runCli(d);
+    const summary = r.json as SummaryJson | undefined;
+    if (!summary || !Array.isArray(summary.regions)) {
+      throw new Error(`the CLI printed no JSON summary (exit ${r.code})\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr.slice(-3000)}`);
+    }
+    return { ...r, summary };
+  },
+  exit: { clean: 0, failing: 1, degraded: 3 },
+};
+
+export const SHELLS: readonly Shell[] = [HANDLER_SHELL, CLI_SHELL];
+
+/** What a run says went wrong with the checker: the handler's error message, or the CLI's degraded list and alert error. */
+export function reportedProblems(run: ScanRun): string {
+  if (run.error) return `${run.error.name}: ${run.error.message}`;
+  const s = run.summary;
+  return [...(s?.degraded.map((d) => d.message) ?? []), s?.alert?.error ?? ''].filter(Boolean).join('\n');
+}
