@@ -142,6 +142,8 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 class FindingSink {
   imported = 0;
   failed = 0;
+  /** Ids of findings Security Hub did not take (after the retry). */
+  readonly failedIds = new Set<string>();
   notPublished?: string;
   private buffer: Finding[] = [];
   private chain: Promise<void> = Promise.resolve();
@@ -168,17 +170,20 @@ class FindingSink {
     if (!this.client) return;
     if (this.notPublished) {
       this.failed += batch.length;
+      for (const f of batch) this.failedIds.add(f.Id);
       return;
     }
     try {
       const result = await importFindings(this.client, batch as AwsSecurityFinding[]);
       this.imported += result.imported;
       this.failed += result.failed.length;
+      for (const f of result.failed) this.failedIds.add(f.id);
       for (const f of result.failed.slice(0, 5)) {
         this.log.warn('finding rejected by Security Hub', { region: this.region, id: f.id, code: f.code, message: f.message });
       }
     } catch (err) {
       this.failed += batch.length;
+      for (const f of batch) this.failedIds.add(f.Id);
       const { code, message } = describeError(err);
       this.notPublished =
         err instanceof SecurityHubNotEnabledError
@@ -208,6 +213,8 @@ interface RegionOutcome {
   goneEvents: ClusterEvent[];
   workflowFailed: Set<string>;
   workflowApplied: Set<string>;
+  /** State keys of gone clusters whose ARCHIVED finding Security Hub did not take. */
+  archiveFailed: Set<string>;
   degraded: Degradation[];
   evaluations: Evaluation[];
   tagProblems: string[];
@@ -231,6 +238,7 @@ function newOutcome(region: string): RegionOutcome {
     goneEvents: [],
     workflowFailed: new Set(),
     workflowApplied: new Set(),
+    archiveFailed: new Set(),
     degraded: [],
     evaluations: [],
     tagProblems: [],
@@ -353,6 +361,13 @@ class RegionJudge {
   }
 }
 
+/** A gone cluster keeps its state until its finding is archived (or findings are not published at all). */
+function noteArchiveFailures(out: RegionOutcome, sink: FindingSink, account: AccountContext): void {
+  for (const g of out.gone) {
+    if (sink.failedIds.has(findingId(account.accountId, g.region, g.resourceId))) out.archiveFailed.add(g.pk);
+  }
+}
+
 async function scanRegion(ctx: RunContext, region: string): Promise<RegionOutcome> {
   const out = newOutcome(region);
   const clients = ctx.deps.clients(region);
@@ -397,6 +412,7 @@ async function scanRegion(ctx: RunContext, region: string): Promise<RegionOutcom
     });
   }
   await sink.done();
+  noteArchiveFailures(out, sink, ctx.account);
   out.report.findings = { imported: sink.imported, failed: sink.failed, ...(sink.notPublished ? { notPublished: sink.notPublished } : {}) };
   if (sink.notPublished) {
     const notEnabled = sink.notPublished.startsWith('Security Hub is not enabled');
@@ -578,7 +594,7 @@ async function scan(config: CheckConfig, deps: Deps, account: AccountContext, st
       }
       for (const g of o.gone) {
         const told = g.alerted === 'none' || delivered;
-        if (told && o.report.findings.notPublished === undefined) removes.push(g.pk);
+        if (told && !o.archiveFailed.has(g.pk)) removes.push(g.pk);
       }
     }
     const degradedKeys = message && !delivered ? [...before] : [...nowKeys];
@@ -630,6 +646,7 @@ async function recheck(
   }
   await judge.done();
   await sink.done();
+  noteArchiveFailures(out, sink, account);
   out.report.findings = { imported: sink.imported, failed: sink.failed, ...(sink.notPublished ? { notPublished: sink.notPublished } : {}) };
   if (sink.notPublished) degraded.push({ key: `findings-not-published#${region}`, region, message: `${region}: findings not published — ${sink.notPublished}` });
   await judge.applyWorkflow();
@@ -643,7 +660,7 @@ async function recheck(
       .map((step) => ({ step, s: settle(step, delivered, !out.workflowFailed.has(step.state.pk)) }))
       .filter(({ step, s }) => stateChanged(step.prev, s))
       .map(({ s }) => s);
-    const removes = out.gone.filter((g) => g.alerted === 'none' || delivered).map((g) => g.pk);
+    const removes = out.gone.filter((g) => (g.alerted === 'none' || delivered) && !out.archiveFailed.has(g.pk)).map((g) => g.pk);
     await saveState(deps, puts, removes, undefined, degraded);
   }
   return summarize(request, account, startedAt, deps, [out], degraded, events, alert, config.keepEvaluations ?? false);

@@ -249,6 +249,21 @@ describe('runCheck: scan', () => {
     expect(storedClusters(w.store).map((s) => s.identifier)).toEqual(['catalog']);
   });
 
+  it('keeps the state of a deleted cluster whose archived finding alone Security Hub rejected, so the next run archives it again', async () => {
+    const w = world();
+    w.clusters('eu-west-1', [dbCluster('catalog')]);
+    await runCheck(config(), w.deps);
+    w.clusters('eu-west-1', []);
+    w.region('eu-west-1')
+      .sh.on(BatchImportFindingsCommand)
+      .resolves({ SuccessCount: 0, FailedCount: 1, FailedFindings: [{ Id: fid('eu-west-1', 'catalog'), ErrorCode: 'InvalidInput', ErrorMessage: 'rejected' }] });
+
+    const summary = await runCheck(config(), w.deps);
+
+    expect(storedClusters(w.store).map((s) => s.identifier)).toEqual(['catalog']);
+    expect(summary.degraded.map((d) => d.key)).toContain('findings-rejected#eu-west-1');
+  });
+
   it('suppresses the finding of a failing cluster once it is exempted, without an alert', async () => {
     const w = world();
     w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
