@@ -7,7 +7,11 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { silenceSdkNodeVersionWarning } from '../../lambda/node-warnings';
 import type { Deployment } from './deployment';
+
+// The tests' own SDK clients run on the Node.js of the test run; its support notice is noise here.
+silenceSdkNodeVersionWarning();
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
