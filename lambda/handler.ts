@@ -3,6 +3,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { ConfigError, ENV_NAMES, parseSettings } from './config';
 import { awsDeps } from './default-deps';
+import type { AccountContext } from './core/types';
 import { toRequest } from './events';
 import { CheckDegradedError, isDegraded, runCheck, type Deps, type RunSummary } from './run';
 
@@ -47,6 +48,12 @@ function recordMetrics(s: RunSummary): void {
   metrics.addMetric('AlertsPublished', MetricUnit.Count, s.alert?.published ? 1 : 0);
 }
 
+/** Account and partition from the function's own ARN: no STS call needed inside Lambda. */
+export function accountFromContext(context: Context | undefined): AccountContext | undefined {
+  const m = /^arn:([^:]+):lambda:[^:]+:(\d{12}):function:/.exec(context?.invokedFunctionArn ?? '');
+  return m ? { partition: m[1] as string, accountId: m[2] as string } : undefined;
+}
+
 /** The Lambda shell: environment → config → runCheck → summary and metrics; throws when degraded. */
 export const createHandler =
   (getDeps: () => Deps = makeDefaultDeps) =>
@@ -64,7 +71,10 @@ export const createHandler =
       logger.info('event concerns no Aurora cluster: nothing to re-check', { event });
       return { ignored: true };
     }
-    const summary = await runCheck(config, getDeps(), request);
+    const base = getDeps();
+    const account = accountFromContext(context);
+    const deps: Deps = account ? { ...base, account: () => Promise.resolve(account) } : base;
+    const summary = await runCheck(config, deps, request);
     recordMetrics(summary);
     metrics.publishStoredMetrics();
     const { evaluations: _omit, ...rest } = summary;

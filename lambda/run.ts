@@ -74,6 +74,8 @@ export interface RegionReport {
   outOfScope: number;
   byStatus: Record<ComplianceStatus, number>;
   suppressed: number;
+  /** FAILED clusters that are not exempt (what the CLI's exit status counts). */
+  failedUnsuppressed: number;
   rejected: { identifier?: string; reason: string }[];
   findings: { imported: number; failed: number; notPublished?: string };
   archived: number;
@@ -123,6 +125,8 @@ const emptyStatus = (): Record<ComplianceStatus, number> => ({ PASSED: 0, WARNIN
 /** GetMetricData takes 500 queries: 3 metrics × 2 dimension sets per cluster. */
 const CLUSTERS_PER_METRICS_CALL = 83;
 const FINDINGS_PER_IMPORT = 100;
+/** Regions scanned at once by default: every commercial Region fits. */
+const MAX_REGION_CONCURRENCY = 40;
 
 /** Runs promises with at most `limit` at once, keeping order of results. */
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -138,7 +142,34 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   return results;
 }
 
-/** Sends findings of one Region in batches of 100, one call at a time, while the scan goes on. */
+/** Import calls in flight at once per Region: within Security Hub's burst of 30, far from its 10 TPS. */
+const IMPORT_LANES = 3;
+/** Import calls in flight at once over all Regions: each holds 100 findings and their JSON in memory. */
+const IMPORTS_IN_FLIGHT = 8;
+
+/** A counting semaphore: at most `limit` holders at once, the rest wait in order. */
+export class Semaphore {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.free = limit;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free -= 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free += 1;
+    }
+  }
+}
+
+/** Sends findings of one Region in batches of 100, a few calls at a time, while the scan goes on. */
 class FindingSink {
   imported = 0;
   failed = 0;
@@ -146,12 +177,14 @@ class FindingSink {
   readonly failedIds = new Set<string>();
   notPublished?: string;
   private buffer: Finding[] = [];
-  private chain: Promise<void> = Promise.resolve();
+  private readonly lanes: Promise<void>[] = Array.from({ length: IMPORT_LANES }, () => Promise.resolve());
+  private batches = 0;
 
   constructor(
     private readonly client: SecurityHubClient | undefined,
     private readonly region: string,
     private readonly log: Logger,
+    private readonly gate: Semaphore = new Semaphore(IMPORTS_IN_FLIGHT),
   ) {}
 
   add(f: Finding): void {
@@ -163,7 +196,8 @@ class FindingSink {
   private flush(): void {
     const batch = this.buffer.splice(0);
     if (batch.length === 0) return;
-    this.chain = this.chain.then(() => this.send(batch));
+    const lane = this.batches++ % IMPORT_LANES;
+    this.lanes[lane] = (this.lanes[lane] as Promise<void>).then(() => this.gate.run(() => this.send(batch)));
   }
 
   private async send(batch: Finding[]): Promise<void> {
@@ -194,7 +228,7 @@ class FindingSink {
 
   async done(): Promise<void> {
     this.flush();
-    await this.chain;
+    await Promise.all(this.lanes);
   }
 }
 
@@ -203,7 +237,11 @@ interface RunContext {
   deps: Deps;
   account: AccountContext;
   now: Date;
+  /** Remembered state; filled in once `ready` resolves (it loads while the first pages are fetched). */
   previous: Map<string, ClusterState>;
+  ready: Promise<void>;
+  /** Shared by every Region's findings: bounds the imports in flight. */
+  imports: Semaphore;
 }
 
 interface RegionOutcome {
@@ -229,6 +267,7 @@ function newOutcome(region: string): RegionOutcome {
       outOfScope: 0,
       byStatus: emptyStatus(),
       suppressed: 0,
+      failedUnsuppressed: 0,
       rejected: [],
       findings: { imported: 0, failed: 0 },
       archived: 0,
@@ -303,14 +342,21 @@ class RegionJudge {
     }
     r.byStatus[e.status] += 1;
     if (e.exemption.active) r.suppressed += 1;
+    else if (e.status === 'FAILED') r.failedUnsuppressed += 1;
     for (const p of e.tagProblems) this.out.tagProblems.push(`${e.cluster.identifier} (${e.cluster.region}): ${p}`);
     const { accountId } = this.ctx.account;
     const pk = clusterKey(accountId, e.cluster.region, e.cluster.resourceId);
     const prev = this.ctx.previous.get(pk);
     const step = stepCluster(e, prev, accountId, this.ctx.now);
     this.seen.add(pk);
-    this.out.steps.push({ state: step.state, ...(prev ? { prev } : {}), ...(step.event ? { event: step.event } : {}) });
-    if (step.workflow) this.workflow.push(step.workflow);
+    // With remembered state, a cluster never seen before has no finding yet: the import creates it
+    // with its workflow (Security Hub honours Workflow on creation), so no BatchUpdateFindings.
+    const createdSuppressed = !prev && this.ctx.deps.persistentState && step.workflow?.status === 'SUPPRESSED';
+    if (step.workflow && !createdSuppressed) this.workflow.push(step.workflow);
+    // Unchanged clusters are not kept: at fleet scale, memory holds only what must be written.
+    if (step.event || step.workflow || stateChanged(prev, step.state)) {
+      this.out.steps.push({ state: step.state, ...(prev ? { prev } : {}), ...(step.event ? { event: step.event } : {}) });
+    }
     this.sink.add(toFinding(e, this.ctx.account, this.ctx.now, prev?.since));
   }
 
@@ -371,12 +417,20 @@ function noteArchiveFailures(out: RegionOutcome, sink: FindingSink, account: Acc
 async function scanRegion(ctx: RunContext, region: string): Promise<RegionOutcome> {
   const out = newOutcome(region);
   const clients = ctx.deps.clients(region);
-  const sink = new FindingSink(ctx.config.publishFindings ? clients.securityHub : undefined, region, ctx.deps.log);
+  const sink = new FindingSink(ctx.config.publishFindings ? clients.securityHub : undefined, region, ctx.deps.log, ctx.imports);
   const judge = new RegionJudge(ctx, out, clients, sink);
   const keep = new Set<string>();
   let complete = true;
   try {
-    for await (const page of listClusterPages(clients.rds, region, { pageSize: ctx.config.pageSize ?? 100 })) {
+    const pages = listClusterPages(clients.rds, region, { pageSize: ctx.config.pageSize ?? 100 });
+    // The first page is fetched while the state loads; each next page while this one is judged.
+    let next = pages.next();
+    next.catch(() => undefined);
+    await ctx.ready;
+    for (let r = await next; !r.done; r = await next) {
+      next = pages.next();
+      next.catch(() => undefined);
+      const page = r.value;
       for (const c of page.clusters) judge.add(c);
       for (const r of page.rejected) {
         out.report.rejected.push(r);
@@ -488,10 +542,6 @@ function summarize(
 ): RunSummary {
   const regions = outcomes.map((o) => o.report);
   const sum = (f: (r: RegionReport) => number) => regions.reduce((a, r) => a + f(r), 0);
-  const failedUnsuppressed = outcomes.reduce(
-    (a, o) => a + o.steps.filter((s) => s.state.status === 'FAILED' && !s.state.suppressed).length,
-    0,
-  );
   const summary: RunSummary = {
     mode: request.mode,
     accountId: account.accountId,
@@ -504,7 +554,7 @@ function summarize(
       inScope: sum((r) => r.clusters - r.outOfScope),
       outOfScope: sum((r) => r.outOfScope),
       failed: sum((r) => r.byStatus.FAILED),
-      failedUnsuppressed,
+      failedUnsuppressed: sum((r) => r.failedUnsuppressed),
       warning: sum((r) => r.byStatus.WARNING),
       passed: sum((r) => r.byStatus.PASSED),
       notAvailable: sum((r) => r.byStatus.NOT_AVAILABLE),
@@ -531,7 +581,7 @@ async function resolveRegions(config: CheckConfig, deps: Deps): Promise<string[]
 
 async function loadPrevious(deps: Deps, accountId: string, degraded: Degradation[]) {
   try {
-    const [previous, meta] = await Promise.all([deps.state.loadAll(accountId), deps.state.loadMeta(accountId)]);
+    const { clusters: previous, meta } = await deps.state.load(accountId);
     return { previous, meta, ok: true };
   } catch (err) {
     const { code, message } = describeError(err);
@@ -560,6 +610,12 @@ async function saveState(
 async function scan(config: CheckConfig, deps: Deps, account: AccountContext, startedAt: Date): Promise<RunSummary> {
   const degraded: Degradation[] = [];
   const request: RunRequest = { mode: 'scan' };
+  const ctx: RunContext = { config, deps, account, now: startedAt, previous: new Map(), ready: Promise.resolve(), imports: new Semaphore(IMPORTS_IN_FLIGHT) };
+  const stateLoad = loadPrevious(deps, account.accountId, degraded).then((loaded) => {
+    ctx.previous = loaded.previous;
+    return loaded;
+  });
+  ctx.ready = stateLoad.then(() => undefined);
   let regions: string[];
   try {
     regions = await resolveRegions(config, deps);
@@ -568,9 +624,8 @@ async function scan(config: CheckConfig, deps: Deps, account: AccountContext, st
     degraded.push({ key: 'regions-not-listed', message: `the account's enabled Regions could not be listed (${code}: ${message}); nothing was scanned` });
     regions = [];
   }
-  const { previous, meta, ok: stateOk } = await loadPrevious(deps, account.accountId, degraded);
-  const ctx: RunContext = { config, deps, account, now: startedAt, previous };
-  const outcomes = await mapLimit(regions, config.regionConcurrency ?? 8, (r) => scanRegion(ctx, r));
+  const outcomes = await mapLimit(regions, config.regionConcurrency ?? MAX_REGION_CONCURRENCY, (r) => scanRegion(ctx, r));
+  const { meta, ok: stateOk } = await stateLoad;
   for (const o of outcomes) degraded.push(...o.degraded);
 
   const clusterEvents: ClusterEvent[] = stateOk
@@ -600,7 +655,8 @@ async function scan(config: CheckConfig, deps: Deps, account: AccountContext, st
     const degradedKeys = message && !delivered ? [...before] : [...nowKeys];
     const nextMeta: RunMeta = { pk: metaKey(account.accountId), accountId: account.accountId, degraded: degradedKeys.sort() };
     if (meta?.lastReminderAt) nextMeta.lastReminderAt = meta.lastReminderAt;
-    const metaChanged = JSON.stringify(meta ?? null) !== JSON.stringify(nextMeta);
+    const metaChanged =
+      !meta || [...(meta.degraded ?? [])].sort().join('\n') !== nextMeta.degraded.join('\n') || meta.lastReminderAt !== nextMeta.lastReminderAt;
     await saveState(deps, puts, removes, metaChanged ? nextMeta : undefined, degraded);
   }
   return summarize(request, account, startedAt, deps, outcomes, degraded, clusterEvents, alert, config.keepEvaluations ?? false);
@@ -625,7 +681,7 @@ async function recheck(
   const { previous, ok: stateOk } = await loadPrevious(deps, account.accountId, degraded);
   const clients = deps.clients(region);
   const sink = new FindingSink(config.publishFindings ? clients.securityHub : undefined, region, deps.log);
-  const ctx: RunContext = { config, deps, account, now: startedAt, previous };
+  const ctx: RunContext = { config, deps, account, now: startedAt, previous, ready: Promise.resolve(), imports: new Semaphore(IMPORTS_IN_FLIGHT) };
   const judge = new RegionJudge(ctx, out, clients, sink);
   try {
     const facts = await describeCluster(clients.rds, region, identifier);

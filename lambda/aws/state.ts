@@ -14,6 +14,8 @@ export type { ClusterState, RunMeta } from '../core/state-types';
 
 /** Run-to-run memory: one item per cluster, one run-meta item per account. */
 export interface StateStore {
+  /** Every item of the account in one read: the cluster items keyed by pk, and the run-meta item. */
+  load(accountId: string): Promise<{ clusters: Map<string, ClusterState>; meta?: RunMeta }>;
   /** Every cluster item of the account, keyed by pk. */
   loadAll(accountId: string): Promise<Map<string, ClusterState>>;
   get(pk: string): Promise<ClusterState | undefined>;
@@ -26,6 +28,8 @@ export interface StateStore {
 const CLUSTER_PREFIX = 'cluster#';
 /** BatchWriteItem takes at most 25 put or delete requests per call. */
 export const BATCH_WRITE_LIMIT = 25;
+/** BatchWriteItem calls in flight at once (an on-demand table takes far more). */
+export const BATCH_WRITE_CONCURRENCY = 8;
 
 /** A document client that drops undefined attributes (optional ClusterState fields) when writing. */
 export const createStateDocumentClient = (client: DynamoDBClient): DynamoDBDocumentClient =>
@@ -107,25 +111,30 @@ export class DynamoStateStore implements StateStore {
 
   /**
    * A Scan reads the whole table and filters afterwards. That is acceptable here: one deployment
-   * serves one account, so the table holds that account's clusters and one meta item.
+   * serves one account, so the table holds that account's clusters and one meta item — both come
+   * back from the same Scan.
    */
-  async loadAll(accountId: string): Promise<Map<string, ClusterState>> {
-    const states = new Map<string, ClusterState>();
+  async load(accountId: string): Promise<{ clusters: Map<string, ClusterState>; meta?: RunMeta }> {
+    const clusters = new Map<string, ClusterState>();
+    let meta: RunMeta | undefined;
     const seen = new Set<string>();
     let startKey: Record<string, unknown> | undefined;
     do {
       const input: ScanCommandInput = {
         TableName: this.tableName,
         ConsistentRead: true,
-        FilterExpression: '#accountId = :accountId AND begins_with(#pk, :prefix)',
-        ExpressionAttributeNames: { '#accountId': 'accountId', '#pk': 'pk' },
-        ExpressionAttributeValues: { ':accountId': accountId, ':prefix': CLUSTER_PREFIX },
+        FilterExpression: '#accountId = :accountId',
+        ExpressionAttributeNames: { '#accountId': 'accountId' },
+        ExpressionAttributeValues: { ':accountId': accountId },
         ...(startKey && { ExclusiveStartKey: startKey }),
       };
       const out = await this.call('Scan', () => this.client.send(new ScanCommand(input)));
       for (const item of out.Items ?? []) {
-        const state = this.asClusterState(item);
-        states.set(state.pk, state);
+        if (item['pk'] === metaKey(accountId)) meta = item as RunMeta;
+        else if (isString(item['pk']) && item['pk'].startsWith(CLUSTER_PREFIX)) {
+          const state = this.asClusterState(item);
+          clusters.set(state.pk, state);
+        }
       }
       startKey = out.LastEvaluatedKey;
       if (startKey) {
@@ -136,7 +145,11 @@ export class DynamoStateStore implements StateStore {
         seen.add(token);
       }
     } while (startKey);
-    return states;
+    return meta ? { clusters, meta } : { clusters };
+  }
+
+  async loadAll(accountId: string): Promise<Map<string, ClusterState>> {
+    return (await this.load(accountId)).clusters;
   }
 
   async get(pk: string): Promise<ClusterState | undefined> {
@@ -158,9 +171,11 @@ export class DynamoStateStore implements StateStore {
       ...remove.map((pk) => ({ DeleteRequest: { Key: { pk } } })),
     ];
     const unwritten: WriteRequest[] = [];
-    for (const batch of chunk(requests, BATCH_WRITE_LIMIT)) {
-      unwritten.push(...(await this.writeBatch(batch)));
-    }
+    const batches = chunk(requests, BATCH_WRITE_LIMIT);
+    const worker = async () => {
+      for (let batch = batches.shift(); batch; batch = batches.shift()) unwritten.push(...(await this.writeBatch(batch)));
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCH_WRITE_CONCURRENCY, batches.length) }, worker));
     if (unwritten.length > 0) {
       const pks = unwritten.map(pkOf);
       throw new StateStoreError(
@@ -229,6 +244,11 @@ export class MemoryStateStore implements StateStore {
 
   constructor(initial: (ClusterState | RunMeta)[] = []) {
     for (const item of initial) this.items.set(item.pk, structuredClone(item));
+  }
+
+  async load(accountId: string): Promise<{ clusters: Map<string, ClusterState>; meta?: RunMeta }> {
+    const [clusters, meta] = await Promise.all([this.loadAll(accountId), this.loadMeta(accountId)]);
+    return meta ? { clusters, meta } : { clusters };
   }
 
   async loadAll(accountId: string): Promise<Map<string, ClusterState>> {

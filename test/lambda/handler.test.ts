@@ -3,6 +3,7 @@ import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { BatchImportFindingsCommand } from '@aws-sdk/client-securityhub';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { Context } from 'aws-lambda';
 import { ConfigError } from '../../lambda/config';
 import { UnrecognisedEventError } from '../../lambda/events';
 import { createHandler } from '../../lambda/handler';
@@ -62,6 +63,17 @@ describe('createHandler', () => {
 
     expect(result).toMatchObject({ mode: 'scan', totals: { passed: 1, failed: 0 } });
     expect(result).not.toHaveProperty('evaluations');
+  });
+
+  it('takes the account and partition from the function ARN in the Lambda context, without calling STS', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    const context = { invokedFunctionArn: 'arn:aws-us-gov:lambda:us-gov-west-1:444455556666:function:checker' } as Context;
+
+    const result = await createHandler(() => w.deps)({ mode: 'scan' }, context);
+
+    expect(result).toMatchObject({ accountId: '444455556666', partition: 'aws-us-gov' });
+    expect(w.sts).not.toHaveReceivedCommand(GetCallerIdentityCommand);
   });
 
   it('imports findings and publishes the alert to ALERT_TOPIC_ARN (PUBLISH_FINDINGS defaults to true)', async () => {

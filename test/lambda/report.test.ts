@@ -11,6 +11,7 @@ const region = (overrides: Partial<RegionReport> = {}): RegionReport => ({
   outOfScope: 0,
   byStatus: { PASSED: 0, WARNING: 0, FAILED: 0, NOT_AVAILABLE: 0 },
   suppressed: 0,
+  failedUnsuppressed: 0,
   rejected: [],
   findings: { imported: 0, failed: 0 },
   archived: 0,

@@ -11,7 +11,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { MemoryStateStore } from '../../lambda/aws/state';
 import { findingId } from '../../lambda/core/finding';
 import { clusterKey, metaKey, type ClusterState, type RunMeta } from '../../lambda/core/state-types';
-import { CheckDegradedError, isDegraded, runCheck } from '../../lambda/run';
+import { CheckDegradedError, isDegraded, runCheck, Semaphore } from '../../lambda/run';
 import { ACCOUNT_ID, DAY_MS, NOW, state } from './fixtures';
 import { config, dbCluster, importedFindings, publishedMessages, TOPIC, world } from './run-world';
 
@@ -469,5 +469,32 @@ describe('CheckDegradedError', () => {
 
     expect(err.message).toContain('eu-west-1: Region not scanned (AccessDenied');
     expect(err.message).toContain('alert not published: NotFoundException: topic gone');
+  });
+});
+
+describe('Semaphore', () => {
+  it('runs at most its limit of tasks at once, and every task to the end', async () => {
+    const gate = new Semaphore(3);
+    let inFlight = 0;
+    let most = 0;
+    const task = async (i: number) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight -= 1;
+      return i;
+    };
+
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => gate.run(() => task(i))));
+
+    expect(results).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(most).toBe(3);
+  });
+
+  it('frees its place when a task fails', async () => {
+    const gate = new Semaphore(1);
+
+    await expect(gate.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(gate.run(() => Promise.resolve('next'))).resolves.toBe('next');
   });
 });

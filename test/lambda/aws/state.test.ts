@@ -62,8 +62,8 @@ describe('DynamoStateStore.write', () => {
     expect(batchInputs()[0]?.[0]).toEqual({ PutRequest: { Item: state(0) } });
   });
 
-  it('sends UnprocessedItems again after a back-off until they are written', async () => {
-    const puts = Array.from({ length: 30 }, (_, i) => state(i));
+  it('sends UnprocessedItems again after a growing back-off until they are written', async () => {
+    const puts = Array.from({ length: 20 }, (_, i) => state(i));
     const leftOver = [{ PutRequest: { Item: state(3) } }, { PutRequest: { Item: state(4) } }];
     ddb
       .on(BatchWriteCommand)
@@ -73,9 +73,26 @@ describe('DynamoStateStore.write', () => {
 
     await store().write(puts, []);
 
-    expect(batchInputs().map((b) => b.length)).toEqual([25, 2, 1, 5]);
+    expect(batchInputs().map((b) => b.length)).toEqual([20, 2, 1]);
     expect(batchInputs()[1]).toEqual(leftOver);
     expect(sleeps).toEqual([50, 100]);
+  });
+
+  it('sends the batches of a large write in parallel, at most 8 at a time', async () => {
+    let inFlight = 0;
+    let most = 0;
+    ddb.on(BatchWriteCommand).callsFake(async () => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight -= 1;
+      return { UnprocessedItems: {} };
+    });
+
+    await store().write(Array.from({ length: 400 }, (_, i) => state(i)), []);
+
+    expect(batchInputs()).toHaveLength(16);
+    expect(most).toBe(8);
   });
 
   it('gives up after 5 retries and raises StateStoreError with how many items were not written', async () => {
@@ -126,7 +143,7 @@ describe('DynamoStateStore.write', () => {
 });
 
 describe('DynamoStateStore.loadAll', () => {
-  it('scans with a filter on the account and the cluster prefix and follows LastEvaluatedKey', async () => {
+  it('scans with a filter on the account and follows LastEvaluatedKey', async () => {
     ddb
       .on(ScanCommand)
       .resolvesOnce({ Items: [state(1), state(2)], LastEvaluatedKey: { pk: state(2).pk } })
@@ -140,11 +157,23 @@ describe('DynamoStateStore.loadAll', () => {
     expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 3);
     expect(ddb).toHaveReceivedNthCommandWith(1, ScanCommand, {
       TableName: TABLE,
-      FilterExpression: '#accountId = :accountId AND begins_with(#pk, :prefix)',
-      ExpressionAttributeValues: { ':accountId': ACCOUNT, ':prefix': 'cluster#' },
+      FilterExpression: '#accountId = :accountId',
+      ExpressionAttributeValues: { ':accountId': ACCOUNT },
     });
     expect(ddb).toHaveReceivedNthCommandWith(2, ScanCommand, { ExclusiveStartKey: { pk: state(2).pk } });
     expect(ddb).toHaveReceivedNthCommandWith(3, ScanCommand, { ExclusiveStartKey: { pk: 'x' } });
+  });
+
+  it('reads the cluster items and the run-meta item in one Scan', async () => {
+    const meta = { pk: `meta#${ACCOUNT}`, accountId: ACCOUNT, degraded: ['region-not-scanned#eu-west-3'] };
+    ddb.on(ScanCommand).resolves({ Items: [state(1), meta, state(2)] });
+
+    const { clusters, meta: loaded } = await store().load(ACCOUNT);
+
+    expect([...clusters.keys()]).toEqual([state(1).pk, state(2).pk]);
+    expect(loaded).toEqual(meta);
+    expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 1);
+    expect(ddb).not.toHaveReceivedCommand(GetCommand);
   });
 
   it('raises StateStoreError when the scan returns the same LastEvaluatedKey twice', async () => {
