@@ -12,7 +12,8 @@ import { describeError, FindingsBatchTooLargeError, SecurityHubNotEnabledError }
 export const FINDINGS_PER_CALL = 100;
 /** BatchUpdateFindings limits Note.Text to 512 characters. */
 export const NOTE_MAX_CHARS = 512;
-export const NOTE_UPDATED_BY = 'aurora-backtrack-checker';
+import { NOTE_AUTHOR as NOTE_UPDATED_BY } from '../core/finding';
+export { NOTE_UPDATED_BY };
 
 export interface FindingFailure {
   id: string;

@@ -60,6 +60,8 @@ interface Section {
   /** Fix commands for Slack's next steps. */
   fixes: string[];
   severity: SeverityLabel;
+  /** How the subject counts this section, [one, many]; default by event. */
+  countWords?: [string, string];
 }
 
 function clusterWhere(e: Evaluation) {
@@ -159,7 +161,7 @@ function countsPhrase(secs: Section[]): string {
   return secs
     .map((s) => {
       const n = s.long.length;
-      const [one, many] = COUNT_WORDS[s.event] ?? [s.heading.toLowerCase(), s.heading.toLowerCase()];
+      const [one, many] = s.countWords ?? COUNT_WORDS[s.event] ?? [s.heading.toLowerCase(), s.heading.toLowerCase()];
       return `${n} ${n === 1 ? one : many}`;
     })
     .join(', ');
@@ -249,14 +251,23 @@ export function buildReminder(
     long: [],
     fixes: [],
     severity: 'INFORMATIONAL',
+    countWords: ['still failing', 'still failing'],
   };
-  for (const { state, days } of stale.sort((a, b) => b.days - a.days)) {
+  for (const { state, days } of [...stale].sort((a, b) => b.days - a.days)) {
     const line = `${state.identifier} (${state.region}): ${CONDITION_WORDS[state.condition]} for ${days} days (${state.status})`;
     broken.short.push(`• *${state.identifier}* (${state.region}): ${CONDITION_WORDS[state.condition]} for ${days} days`);
     broken.long.push(`- ${line}\n  Console: ${clusterConsoleUrl(account.partition, state.region, state.identifier)}`);
     broken.severity = maxSeverity([broken.severity, state.condition === 'disabled' ? 'MEDIUM' : 'LOW']);
   }
-  const exempt: Section = { heading: 'Exemptions in force', event: 'reminder', short: [], long: [], fixes: [], severity: 'INFORMATIONAL' };
+  const exempt: Section = {
+    heading: 'Exemptions in force',
+    event: 'reminder',
+    short: [],
+    long: [],
+    fixes: [],
+    severity: 'INFORMATIONAL',
+    countWords: ['exemption', 'exemptions'],
+  };
   for (const s of exemptions) {
     const expiry = s.exemptUntil ? `until ${s.exemptUntil}` : 'NO EXPIRY — set an exempt-until date';
     exempt.short.push(`• *${s.identifier}* (${s.region}): ${expiry}; ${s.exemptReason ?? 'no reason given'}`);

@@ -42,6 +42,7 @@ export interface Finding {
   }>;
   Compliance: { Status: ComplianceStatus };
   Workflow?: { Status: 'NEW' | 'SUPPRESSED' };
+  Note?: { Text: string; UpdatedBy: string; UpdatedAt: string };
   RecordState: 'ACTIVE' | 'ARCHIVED';
 }
 
@@ -49,6 +50,8 @@ export const GENERATOR_ID = 'aurora-backtrack-checker/backtrack-window';
 export const PRODUCT_NAME = 'Aurora Backtrack Checker';
 export const FINDING_TYPE = 'Software and Configuration Checks/AWS Security Best Practices';
 const FIELD_PREFIX = 'aurora-backtrack-checker/';
+/** Who the finding's note says wrote it (also used by BatchUpdateFindings). */
+export const NOTE_AUTHOR = 'aurora-backtrack-checker';
 
 export const productArn = (partition: string, region: string, accountId: string) =>
   `arn:${partition}:securityhub:${region}:${accountId}:product/${accountId}/default`;
@@ -172,8 +175,11 @@ export function toFinding(
   if (e.remediation) {
     finding.Remediation = { Recommendation: { Text: clip(e.remediation, 512), Url: BACKTRACK_DOC_URL } };
   }
-  // Workflow is only honoured when the finding is created; later changes go through BatchUpdateFindings.
+  // Workflow and Note are only honoured when the finding is created; later changes go through
+  // BatchUpdateFindings.
   finding.Workflow = { Status: e.exemption.active ? 'SUPPRESSED' : 'NEW' };
+  const note = exemptionNote(e);
+  if (note) finding.Note = { Text: note, UpdatedBy: NOTE_AUTHOR, UpdatedAt: now.toISOString() };
   return finding;
 }
 

@@ -153,6 +153,18 @@ describe('buildReminder', () => {
     expect(buildReminder(ACCOUNT, NOW, [], [], 7)).toBeUndefined();
   });
 
+  it('keeps the whole account id in the subject of a reminder with failures and exemptions', () => {
+    const m = buildReminder(
+      ACCOUNT,
+      NOW,
+      [{ state: state({ identifier: 'old' }), days: 9 }],
+      [state({ identifier: 'a', suppressed: true }), state({ identifier: 'b', suppressed: true })],
+      7,
+    );
+
+    expect(m?.subject).toBe(`Aurora Backtrack reminder: 1 still failing, 2 exemptions (account ${ACCOUNT.accountId})`);
+  });
+
   it('lists clusters failing for longer than N days, the longest first', () => {
     const m = buildReminder(
       ACCOUNT,

@@ -167,7 +167,7 @@ describe('toFinding', () => {
     expect(f.Resources[0]?.Details.Other.tagProblems).toContain('backtrack-check:min-window-hours');
   });
 
-  it('creates the finding of an exempt cluster with Workflow SUPPRESSED and the reason and expiry', () => {
+  it('creates the finding of an exempt cluster with Workflow SUPPRESSED and the reason and expiry, also as its note', () => {
     const c = cluster({
       backtrackWindowSeconds: 0,
       tags: { 'backtrack-check:exempt': 'true', 'backtrack-check:exempt-reason': 'legacy batch', 'backtrack-check:exempt-until': '2027-01-31' },
@@ -179,10 +179,17 @@ describe('toFinding', () => {
     expect(f.Compliance.Status).toBe('FAILED');
     expect(f.Description).toContain('Exempt from the Backtrack check until 2027-01-31: legacy batch');
     expect(f.Resources[0]?.Details.Other).toMatchObject({ exempt: 'true', exemptReason: 'legacy batch', exemptUntil: '2027-01-31' });
+    expect(f.Note).toEqual({
+      Text: 'Exempt from the Backtrack check until 2027-01-31: legacy batch',
+      UpdatedBy: 'aurora-backtrack-checker',
+      UpdatedAt: NOW.toISOString(),
+    });
   });
 
-  it('creates the finding of a cluster that is not exempt with Workflow NEW', () => {
-    expect(findingFor(cluster({ backtrackWindowSeconds: 0 })).Workflow).toEqual({ Status: 'NEW' });
+  it('creates the finding of a cluster that is not exempt with Workflow NEW and no note', () => {
+    const f = findingFor(cluster({ backtrackWindowSeconds: 0 }));
+    expect(f.Workflow).toEqual({ Status: 'NEW' });
+    expect(f.Note).toBeUndefined();
   });
 
   it('says an expired exemption no longer holds', () => {

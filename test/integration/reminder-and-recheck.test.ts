@@ -1,0 +1,197 @@
+/**
+ * End to end through the bundled handler: the reminder digest (second schedule) read from the state
+ * table, and the instant re-check of one cluster from a CloudTrail event delivered by EventBridge.
+ */
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { AddTagsToResourceCommand, ModifyDBClusterCommand, type DBCluster } from '@aws-sdk/client-rds';
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { startEmulatedAws, type EmulatedAws } from '../harness';
+import { describeAll, emailEntry, emailSections, expectValidChatbotCard, FIELD, namedIn, namedInCard, where } from './checks';
+import { deploy, type Deployment, type ReceivedAlert } from './deployment';
+import { METRICS_AND_POLICY_CLUSTERS, REGIONS_OF, SAMPLE_ACCOUNT, seedClusters, type SeedCluster } from './fixtures';
+import { runHandler } from './shells';
+
+jest.setTimeout(120_000);
+
+const ACCOUNT = [...SAMPLE_ACCOUNT, ...METRICS_AND_POLICY_CLUSTERS];
+const REGIONS = REGIONS_OF(ACCOUNT);
+const cluster = (id: string): SeedCluster => {
+  const c = ACCOUNT.find((x) => x.id === id);
+  if (!c) throw new Error(`no fixture cluster ${id}`);
+  return c;
+};
+
+let aws: EmulatedAws;
+
+beforeAll(async () => {
+  aws = await startEmulatedAws();
+});
+
+afterAll(async () => {
+  await aws?.stop();
+});
+
+async function deployAndScan(clusters: SeedCluster[]): Promise<{ d: Deployment; described: Map<string, DBCluster> }> {
+  await aws.reset();
+  const d = await deploy(aws, { regions: REGIONS_OF(clusters) });
+  await seedClusters((r) => d.rds(r), clusters, (r, id, o) => aws.proxy.setClusterOverrides(r, id, o));
+  const scan = await runHandler(d, 'scan');
+  expect(scan.json.ok).toBe(true);
+  await d.drainAlerts();
+  return { d, described: await describeAll(d, REGIONS_OF(clusters)) };
+}
+
+/** The EventBridge event of a CloudTrail-recorded RDS API call, as the stack's rule delivers it. */
+function cloudTrailEvent(eventName: string, region: string, requestParameters: Record<string, unknown>): Record<string, unknown> {
+  const time = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    version: '0',
+    id: '6f2f9a4e-0c55-4b1c-9d0e-1b2c3d4e5f60',
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: 'aws.rds',
+    account: aws.accountId,
+    time,
+    region,
+    resources: [],
+    detail: {
+      eventVersion: '1.09',
+      userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${aws.accountId}:assumed-role/dba/alice` },
+      eventTime: time,
+      eventSource: 'rds.amazonaws.com',
+      eventName,
+      awsRegion: region,
+      sourceIPAddress: '203.0.113.10',
+      userAgent: 'aws-cli/2.17.0',
+      requestParameters,
+      responseElements: null,
+      requestID: 'c0ffee00-1111-2222-3333-444455556666',
+      eventID: 'deadbeef-aaaa-bbbb-cccc-ddddeeeeffff',
+      readOnly: false,
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: aws.accountId,
+      eventCategory: 'Management',
+    },
+  };
+}
+
+describe('reminder digest', () => {
+  let d: Deployment;
+  let described: Map<string, DBCluster>;
+
+  beforeAll(async () => {
+    ({ d, described } = await deployAndScan(ACCOUNT));
+  });
+
+  it('lists the failure older than the reminder age and every exemption (the one without expiry flagged) in one message', async () => {
+    const stale = cluster('orders-v3-off');
+    const resourceId = described.get(`${stale.region}/${stale.id}`)?.DbClusterResourceId;
+    // The failure was first seen ten days ago.
+    await new DynamoDBClient(aws.clientConfig(d.homeRegion)).send(
+      new UpdateItemCommand({
+        TableName: d.tableName,
+        Key: { pk: { S: `cluster#${aws.accountId}#${stale.region}#${resourceId}` } },
+        UpdateExpression: 'SET #since = :since',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#since': 'since' },
+        ExpressionAttributeValues: { ':since': { S: new Date(Date.now() - 10 * 86_400_000).toISOString() } },
+      }),
+    );
+
+    const r = await runHandler(d, 'reminder');
+
+    expect({ code: r.code, ok: r.json.ok }).toEqual({ code: 0, ok: true });
+    const alerts = await d.drainAlerts();
+    expect(alerts).toHaveLength(1);
+    const alert = alerts[0] as ReceivedAlert;
+    expect(alert.subject).toBe('Aurora Backtrack reminder: 1 still failing, 2 exemptions (account 123456789012)');
+    expect([...emailSections(alert.email).keys()]).toEqual(['STILL FAILING AFTER 7 DAYS', 'EXEMPTIONS IN FORCE']);
+    expect(namedIn(alert.email, 'STILL FAILING AFTER 7 DAYS')).toEqual([where(stale)]);
+    expect(emailEntry(alert.email, stale)).toContain('Backtrack disabled for 10 days (FAILED)');
+    expect(namedIn(alert.email, 'EXEMPTIONS IN FORCE')).toEqual([where(cluster('archive-exempt-until-2099')), where(cluster('sandbox-exempt'))].sort());
+    expect(emailEntry(alert.email, cluster('sandbox-exempt'))).toContain('exempt NO EXPIRY — set an exempt-until date; reason: throwaway test data');
+    expect(emailEntry(alert.email, cluster('archive-exempt-until-2099'))).toContain('exempt until 2099-12-31; reason: read-only archive');
+    expect(alert.email).toContain('This is the periodic reminder');
+    expectValidChatbotCard(alert);
+    expect(namedInCard(alert)).toEqual(
+      [where(stale), where(cluster('archive-exempt-until-2099')), where(cluster('sandbox-exempt'))].sort(),
+    );
+  });
+
+  it('sends nothing when no failure is older than the reminder age and nothing is exempt', async () => {
+    const healthy = ACCOUNT.filter((c) => c.expected.scope === 'out-of-scope' || (c.expected.status !== 'FAILED' && !c.expected.suppressed));
+    const { d: quiet } = await deployAndScan(healthy);
+    const publishedBefore = aws.proxy.published.length;
+
+    const r = await runHandler(quiet, 'reminder');
+
+    expect({ code: r.code, ok: r.json.ok }).toEqual({ code: 0, ok: true });
+    expect(await quiet.drainAlerts()).toEqual([]);
+    expect(aws.proxy.published.length).toBe(publishedBefore);
+  });
+});
+
+describe('instant re-check from a CloudTrail event', () => {
+  let d: Deployment;
+  let described: Map<string, DBCluster>;
+
+  const allFindings = async () => (await Promise.all(REGIONS.map((r) => d.findings(r)))).flat();
+  const updatedAt = (findings: AwsSecurityFinding[]) => new Map(findings.map((f) => [f.Id ?? '', f.UpdatedAt ?? '']));
+  const arnOf = (c: SeedCluster) => described.get(`${c.region}/${c.id}`)?.DBClusterArn ?? `missing ${c.id}`;
+
+  beforeAll(async () => {
+    ({ d, described } = await deployAndScan(ACCOUNT));
+  });
+
+  it('after ModifyDBCluster re-checks only that cluster: only its finding is updated, and the alert is about it alone', async () => {
+    const modified = cluster('search-v2-above');
+    await d.rds(modified.region).send(
+      new ModifyDBClusterCommand({ DBClusterIdentifier: modified.id, BacktrackWindow: 2 * 3600, ApplyImmediately: true }),
+    );
+    const before = updatedAt(await allFindings());
+
+    const r = await runHandler(
+      d,
+      cloudTrailEvent('ModifyDBCluster', modified.region, { dBClusterIdentifier: modified.id, backtrackWindow: 7200, applyImmediately: true }),
+    );
+
+    expect({ code: r.code, ok: r.json.ok, mode: r.json.result?.mode }).toEqual({ code: 0, ok: true, mode: 'recheck' });
+    const after = await allFindings();
+    const changed = after.filter((f) => f.UpdatedAt !== before.get(f.Id ?? '')).map((f) => f.Resources?.[0]?.Id);
+    expect(changed).toEqual([arnOf(modified)]);
+    const f = after.find((x) => x.Resources?.[0]?.Id === arnOf(modified));
+    expect(f?.Compliance?.Status).toBe('FAILED');
+    expect(f?.ProductFields?.[FIELD('backtrackWindowSeconds')]).toBe('7200');
+    const alerts = await d.drainAlerts();
+    expect(alerts).toHaveLength(1);
+    const alert = alerts[0] as ReceivedAlert;
+    expect([...emailSections(alert.email).keys()]).toEqual(['NEW FAILURES']);
+    expect(namedIn(alert.email, 'NEW FAILURES')).toEqual([where(modified)]);
+    expect(emailEntry(alert.email, modified)).toContain('window below policy (was passing)');
+    expect(namedInCard(alert)).toEqual([where(modified)]);
+  });
+
+  it('after AddTagsToResource (exemption) re-checks only that cluster: its finding is suppressed with the reason, and nobody is alerted', async () => {
+    const tagged = cluster('ledger-v3-one-second-short');
+    const tags = [
+      { Key: 'backtrack-check:exempt', Value: 'true' },
+      { Key: 'backtrack-check:exempt-reason', Value: 'replaced by ledger-v4 on Friday' },
+    ];
+    await d.rds(tagged.region).send(new AddTagsToResourceCommand({ ResourceName: arnOf(tagged), Tags: tags }));
+    const before = updatedAt(await allFindings());
+    const publishedBefore = aws.proxy.published.length;
+
+    const r = await runHandler(d, cloudTrailEvent('AddTagsToResource', tagged.region, { resourceName: arnOf(tagged), tags }));
+
+    expect({ code: r.code, ok: r.json.ok, mode: r.json.result?.mode }).toEqual({ code: 0, ok: true, mode: 'recheck' });
+    const after = await allFindings();
+    expect(after.filter((f) => f.UpdatedAt !== before.get(f.Id ?? '')).map((f) => f.Resources?.[0]?.Id)).toEqual([arnOf(tagged)]);
+    const f = after.find((x) => x.Resources?.[0]?.Id === arnOf(tagged));
+    expect(f?.Workflow?.Status).toBe('SUPPRESSED');
+    expect(aws.proxy.workflowOf(tagged.region, f?.Id ?? '')?.note?.Text).toBe(
+      'Exempt from the Backtrack check with no expiry: replaced by ledger-v4 on Friday',
+    );
+    expect(await d.drainAlerts()).toEqual([]);
+    expect(aws.proxy.published.length).toBe(publishedBefore);
+  });
+});
