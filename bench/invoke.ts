@@ -62,7 +62,7 @@ export function invokeInChild(o: InvokeOptions): Promise<ChildReport> {
   const log = fs.openSync(o.logFile, 'w');
   const child = fork(o.childPath, [o.bundlePath, JSON.stringify(o.event)], {
     env: o.env,
-    execArgv: [],
+    execArgv: process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : [],
     stdio: ['ignore', log, log, 'ipc'],
   });
   return new Promise<ChildReport>((resolve, reject) => {

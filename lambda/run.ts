@@ -179,6 +179,9 @@ class FindingSink {
   private buffer: Finding[] = [];
   private readonly lanes: Promise<void>[] = Array.from({ length: IMPORT_LANES }, () => Promise.resolve());
   private batches = 0;
+  /** Batches queued or in flight, and who waits for that number to drop. */
+  private pending = 0;
+  private readonly waiters: (() => void)[] = [];
 
   constructor(
     private readonly client: SecurityHubClient | undefined,
@@ -197,7 +200,13 @@ class FindingSink {
     const batch = this.buffer.splice(0);
     if (batch.length === 0) return;
     const lane = this.batches++ % IMPORT_LANES;
-    this.lanes[lane] = (this.lanes[lane] as Promise<void>).then(() => this.gate.run(() => this.send(batch)));
+    this.pending += 1;
+    this.lanes[lane] = (this.lanes[lane] as Promise<void>)
+      .then(() => this.gate.run(() => this.send(batch)))
+      .finally(() => {
+        this.pending -= 1;
+        this.waiters.splice(0).forEach((wake) => wake());
+      });
   }
 
   private async send(batch: Finding[]): Promise<void> {
@@ -226,9 +235,55 @@ class FindingSink {
     }
   }
 
+  /**
+   * Back-pressure: resolves once no more than one batch per lane waits, so a Region that lists
+   * faster than Security Hub takes findings does not pile them up in memory.
+   */
+  async ready(): Promise<void> {
+    while (this.pending > IMPORT_LANES) await new Promise<void>((wake) => this.waiters.push(wake));
+  }
+
   async done(): Promise<void> {
     this.flush();
     await Promise.all(this.lanes);
+  }
+}
+
+/** State items at once in one BatchWriteItem, and such calls in flight over the whole run. */
+const STATE_ITEMS_PER_WRITE = 25;
+const STATE_WRITES_IN_FLIGHT = 8;
+
+/**
+ * Writes state items while the scan goes on: an item whose cluster has nothing to tell people and
+ * no workflow to set does not depend on the alert, so it need not wait for it (nor stay in memory).
+ */
+class StateWriter {
+  private buffer: ClusterState[] = [];
+  private readonly writes: Promise<void>[] = [];
+  readonly errors: string[] = [];
+  private readonly gate = new Semaphore(STATE_WRITES_IN_FLIGHT);
+
+  constructor(private readonly store: StateStore) {}
+
+  put(state: ClusterState): void {
+    this.buffer.push(state);
+    if (this.buffer.length >= STATE_ITEMS_PER_WRITE) this.flush();
+  }
+
+  private flush(): void {
+    const batch = this.buffer.splice(0);
+    if (batch.length === 0) return;
+    this.writes.push(
+      this.gate.run(() => this.store.write(batch, [])).catch((err: unknown) => {
+        const { code, message } = describeError(err);
+        this.errors.push(`${code}: ${message}`);
+      }),
+    );
+  }
+
+  async done(): Promise<void> {
+    this.flush();
+    await Promise.all(this.writes);
   }
 }
 
@@ -242,6 +297,9 @@ interface RunContext {
   ready: Promise<void>;
   /** Shared by every Region's findings: bounds the imports in flight. */
   imports: Semaphore;
+  /** Set once `ready` resolves: whether the remembered state could be read (else nothing is written). */
+  stateOk: boolean;
+  writer: StateWriter;
 }
 
 interface RegionOutcome {
@@ -288,6 +346,7 @@ function newOutcome(region: string): RegionOutcome {
 class RegionJudge {
   private pendingMetrics: ClusterFacts[] = [];
   private metricsChain: Promise<void> = Promise.resolve();
+  private metricsQueued = 0;
   private readonly workflow: WorkflowChange[] = [];
   readonly seen = new Set<string>();
 
@@ -313,7 +372,9 @@ class RegionJudge {
   private flushMetrics(): void {
     const batch = this.pendingMetrics.splice(0);
     if (batch.length === 0) return;
+    this.metricsQueued += 1;
     this.metricsChain = this.metricsChain.then(async () => {
+      this.metricsQueued -= 1;
       let metrics = new Map<string, import('./core/types').BacktrackMetrics>();
       try {
         metrics = await getBacktrackMetrics(this.clients.cloudWatch, batch, this.ctx.now);
@@ -353,11 +414,21 @@ class RegionJudge {
     // with its workflow (Security Hub honours Workflow on creation), so no BatchUpdateFindings.
     const createdSuppressed = !prev && this.ctx.deps.persistentState && step.workflow?.status === 'SUPPRESSED';
     if (step.workflow && !createdSuppressed) this.workflow.push(step.workflow);
-    // Unchanged clusters are not kept: at fleet scale, memory holds only what must be written.
-    if (step.event || step.workflow || stateChanged(prev, step.state)) {
+    // Unchanged clusters are not kept, and changed ones with nothing to alert or set are written at
+    // once: at fleet scale, memory holds only what waits for the alert or for BatchUpdateFindings.
+    const waits = step.event !== undefined || (step.workflow !== undefined && !createdSuppressed);
+    if (waits) {
       this.out.steps.push({ state: step.state, ...(prev ? { prev } : {}), ...(step.event ? { event: step.event } : {}) });
+    } else if (this.ctx.stateOk && stateChanged(prev, step.state)) {
+      this.ctx.writer.put(step.state);
     }
     this.sink.add(toFinding(e, this.ctx.account, this.ctx.now, prev?.since));
+  }
+
+  /** Back-pressure: resolves once at most one metrics batch waits behind the one in flight. */
+  async ready(): Promise<void> {
+    while (this.metricsQueued > 1) await this.metricsChain;
+    await this.sink.ready();
   }
 
   /** Waits for metrics and imports, then applies workflow changes (the findings exist by then). */
@@ -439,6 +510,7 @@ async function scanRegion(ctx: RunContext, region: string): Promise<RegionOutcom
         if (match.length === 0) complete = false;
         for (const s of match) keep.add(s.pk);
       }
+      await judge.ready();
     }
     out.report.scanned = true;
   } catch (err) {
@@ -606,13 +678,39 @@ async function saveState(
   }
 }
 
+function newContext(config: CheckConfig, deps: Deps, account: AccountContext, now: Date, previous: Map<string, ClusterState>): RunContext {
+  return {
+    config,
+    deps,
+    account,
+    now,
+    previous,
+    ready: Promise.resolve(),
+    imports: new Semaphore(IMPORTS_IN_FLIGHT),
+    stateOk: true,
+    writer: new StateWriter(deps.state),
+  };
+}
+
+/** Waits for the state written during the run; a failure is a degradation (the next run may repeat an alert). */
+async function finishStreamedState(ctx: RunContext, degraded: Degradation[]): Promise<void> {
+  await ctx.writer.done();
+  if (ctx.writer.errors.length) {
+    degraded.push({
+      key: 'state-not-saved',
+      message: `state table could not be written (${ctx.writer.errors[0]}); the next run may repeat this run's alert`,
+    });
+  }
+}
+
 /** The scheduled scan: every cluster of every watched Region. */
 async function scan(config: CheckConfig, deps: Deps, account: AccountContext, startedAt: Date): Promise<RunSummary> {
   const degraded: Degradation[] = [];
   const request: RunRequest = { mode: 'scan' };
-  const ctx: RunContext = { config, deps, account, now: startedAt, previous: new Map(), ready: Promise.resolve(), imports: new Semaphore(IMPORTS_IN_FLIGHT) };
+  const ctx = newContext(config, deps, account, startedAt, new Map());
   const stateLoad = loadPrevious(deps, account.accountId, degraded).then((loaded) => {
     ctx.previous = loaded.previous;
+    ctx.stateOk = loaded.ok;
     return loaded;
   });
   ctx.ready = stateLoad.then(() => undefined);
@@ -626,6 +724,7 @@ async function scan(config: CheckConfig, deps: Deps, account: AccountContext, st
   }
   const outcomes = await mapLimit(regions, config.regionConcurrency ?? MAX_REGION_CONCURRENCY, (r) => scanRegion(ctx, r));
   const { meta, ok: stateOk } = await stateLoad;
+  await finishStreamedState(ctx, degraded);
   for (const o of outcomes) degraded.push(...o.degraded);
 
   const clusterEvents: ClusterEvent[] = stateOk
@@ -681,7 +780,8 @@ async function recheck(
   const { previous, ok: stateOk } = await loadPrevious(deps, account.accountId, degraded);
   const clients = deps.clients(region);
   const sink = new FindingSink(config.publishFindings ? clients.securityHub : undefined, region, deps.log);
-  const ctx: RunContext = { config, deps, account, now: startedAt, previous, ready: Promise.resolve(), imports: new Semaphore(IMPORTS_IN_FLIGHT) };
+  const ctx = newContext(config, deps, account, startedAt, previous);
+  ctx.stateOk = stateOk;
   const judge = new RegionJudge(ctx, out, clients, sink);
   try {
     const facts = await describeCluster(clients.rds, region, identifier);
@@ -706,6 +806,7 @@ async function recheck(
   out.report.findings = { imported: sink.imported, failed: sink.failed, ...(sink.notPublished ? { notPublished: sink.notPublished } : {}) };
   if (sink.notPublished) degraded.push({ key: `findings-not-published#${region}`, region, message: `${region}: findings not published — ${sink.notPublished}` });
   await judge.applyWorkflow();
+  await finishStreamedState(ctx, degraded);
   degraded.push(...out.degraded);
   const events = stateOk ? [...out.steps.flatMap((s) => (s.event ? [s.event] : [])), ...out.goneEvents] : [];
   const message = buildAlert({ account, now: startedAt, events, degraded: [], recovered: [] });

@@ -472,6 +472,39 @@ describe('CheckDegradedError', () => {
   });
 });
 
+describe('runCheck state writes', () => {
+  it('writes the state of clusters with nothing to alert before the alert is published', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('passing'), dbCluster('failing', { BacktrackWindow: 0 })]);
+    const writtenBeforeAlert: string[][] = [];
+    const write = w.store.write.bind(w.store);
+    jest.spyOn(w.store, 'write').mockImplementation(async (put, remove) => {
+      if (w.sns.commandCalls(PublishCommand).length === 0) writtenBeforeAlert.push(put.map((s) => s.identifier));
+      return write(put, remove);
+    });
+
+    await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
+
+    expect(writtenBeforeAlert).toEqual([['passing']]);
+    expect(storedClusters(w.store).map((s) => [s.identifier, s.alerted]).sort()).toEqual([
+      ['failing', 'disabled'],
+      ['passing', 'none'],
+    ]);
+  });
+
+  it('reports a state table that cannot be written as a degradation, without losing the run', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('passing')]);
+    jest.spyOn(w.store, 'write').mockRejectedValue(Object.assign(new Error('throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+
+    const summary = await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
+
+    expect(summary.totals.passed).toBe(1);
+    expect(summary.degraded.map((d) => d.key)).toContain('state-not-saved');
+    expect(isDegraded(summary)).toBe(true);
+  });
+});
+
 describe('Semaphore', () => {
   it('runs at most its limit of tasks at once, and every task to the end', async () => {
     const gate = new Semaphore(3);
