@@ -5,10 +5,10 @@
  */
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { startEmulatedAws, type EmulatedAws } from '../harness';
+import type { EmulatedAws } from '../harness';
 import { expectFindingsExactlyRight, FIELD } from './checks';
-import { deploy, type Deployment } from './deployment';
-import { METRICS_AND_POLICY_CLUSTERS, REGIONS_OF, SAMPLE_ACCOUNT, seedClusters, seedMetrics, type SeedCluster } from './fixtures';
+import { deploy, type Deployment, useEmulatedAws } from './deployment';
+import { METRICS_AND_POLICY_CLUSTERS, REGIONS_OF, SAMPLE_ACCOUNT, seedClusters, seedMetrics, fixtureNamed } from './fixtures';
 import { runCli, SHELLS, type CliCluster, type ScanRun } from './shells';
 
 jest.setTimeout(120_000);
@@ -16,21 +16,10 @@ jest.setTimeout(120_000);
 const ACCOUNT = [...SAMPLE_ACCOUNT, ...METRICS_AND_POLICY_CLUSTERS];
 const REGIONS = REGIONS_OF(ACCOUNT);
 const H = 3600;
-const cluster = (id: string): SeedCluster => {
-  const c = ACCOUNT.find((x) => x.id === id);
-  if (!c) throw new Error(`no fixture cluster ${id}`);
-  return c;
-};
+const cluster = fixtureNamed(ACCOUNT);
 
 let aws: EmulatedAws;
-
-beforeAll(async () => {
-  aws = await startEmulatedAws();
-});
-
-afterAll(async () => {
-  await aws?.stop();
-});
+useEmulatedAws((started) => (aws = started));
 
 async function freshDeployment(): Promise<Deployment> {
   await aws.reset();

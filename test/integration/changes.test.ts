@@ -3,9 +3,9 @@
  * window, a deleted cluster, an exemption added, an exemption that expires.
  */
 import { AddTagsToResourceCommand, DeleteDBClusterCommand, ModifyDBClusterCommand, type DBCluster } from '@aws-sdk/client-rds';
-import { startEmulatedAws, type EmulatedAws } from '../harness';
+import type { EmulatedAws } from '../harness';
 import { describeAll, emailEntry, emailSections, FIELD, namedIn, namedInCard, where } from './checks';
-import { deploy, type Deployment, type ReceivedAlert } from './deployment';
+import { deploy, type Deployment, type ReceivedAlert, useEmulatedAws } from './deployment';
 import { REGIONS_OF, SAMPLE_ACCOUNT, seedClusters, type SeedCluster } from './fixtures';
 import { SHELLS, type ScanRun } from './shells';
 
@@ -26,14 +26,7 @@ const isoDate = (daysFromNow: number) => new Date(Date.now() + daysFromNow * 86_
 const headings = (a: ReceivedAlert) => [...emailSections(a.email).keys()];
 
 let aws: EmulatedAws;
-
-beforeAll(async () => {
-  aws = await startEmulatedAws();
-});
-
-afterAll(async () => {
-  await aws?.stop();
-});
+useEmulatedAws((started) => (aws = started));
 
 describe.each(SHELLS)('$name', (shell) => {
   let d: Deployment;

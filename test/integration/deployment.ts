@@ -19,7 +19,8 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { EmulatedAws } from '../harness';
+import { startEmulatedAws, type EmulatedAws } from '../harness';
+import { REGIONS_OF, seedClusters, type SeedCluster } from './fixtures';
 
 export interface DeploymentOptions {
   /** Regions the checker watches. */
@@ -179,4 +180,29 @@ export async function deploy(aws: EmulatedAws, opts: DeploymentOptions): Promise
       return c;
     },
   };
+}
+
+/** One emulated AWS per test file: started before its tests (first run installs it), stopped after. */
+export function useEmulatedAws(onStart: (aws: EmulatedAws) => void): void {
+  let started: EmulatedAws | undefined;
+  beforeAll(async () => {
+    started = await startEmulatedAws();
+    onStart(started);
+  }, 600_000);
+  afterAll(async () => {
+    await started?.stop();
+  });
+}
+
+/** An empty emulator, the stack's resources made, the clusters seeded and the call log cleared. */
+export async function freshAccount(
+  aws: EmulatedAws,
+  clusters: SeedCluster[],
+  opts: Partial<DeploymentOptions> = {},
+): Promise<Deployment> {
+  await aws.reset();
+  const d = await deploy(aws, { regions: REGIONS_OF(clusters), ...opts });
+  await seedClusters((r) => d.rds(r), clusters, (r, id, o) => aws.proxy.setClusterOverrides(r, id, o));
+  aws.proxy.clearCalls();
+  return d;
 }

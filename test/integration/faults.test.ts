@@ -2,7 +2,7 @@
  * End to end, both shells: AWS misbehaving — throttling everywhere, a Region denied, Security Hub
  * off in a Region, SNS refusing the alert. Nothing is lost and every blind spot is reported.
  */
-import { startEmulatedAws, type EmulatedAws } from '../harness';
+import type { EmulatedAws } from '../harness';
 import {
   expectEmailNamesEach,
   expectFindingsExactlyRight,
@@ -11,8 +11,8 @@ import {
   namedIn,
   where,
 } from './checks';
-import { deploy, type Deployment, type ReceivedAlert } from './deployment';
-import { REGIONS_OF, SAMPLE_ACCOUNT, seedClusters } from './fixtures';
+import { freshAccount, type Deployment, type ReceivedAlert, useEmulatedAws } from './deployment';
+import { REGIONS_OF, SAMPLE_ACCOUNT } from './fixtures';
 import { reportedProblems, SHELLS, type ScanRun, type Shell } from './shells';
 
 jest.setTimeout(120_000);
@@ -25,22 +25,9 @@ const inRegions = (regions: string[]) => SAMPLE_ACCOUNT.filter((c) => regions.in
 const THROTTLED: Record<string, number> = { sts: 1, dynamodb: 2, rds: 3, cloudwatch: 2, securityhub: 3, sns: 1 };
 
 let aws: EmulatedAws;
+useEmulatedAws((started) => (aws = started));
 
-beforeAll(async () => {
-  aws = await startEmulatedAws();
-});
-
-afterAll(async () => {
-  await aws?.stop();
-});
-
-async function freshDeployment(): Promise<Deployment> {
-  await aws.reset();
-  const d = await deploy(aws, { regions: REGIONS });
-  await seedClusters((r) => d.rds(r), SAMPLE_ACCOUNT, (r, id, o) => aws.proxy.setClusterOverrides(r, id, o));
-  aws.proxy.clearCalls();
-  return d;
-}
+const freshDeployment = (): Promise<Deployment> => freshAccount(aws, SAMPLE_ACCOUNT);
 
 const expectDegraded = (shell: Shell, run: ScanRun) => {
   expect(run.code).toBe(shell.exit.degraded);

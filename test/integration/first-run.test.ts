@@ -3,7 +3,7 @@
  * more than 100 clusters in one, then a second run with nothing changed.
  */
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import { startEmulatedAws, type EmulatedAws } from '../harness';
+import type { EmulatedAws } from '../harness';
 import {
   expectEmailNamesEach,
   expectFindingsExactlyRight,
@@ -13,7 +13,7 @@ import {
   namedInCard,
   where,
 } from './checks';
-import { deploy, type Deployment, type ReceivedAlert } from './deployment';
+import { deploy, type Deployment, type ReceivedAlert, useEmulatedAws } from './deployment';
 import { bulkClusters, REGIONS_OF, SAMPLE_ACCOUNT, seedClusters } from './fixtures';
 import { SHELLS, type ScanRun } from './shells';
 
@@ -24,14 +24,7 @@ const REGIONS = REGIONS_OF(ACCOUNT);
 const FAILING = failingUnsuppressed(ACCOUNT);
 
 let aws: EmulatedAws;
-
-beforeAll(async () => {
-  aws = await startEmulatedAws();
-});
-
-afterAll(async () => {
-  await aws?.stop();
-});
+useEmulatedAws((started) => (aws = started));
 
 describe.each(SHELLS)('$name', (shell) => {
   let d: Deployment;

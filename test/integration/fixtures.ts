@@ -171,6 +171,15 @@ export function bulkClusters(region: string, n: number): SeedCluster[] {
   });
 }
 
+/** Looks a fixture cluster up by id (a typo fails the test loudly). */
+export const fixtureNamed =
+  (clusters: SeedCluster[]) =>
+  (id: string): SeedCluster => {
+    const c = clusters.find((x) => x.id === id);
+    if (!c) throw new Error(`no fixture cluster ${id}`);
+    return c;
+  };
+
 export const REGIONS_OF = (clusters: SeedCluster[]) => [...new Set(clusters.map((c) => c.region))].sort();
 
 const MULTI_AZ = { DBClusterInstanceClass: 'db.m6gd.large', AllocatedStorage: 100, StorageType: 'io1', Iops: 1000 };

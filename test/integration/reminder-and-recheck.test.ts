@@ -5,31 +5,20 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { AddTagsToResourceCommand, ModifyDBClusterCommand, type DBCluster } from '@aws-sdk/client-rds';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import { startEmulatedAws, type EmulatedAws } from '../harness';
+import type { EmulatedAws } from '../harness';
 import { describeAll, emailEntry, emailSections, expectValidChatbotCard, FIELD, namedIn, namedInCard, where } from './checks';
-import { deploy, type Deployment, type ReceivedAlert } from './deployment';
-import { METRICS_AND_POLICY_CLUSTERS, REGIONS_OF, SAMPLE_ACCOUNT, seedClusters, type SeedCluster } from './fixtures';
+import { deploy, type Deployment, type ReceivedAlert, useEmulatedAws } from './deployment';
+import { METRICS_AND_POLICY_CLUSTERS, REGIONS_OF, SAMPLE_ACCOUNT, seedClusters, type SeedCluster, fixtureNamed } from './fixtures';
 import { runHandler } from './shells';
 
 jest.setTimeout(120_000);
 
 const ACCOUNT = [...SAMPLE_ACCOUNT, ...METRICS_AND_POLICY_CLUSTERS];
 const REGIONS = REGIONS_OF(ACCOUNT);
-const cluster = (id: string): SeedCluster => {
-  const c = ACCOUNT.find((x) => x.id === id);
-  if (!c) throw new Error(`no fixture cluster ${id}`);
-  return c;
-};
+const cluster = fixtureNamed(ACCOUNT);
 
 let aws: EmulatedAws;
-
-beforeAll(async () => {
-  aws = await startEmulatedAws();
-});
-
-afterAll(async () => {
-  await aws?.stop();
-});
+useEmulatedAws((started) => (aws = started));
 
 async function deployAndScan(clusters: SeedCluster[]): Promise<{ d: Deployment; described: Map<string, DBCluster> }> {
   await aws.reset();
