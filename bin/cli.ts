@@ -79,9 +79,7 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   config.keepEvaluations = true;
   const homeRegion = homeRegionOf(flags, io.env);
   if (!homeRegion) {
-    throw new ConfigError([
-      'no AWS Region: set AWS_REGION (or a profile with a region), pass --home-region, or list --regions explicitly',
-    ]);
+    throw new ConfigError(['no AWS Region: set AWS_REGION (or a profile with a region), pass --home-region, or list --regions explicitly']);
   }
   const deps = awsDeps({
     homeRegion,
@@ -115,7 +113,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--tag-prefix <prefix>', 'prefix of the tags the checker reads', 'backtrack-check:')
     .option('--exempt-tag-key <key>', 'exemption tag key (default: <tag-prefix>exempt); value "true" exempts')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--publish-findings', 'import one finding per cluster into Security Hub (in the cluster\'s Region)')
+    .option('--publish-findings', "import one finding per cluster into Security Hub (in the cluster's Region)")
     .option('--alert-topic-arn <arn>', 'publish the change alert to this SNS topic')
     .option('--state-table <name>', 'DynamoDB table for run-to-run state (without it every current failure counts as new)')
     .option('--no-actual-window', 'skip CloudWatch Backtrack metrics (actual window, cost hint)')

@@ -44,10 +44,19 @@ export const ENV_NAMES: SettingNames = {
 export function parseRegions(raw: string | undefined, name: string, problems: string[]): 'all' | string[] {
   const text = (raw ?? 'all').trim();
   if (text === '' || text.toLowerCase() === 'all') return 'all';
-  const list = [...new Set(text.split(',').map((r) => r.trim()).filter(Boolean))];
+  const list = [
+    ...new Set(
+      text
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    ),
+  ];
   const bad = list.filter((r) => !REGION_PATTERN.test(r));
   if (bad.length || list.length === 0) {
-    problems.push(`${name}: "${raw}" — ${bad.map((b) => `"${b}"`).join(', ') || 'nothing'} is not a Region code; use "all" or a comma list such as us-east-1,eu-west-1`);
+    problems.push(
+      `${name}: "${raw}" — ${bad.map((b) => `"${b}"`).join(', ') || 'nothing'} is not a Region code; use "all" or a comma list such as us-east-1,eu-west-1`,
+    );
   }
   return list;
 }
@@ -83,7 +92,9 @@ export function parseSettings(raw: RawSettings, names: SettingNames): CheckConfi
   }
   const tagPrefix = raw.tagPrefix ?? DEFAULT_TAG_PREFIX;
   if (!TAG_KEY_PATTERN.test(tagPrefix) || tagPrefix.length > 100 || tagPrefix.toLowerCase().startsWith('aws:')) {
-    problems.push(`${names.tagPrefix}: "${tagPrefix}" — use 1–100 tag-key characters (letters, digits, spaces, _ . : / = + - @), not starting with aws:`);
+    problems.push(
+      `${names.tagPrefix}: "${tagPrefix}" — use 1–100 tag-key characters (letters, digits, spaces, _ . : / = + - @), not starting with aws:`,
+    );
   }
   const exemptTagKey = raw.exemptTagKey ?? `${tagPrefix}exempt`;
   if (!TAG_KEY_PATTERN.test(exemptTagKey) || exemptTagKey.toLowerCase().startsWith('aws:')) {
@@ -91,7 +102,9 @@ export function parseSettings(raw: RawSettings, names: SettingNames): CheckConfi
   }
   const alertTopicArn = raw.alertTopicArn?.trim() || undefined;
   if (alertTopicArn && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(alertTopicArn)) {
-    problems.push(`${names.alertTopicArn}: "${alertTopicArn}" — use an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:backtrack-alerts`);
+    problems.push(
+      `${names.alertTopicArn}: "${alertTopicArn}" — use an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:backtrack-alerts`,
+    );
   }
   const config: CheckConfig = {
     regions,

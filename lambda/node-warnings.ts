@@ -4,8 +4,8 @@
  */
 export function silenceSdkNodeVersionWarning(): void {
   const emitWarning = process.emitWarning.bind(process) as (...a: unknown[]) => void;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
     if (/NodeVersionSupportWarning|require node >=22/.test(`${String(warning)} ${JSON.stringify(rest)}`)) return;
     emitWarning(warning, ...rest);
-  }) as typeof process.emitWarning;
+  };
 }

@@ -9,7 +9,8 @@ function cells(e: Evaluation): string[] {
   const verdict = e.exemption.active ? `${e.status} (exempt)` : e.status;
   const window = c.backtrackWindowSeconds ? formatDuration(c.backtrackWindowSeconds) : e.condition === 'unsupported' ? '-' : 'off';
   const required = `${e.policy.requiredSeconds ? formatDuration(e.policy.requiredSeconds) : 'any'} ${e.policy.source}`;
-  const actual = e.actual?.seconds !== undefined ? formatDuration(e.actual.seconds) : e.actual?.filling ? 'filling' : e.actual ? 'no data' : '-';
+  const actual =
+    e.actual?.seconds !== undefined ? formatDuration(e.actual.seconds) : e.actual?.filling ? 'filling' : e.actual ? 'no data' : '-';
   const rate = e.changeRecordsPerHour !== undefined ? String(e.changeRecordsPerHour) : '-';
   const exemption = e.exemption.active
     ? `${e.exemption.until ? `until ${e.exemption.until}` : 'no expiry'}: ${e.exemption.reason ?? 'no reason'}`
@@ -22,7 +23,12 @@ function cells(e: Evaluation): string[] {
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.min(60, Math.max(...rows.map((r) => (r[i] ?? '').length)))) ?? [];
   return rows
-    .map((r) => r.map((cell, i) => (cell.length > 60 ? `${cell.slice(0, 59)}…` : cell).padEnd(widths[i] ?? 0)).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((cell, i) => (cell.length > 60 ? `${cell.slice(0, 59)}…` : cell).padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 

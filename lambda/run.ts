@@ -16,10 +16,7 @@ import { goneClusters, stateChanged, stepCluster, windowRaisedAt, type ClusterEv
 import type { AccountContext, ClusterFacts, ComplianceStatus, Evaluation, Policy } from './core/types';
 
 /** What a run is asked to do. */
-export type RunRequest =
-  | { mode: 'scan' }
-  | { mode: 'reminder' }
-  | { mode: 'recheck'; region: string; identifier: string; trigger: string };
+export type RunRequest = { mode: 'scan' } | { mode: 'reminder' } | { mode: 'recheck'; region: string; identifier: string; trigger: string };
 
 export interface CheckConfig {
   /** `all` = the Regions enabled in the account. */
@@ -130,7 +127,7 @@ const MAX_REGION_CONCURRENCY = 40;
 
 /** Runs promises with at most `limit` at once, keeping order of results. */
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -274,10 +271,12 @@ class StateWriter {
     const batch = this.buffer.splice(0);
     if (batch.length === 0) return;
     this.writes.push(
-      this.gate.run(() => this.store.write(batch, [])).catch((err: unknown) => {
-        const { code, message } = describeError(err);
-        this.errors.push(`${code}: ${message}`);
-      }),
+      this.gate
+        .run(() => this.store.write(batch, []))
+        .catch((err: unknown) => {
+          const { code, message } = describeError(err);
+          this.errors.push(`${code}: ${message}`);
+        }),
     );
   }
 
@@ -362,8 +361,7 @@ class RegionJudge {
     const raisedAt = windowRaisedAt(facts, prev, this.ctx.now);
     const c = raisedAt ? { ...facts, windowSetAt: raisedAt } : facts;
     const e = evaluate(c, this.ctx.config.policy, this.ctx.now);
-    const wantsMetrics =
-      this.ctx.config.actualWindow && e.scope === 'in-scope' && (e.condition === 'ok' || e.condition === 'actual-short');
+    const wantsMetrics = this.ctx.config.actualWindow && e.scope === 'in-scope' && (e.condition === 'ok' || e.condition === 'actual-short');
     if (!wantsMetrics) return this.finish(e);
     this.pendingMetrics.push(c);
     if (this.pendingMetrics.length >= CLUSTERS_PER_METRICS_CALL) this.flushMetrics();
@@ -583,11 +581,7 @@ function settle(
   return s;
 }
 
-async function deliver(
-  deps: Deps,
-  config: CheckConfig,
-  message: AlertMessage | undefined,
-): Promise<RunSummary['alert'] | undefined> {
+async function deliver(deps: Deps, config: CheckConfig, message: AlertMessage | undefined): Promise<RunSummary['alert'] | undefined> {
   if (!message) return undefined;
   const base = { subject: message.subject, message };
   if (!config.alertTopicArn || !deps.sns) return { ...base, published: false };
@@ -657,7 +651,10 @@ async function loadPrevious(deps: Deps, accountId: string, degraded: Degradation
     return { previous, meta, ok: true };
   } catch (err) {
     const { code, message } = describeError(err);
-    degraded.push({ key: 'state-unavailable', message: `state table could not be read (${code}: ${message}); alerts for cluster changes are held back this run` });
+    degraded.push({
+      key: 'state-unavailable',
+      message: `state table could not be read (${code}: ${message}); alerts for cluster changes are held back this run`,
+    });
     return { previous: new Map<string, ClusterState>(), meta: undefined, ok: false };
   }
 }
@@ -674,7 +671,10 @@ async function saveState(
     if (meta) await deps.state.saveMeta(meta);
   } catch (err) {
     const { code, message } = describeError(err);
-    degraded.push({ key: 'state-not-saved', message: `state table could not be written (${code}: ${message}); the next run may repeat this run's alert` });
+    degraded.push({
+      key: 'state-not-saved',
+      message: `state table could not be written (${code}: ${message}); the next run may repeat this run's alert`,
+    });
   }
 }
 
@@ -719,7 +719,10 @@ async function scan(config: CheckConfig, deps: Deps, account: AccountContext, st
     regions = await resolveRegions(config, deps);
   } catch (err) {
     const { code, message } = describeError(err);
-    degraded.push({ key: 'regions-not-listed', message: `the account's enabled Regions could not be listed (${code}: ${message}); nothing was scanned` });
+    degraded.push({
+      key: 'regions-not-listed',
+      message: `the account's enabled Regions could not be listed (${code}: ${message}); nothing was scanned`,
+    });
     regions = [];
   }
   const outcomes = await mapLimit(regions, config.regionConcurrency ?? MAX_REGION_CONCURRENCY, (r) => scanRegion(ctx, r));
@@ -755,7 +758,9 @@ async function scan(config: CheckConfig, deps: Deps, account: AccountContext, st
     const nextMeta: RunMeta = { pk: metaKey(account.accountId), accountId: account.accountId, degraded: degradedKeys.sort() };
     if (meta?.lastReminderAt) nextMeta.lastReminderAt = meta.lastReminderAt;
     const metaChanged =
-      !meta || [...(meta.degraded ?? [])].sort().join('\n') !== nextMeta.degraded.join('\n') || meta.lastReminderAt !== nextMeta.lastReminderAt;
+      !meta ||
+      [...(meta.degraded ?? [])].sort().join('\n') !== nextMeta.degraded.join('\n') ||
+      meta.lastReminderAt !== nextMeta.lastReminderAt;
     await saveState(deps, puts, removes, metaChanged ? nextMeta : undefined, degraded);
   }
   return summarize(request, account, startedAt, deps, outcomes, degraded, clusterEvents, alert, config.keepEvaluations ?? false);
@@ -798,13 +803,18 @@ async function recheck(
   } catch (err) {
     const { code, message } = describeError(err);
     out.report.error = `${code}: ${message}`;
-    degraded.push({ key: `recheck-failed#${region}`, region, message: `${region}: cluster ${identifier} could not be re-checked (${code}: ${message})` });
+    degraded.push({
+      key: `recheck-failed#${region}`,
+      region,
+      message: `${region}: cluster ${identifier} could not be re-checked (${code}: ${message})`,
+    });
   }
   await judge.done();
   await sink.done();
   noteArchiveFailures(out, sink, account);
   out.report.findings = { imported: sink.imported, failed: sink.failed, ...(sink.notPublished ? { notPublished: sink.notPublished } : {}) };
-  if (sink.notPublished) degraded.push({ key: `findings-not-published#${region}`, region, message: `${region}: findings not published — ${sink.notPublished}` });
+  if (sink.notPublished)
+    degraded.push({ key: `findings-not-published#${region}`, region, message: `${region}: findings not published — ${sink.notPublished}` });
   await judge.applyWorkflow();
   await finishStreamedState(ctx, degraded);
   degraded.push(...out.degraded);
@@ -837,7 +847,12 @@ async function remind(config: CheckConfig, deps: Deps, account: AccountContext, 
     const exemptions = states.filter((s) => s.suppressed);
     alert = await deliver(deps, config, buildReminder(account, startedAt, stale, exemptions, config.reminderAfterDays));
     if (alert?.published) {
-      const nextMeta: RunMeta = { pk: metaKey(account.accountId), accountId: account.accountId, degraded: meta?.degraded ?? [], lastReminderAt: startedAt.toISOString() };
+      const nextMeta: RunMeta = {
+        pk: metaKey(account.accountId),
+        accountId: account.accountId,
+        degraded: meta?.degraded ?? [],
+        lastReminderAt: startedAt.toISOString(),
+      };
       await saveState(deps, [], [], nextMeta, degraded);
     }
   }

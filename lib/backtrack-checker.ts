@@ -275,9 +275,7 @@ export class BacktrackChecker extends Construct {
       everywhere.push('ec2:DescribeRegions has no resource-level scoping');
     }
     if (c.actualWindow) {
-      role.addToPolicy(
-        new iam.PolicyStatement({ sid: 'ReadBacktrackMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-      );
+      role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadBacktrackMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
       everywhere.push('cloudwatch:GetMetricData has no resource-level scoping');
     }
     role.addToPolicy(

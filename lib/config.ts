@@ -84,9 +84,7 @@ export class ConfigError extends Error {
 
 function renderProblems(problems: readonly ConfigProblem[]): string {
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  const lines = problems.map(
-    (p) => `  - ${p.key}: ${p.value} ${p.problem}.\n      allowed: ${p.allowed}\n      example: -c ${p.example}`,
-  );
+  const lines = problems.map((p) => `  - ${p.key}: ${p.value} ${p.problem}.\n      allowed: ${p.allowed}\n      example: -c ${p.example}`);
   return `Invalid aurora-backtrack-checker configuration (${count}):\n${lines.join('\n')}`;
 }
 
@@ -117,13 +115,18 @@ const render = (value: unknown): string => {
 };
 
 /** Context values arrive as JSON values from cdk.json and as strings from `-c`. */
-const isBlank = (value: unknown): boolean =>
-  value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+const isBlank = (value: unknown): boolean => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 
 /** A comma-separated string or an array of strings, trimmed, empty entries dropped. */
 function toList(value: unknown): Parsed<string[]> {
   if (isBlank(value)) return { ok: [] };
-  if (typeof value === 'string') return { ok: value.split(',').map((s) => s.trim()).filter((s) => s !== '') };
+  if (typeof value === 'string')
+    return {
+      ok: value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    };
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
     return { ok: value.map((s: string) => s.trim()).filter((s) => s !== '') };
   }
@@ -215,7 +218,10 @@ const FIELDS = {
       if (list.ok.length === 0) return { problem: 'names no Region' };
       const codes = [...new Set(list.ok.map((r) => r.toLowerCase()))];
       const bad = codes.filter((r) => !REGION_CODE.test(r));
-      if (bad.length > 0) return { problem: `contains ${bad.map((b) => JSON.stringify(b)).join(', ')}, ${bad.length === 1 ? 'which is not a Region code' : 'which are not Region codes'}` };
+      if (bad.length > 0)
+        return {
+          problem: `contains ${bad.map((b) => JSON.stringify(b)).join(', ')}, ${bad.length === 1 ? 'which is not a Region code' : 'which are not Region codes'}`,
+        };
       return { ok: codes };
     },
   } satisfies Field<'all' | string[]>,
@@ -250,7 +256,10 @@ const FIELDS = {
       const list = toList(v);
       if ('problem' in list) return list;
       const bad = list.ok.filter((e) => !EMAIL.test(e));
-      if (bad.length > 0) return { problem: `contains ${bad.map((b) => JSON.stringify(b)).join(', ')}, ${bad.length === 1 ? 'which is not an e-mail address' : 'which are not e-mail addresses'}` };
+      if (bad.length > 0)
+        return {
+          problem: `contains ${bad.map((b) => JSON.stringify(b)).join(', ')}, ${bad.length === 1 ? 'which is not an e-mail address' : 'which are not e-mail addresses'}`,
+        };
       return { ok: [...new Set(list.ok)] };
     },
   } satisfies Field<string[]>,
@@ -258,15 +267,13 @@ const FIELDS = {
     key: 'slackWorkspaceId',
     allowed: 'the Slack workspace id (T followed by capital letters and digits), set together with slackChannelId',
     example: 'slackWorkspaceId=T0123456789',
-    parse: (v) =>
-      typeof v === 'string' && SLACK_WORKSPACE.test(v.trim()) ? { ok: v.trim() } : { problem: 'is not a Slack workspace id' },
+    parse: (v) => (typeof v === 'string' && SLACK_WORKSPACE.test(v.trim()) ? { ok: v.trim() } : { problem: 'is not a Slack workspace id' }),
   } satisfies Field<string>,
   slackChannelId: {
     key: 'slackChannelId',
     allowed: 'the Slack channel id (C or G followed by capital letters and digits), set together with slackWorkspaceId',
     example: 'slackChannelId=C0123456789',
-    parse: (v) =>
-      typeof v === 'string' && SLACK_CHANNEL.test(v.trim()) ? { ok: v.trim() } : { problem: 'is not a Slack channel id' },
+    parse: (v) => (typeof v === 'string' && SLACK_CHANNEL.test(v.trim()) ? { ok: v.trim() } : { problem: 'is not a Slack channel id' }),
   } satisfies Field<string>,
   tagPrefix: {
     key: 'tagPrefix',

@@ -20,7 +20,7 @@ async function runHandler(d: Deployment): Promise<{ ok: boolean; text: string }>
   const saved = { ...process.env };
   Object.assign(process.env, d.handlerEnv());
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = (() => true) as typeof process.stdout.write;
+  process.stdout.write = () => true;
   try {
     const r = await invokeBundled({ mode: 'scan' });
     const summary = r.result as { totals?: Record<string, number>; events?: unknown[] } | undefined;
@@ -79,7 +79,11 @@ function showAlert(a: ReceivedAlert): void {
     for (const s of c.nextSteps) say(`│ • ${s.length > width - 4 ? `${s.slice(0, width - 5)}…` : s}`);
   }
   say(`└${'─'.repeat(width)}`);
-  say(`Message attributes: ${Object.entries(a.attributes).map(([k, v]) => `${k}=${v.Value}`).join(', ')}`);
+  say(
+    `Message attributes: ${Object.entries(a.attributes)
+      .map(([k, v]) => `${k}=${v.Value}`)
+      .join(', ')}`,
+  );
 }
 
 async function main(): Promise<number> {
@@ -97,7 +101,11 @@ async function main(): Promise<number> {
     say(`  created: state table ${d.tableName}, topic ${d.topicArn} (+ SQS subscriber), Security Hub in ${regions.join(', ')}`);
 
     rule('2. Sample account');
-    await seedClusters((r) => d.rds(r), SAMPLE_ACCOUNT, (r, id, o) => aws?.proxy.setClusterOverrides(r, id, o));
+    await seedClusters(
+      (r) => d.rds(r),
+      SAMPLE_ACCOUNT,
+      (r, id, o) => aws?.proxy.setClusterOverrides(r, id, o),
+    );
     for (const region of regions) {
       const here = SAMPLE_ACCOUNT.filter((c) => c.region === region);
       say(`  ${region}: ${here.map((c) => c.id).join(', ')}`);

@@ -53,7 +53,8 @@ function portArg(args: string[]): number | undefined {
   const i = args.indexOf('--port');
   if (i < 0) return undefined;
   const port = Number(args[i + 1]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port needs a number 1–65535, got ${args[i + 1] ?? 'nothing'}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UsageError(`--port needs a number 1–65535, got ${args[i + 1] ?? 'nothing'}`);
   return port;
 }
 

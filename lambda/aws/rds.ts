@@ -40,8 +40,7 @@ function tagsOf(c: DBCluster): Record<string, string> {
   return tags;
 }
 
-const writerOf = (c: DBCluster): string | undefined =>
-  c.DBClusterMembers?.find((m) => m.IsClusterWriter === true)?.DBInstanceIdentifier;
+const writerOf = (c: DBCluster): string | undefined => c.DBClusterMembers?.find((m) => m.IsClusterWriter === true)?.DBInstanceIdentifier;
 
 /** Non-empty string, or undefined. */
 const text = (value: string | undefined): string | undefined => (value ? value : undefined);
@@ -115,11 +114,7 @@ function toPage(region: string, raw: DBCluster[]): ClusterPage {
  * Marker). A Marker AWS already returned once would loop forever, so it ends the listing with an
  * InvalidResponseError.
  */
-export async function* listClusterPages(
-  client: RDSClient,
-  region: string,
-  opts: { pageSize?: number } = {},
-): AsyncGenerator<ClusterPage> {
+export async function* listClusterPages(client: RDSClient, region: string, opts: { pageSize?: number } = {}): AsyncGenerator<ClusterPage> {
   const pageSize = opts.pageSize ?? MAX_PAGE_SIZE;
   if (!Number.isInteger(pageSize) || pageSize < MIN_PAGE_SIZE || pageSize > MAX_PAGE_SIZE) {
     throw new RangeError(
@@ -150,16 +145,10 @@ export async function* listClusterPages(
  * One cluster by identifier (or ARN), or undefined when it does not exist. A cluster that exists
  * but cannot be checked raises InvalidResponseError: answering "undefined" would read as deleted.
  */
-export async function describeCluster(
-  client: RDSClient,
-  region: string,
-  identifier: string,
-): Promise<ClusterFacts | undefined> {
+export async function describeCluster(client: RDSClient, region: string, identifier: string): Promise<ClusterFacts | undefined> {
   let raw: DBCluster[];
   try {
-    const out = await client.send(
-      new DescribeDBClustersCommand({ Filters: [{ Name: 'db-cluster-id', Values: [identifier] }] }),
-    );
+    const out = await client.send(new DescribeDBClustersCommand({ Filters: [{ Name: 'db-cluster-id', Values: [identifier] }] }));
     raw = out.DBClusters ?? [];
   } catch (err) {
     if (err instanceof DBClusterNotFoundFault || (err as { name?: unknown })?.name === 'DBClusterNotFoundFault') {

@@ -52,8 +52,7 @@ const chunk = <T>(items: readonly T[], size: number): T[][] => {
 
 const errorName = (err: unknown): string | undefined => (err as { name?: unknown })?.name as string | undefined;
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-const httpStatus = (err: unknown): number | undefined =>
-  (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+const httpStatus = (err: unknown): number | undefined => (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 
 /** A 4xx refusal whose message is about the number of findings in the call. */
 function isBatchTooLarge(err: unknown): boolean {
@@ -137,7 +136,11 @@ export async function importFindings(client: SecurityHubClient, findings: AwsSec
   const notRetried = first.rejected.filter((f) => !retryIds.has(f.id));
   const retry =
     retryIds.size > 0
-      ? await importAll(client, [...retryIds].map((id) => byId.get(id)!), false)
+      ? await importAll(
+          client,
+          [...retryIds].map((id) => byId.get(id)!),
+          false,
+        )
       : { imported: 0, rejected: [], errored: [] };
   return {
     imported: first.imported + retry.imported,
@@ -160,8 +163,7 @@ function groupByWorkflow(updates: WorkflowUpdate[]): { status: WorkflowUpdate['s
   return [...groups.values()];
 }
 
-const clip = (note: string): string =>
-  note.length <= NOTE_MAX_CHARS ? note : `${note.slice(0, NOTE_MAX_CHARS - 1)}…`;
+const clip = (note: string): string => (note.length <= NOTE_MAX_CHARS ? note : `${note.slice(0, NOTE_MAX_CHARS - 1)}…`);
 
 /**
  * Sets the workflow status (and note) of existing findings with BatchUpdateFindings. Each call

@@ -15,9 +15,7 @@ export interface AlertMessage {
 
 /** A String attribute, or a String.Array one (a JSON array, which subscription filters match per element). */
 const attribute = (value: string | readonly string[]) =>
-  typeof value === 'string'
-    ? { DataType: 'String', StringValue: value }
-    : { DataType: 'String.Array', StringValue: JSON.stringify(value) };
+  typeof value === 'string' ? { DataType: 'String', StringValue: value } : { DataType: 'String.Array', StringValue: JSON.stringify(value) };
 
 /**
  * Publishes the alert with MessageStructure json, so e-mail subscribers get `email` and every other

@@ -36,8 +36,7 @@ export const createStateDocumentClient = (client: DynamoDBClient): DynamoDBDocum
   DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 
 /** A copy without undefined values, so items write whatever the document client's options. */
-const withoutUndefined = <T extends object>(item: T): T =>
-  Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) as T;
+const withoutUndefined = <T extends object>(item: T): T => Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) as T;
 const toItem = (item: object): Record<string, unknown> => withoutUndefined({ ...item });
 
 const isString = (v: unknown): v is string => typeof v === 'string';
@@ -87,8 +86,7 @@ export interface DynamoStateStoreOptions {
 
 type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: { pk: string } } };
 
-const pkOf = (r: WriteRequest): string =>
-  'PutRequest' in r ? String(r.PutRequest.Item['pk']) : r.DeleteRequest.Key.pk;
+const pkOf = (r: WriteRequest): string => ('PutRequest' in r ? String(r.PutRequest.Item['pk']) : r.DeleteRequest.Key.pk);
 
 /**
  * The state table (partition key `pk`). Give it a document client made by
@@ -193,7 +191,10 @@ export class DynamoStateStore implements StateStore {
     if (!out.Item) return undefined;
     const item = out.Item;
     if (!isString(item['pk']) || !isString(item['accountId']) || !Array.isArray(item['degraded'])) {
-      throw new StateStoreError(this.tableName, `item "${metaKey(accountId)}" is not a run-meta item; delete it and the next run recreates it`);
+      throw new StateStoreError(
+        this.tableName,
+        `item "${metaKey(accountId)}" is not a run-meta item; delete it and the next run recreates it`,
+      );
     }
     return item as RunMeta;
   }
@@ -246,12 +247,49 @@ export class MemoryStateStore implements StateStore {
     for (const item of initial) this.items.set(item.pk, structuredClone(item));
   }
 
-  async load(accountId: string): Promise<{ clusters: Map<string, ClusterState>; meta?: RunMeta }> {
-    const [clusters, meta] = await Promise.all([this.loadAll(accountId), this.loadMeta(accountId)]);
-    return meta ? { clusters, meta } : { clusters };
+  /** Runs `work` asynchronously, as the table would: a throw becomes a rejection. */
+  private later<T>(work: () => T): Promise<T> {
+    return Promise.resolve().then(work);
   }
 
-  async loadAll(accountId: string): Promise<Map<string, ClusterState>> {
+  load(accountId: string): Promise<{ clusters: Map<string, ClusterState>; meta?: RunMeta }> {
+    return this.later(() => {
+      const clusters = this.clustersOf(accountId);
+      const meta = this.metaOf(accountId);
+      return meta ? { clusters, meta } : { clusters };
+    });
+  }
+
+  loadAll(accountId: string): Promise<Map<string, ClusterState>> {
+    return this.later(() => this.clustersOf(accountId));
+  }
+
+  get(pk: string): Promise<ClusterState | undefined> {
+    return this.later(() => {
+      const item = pk.startsWith(CLUSTER_PREFIX) ? this.items.get(pk) : undefined;
+      return item ? structuredClone(item as ClusterState) : undefined;
+    });
+  }
+
+  write(put: ClusterState[], remove: string[]): Promise<void> {
+    return this.later(() => {
+      checkWrite('(in memory)', put, remove);
+      for (const item of put) this.items.set(item.pk, structuredClone(withoutUndefined(item)));
+      for (const pk of remove) this.items.delete(pk);
+    });
+  }
+
+  loadMeta(accountId: string): Promise<RunMeta | undefined> {
+    return this.later(() => this.metaOf(accountId));
+  }
+
+  saveMeta(meta: RunMeta): Promise<void> {
+    return this.later(() => {
+      this.items.set(meta.pk, structuredClone(withoutUndefined(meta)));
+    });
+  }
+
+  private clustersOf(accountId: string): Map<string, ClusterState> {
     const states = new Map<string, ClusterState>();
     for (const [pk, item] of this.items) {
       if (pk.startsWith(CLUSTER_PREFIX) && item.accountId === accountId) states.set(pk, structuredClone(item as ClusterState));
@@ -259,24 +297,9 @@ export class MemoryStateStore implements StateStore {
     return states;
   }
 
-  async get(pk: string): Promise<ClusterState | undefined> {
-    const item = pk.startsWith(CLUSTER_PREFIX) ? this.items.get(pk) : undefined;
-    return item ? structuredClone(item as ClusterState) : undefined;
-  }
-
-  async write(put: ClusterState[], remove: string[]): Promise<void> {
-    checkWrite('(in memory)', put, remove);
-    for (const item of put) this.items.set(item.pk, structuredClone(withoutUndefined(item)));
-    for (const pk of remove) this.items.delete(pk);
-  }
-
-  async loadMeta(accountId: string): Promise<RunMeta | undefined> {
+  private metaOf(accountId: string): RunMeta | undefined {
     const item = this.items.get(metaKey(accountId));
     return item ? structuredClone(item as RunMeta) : undefined;
-  }
-
-  async saveMeta(meta: RunMeta): Promise<void> {
-    this.items.set(meta.pk, structuredClone(withoutUndefined(meta)));
   }
 
   /** Every item held, for assertions. */

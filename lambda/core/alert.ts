@@ -117,12 +117,18 @@ function sections(input: AlertInput): Section[] {
         expired.severity = maxSeverity([expired.severity, 'LOW']);
         break;
       case 'fixed':
-        fixed.short.push(`• *${ev.evaluation.cluster.identifier}* (${ev.evaluation.cluster.region}): was ${CONDITION_WORDS[ev.from]}, now ${ev.evaluation.status}`);
-        fixed.long.push(`- ${clusterWhere(ev.evaluation)}: was ${CONDITION_WORDS[ev.from]}, now ${ev.evaluation.status}\n  ${ev.evaluation.reason}`);
+        fixed.short.push(
+          `• *${ev.evaluation.cluster.identifier}* (${ev.evaluation.cluster.region}): was ${CONDITION_WORDS[ev.from]}, now ${ev.evaluation.status}`,
+        );
+        fixed.long.push(
+          `- ${clusterWhere(ev.evaluation)}: was ${CONDITION_WORDS[ev.from]}, now ${ev.evaluation.status}\n  ${ev.evaluation.reason}`,
+        );
         break;
       case 'deleted':
         deleted.short.push(`• *${ev.state.identifier}* (${ev.state.region}): deleted (was ${CONDITION_WORDS[ev.state.condition]})`);
-        deleted.long.push(`- ${ev.state.identifier} (${ev.state.region}): the cluster no longer exists (was ${CONDITION_WORDS[ev.state.condition]}); its finding is archived.`);
+        deleted.long.push(
+          `- ${ev.state.identifier} (${ev.state.region}): the cluster no longer exists (was ${CONDITION_WORDS[ev.state.condition]}); its finding is archived.`,
+        );
         break;
     }
   }
@@ -180,14 +186,19 @@ function render(input: AlertInput, secs: Section[], perSection: number): AlertMe
   const email = [
     `Aurora Backtrack Checker — account ${account.accountId} (${account.partition}), ${when}`,
     '',
-    ...secs.flatMap((s) => [`${s.heading.toUpperCase()} (${s.long.length})`, ...limited(s.long, perSection, 'clusters — see Security Hub'), '']),
+    ...secs.flatMap((s) => [
+      `${s.heading.toUpperCase()} (${s.long.length})`,
+      ...limited(s.long, perSection, 'clusters — see Security Hub'),
+      '',
+    ]),
     'Every cluster has a finding in Security Hub in its own Region (product "Aurora Backtrack Checker").',
     'You receive this message because something changed; nothing is re-sent while it stays the same.',
   ].join('\n');
   let description = secs
     .map((s) => [`*${s.heading} (${s.short.length})*`, ...limited(s.short, Math.min(perSection, 15), 'more')].join('\n'))
     .join('\n\n');
-  if (description.length > SLACK_DESCRIPTION_MAX) description = `${description.slice(0, SLACK_DESCRIPTION_MAX - 40)}\n… (see the e-mail or Security Hub)`;
+  if (description.length > SLACK_DESCRIPTION_MAX)
+    description = `${description.slice(0, SLACK_DESCRIPTION_MAX - 40)}\n… (see the e-mail or Security Hub)`;
   const nextSteps = secs.flatMap((s) => s.fixes).slice(0, 5);
   const card = {
     version: '1.0',
@@ -287,4 +298,3 @@ export function buildReminder(
     };
   });
 }
-

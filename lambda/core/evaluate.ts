@@ -1,9 +1,4 @@
-import {
-  AURORA_MYSQL_ENGINES,
-  DEFAULT_SUGGESTED_WINDOW_SECONDS,
-  UNSUPPORTED_ENGINE_MODES,
-  UNSUPPORTED_VERSIONS,
-} from './rules';
+import { AURORA_MYSQL_ENGINES, DEFAULT_SUGGESTED_WINDOW_SECONDS, UNSUPPORTED_ENGINE_MODES, UNSUPPORTED_VERSIONS } from './rules';
 import { exemptionFor, policyFor } from './tags';
 import type { ActualWindow, BacktrackMetrics, ClusterFacts, Evaluation, Policy, PolicySource } from './types';
 
@@ -53,13 +48,7 @@ function requiredText(p: PolicySource): string {
 /** Window to suggest in a remediation: the required minimum, or 24 h where any window would do. */
 const suggestedWindow = (p: PolicySource) => (p.requiredSeconds > 0 ? p.requiredSeconds : DEFAULT_SUGGESTED_WINDOW_SECONDS);
 
-function measureActual(
-  c: ClusterFacts,
-  target: number,
-  p: PolicySource,
-  now: Date,
-  metrics: BacktrackMetrics | undefined,
-): ActualWindow {
+function measureActual(c: ClusterFacts, target: number, p: PolicySource, now: Date, metrics: BacktrackMetrics | undefined): ActualWindow {
   // The window can only be full once it has existed for its whole length: since creation, or since
   // the target was last raised.
   const fillingFrom = [c.createdAt, c.windowSetAt].filter((d): d is Date => d !== undefined);
@@ -160,14 +149,12 @@ export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: B
   }
 
   const actual = measureActual(c, target, p, now, metrics);
-  const changeRecordsPerHour =
-    metrics?.changeRecordsPer5Min !== undefined ? Math.round(metrics.changeRecordsPer5Min * 12) : undefined;
+  const changeRecordsPerHour = metrics?.changeRecordsPer5Min !== undefined ? Math.round(metrics.changeRecordsPer5Min * 12) : undefined;
   const passedWithActual = { ...base, actual, changeRecordsPerHour, scope: 'in-scope' as const };
   const shortByTime = actual.seconds !== undefined && actual.seconds < p.requiredSeconds;
   // Without EarliestBacktrackTime, AWS's own alert still proves actual < target; when the target is
   // exactly the required minimum, that is actual < required.
-  const shortByAlert =
-    actual.seconds === undefined && (metrics?.windowAlertCount ?? 0) > 0 && target <= p.requiredSeconds;
+  const shortByAlert = actual.seconds === undefined && (metrics?.windowAlertCount ?? 0) > 0 && target <= p.requiredSeconds;
   if (!actual.filling && (shortByTime || shortByAlert)) {
     const measured = shortByTime
       ? `the actual window is ${windowText(actual.seconds ?? 0)}`

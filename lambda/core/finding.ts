@@ -93,8 +93,7 @@ export function findingFields(e: Evaluation): Record<string, string> {
     earliestBacktrackTime: c.earliestBacktrackTime?.toISOString(),
     actualWindowSeconds: e.actual?.seconds !== undefined ? String(e.actual.seconds) : undefined,
     actualWindow: e.actual?.summary,
-    windowAlertCount24h:
-      e.actual?.metrics?.windowAlertCount !== undefined ? String(e.actual.metrics.windowAlertCount) : undefined,
+    windowAlertCount24h: e.actual?.metrics?.windowAlertCount !== undefined ? String(e.actual.metrics.windowAlertCount) : undefined,
     backtrackWindowActualRawMinutes:
       e.actual?.metrics?.windowActualMinutes !== undefined ? String(e.actual.metrics.windowActualMinutes) : undefined,
     changeRecordsPerHour: e.changeRecordsPerHour !== undefined ? String(e.changeRecordsPerHour) : undefined,
@@ -125,12 +124,7 @@ function describe(e: Evaluation): string {
 }
 
 /** The ASFF finding for one in-scope evaluation, for import into the cluster's own Region. */
-export function toFinding(
-  e: Evaluation,
-  account: AccountContext,
-  now: Date,
-  firstSeen: string | undefined,
-): Finding {
+export function toFinding(e: Evaluation, account: AccountContext, now: Date, firstSeen: string | undefined): Finding {
   const c = e.cluster;
   const fields = findingFields(e);
   const finding: Finding = {

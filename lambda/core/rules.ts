@@ -26,8 +26,7 @@ export const UNSUPPORTED_VERSIONS: ReadonlyArray<{ pattern: RegExp; reason: stri
   { pattern: /mysql_aurora\.3\.0[12]\./, reason: 'Aurora MySQL 3.01 and 3.02 do not support Backtrack' },
 ];
 
-export const BACKTRACK_DOC_URL =
-  'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Managing.Backtrack.html';
+export const BACKTRACK_DOC_URL = 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Managing.Backtrack.html';
 
 /** Window suggested in the remediation when the policy minimum is 0 ("any enabled window"). */
 export const DEFAULT_SUGGESTED_WINDOW_SECONDS = 86_400;

@@ -48,6 +48,5 @@ export interface RunMeta {
   lastReminderAt?: string;
 }
 
-export const clusterKey = (accountId: string, region: string, resourceId: string) =>
-  `cluster#${accountId}#${region}#${resourceId}`;
+export const clusterKey = (accountId: string, region: string, resourceId: string) => `cluster#${accountId}#${region}#${resourceId}`;
 export const metaKey = (accountId: string) => `meta#${accountId}`;

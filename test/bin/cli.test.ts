@@ -42,7 +42,17 @@ describe('main: usage', () => {
     const code = await main(['--help'], c.io);
 
     expect(code).toBe(EXIT.OK);
-    expect(flags).toEqual(expect.arrayContaining(['--regions', '--min-window-hours', '--exempt-tag-key', '--format', '--publish-findings', '--alert-topic-arn', '--state-table']));
+    expect(flags).toEqual(
+      expect.arrayContaining([
+        '--regions',
+        '--min-window-hours',
+        '--exempt-tag-key',
+        '--format',
+        '--publish-findings',
+        '--alert-topic-arn',
+        '--state-table',
+      ]),
+    );
     for (const flag of flags) expect(c.out()).toContain(flag);
     expect(c.out()).toMatch(/Exit status: 0 .*1 .*\n?.*2 usage or configuration error; 3/s);
   });
@@ -155,7 +165,9 @@ describe('main: scan', () => {
   });
 
   it('exits 2 with a hint when the credentials are refused, without a stack trace', async () => {
-    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('The security token included in the request is invalid.'), { name: 'InvalidClientTokenId' }));
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejects(Object.assign(new Error('The security token included in the request is invalid.'), { name: 'InvalidClientTokenId' }));
     const c = capture();
 
     const code = await main(['scan', '--regions', 'eu-west-1'], c.io);

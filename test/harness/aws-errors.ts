@@ -31,7 +31,7 @@ const SERVICE_ERRORS: Readonly<Record<string, ErrorTable>> = {
   },
   ec2: {
     throttle: ['RequestLimitExceeded', 503, 'Request limit exceeded.'],
-    '5xx': ['Unavailable', 503, 'The server is overloaded and can\'t handle the request.'],
+    '5xx': ['Unavailable', 503, "The server is overloaded and can't handle the request."],
     'access-denied': ['UnauthorizedOperation', 403, 'You are not authorized to perform this operation.'],
   },
   sts: {
@@ -94,10 +94,15 @@ const XML_NAMESPACE: Readonly<Record<string, string>> = {
 };
 
 /** The error a service returns for `kind`, e.g. RDS throttling → `Throttling` / 400. */
-export function serviceError(info: Pick<AwsRequestInfo, 'service' | 'operation' | 'region' | 'protocol'>, kind: ServiceErrorKind, accountId = '123456789012'): AwsErrorSpec {
+export function serviceError(
+  info: Pick<AwsRequestInfo, 'service' | 'operation' | 'region' | 'protocol'>,
+  kind: ServiceErrorKind,
+  accountId = '123456789012',
+): AwsErrorSpec {
   const table = SERVICE_ERRORS[info.service] ?? GENERIC_ERRORS[isXml(info.protocol) ? 'xml' : 'json'];
   const [code, status, message] = table[kind];
-  const denied = `User: arn:aws:sts::${accountId}:assumed-role/emulated/test is not authorized to perform: ` +
+  const denied =
+    `User: arn:aws:sts::${accountId}:assumed-role/emulated/test is not authorized to perform: ` +
     `${info.service}:${info.operation} in ${info.region} with an explicit deny in a service control policy`;
   return { code, status, message: message || denied };
 }
@@ -136,7 +141,9 @@ export function errorResponse(info: Pick<AwsRequestInfo, 'service' | 'protocol'>
     case 'cbor': {
       const headers: Record<string, string> = { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId };
       if (QUERY_COMPATIBLE.has(info.service)) headers['x-amzn-query-error'] = `${error.code};${fault}`;
-      const type = error.code.startsWith('AccessDenied') ? 'com.amazon.coral.service#AccessDeniedException' : `${JSON_NAMESPACE[info.service] ?? ''}${error.code}`;
+      const type = error.code.startsWith('AccessDenied')
+        ? 'com.amazon.coral.service#AccessDeniedException'
+        : `${JSON_NAMESPACE[info.service] ?? ''}${error.code}`;
       return { status: error.status, headers, body: JSON.stringify({ __type: type, message: error.message }) };
     }
     case 'rest-json':

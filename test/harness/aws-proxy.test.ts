@@ -54,7 +54,13 @@ async function createClusters(region: string, count: number, prefix = 'cluster')
     while (next < ids.length) {
       const id = ids[next++]!;
       await client.send(
-        new CreateDBClusterCommand({ DBClusterIdentifier: id, Engine: 'aurora-mysql', MasterUsername: 'admin', MasterUserPassword: 'password123', BacktrackWindow: 3600 }),
+        new CreateDBClusterCommand({
+          DBClusterIdentifier: id,
+          Engine: 'aurora-mysql',
+          MasterUsername: 'admin',
+          MasterUserPassword: 'password123',
+          BacktrackWindow: 3600,
+        }),
       );
     }
   };
@@ -91,7 +97,9 @@ async function enableSecurityHub(region: string): Promise<void> {
   await securityHub(region).send(new EnableSecurityHubCommand({}));
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<Error & { $metadata?: { attempts?: number; httpStatusCode?: number }; code?: string }> {
+async function errorOf(
+  promise: Promise<unknown>,
+): Promise<Error & { $metadata?: { attempts?: number; httpStatusCode?: number }; code?: string }> {
   try {
     await promise;
   } catch (e) {
@@ -136,7 +144,7 @@ describe('DescribeDBClusters as AWS pages it', () => {
     expect(error.$metadata?.attempts).toBe(1);
   });
 
-  it('shows cluster overrides (EarliestBacktrackTime, ClusterCreateTime, legacy engine) in the SDK\'s parsed DBCluster, for that cluster only', async () => {
+  it("shows cluster overrides (EarliestBacktrackTime, ClusterCreateTime, legacy engine) in the SDK's parsed DBCluster, for that cluster only", async () => {
     await createClusters(HOME, 2, 'ov');
     await createClusters(OTHER, 1, 'ov');
     aws.proxy.setClusterOverrides(HOME, 'ov-000', {
@@ -174,7 +182,10 @@ describe('DescribeDBClusters as AWS pages it', () => {
 
   it('applies a cluster rewriter to every cluster it is asked about', async () => {
     await createClusters(HOME, 3, 'rw');
-    aws.proxy.setClusterRewriter(({ identifier, get }) => ({ EarliestBacktrackTime: `2026-11-2${identifier?.slice(-1)}T00:00:00Z`, EngineVersion: `${get('EngineVersion')}-x` }));
+    aws.proxy.setClusterRewriter(({ identifier, get }) => ({
+      EarliestBacktrackTime: `2026-11-2${identifier?.slice(-1)}T00:00:00Z`,
+      EngineVersion: `${get('EngineVersion')}-x`,
+    }));
 
     const result = await rds().send(new DescribeDBClustersCommand({}));
 
@@ -227,7 +238,12 @@ describe('Security Hub as AWS enforces it', () => {
   it('fails malformed findings one by one with ErrorCode InvalidInput and imports the rest', async () => {
     await enableSecurityHub(HOME);
     const { Title: _title, ...noTitle } = finding(HOME, 'no-title');
-    const findings = [finding(HOME, 'good'), noTitle as AwsSecurityFinding, finding(HOME, 'bad-severity', { Severity: {} }), finding(HOME, 'wrong-region', { ProductArn: productArn(OTHER) })];
+    const findings = [
+      finding(HOME, 'good'),
+      noTitle as AwsSecurityFinding,
+      finding(HOME, 'bad-severity', { Severity: {} }),
+      finding(HOME, 'wrong-region', { ProductArn: productArn(OTHER) }),
+    ];
 
     const result = await securityHub().send(new BatchImportFindingsCommand({ Findings: findings }));
     const stored = await securityHub().send(new GetFindingsCommand({}));
@@ -254,7 +270,11 @@ describe('Security Hub as AWS enforces it', () => {
         Note: { Text: 'exempt until 2027-01-01: migration', UpdatedBy: 'aurora-backtrack-checker' },
       }),
     );
-    await securityHub().send(new BatchImportFindingsCommand({ Findings: [finding(HOME, 'f-1', { UpdatedAt: '2026-11-26T10:00:00.000Z', Workflow: { Status: 'NEW' } })] }));
+    await securityHub().send(
+      new BatchImportFindingsCommand({
+        Findings: [finding(HOME, 'f-1', { UpdatedAt: '2026-11-26T10:00:00.000Z', Workflow: { Status: 'NEW' } })],
+      }),
+    );
     const read = await securityHub().send(new GetFindingsCommand({ Filters: { Id: [{ Value: 'f-1', Comparison: 'EQUALS' }] } }));
 
     expect(update.ProcessedFindings).toEqual([{ Id: 'f-1', ProductArn: productArn(HOME) }]);
@@ -277,12 +297,19 @@ describe('Security Hub as AWS enforces it', () => {
     await enableSecurityHub(HOME);
 
     const update = await securityHub().send(
-      new BatchUpdateFindingsCommand({ FindingIdentifiers: [{ Id: 'missing', ProductArn: productArn(HOME) }], Workflow: { Status: 'NEW' } }),
+      new BatchUpdateFindingsCommand({
+        FindingIdentifiers: [{ Id: 'missing', ProductArn: productArn(HOME) }],
+        Workflow: { Status: 'NEW' },
+      }),
     );
 
     expect(update.ProcessedFindings).toEqual([]);
     expect(update.UnprocessedFindings).toEqual([
-      { FindingIdentifier: { Id: 'missing', ProductArn: productArn(HOME) }, ErrorCode: 'FindingNotFound', ErrorMessage: 'Finding Not Found' },
+      {
+        FindingIdentifier: { Id: 'missing', ProductArn: productArn(HOME) },
+        ErrorCode: 'FindingNotFound',
+        ErrorMessage: 'Finding Not Found',
+      },
     ]);
   });
 
@@ -313,7 +340,10 @@ describe('Security Hub as AWS enforces it', () => {
     do {
       const page = await securityHub().send(
         new GetFindingsCommand({
-          Filters: { RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }], ComplianceStatus: [{ Value: 'FAILED', Comparison: 'EQUALS' }] },
+          Filters: {
+            RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+            ComplianceStatus: [{ Value: 'FAILED', Comparison: 'EQUALS' }],
+          },
           MaxResults: 5,
           NextToken: token,
         }),
@@ -330,10 +360,19 @@ describe('Security Hub as AWS enforces it', () => {
   it('filters GetFindings on the workflow status set by BatchUpdateFindings', async () => {
     await enableSecurityHub(HOME);
     await securityHub().send(new BatchImportFindingsCommand({ Findings: [finding(HOME, 'a'), finding(HOME, 'b')] }));
-    await securityHub().send(new BatchUpdateFindingsCommand({ FindingIdentifiers: [{ Id: 'b', ProductArn: productArn(HOME) }], Workflow: { Status: 'SUPPRESSED' } }));
+    await securityHub().send(
+      new BatchUpdateFindingsCommand({
+        FindingIdentifiers: [{ Id: 'b', ProductArn: productArn(HOME) }],
+        Workflow: { Status: 'SUPPRESSED' },
+      }),
+    );
 
-    const suppressed = await securityHub().send(new GetFindingsCommand({ Filters: { WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'EQUALS' }] } }));
-    const notSuppressed = await securityHub().send(new GetFindingsCommand({ Filters: { WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }] } }));
+    const suppressed = await securityHub().send(
+      new GetFindingsCommand({ Filters: { WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'EQUALS' }] } }),
+    );
+    const notSuppressed = await securityHub().send(
+      new GetFindingsCommand({ Filters: { WorkflowStatus: [{ Value: 'SUPPRESSED', Comparison: 'NOT_EQUALS' }] } }),
+    );
 
     expect(suppressed.Findings?.map((f) => f.Id)).toEqual(['b']);
     expect(notSuppressed.Findings?.map((f) => f.Id)).toEqual(['a']);
@@ -364,7 +403,9 @@ describe('SNS Publish as AWS checks it', () => {
     const { topicArn } = await topicWithQueue();
 
     const error = await errorOf(
-      new SNSClient(aws.clientConfig(HOME)).send(new PublishCommand({ TopicArn: topicArn, MessageStructure: 'json', Message: JSON.stringify({ email: 'only e-mail' }) })),
+      new SNSClient(aws.clientConfig(HOME)).send(
+        new PublishCommand({ TopicArn: topicArn, MessageStructure: 'json', Message: JSON.stringify({ email: 'only e-mail' }) }),
+      ),
     );
 
     expect(error.name).toBe('InvalidParameterException');
@@ -384,7 +425,9 @@ describe('SNS Publish as AWS checks it', () => {
         MessageAttributes: { severity: { DataType: 'String', StringValue: 'HIGH' } },
       }),
     );
-    const received = await new SQSClient(aws.clientConfig(HOME)).send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }));
+    const received = await new SQSClient(aws.clientConfig(HOME)).send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }),
+    );
 
     expect(aws.proxy.published).toEqual([
       expect.objectContaining({
@@ -402,7 +445,9 @@ describe('SNS Publish as AWS checks it', () => {
   it('refuses a Subject of 100 characters or more', async () => {
     const { topicArn } = await topicWithQueue();
 
-    const error = await errorOf(new SNSClient(aws.clientConfig(HOME)).send(new PublishCommand({ TopicArn: topicArn, Subject: 's'.repeat(100), Message: 'm' })));
+    const error = await errorOf(
+      new SNSClient(aws.clientConfig(HOME)).send(new PublishCommand({ TopicArn: topicArn, Subject: 's'.repeat(100), Message: 'm' })),
+    );
 
     expect(error.name).toBe('InvalidParameterException');
   });
@@ -431,7 +476,13 @@ describe('fault injection as the SDK sees it', () => {
     ['sns', (r) => new SNSClient(aws.clientConfig(r)).send(new CreateTopicCommand({ Name: 'alerts' }))],
     ['sqs', (r) => new SQSClient(aws.clientConfig(r)).send(new ListQueuesCommand({}))],
     ['dynamodb', (r) => new DynamoDBClient(aws.clientConfig(r)).send(new ListTablesCommand({}))],
-    ['cloudwatch', (r) => new CloudWatchClient(aws.clientConfig(r)).send(new GetMetricDataCommand({ StartTime: new Date(0), EndTime: new Date(), MetricDataQueries: [] }))],
+    [
+      'cloudwatch',
+      (r) =>
+        new CloudWatchClient(aws.clientConfig(r)).send(
+          new GetMetricDataCommand({ StartTime: new Date(0), EndTime: new Date(), MetricDataQueries: [] }),
+        ),
+    ],
     ['ec2', (r) => new EC2Client(aws.clientConfig(r)).send(new DescribeRegionsCommand({}))],
     ['sts', (r) => new STSClient(aws.clientConfig(r)).send(new GetCallerIdentityCommand({}))],
   ];
@@ -457,16 +508,19 @@ describe('fault injection as the SDK sees it', () => {
     sts: 'AccessDenied',
   };
 
-  it.each(probes)('denies %s in one Region with its own access-denied error, not retried, and leaves other Regions alone', async (service, call) => {
-    aws.proxy.addFault({ region: OTHER, kind: 'access-denied' });
+  it.each(probes)(
+    'denies %s in one Region with its own access-denied error, not retried, and leaves other Regions alone',
+    async (service, call) => {
+      aws.proxy.addFault({ region: OTHER, kind: 'access-denied' });
 
-    const error = await errorOf(call(OTHER));
-    await call(HOME);
+      const error = await errorOf(call(OTHER));
+      await call(HOME);
 
-    expect(error.name).toBe(deniedNames[service]);
-    expect(error.$metadata?.attempts).toBe(1);
-    expect(aws.proxy.callsFor({ service, region: HOME }).map((c) => c.status)).toEqual([200]);
-  });
+      expect(error.name).toBe(deniedNames[service]);
+      expect(error.$metadata?.attempts).toBe(1);
+      expect(aws.proxy.callsFor({ service, region: HOME }).map((c) => c.status)).toEqual([200]);
+    },
+  );
 
   it('drops the connection without a response: the SDK reports a network error', async () => {
     aws.proxy.addFault({ service: 'rds', kind: 'drop' });
@@ -496,7 +550,14 @@ describe('fault injection as the SDK sees it', () => {
   });
 
   it('injects a named error for one operation only', async () => {
-    aws.proxy.addFault({ service: 'dynamodb', operation: 'ListTables', kind: 'error', code: 'ResourceNotFoundException', status: 400, message: 'Requested resource not found' });
+    aws.proxy.addFault({
+      service: 'dynamodb',
+      operation: 'ListTables',
+      kind: 'error',
+      code: 'ResourceNotFoundException',
+      status: 400,
+      message: 'Requested resource not found',
+    });
 
     const error = await errorOf(new DynamoDBClient(aws.clientConfig(HOME)).send(new ListTablesCommand({})));
 

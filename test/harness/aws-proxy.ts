@@ -16,7 +16,15 @@ import type { AddressInfo } from 'node:net';
 import { errorResponse, serviceError, type AwsErrorSpec, type ProxyResponse } from './aws-errors';
 import { header, identifyRequest, normalizeService, queryParams, type AwsRequestInfo, type RawRequest } from './aws-request';
 import { FaultSet, type Fault, type FaultKind, type FaultSpec } from './faults';
-import { applyClusterOverrides, clusterField, decodeMarker, MAX_MAX_RECORDS, maxRecordsError, pageClusters, type ClusterOverrides } from './rds-clusters-xml';
+import {
+  applyClusterOverrides,
+  clusterField,
+  decodeMarker,
+  MAX_MAX_RECORDS,
+  maxRecordsError,
+  pageClusters,
+  type ClusterOverrides,
+} from './rds-clusters-xml';
 import { publishError, readPublish, type PublishedMessage } from './sns-emulation';
 import {
   WORKFLOW_STATUSES,
@@ -117,7 +125,16 @@ interface UpstreamResponse {
   body: Buffer;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'proxy-connection',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -181,7 +198,10 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
     });
   }
 
-  function asResponse(up: UpstreamResponse, body: Buffer | string = up.body): { status: number; headers: Record<string, string>; body: Buffer | string } {
+  function asResponse(
+    up: UpstreamResponse,
+    body: Buffer | string = up.body,
+  ): { status: number; headers: Record<string, string>; body: Buffer | string } {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(up.headers)) {
       if (v === undefined || HOP_BY_HOP.has(k)) continue;
@@ -230,7 +250,11 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
   });
   const invalidInput = (message: string): AwsErrorSpec => ({ code: 'InvalidInputException', status: 400, message });
 
-  type Handler = (raw: RawRequest, info: AwsRequestInfo, rid: string) => Promise<ProxyResponse | ReturnType<typeof asResponse> | AwsErrorSpec>;
+  type Handler = (
+    raw: RawRequest,
+    info: AwsRequestInfo,
+    rid: string,
+  ) => Promise<ProxyResponse | ReturnType<typeof asResponse> | AwsErrorSpec>;
 
   const handlers: Record<string, Handler> = {
     'rds:DescribeDBClusters': async (raw, info) => {
@@ -312,12 +336,20 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
         return invalidInput(`Workflow.Status must be one of ${WORKFLOW_STATUSES.join(', ')}`);
       }
       const noteIn = body.Note as { Text?: unknown; UpdatedBy?: unknown } | undefined;
-      if (noteIn !== undefined && (typeof noteIn.Text !== 'string' || typeof noteIn.UpdatedBy !== 'string' || noteIn.Text.length > 512 || noteIn.UpdatedBy.length > 512)) {
+      if (
+        noteIn !== undefined &&
+        (typeof noteIn.Text !== 'string' ||
+          typeof noteIn.UpdatedBy !== 'string' ||
+          noteIn.Text.length > 512 ||
+          noteIn.UpdatedBy.length > 512)
+      ) {
         return invalidInput('Note needs Text and UpdatedBy of at most 512 characters');
       }
       if (!(await isSecurityHubEnabledFor(raw, info.region))) return notSubscribed();
       const existing = new Set((await allFindings(raw)).map((f) => `${String(f.Id)}\u0000${String(f.ProductArn)}`));
-      const note = noteIn ? { Text: String(noteIn.Text), UpdatedBy: String(noteIn.UpdatedBy), UpdatedAt: new Date().toISOString() } : undefined;
+      const note = noteIn
+        ? { Text: String(noteIn.Text), UpdatedBy: String(noteIn.UpdatedBy), UpdatedAt: new Date().toISOString() }
+        : undefined;
       const processed: { Id: string; ProductArn: string }[] = [];
       const unprocessed: { FindingIdentifier: { Id: string; ProductArn: string }; ErrorCode: string; ErrorMessage: string }[] = [];
       for (const i of identifiers) {
@@ -344,7 +376,8 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       const invalid = filtersError(body.Filters);
       if (invalid) return invalidInput(invalid);
       const maxResults = body.MaxResults === undefined ? 100 : Number(body.MaxResults);
-      if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100) return invalidInput('MaxResults must be a number between 1 and 100');
+      if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100)
+        return invalidInput('MaxResults must be a number between 1 and 100');
       const offset = typeof body.NextToken === 'string' && body.NextToken ? decodeNextToken(body.NextToken) : 0;
       if (offset === undefined) return invalidInput('Invalid NextToken');
       if (!(await isSecurityHubEnabledFor(raw, info.region))) return notSubscribed();
@@ -385,9 +418,17 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       }
       const base: AwsErrorSpec =
         fault.spec.kind === 'error'
-          ? { code: fault.spec.code ?? 'InternalFailure', status: fault.spec.status ?? 500, message: fault.spec.message ?? 'Injected error' }
+          ? {
+              code: fault.spec.code ?? 'InternalFailure',
+              status: fault.spec.status ?? 500,
+              message: fault.spec.message ?? 'Injected error',
+            }
           : serviceError(info, fault.spec.kind as 'throttle' | '5xx' | 'access-denied', accountId);
-      const spec = { code: fault.spec.code ?? base.code, status: fault.spec.status ?? base.status, message: fault.spec.message ?? base.message };
+      const spec = {
+        code: fault.spec.code ?? base.code,
+        status: fault.spec.status ?? base.status,
+        message: fault.spec.message ?? base.message,
+      };
       call.errorCode = spec.code;
       response = errorResponse(info, spec, rid);
     } else {
@@ -459,7 +500,11 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       const forced = securityHubForced.get(region);
       if (forced !== undefined) return Promise.resolve(forced);
       const auth = `AWS4-HMAC-SHA256 Credential=test/20260101/${region}/securityhub/aws4_request, SignedHeaders=host;x-amz-date, Signature=0`;
-      return internal({ method: 'GET', url: '/accounts', headers: { authorization: auth, 'x-amz-date': '20260101T000000Z' }, body: Buffer.alloc(0) }, 'GET', '/accounts').then((r) => r.status === 200);
+      return internal(
+        { method: 'GET', url: '/accounts', headers: { authorization: auth, 'x-amz-date': '20260101T000000Z' }, body: Buffer.alloc(0) },
+        'GET',
+        '/accounts',
+      ).then((r) => r.status === 200);
     },
     workflowUpdates,
     published,

@@ -18,7 +18,10 @@ const form = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8
 
 describe('identifying a request', () => {
   it('reads an RDS query request: service and Region from the credential scope, operation from Action', () => {
-    const req = signed('rds', 'eu-west-1', { headers: form, body: Buffer.from('Action=DescribeDBClusters&Version=2014-10-31&MaxRecords=20') });
+    const req = signed('rds', 'eu-west-1', {
+      headers: form,
+      body: Buffer.from('Action=DescribeDBClusters&Version=2014-10-31&MaxRecords=20'),
+    });
 
     expect(identifyRequest(req)).toEqual({ service: 'rds', region: 'eu-west-1', operation: 'DescribeDBClusters', protocol: 'query' });
   });
@@ -29,7 +32,7 @@ describe('identifying a request', () => {
     expect(identifyRequest(req)).toMatchObject({ service: 'ec2', operation: 'DescribeRegions', protocol: 'ec2' });
   });
 
-  it('reads a JSON request\'s operation from X-Amz-Target and calls CloudWatch cloudwatch', () => {
+  it("reads a JSON request's operation from X-Amz-Target and calls CloudWatch cloudwatch", () => {
     const req = signed('monitoring', 'us-east-1', { headers: { 'x-amz-target': 'GraniteServiceVersion20100801.GetMetricData' } });
 
     expect(identifyRequest(req)).toEqual({ service: 'cloudwatch', region: 'us-east-1', operation: 'GetMetricData', protocol: 'json' });
@@ -47,17 +50,26 @@ describe('identifying a request', () => {
   });
 
   it('reads an RPC v2 CBOR operation from its path', () => {
-    const req = signed('monitoring', 'us-east-1', { url: '/service/GraniteServiceVersion20100801/operation/GetMetricData', headers: { 'smithy-protocol': 'rpc-v2-cbor' } });
+    const req = signed('monitoring', 'us-east-1', {
+      url: '/service/GraniteServiceVersion20100801/operation/GetMetricData',
+      headers: { 'smithy-protocol': 'rpc-v2-cbor' },
+    });
 
     expect(identifyRequest(req)).toMatchObject({ operation: 'GetMetricData', protocol: 'cbor' });
   });
 
   it('reads the scope of a presigned URL', () => {
-    expect(credentialScope({ url: '/?X-Amz-Credential=test%2F20261125%2Fap-south-1%2Fsts%2Faws4_request', headers: {} })).toEqual({ region: 'ap-south-1', service: 'sts' });
+    expect(credentialScope({ url: '/?X-Amz-Credential=test%2F20261125%2Fap-south-1%2Fsts%2Faws4_request', headers: {} })).toEqual({
+      region: 'ap-south-1',
+      service: 'sts',
+    });
   });
 
   it('labels an unsigned request unknown instead of guessing', () => {
-    expect(identifyRequest({ method: 'GET', url: '/moto-api/', headers: {}, body: Buffer.alloc(0) })).toMatchObject({ service: 'unknown', region: 'unknown' });
+    expect(identifyRequest({ method: 'GET', url: '/moto-api/', headers: {}, body: Buffer.alloc(0) })).toMatchObject({
+      service: 'unknown',
+      region: 'unknown',
+    });
   });
 });
 

@@ -158,7 +158,7 @@ describe('running moto', () => {
     expect(isProcessRunning(second.pid)).toBe(false);
   });
 
-  it('reports a port it cannot bind with moto\'s own output', async () => {
+  it("reports a port it cannot bind with moto's own output", async () => {
     const port = await freePort();
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r));
@@ -180,7 +180,10 @@ describe('running moto', () => {
       `import { startMoto } from ${JSON.stringify(path.join(__dirname, 'emulator'))};\n` +
         'startMoto().then((m) => { console.log(m.pid); setInterval(() => undefined, 1000); });\n',
     );
-    const owner = spawn(process.execPath, ['--require', 'tsx/cjs', script], { cwd: paths.projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const owner = spawn(process.execPath, ['--require', 'tsx/cjs', script], {
+      cwd: paths.projectRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const motoPid = await new Promise<number>((resolve, reject) => {
       owner.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
       owner.once('exit', (code) => reject(new Error(`owner exited early (${code})`)));

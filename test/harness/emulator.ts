@@ -129,8 +129,15 @@ async function install(paths: EmulatorPaths, hash: string, options: EnsureEmulat
   log('emulator: installing moto and cfn-lint from emulator/requirements.txt');
   const logFile = path.join(paths.projectRoot, '.emulator', 'install.log');
   const pip = await run(paths.python, [
-    '-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--progress-bar', 'off',
-    '-r', paths.requirementsFile,
+    '-m',
+    'pip',
+    'install',
+    '--disable-pip-version-check',
+    '--no-input',
+    '--progress-bar',
+    'off',
+    '-r',
+    paths.requirementsFile,
   ]);
   fs.writeFileSync(logFile, pip.output);
   if (pip.code !== 0) {
@@ -150,14 +157,17 @@ async function install(paths: EmulatorPaths, hash: string, options: EnsureEmulat
 function checkPython(python: string): void {
   const probe = spawnSync(python, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    const why = probe.error && (probe.error as NodeJS.ErrnoException).code === 'ENOENT'
-      ? `\`${python}\` was not found${python.includes('/') ? '' : ' on PATH'}.`
-      : `\`${python}\` did not run (${probe.error?.message ?? tail(probe.stderr ?? '')}).`;
+    const why =
+      probe.error && (probe.error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? `\`${python}\` was not found${python.includes('/') ? '' : ' on PATH'}.`
+        : `\`${python}\` did not run (${probe.error?.message ?? tail(probe.stderr ?? '')}).`;
     throw new EmulatorSetupError(`The AWS emulator (moto) needs Python: ${why} ${PYTHON_INSTALL_HINT}`);
   }
   const [major, minor] = probe.stdout.trim().split('.').map(Number);
   if (major === undefined || minor === undefined || major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
-    throw new EmulatorSetupError(`The AWS emulator (moto) needs Python ${MIN_PYTHON.join('.')}+, found ${probe.stdout.trim()}. ${PYTHON_INSTALL_HINT}`);
+    throw new EmulatorSetupError(
+      `The AWS emulator (moto) needs Python ${MIN_PYTHON.join('.')}+, found ${probe.stdout.trim()}. ${PYTHON_INSTALL_HINT}`,
+    );
   }
 }
 
@@ -211,7 +221,9 @@ async function acquireLock(lockDir: string, timeoutMs: number): Promise<() => vo
       continue;
     }
     if (Date.now() > deadline) {
-      throw new EmulatorSetupError(`timed out waiting for another emulator install (lock ${lockDir}, pid ${owner}); remove the folder if no install is running`);
+      throw new EmulatorSetupError(
+        `timed out waiting for another emulator install (lock ${lockDir}, pid ${owner}); remove the folder if no install is running`,
+      );
     }
     await sleep(250);
   }

@@ -17,7 +17,9 @@ describe('fault rules', () => {
     const faults = new FaultSet();
     faults.add({ service: 'monitoring', region: ['eu-west-1'], operation: 'GetMetricData', kind: 'access-denied' });
 
-    expect(faults.decide({ service: 'cloudwatch', region: 'eu-west-1', operation: 'GetMetricData' }).fault?.spec.kind).toBe('access-denied');
+    expect(faults.decide({ service: 'cloudwatch', region: 'eu-west-1', operation: 'GetMetricData' }).fault?.spec.kind).toBe(
+      'access-denied',
+    );
     expect(faults.decide({ service: 'cloudwatch', region: 'us-east-1', operation: 'GetMetricData' }).fault).toBeUndefined();
     expect(faults.decide({ service: 'cloudwatch', region: 'eu-west-1', operation: 'PutMetricData' }).fault).toBeUndefined();
   });

@@ -84,7 +84,8 @@ class FaultRule implements Fault {
 }
 
 export function validateFault(spec: FaultSpec): void {
-  if (spec.count !== undefined && (!Number.isInteger(spec.count) || spec.count < 1)) throw new Error(`fault count must be a positive integer, got ${spec.count}`);
+  if (spec.count !== undefined && (!Number.isInteger(spec.count) || spec.count < 1))
+    throw new Error(`fault count must be a positive integer, got ${spec.count}`);
   if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) {
     throw new Error(`fault probability must be between 0 and 1, got ${spec.probability}`);
   }

@@ -35,7 +35,7 @@ describe('splitting and joining a DescribeDBClusters response', () => {
     expect(joinClusters(doc, doc.clusters)).toBe(xml);
   });
 
-  it('handles moto\'s empty <DBClusters/>', () => {
+  it("handles moto's empty <DBClusters/>", () => {
     const doc = splitClusters(response([]));
 
     expect(doc.clusters).toEqual([]);

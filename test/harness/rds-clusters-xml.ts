@@ -40,7 +40,11 @@ const CLOSE = '</DBCluster>';
 export function splitClusters(xml: string): ClustersDocument {
   const empty = /<DBClusters\s*\/>/.exec(xml);
   if (empty) {
-    return { head: `${xml.slice(0, empty.index)}<DBClusters>`, clusters: [], tail: `</DBClusters>${xml.slice(empty.index + empty[0].length)}` };
+    return {
+      head: `${xml.slice(0, empty.index)}<DBClusters>`,
+      clusters: [],
+      tail: `</DBClusters>${xml.slice(empty.index + empty[0].length)}`,
+    };
   }
   const start = xml.indexOf('<DBClusters>');
   const end = xml.lastIndexOf('</DBClusters>');
@@ -111,7 +115,12 @@ export function clusterField(cluster: string, name: string): string | undefined 
   const raw = cluster.slice(span.start, span.end);
   const m = /^<[^>]+>([\s\S]*)<\/[^>]+>$/.exec(raw);
   if (!m) return '';
-  return (m[1] ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return (m[1] ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 function renderValue(value: Exclude<ClusterFieldValue, null>): string {

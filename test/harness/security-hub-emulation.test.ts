@@ -46,14 +46,24 @@ describe('ASFF validation of one finding', () => {
     expect(findingProblems(finding(), ctx)).toEqual([]);
   });
 
-  it.each(['SchemaVersion', 'Id', 'ProductArn', 'GeneratorId', 'AwsAccountId', 'Types', 'CreatedAt', 'UpdatedAt', 'Severity', 'Title', 'Description', 'Resources'])(
-    'reports the missing required field %s',
-    (field) => {
-      const { [field]: _removed, ...rest } = finding();
+  it.each([
+    'SchemaVersion',
+    'Id',
+    'ProductArn',
+    'GeneratorId',
+    'AwsAccountId',
+    'Types',
+    'CreatedAt',
+    'UpdatedAt',
+    'Severity',
+    'Title',
+    'Description',
+    'Resources',
+  ])('reports the missing required field %s', (field) => {
+    const { [field]: _removed, ...rest } = finding();
 
-      expect(findingProblems(rest, ctx)).toContain(`data should have required property '${field}'`);
-    },
-  );
+    expect(findingProblems(rest, ctx)).toContain(`data should have required property '${field}'`);
+  });
 
   it('reports limits, enums and dates', () => {
     const problems = findingProblems(
@@ -87,17 +97,35 @@ describe('ASFF validation of one finding', () => {
 });
 
 describe('GetFindings filters', () => {
-  const a = finding({ Id: 'a', RecordState: 'ACTIVE', Resources: [{ Type: 'AwsRdsDbCluster', Id: 'arn:x:cluster:one' }, { Type: 'AwsRdsDbCluster', Id: 'arn:x:cluster:two' }] });
+  const a = finding({
+    Id: 'a',
+    RecordState: 'ACTIVE',
+    Resources: [
+      { Type: 'AwsRdsDbCluster', Id: 'arn:x:cluster:one' },
+      { Type: 'AwsRdsDbCluster', Id: 'arn:x:cluster:two' },
+    ],
+  });
   const b = finding({ Id: 'b', RecordState: 'ARCHIVED' });
 
   it('ORs EQUALS values of one field and ANDs different fields', () => {
-    const filters = { Id: [{ Value: 'a', Comparison: 'EQUALS' }, { Value: 'b', Comparison: 'EQUALS' }], RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }] };
+    const filters = {
+      Id: [
+        { Value: 'a', Comparison: 'EQUALS' },
+        { Value: 'b', Comparison: 'EQUALS' },
+      ],
+      RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+    };
 
     expect([a, b].filter((f) => matchesFilters(f, filters)).map((f) => f.Id)).toEqual(['a']);
   });
 
   it('ANDs NOT_EQUALS values', () => {
-    const filters = { Id: [{ Value: 'a', Comparison: 'NOT_EQUALS' }, { Value: 'c', Comparison: 'NOT_EQUALS' }] };
+    const filters = {
+      Id: [
+        { Value: 'a', Comparison: 'NOT_EQUALS' },
+        { Value: 'c', Comparison: 'NOT_EQUALS' },
+      ],
+    };
 
     expect([a, b].filter((f) => matchesFilters(f, filters)).map((f) => f.Id)).toEqual(['b']);
   });
@@ -133,7 +161,11 @@ describe('workflow ledger', () => {
     const ledger = new WorkflowLedger();
     ledger.recordImport(REGION, finding());
     ledger.applyUpdate(REGION, 'f-1', 'p', 'SUPPRESSED', { Text: 'exempt', UpdatedBy: 'me', UpdatedAt: '2026-11-25T11:00:00Z' });
-    const reimport = finding({ UpdatedAt: '2026-11-26T10:00:00Z', Workflow: { Status: 'NEW' }, Note: { Text: 'other', UpdatedBy: 'x', UpdatedAt: '2026-11-26T10:00:00Z' } });
+    const reimport = finding({
+      UpdatedAt: '2026-11-26T10:00:00Z',
+      Workflow: { Status: 'NEW' },
+      Note: { Text: 'other', UpdatedBy: 'x', UpdatedAt: '2026-11-26T10:00:00Z' },
+    });
 
     expect(ledger.recordImport(REGION, reimport)).toBe(true);
     expect(ledger.overlay(REGION, reimport)).toMatchObject({ Workflow: { Status: 'SUPPRESSED' }, Note: { Text: 'exempt' } });

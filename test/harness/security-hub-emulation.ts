@@ -5,6 +5,8 @@
  * them to HTTP.
  */
 
+/** A value as text for comparisons and messages (strings as they are, anything else as JSON). */
+const asText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 export type Finding = Record<string, unknown>;
 
 export const MAX_FINDINGS_PER_IMPORT = 100;
@@ -75,7 +77,7 @@ export function findingProblems(finding: unknown, ctx: ImportContext): string[] 
   }
   if (finding.AwsAccountId === undefined) problems.push("data should have required property 'AwsAccountId'");
   else if (finding.AwsAccountId !== ctx.accountId) {
-    problems.push(`data.AwsAccountId ${String(finding.AwsAccountId)} is not the calling account ${ctx.accountId}`);
+    problems.push(`data.AwsAccountId ${asText(finding.AwsAccountId)} is not the calling account ${ctx.accountId}`);
   }
   const types = finding.Types;
   if (types === undefined) problems.push("data should have required property 'Types'");
@@ -86,7 +88,7 @@ export function findingProblems(finding: unknown, ctx: ImportContext): string[] 
   if (severity === undefined) problems.push("data should have required property 'Severity'");
   else if (!isObject(severity) || (severity.Label === undefined && severity.Normalized === undefined)) {
     problems.push("data.Severity should have required property 'Label'");
-  } else if (severity.Label !== undefined && !SEVERITY_LABELS.includes(String(severity.Label))) {
+  } else if (severity.Label !== undefined && !SEVERITY_LABELS.includes(asText(severity.Label))) {
     problems.push(`data.Severity.Label should be one of ${SEVERITY_LABELS.join(', ')}`);
   }
   const resources = finding.Resources;
@@ -100,14 +102,14 @@ export function findingProblems(finding: unknown, ctx: ImportContext): string[] 
     });
   }
   const compliance = get(finding, 'Compliance', 'Status');
-  if (compliance !== undefined && !COMPLIANCE_STATUSES.includes(String(compliance))) {
+  if (compliance !== undefined && !COMPLIANCE_STATUSES.includes(asText(compliance))) {
     problems.push(`data.Compliance.Status should be one of ${COMPLIANCE_STATUSES.join(', ')}`);
   }
-  if (finding.RecordState !== undefined && !RECORD_STATES.includes(String(finding.RecordState))) {
+  if (finding.RecordState !== undefined && !RECORD_STATES.includes(asText(finding.RecordState))) {
     problems.push(`data.RecordState should be one of ${RECORD_STATES.join(', ')}`);
   }
   const workflow = get(finding, 'Workflow', 'Status');
-  if (workflow !== undefined && !(WORKFLOW_STATUSES as readonly string[]).includes(String(workflow))) {
+  if (workflow !== undefined && !(WORKFLOW_STATUSES as readonly string[]).includes(asText(workflow))) {
     problems.push(`data.Workflow.Status should be one of ${WORKFLOW_STATUSES.join(', ')}`);
   }
   const recommendation = get(finding, 'Remediation', 'Recommendation', 'Text');
@@ -123,7 +125,8 @@ export function findingProblems(finding: unknown, ctx: ImportContext): string[] 
   if (typeof finding.ProductArn === 'string') {
     const arn = /^arn:[\w-]+:securityhub:([\w-]+):(\d{12})?:product\/([^/]+)\/(.+)$/.exec(finding.ProductArn);
     if (!arn) problems.push(`data.ProductArn ${finding.ProductArn} is not a product ARN`);
-    else if (arn[1] !== ctx.region) problems.push(`data.ProductArn ${finding.ProductArn} is not in the Region of the request (${ctx.region})`);
+    else if (arn[1] !== ctx.region)
+      problems.push(`data.ProductArn ${finding.ProductArn} is not in the Region of the request (${ctx.region})`);
     else if (arn[4] === 'default' && arn[3] !== ctx.accountId) {
       problems.push(`data.ProductArn ${finding.ProductArn} is the default product of another account`);
     }
@@ -146,10 +149,12 @@ export interface StringFilter {
 
 type Extractor = (f: Finding) => readonly string[];
 
-const one = (...path: string[]): Extractor => (f) => {
-  const v = get(f, ...path);
-  return typeof v === 'string' ? [v] : [];
-};
+const one =
+  (...path: string[]): Extractor =>
+  (f) => {
+    const v = get(f, ...path);
+    return typeof v === 'string' ? [v] : [];
+  };
 
 /** The string filters the proxy evaluates, by their GetFindings name. */
 const FILTER_FIELDS: Readonly<Record<string, Extractor>> = {
@@ -291,7 +296,14 @@ export class WorkflowLedger {
     if (!prev) {
       const status = get(finding, 'Workflow', 'Status') as WorkflowStatus | undefined;
       const note = isObject(finding.Note) ? (finding.Note as WorkflowEntry['note']) : undefined;
-      table.set(id, { productArn: String(finding.ProductArn), workflowStatus: status ?? 'NEW', note, updatedAt, recordState, complianceStatus });
+      table.set(id, {
+        productArn: String(finding.ProductArn),
+        workflowStatus: status ?? 'NEW',
+        note,
+        updatedAt,
+        recordState,
+        complianceStatus,
+      });
       return true;
     }
     if (Date.parse(updatedAt) <= Date.parse(prev.updatedAt)) return false;
@@ -306,7 +318,12 @@ export class WorkflowLedger {
   /** Applies a BatchUpdateFindings to one known finding. */
   applyUpdate(region: string, id: string, productArn: string, status: WorkflowStatus | undefined, note: WorkflowEntry['note']): void {
     const table = this.table(region);
-    const prev = table.get(id) ?? { productArn, workflowStatus: 'NEW' as WorkflowStatus, updatedAt: new Date(0).toISOString(), recordState: 'ACTIVE' };
+    const prev = table.get(id) ?? {
+      productArn,
+      workflowStatus: 'NEW' as WorkflowStatus,
+      updatedAt: new Date(0).toISOString(),
+      recordState: 'ACTIVE',
+    };
     table.set(id, { ...prev, workflowStatus: status ?? prev.workflowStatus, note: note ?? prev.note });
   }
 
@@ -314,7 +331,18 @@ export class WorkflowLedger {
   overlay(region: string, finding: Finding): Finding {
     const entry = this.get(region, String(finding.Id));
     if (!entry) return finding;
-    const out: Finding = { ...finding, Workflow: { Status: entry.workflowStatus }, WorkflowState: entry.workflowStatus === 'NEW' ? 'NEW' : entry.workflowStatus === 'SUPPRESSED' ? 'DEFERRED' : entry.workflowStatus === 'RESOLVED' ? 'RESOLVED' : 'ASSIGNED' };
+    const out: Finding = {
+      ...finding,
+      Workflow: { Status: entry.workflowStatus },
+      WorkflowState:
+        entry.workflowStatus === 'NEW'
+          ? 'NEW'
+          : entry.workflowStatus === 'SUPPRESSED'
+            ? 'DEFERRED'
+            : entry.workflowStatus === 'RESOLVED'
+              ? 'RESOLVED'
+              : 'ASSIGNED',
+    };
     if (entry.note) out.Note = entry.note;
     else delete out.Note;
     return out;

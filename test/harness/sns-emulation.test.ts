@@ -29,8 +29,14 @@ describe('reading a Publish request', () => {
 describe('what AWS refuses', () => {
   it.each([
     [{ Message: 'not json', MessageStructure: 'json' }, 'Invalid parameter: Message Structure - JSON message body failed to parse'],
-    [{ Message: '{"email":"e"}', MessageStructure: 'json' }, 'Invalid parameter: Message Structure - No default entry in JSON message body'],
-    [{ Message: '{"default":"d","email":{"x":1}}', MessageStructure: 'json' }, 'Invalid parameter: Message Structure - JSON message values must be strings'],
+    [
+      { Message: '{"email":"e"}', MessageStructure: 'json' },
+      'Invalid parameter: Message Structure - No default entry in JSON message body',
+    ],
+    [
+      { Message: '{"default":"d","email":{"x":1}}', MessageStructure: 'json' },
+      'Invalid parameter: Message Structure - JSON message values must be strings',
+    ],
     [{ Message: 'm', Subject: 'line\nbreak' }, 'Invalid parameter: Subject'],
     [{ Message: 'x'.repeat(256 * 1024 + 1) }, 'Invalid parameter: Message too long'],
   ])('refuses %j', (fields, message) => {

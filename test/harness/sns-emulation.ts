@@ -27,7 +27,8 @@ export function readPublish(region: string, params: URLSearchParams): PublishedM
   const attributes: Record<string, string> = {};
   for (let i = 1; params.has(`MessageAttributes.entry.${i}.Name`); i++) {
     const name = params.get(`MessageAttributes.entry.${i}.Name`) ?? '';
-    attributes[name] = params.get(`MessageAttributes.entry.${i}.Value.StringValue`) ?? params.get(`MessageAttributes.entry.${i}.Value.BinaryValue`) ?? '';
+    attributes[name] =
+      params.get(`MessageAttributes.entry.${i}.Value.StringValue`) ?? params.get(`MessageAttributes.entry.${i}.Value.BinaryValue`) ?? '';
   }
   const message = params.get('Message') ?? '';
   const messageStructure = params.get('MessageStructure') ?? undefined;
@@ -58,10 +59,12 @@ export function publishError(p: PublishedMessage): string | undefined {
   if (p.messageStructure === 'json') {
     if (!p.bodies) return 'Invalid parameter: Message Structure - JSON message body failed to parse';
     if (typeof p.bodies.default !== 'string') return 'Invalid parameter: Message Structure - No default entry in JSON message body';
-    if (Object.values(p.bodies).some((v) => typeof v !== 'string')) return 'Invalid parameter: Message Structure - JSON message values must be strings';
+    if (Object.values(p.bodies).some((v) => typeof v !== 'string'))
+      return 'Invalid parameter: Message Structure - JSON message values must be strings';
   } else if (p.messageStructure !== undefined) {
     return 'Invalid parameter: MessageStructure';
   }
+  // eslint-disable-next-line no-control-regex -- AWS refuses control characters in a subject: that is the check
   if (p.subject !== undefined && (p.subject.length === 0 || p.subject.length >= 100 || /[\u0000-\u001f]/.test(p.subject))) {
     return 'Invalid parameter: Subject';
   }

@@ -25,7 +25,12 @@ async function freshDeployment(): Promise<Deployment> {
   await aws.reset();
   const d = await deploy(aws, { regions: REGIONS });
   const now = new Date();
-  await seedClusters((r) => d.rds(r), ACCOUNT, (r, id, o) => aws.proxy.setClusterOverrides(r, id, o), now);
+  await seedClusters(
+    (r) => d.rds(r),
+    ACCOUNT,
+    (r, id, o) => aws.proxy.setClusterOverrides(r, id, o),
+    now,
+  );
   await seedMetrics((r) => new CloudWatchClient(aws.clientConfig(r)), ACCOUNT, now);
   aws.proxy.clearCalls();
   return d;
@@ -54,7 +59,8 @@ describe.each(SHELLS)('$name', (shell) => {
     expect(fields('events-v3-write-heavy')[FIELD('earliestBacktrackTime')]).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(f?.Description).toContain(`the actual window is ${actual} s`);
     expect(f?.Remediation?.Recommendation?.Text).toMatch(/^Write load makes Aurora keep fewer change records/);
-    if (shell.kind === 'cli') expect(shown('events-v3-write-heavy')).toMatchObject({ status: 'WARNING', condition: 'actual-short', actualWindowSeconds: actual });
+    if (shell.kind === 'cli')
+      expect(shown('events-v3-write-heavy')).toMatchObject({ status: 'WARNING', condition: 'actual-short', actualWindowSeconds: actual });
   });
 
   it('warns from BacktrackWindowAlert in CloudWatch when the target equals the minimum and AWS gives no EarliestBacktrackTime', () => {
@@ -75,7 +81,10 @@ describe.each(SHELLS)('$name', (shell) => {
   it('reads the metrics of a Region in one batched GetMetricData call, not one per cluster', () => {
     // Clusters whose target meets the policy are the ones measured.
     const measured = ACCOUNT.filter(
-      (c) => c.region === 'us-east-1' && c.expected.scope === 'in-scope' && (c.expected.condition === 'ok' || c.expected.condition === 'actual-short'),
+      (c) =>
+        c.region === 'us-east-1' &&
+        c.expected.scope === 'in-scope' &&
+        (c.expected.condition === 'ok' || c.expected.condition === 'actual-short'),
     );
     expect(measured.length).toBeGreaterThan(1);
     expect(aws.proxy.callsFor({ service: 'cloudwatch', region: 'us-east-1', operation: 'GetMetricData' })).toHaveLength(1);
@@ -113,10 +122,15 @@ describe.each(SHELLS)('$name', (shell) => {
     const c = cluster('archive-exempt-until-2099');
     const f = findings.get(c.id);
     expect(f?.Workflow?.Status).toBe('SUPPRESSED');
-    expect(aws.proxy.workflowOf(c.region, f?.Id ?? '')?.note?.Text).toBe('Exempt from the Backtrack check until 2099-12-31: read-only archive');
+    expect(aws.proxy.workflowOf(c.region, f?.Id ?? '')?.note?.Text).toBe(
+      'Exempt from the Backtrack check until 2099-12-31: read-only archive',
+    );
     expect(fields(c.id)).toMatchObject({ [FIELD('exemptReason')]: 'read-only archive', [FIELD('exemptUntil')]: '2099-12-31' });
     if (shell.kind === 'cli') {
-      expect(shown(c.id)).toMatchObject({ suppressed: true, exemption: { active: true, reason: 'read-only archive', until: '2099-12-31' } });
+      expect(shown(c.id)).toMatchObject({
+        suppressed: true,
+        exemption: { active: true, reason: 'read-only archive', until: '2099-12-31' },
+      });
     }
   });
 });
@@ -129,10 +143,33 @@ describe('CLI table', () => {
 
     expect(r.code).toBe(1);
     const header = r.stdout.split('\n').find((l) => l.startsWith('REGION'));
-    expect(header?.split(/\s{2,}/)).toEqual(['REGION', 'CLUSTER', 'VERDICT', 'CONDITION', 'WINDOW', 'REQUIRED (SOURCE)', 'ACTUAL', 'CHANGE REC/H', 'EXEMPTION']);
-    const row = (id: string) => r.stdout.split('\n').find((l) => l.split(/\s{2,}/)[1] === id)?.split(/\s{2,}/) ?? [];
+    expect(header?.split(/\s{2,}/)).toEqual([
+      'REGION',
+      'CLUSTER',
+      'VERDICT',
+      'CONDITION',
+      'WINDOW',
+      'REQUIRED (SOURCE)',
+      'ACTUAL',
+      'CHANGE REC/H',
+      'EXEMPTION',
+    ]);
+    const row = (id: string) =>
+      r.stdout
+        .split('\n')
+        .find((l) => l.split(/\s{2,}/)[1] === id)
+        ?.split(/\s{2,}/) ?? [];
     const inventory = row('inventory-v3-cost-hint');
-    expect([...inventory.slice(0, 6), ...inventory.slice(7)]).toEqual(['us-east-1', 'inventory-v3-cost-hint', 'PASSED', 'ok', '30 h', '24 h account', '3000', '-']);
+    expect([...inventory.slice(0, 6), ...inventory.slice(7)]).toEqual([
+      'us-east-1',
+      'inventory-v3-cost-hint',
+      'PASSED',
+      'ok',
+      '30 h',
+      '24 h account',
+      '3000',
+      '-',
+    ]);
     // Actual window: 30 h plus the seconds between seeding and the run.
     expect(inventory[6]).toMatch(/^30 h( \d+ s)?$/);
     expect(row('dev-tagged-1h').slice(5, 6)).toEqual(['1 h tag']);

@@ -35,7 +35,9 @@ describe.each(SHELLS)('$name', (shell) => {
   const arnOf = (c: SeedCluster) => clusters.get(`${c.region}/${c.id}`)?.DBClusterArn ?? `missing ${c.id}`;
   const findingFor = async (c: SeedCluster) => (await d.findings(c.region)).filter((f) => f.Resources?.[0]?.Id === arnOf(c));
   const tag = (c: SeedCluster, tags: Record<string, string>) =>
-    d.rds(c.region).send(new AddTagsToResourceCommand({ ResourceName: arnOf(c), Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+    d
+      .rds(c.region)
+      .send(new AddTagsToResourceCommand({ ResourceName: arnOf(c), Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
   const scan = async (): Promise<{ run: ScanRun; alerts: ReceivedAlert[] }> => {
     const run = await shell.scan(d);
     return { run, alerts: await d.drainAlerts() };
@@ -44,7 +46,11 @@ describe.each(SHELLS)('$name', (shell) => {
   beforeAll(async () => {
     await aws.reset();
     d = await deploy(aws, { regions: REGIONS });
-    await seedClusters((r) => d.rds(r), SAMPLE_ACCOUNT, (r, id, o) => aws.proxy.setClusterOverrides(r, id, o));
+    await seedClusters(
+      (r) => d.rds(r),
+      SAMPLE_ACCOUNT,
+      (r, id, o) => aws.proxy.setClusterOverrides(r, id, o),
+    );
     clusters = await describeAll(d, REGIONS);
     const baseline = await scan();
     // The starting point: everything failing has been alerted once.
@@ -53,9 +59,9 @@ describe.each(SHELLS)('$name', (shell) => {
   });
 
   it('a passing cluster whose window is lowered brings exactly one alert with one new failure, "was passing"', async () => {
-    await d.rds(LOWERED.region).send(
-      new ModifyDBClusterCommand({ DBClusterIdentifier: LOWERED.id, BacktrackWindow: 3600, ApplyImmediately: true }),
-    );
+    await d
+      .rds(LOWERED.region)
+      .send(new ModifyDBClusterCommand({ DBClusterIdentifier: LOWERED.id, BacktrackWindow: 3600, ApplyImmediately: true }));
 
     const { run, alerts } = await scan();
 

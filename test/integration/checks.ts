@@ -35,8 +35,7 @@ export async function describeAll(d: Deployment, regions: string[]): Promise<Map
   return out;
 }
 
-export const findingOf = (findings: AwsSecurityFinding[], arn: string | undefined) =>
-  findings.filter((f) => f.Resources?.[0]?.Id === arn);
+export const findingOf = (findings: AwsSecurityFinding[], arn: string | undefined) => findings.filter((f) => f.Resources?.[0]?.Id === arn);
 
 /**
  * Asserts that the findings of `regions` are exactly those the fixtures call for: one per in-scope

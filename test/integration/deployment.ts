@@ -5,12 +5,7 @@
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
-import {
-  EnableSecurityHubCommand,
-  GetFindingsCommand,
-  SecurityHubClient,
-  type AwsSecurityFinding,
-} from '@aws-sdk/client-securityhub';
+import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -131,7 +126,11 @@ export async function deploy(aws: EmulatedAws, opts: DeploymentOptions): Promise
         const messages = r.Messages ?? [];
         if (messages.length === 0) break;
         for (const m of messages) {
-          const envelope = JSON.parse(m.Body ?? '{}') as { Subject: string; Message: string; MessageAttributes?: ReceivedAlert['attributes'] };
+          const envelope = JSON.parse(m.Body ?? '{}') as {
+            Subject: string;
+            Message: string;
+            MessageAttributes?: ReceivedAlert['attributes'];
+          };
           alerts.push({
             subject: envelope.Subject,
             card: JSON.parse(envelope.Message) as ReceivedAlert['card'],
@@ -195,14 +194,14 @@ export function useEmulatedAws(onStart: (aws: EmulatedAws) => void): void {
 }
 
 /** An empty emulator, the stack's resources made, the clusters seeded and the call log cleared. */
-export async function freshAccount(
-  aws: EmulatedAws,
-  clusters: SeedCluster[],
-  opts: Partial<DeploymentOptions> = {},
-): Promise<Deployment> {
+export async function freshAccount(aws: EmulatedAws, clusters: SeedCluster[], opts: Partial<DeploymentOptions> = {}): Promise<Deployment> {
   await aws.reset();
   const d = await deploy(aws, { regions: REGIONS_OF(clusters), ...opts });
-  await seedClusters((r) => d.rds(r), clusters, (r, id, o) => aws.proxy.setClusterOverrides(r, id, o));
+  await seedClusters(
+    (r) => d.rds(r),
+    clusters,
+    (r, id, o) => aws.proxy.setClusterOverrides(r, id, o),
+  );
   aws.proxy.clearCalls();
   return d;
 }

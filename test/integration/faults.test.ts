@@ -3,14 +3,7 @@
  * off in a Region, SNS refusing the alert. Nothing is lost and every blind spot is reported.
  */
 import type { EmulatedAws } from '../harness';
-import {
-  expectEmailNamesEach,
-  expectFindingsExactlyRight,
-  expectValidChatbotCard,
-  failingUnsuppressed,
-  namedIn,
-  where,
-} from './checks';
+import { expectEmailNamesEach, expectFindingsExactlyRight, expectValidChatbotCard, failingUnsuppressed, namedIn, where } from './checks';
 import { freshAccount, type Deployment, type ReceivedAlert, useEmulatedAws } from './deployment';
 import { REGIONS_OF, SAMPLE_ACCOUNT } from './fixtures';
 import { reportedProblems, SHELLS, type ScanRun, type Shell } from './shells';
@@ -56,7 +49,11 @@ describe.each(SHELLS)('$name', (shell) => {
     });
 
     it('ends like a run without throttling: same findings, same alert, same exit status, nothing degraded', async () => {
-      expect({ code: run.code, error: run.error, degraded: run.summary?.degraded }).toEqual({ code: shell.exit.failing, error: undefined, degraded: [] });
+      expect({ code: run.code, error: run.error, degraded: run.summary?.degraded }).toEqual({
+        code: shell.exit.failing,
+        error: undefined,
+        degraded: [],
+      });
       await expectFindingsExactlyRight(d, SAMPLE_ACCOUNT, REGIONS);
       expect(alerts).toHaveLength(1);
       const alert = alerts[0] as ReceivedAlert;

@@ -36,7 +36,11 @@ describe.each(SHELLS)('$name', (shell) => {
   beforeAll(async () => {
     await aws.reset();
     d = await deploy(aws, { regions: REGIONS });
-    await seedClusters((r) => d.rds(r), ACCOUNT, (r, id, o) => aws.proxy.setClusterOverrides(r, id, o));
+    await seedClusters(
+      (r) => d.rds(r),
+      ACCOUNT,
+      (r, id, o) => aws.proxy.setClusterOverrides(r, id, o),
+    );
     aws.proxy.clearCalls();
     first = await shell.scan(d);
     describePages = aws.proxy.callsFor({ service: 'rds', operation: 'DescribeDBClusters', region: 'us-east-1' }).length;
@@ -59,7 +63,9 @@ describe.each(SHELLS)('$name', (shell) => {
       error: undefined,
       degraded: [],
     });
-    expect(first.summary?.totals.failedUnsuppressed).toBe(FAILING.filter((c) => c.expected.scope === 'in-scope' && c.expected.status === 'FAILED').length);
+    expect(first.summary?.totals.failedUnsuppressed).toBe(
+      FAILING.filter((c) => c.expected.scope === 'in-scope' && c.expected.status === 'FAILED').length,
+    );
   });
 
   it('imports exactly the right finding for every in-scope cluster of every Region, none for out-of-scope clusters', async () => {

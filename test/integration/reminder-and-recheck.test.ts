@@ -23,7 +23,11 @@ useEmulatedAws((started) => (aws = started));
 async function deployAndScan(clusters: SeedCluster[]): Promise<{ d: Deployment; described: Map<string, DBCluster> }> {
   await aws.reset();
   const d = await deploy(aws, { regions: REGIONS_OF(clusters) });
-  await seedClusters((r) => d.rds(r), clusters, (r, id, o) => aws.proxy.setClusterOverrides(r, id, o));
+  await seedClusters(
+    (r) => d.rds(r),
+    clusters,
+    (r, id, o) => aws.proxy.setClusterOverrides(r, id, o),
+  );
   const scan = await runHandler(d, 'scan');
   expect(scan.json.ok).toBe(true);
   await d.drainAlerts();
@@ -97,8 +101,12 @@ describe('reminder digest', () => {
     expect([...emailSections(alert.email).keys()]).toEqual(['STILL FAILING AFTER 7 DAYS', 'EXEMPTIONS IN FORCE']);
     expect(namedIn(alert.email, 'STILL FAILING AFTER 7 DAYS')).toEqual([where(stale)]);
     expect(emailEntry(alert.email, stale)).toContain('Backtrack disabled for 10 days (FAILED)');
-    expect(namedIn(alert.email, 'EXEMPTIONS IN FORCE')).toEqual([where(cluster('archive-exempt-until-2099')), where(cluster('sandbox-exempt'))].sort());
-    expect(emailEntry(alert.email, cluster('sandbox-exempt'))).toContain('exempt NO EXPIRY — set an exempt-until date; reason: throwaway test data');
+    expect(namedIn(alert.email, 'EXEMPTIONS IN FORCE')).toEqual(
+      [where(cluster('archive-exempt-until-2099')), where(cluster('sandbox-exempt'))].sort(),
+    );
+    expect(emailEntry(alert.email, cluster('sandbox-exempt'))).toContain(
+      'exempt NO EXPIRY — set an exempt-until date; reason: throwaway test data',
+    );
     expect(emailEntry(alert.email, cluster('archive-exempt-until-2099'))).toContain('exempt until 2099-12-31; reason: read-only archive');
     expect(alert.email).toContain('This is the periodic reminder');
     expectValidChatbotCard(alert);
@@ -108,7 +116,9 @@ describe('reminder digest', () => {
   });
 
   it('sends nothing when no failure is older than the reminder age and nothing is exempt', async () => {
-    const healthy = ACCOUNT.filter((c) => c.expected.scope === 'out-of-scope' || (c.expected.status !== 'FAILED' && !c.expected.suppressed));
+    const healthy = ACCOUNT.filter(
+      (c) => c.expected.scope === 'out-of-scope' || (c.expected.status !== 'FAILED' && !c.expected.suppressed),
+    );
     const { d: quiet } = await deployAndScan(healthy);
     const publishedBefore = aws.proxy.published.length;
 
@@ -134,14 +144,18 @@ describe('instant re-check from a CloudTrail event', () => {
 
   it('after ModifyDBCluster re-checks only that cluster: only its finding is updated, and the alert is about it alone', async () => {
     const modified = cluster('search-v2-above');
-    await d.rds(modified.region).send(
-      new ModifyDBClusterCommand({ DBClusterIdentifier: modified.id, BacktrackWindow: 2 * 3600, ApplyImmediately: true }),
-    );
+    await d
+      .rds(modified.region)
+      .send(new ModifyDBClusterCommand({ DBClusterIdentifier: modified.id, BacktrackWindow: 2 * 3600, ApplyImmediately: true }));
     const before = updatedAt(await allFindings());
 
     const r = await runHandler(
       d,
-      cloudTrailEvent('ModifyDBCluster', modified.region, { dBClusterIdentifier: modified.id, backtrackWindow: 7200, applyImmediately: true }),
+      cloudTrailEvent('ModifyDBCluster', modified.region, {
+        dBClusterIdentifier: modified.id,
+        backtrackWindow: 7200,
+        applyImmediately: true,
+      }),
     );
 
     expect({ code: r.code, ok: r.json.ok, mode: r.json.result?.mode }).toEqual({ code: 0, ok: true, mode: 'recheck' });

@@ -71,7 +71,11 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${path.basename(args[0] ?? command)} did not finish within ${timeoutMs / 1000} s\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(
+        new Error(
+          `${path.basename(args[0] ?? command)} did not finish within ${timeoutMs / 1000} s\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+        ),
+      );
     }, timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
@@ -112,7 +116,9 @@ export async function runHandler(
     const r = await run(TSX, [INVOKE_LOCAL, arg, '--no-build'], childEnv(d.handlerEnv(extraEnv)), 120_000);
     const json = r.json as InvokeOutput | undefined;
     if (!json || typeof json.ok !== 'boolean') {
-      throw new Error(`invoke-local printed no result (exit ${r.code})\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr.slice(-3000)}`);
+      throw new Error(
+        `invoke-local printed no result (exit ${r.code})\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr.slice(-3000)}`,
+      );
     }
     return { ...r, json };
   } finally {
@@ -207,7 +213,9 @@ export const CLI_SHELL: Shell = {
     const r = await runCli(d);
     const summary = r.json as SummaryJson | undefined;
     if (!summary || !Array.isArray(summary.regions)) {
-      throw new Error(`the CLI printed no JSON summary (exit ${r.code})\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr.slice(-3000)}`);
+      throw new Error(
+        `the CLI printed no JSON summary (exit ${r.code})\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr.slice(-3000)}`,
+      );
     }
     return { ...r, summary };
   },

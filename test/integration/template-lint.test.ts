@@ -67,7 +67,9 @@ const cdkFunctionRoleDependency = (m: LintMatch) =>
   m.Location.Path[0] === 'Resources' &&
   /^CheckerFunction[0-9A-F]{8}$/.test(String(m.Location.Path[1])) &&
   m.Location.Path[2] === 'DependsOn' &&
-  /^'CheckerFunctionRole[0-9A-F]{8}' dependency already enforced by a 'GetAtt' at 'Resources\/CheckerFunction[0-9A-F]{8}\/Properties\/Role'$/.test(m.Message);
+  /^'CheckerFunctionRole[0-9A-F]{8}' dependency already enforced by a 'GetAtt' at 'Resources\/CheckerFunction[0-9A-F]{8}\/Properties\/Role'$/.test(
+    m.Message,
+  );
 
 it.each(CONFIGURATIONS)('cfn-lint reports no problem in the synthesized template (%s)', async (name, props) => {
   const { cfnLint } = await ensureEmulator();

@@ -23,9 +23,18 @@ describe('parseSettings', () => {
   });
 
   it('treats empty values as unset', () => {
-    const c = parseSettings({ regions: '', minWindowHours: '', publishFindings: '', reminderAfterDays: '', pageSize: '', alertTopicArn: ' ' }, ENV_NAMES);
+    const c = parseSettings(
+      { regions: '', minWindowHours: '', publishFindings: '', reminderAfterDays: '', pageSize: '', alertTopicArn: ' ' },
+      ENV_NAMES,
+    );
 
-    expect(c).toMatchObject({ regions: 'all', policy: { minWindowHours: 24 }, publishFindings: false, reminderAfterDays: 7, pageSize: 100 });
+    expect(c).toMatchObject({
+      regions: 'all',
+      policy: { minWindowHours: 24 },
+      publishFindings: false,
+      reminderAfterDays: 7,
+      pageSize: 100,
+    });
     expect(c.alertTopicArn).toBeUndefined();
   });
 

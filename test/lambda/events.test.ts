@@ -33,13 +33,20 @@ describe('toRequest', () => {
   );
 
   it('re-checks a renamed cluster under its new name', () => {
-    const event = cloudTrail('ModifyDBCluster', { dBClusterIdentifier: 'orders', newDBClusterIdentifier: 'orders-v2', applyImmediately: true });
+    const event = cloudTrail('ModifyDBCluster', {
+      dBClusterIdentifier: 'orders',
+      newDBClusterIdentifier: 'orders-v2',
+      applyImmediately: true,
+    });
 
     expect(toRequest(event)).toMatchObject({ mode: 'recheck', identifier: 'orders-v2' });
   });
 
   it.each(['AddTagsToResource', 'RemoveTagsFromResource'])('%s on a cluster ARN re-checks that cluster', (eventName) => {
-    const event = cloudTrail(eventName, { resourceName: `${ARN_PREFIX}:cluster:orders`, tags: [{ key: 'backtrack-check:exempt', value: 'true' }] });
+    const event = cloudTrail(eventName, {
+      resourceName: `${ARN_PREFIX}:cluster:orders`,
+      tags: [{ key: 'backtrack-check:exempt', value: 'true' }],
+    });
 
     expect(toRequest(event)).toEqual({ mode: 'recheck', region: 'eu-west-1', identifier: 'orders', trigger: eventName });
   });

@@ -122,10 +122,18 @@ describe('renderTable', () => {
 describe('renderJson', () => {
   it('prints the summary with one flat entry per cluster and without the alert body', () => {
     const s = summary([judge({ backtrackWindowSeconds: undefined }), judge({ identifier: 'pg', engine: 'aurora-postgresql' })], {
-      alert: { subject: 'subject', published: true, messageId: 'm-1', message: { subject: 'subject', default: '{}', email: 'body', attributes: { severity: 'LOW', event: ['new-failure'] } } },
+      alert: {
+        subject: 'subject',
+        published: true,
+        messageId: 'm-1',
+        message: { subject: 'subject', default: '{}', email: 'body', attributes: { severity: 'LOW', event: ['new-failure'] } },
+      },
     });
 
-    const out = JSON.parse(renderJson(s)) as Record<string, unknown> & { clusters: Record<string, unknown>[]; alert: Record<string, unknown> };
+    const out = JSON.parse(renderJson(s)) as Record<string, unknown> & {
+      clusters: Record<string, unknown>[];
+      alert: Record<string, unknown>;
+    };
 
     expect(out.evaluations).toBeUndefined();
     expect(out.alert).toEqual({ subject: 'subject', published: true, messageId: 'm-1' });

@@ -13,18 +13,19 @@ import {
   type BatchImportFindingsCommandInput,
   type BatchUpdateFindingsCommandInput,
 } from '@aws-sdk/client-securityhub';
-import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { whoAmI } from '../../lambda/aws/identity';
 import { listEnabledRegions } from '../../lambda/aws/regions';
 import { MemoryStateStore } from '../../lambda/aws/state';
-import type { CheckConfig, Deps, Logger, RegionClients } from '../../lambda/run';
+import type { CheckConfig, Deps, RegionClients } from '../../lambda/run';
 import { ACCOUNT_ID, NOW, POLICY } from './fixtures';
 
 export const TOPIC = `arn:aws:sns:eu-west-1:${ACCOUNT_ID}:backtrack-alerts`;
 
 /** A stub of any SDK client (the Regions hold three kinds). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- one stub type serves every client kind
 type Stub = AwsStub<any, any, any>;
 
 export interface RegionMocks {
@@ -128,7 +129,7 @@ export function world(regionNames: string[] = ['eu-west-1', 'us-east-1'], store 
     sns: snsClient,
     state: store,
     persistentState: true,
-    log: log as Logger,
+    log: log,
   };
   const region = (name: string): RegionMocks => {
     const m = regions.get(name);
@@ -155,13 +156,11 @@ export function world(regionNames: string[] = ['eu-west-1', 'us-east-1'], store 
 
 /** Every finding imported through this Security Hub mock, in order. */
 export const importedFindings = (sh: Stub): AwsSecurityFinding[] =>
-  sh
-    .commandCalls(BatchImportFindingsCommand)
-    .flatMap((call) => (call.args[0].input as BatchImportFindingsCommandInput).Findings ?? []);
+  sh.commandCalls(BatchImportFindingsCommand).flatMap((call) => call.args[0].input.Findings ?? []);
 
 /** The SNS messages published, parsed. */
 export const publishedMessages = (sns: Stub) =>
   sns.commandCalls(PublishCommand).map((call) => {
-    const input = call.args[0].input as PublishCommandInput;
+    const input = call.args[0].input;
     return { input, body: JSON.parse(input.Message ?? '{}') as { default: string; email: string } };
   });

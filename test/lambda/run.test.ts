@@ -2,11 +2,7 @@ import 'aws-sdk-client-mock-jest';
 import { GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
-import {
-  BatchImportFindingsCommand,
-  BatchUpdateFindingsCommand,
-  InvalidAccessException,
-} from '@aws-sdk/client-securityhub';
+import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, InvalidAccessException } from '@aws-sdk/client-securityhub';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { MemoryStateStore } from '../../lambda/aws/state';
 import { findingId } from '../../lambda/core/finding';
@@ -22,8 +18,7 @@ const denied = () =>
   Object.assign(new Error('User: arn:aws:sts::111122223333:assumed-role/checker is not authorized to perform: rds:DescribeDBClusters'), {
     name: 'AccessDenied',
   });
-const storedClusters = (store: MemoryStateStore) =>
-  store.snapshot().filter((i): i is ClusterState => i.pk.startsWith('cluster#'));
+const storedClusters = (store: MemoryStateStore) => store.snapshot().filter((i): i is ClusterState => i.pk.startsWith('cluster#'));
 
 describe('runCheck: scan', () => {
   it('judges every Region the account has enabled, in parallel', async () => {
@@ -52,7 +47,7 @@ describe('runCheck: scan', () => {
     expect(summary.totals).toMatchObject({ clusters: 3, inScope: 3, failed: 3, failedUnsuppressed: 3, notScannedRegions: 0 });
   });
 
-  it('imports one finding per in-scope cluster into the cluster\'s own Region and counts out-of-scope clusters', async () => {
+  it("imports one finding per in-scope cluster into the cluster's own Region and counts out-of-scope clusters", async () => {
     const w = world();
     w.clusters('eu-west-1', [
       dbCluster('orders', { BacktrackWindow: 0 }),
@@ -202,12 +197,20 @@ describe('runCheck: scan', () => {
     expect(attempt?.body.email).toContain('orders (eu-west-1): window below policy (was passing)');
     expect(retry?.input.Message).toBe(attempt?.input.Message);
     expect(third.alert).toBeUndefined();
-    expect(storedClusters(w.store)[0]).toMatchObject({ status: 'FAILED', condition: 'below-policy', alerted: 'below-policy', since: LATER.toISOString() });
+    expect(storedClusters(w.store)[0]).toMatchObject({
+      status: 'FAILED',
+      condition: 'below-policy',
+      alerted: 'below-policy',
+      since: LATER.toISOString(),
+    });
   });
 
   it('imports findings 100 per call and reads metrics in batches, not per cluster', async () => {
     const w = world(['eu-west-1']);
-    w.clusters('eu-west-1', Array.from({ length: 250 }, (_, i) => dbCluster(`c${i}`)));
+    w.clusters(
+      'eu-west-1',
+      Array.from({ length: 250 }, (_, i) => dbCluster(`c${i}`)),
+    );
 
     const summary = await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
 
@@ -256,7 +259,11 @@ describe('runCheck: scan', () => {
     w.clusters('eu-west-1', []);
     w.region('eu-west-1')
       .sh.on(BatchImportFindingsCommand)
-      .resolves({ SuccessCount: 0, FailedCount: 1, FailedFindings: [{ Id: fid('eu-west-1', 'catalog'), ErrorCode: 'InvalidInput', ErrorMessage: 'rejected' }] });
+      .resolves({
+        SuccessCount: 0,
+        FailedCount: 1,
+        FailedFindings: [{ Id: fid('eu-west-1', 'catalog'), ErrorCode: 'InvalidInput', ErrorMessage: 'rejected' }],
+      });
 
     const summary = await runCheck(config(), w.deps);
 
@@ -282,7 +289,9 @@ describe('runCheck: scan', () => {
 
     expect(w.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(w.region('eu-west-1').sh).toHaveReceivedCommandWith(BatchUpdateFindingsCommand, {
-      FindingIdentifiers: [{ Id: fid('eu-west-1', 'orders'), ProductArn: `arn:aws:securityhub:eu-west-1:${ACCOUNT_ID}:product/${ACCOUNT_ID}/default` }],
+      FindingIdentifiers: [
+        { Id: fid('eu-west-1', 'orders'), ProductArn: `arn:aws:securityhub:eu-west-1:${ACCOUNT_ID}:product/${ACCOUNT_ID}/default` },
+      ],
       Workflow: { Status: 'SUPPRESSED' },
       Note: { Text: 'Exempt from the Backtrack check with no expiry: retired in Q1', UpdatedBy: 'aurora-backtrack-checker' },
     });
@@ -379,7 +388,11 @@ describe('runCheck: re-check of one cluster', () => {
     const email = publishedMessages(w.sns)[1]?.body.email ?? '';
     expect(email).toContain('orders (eu-west-1): window below policy (was passing)');
     expect(email).not.toContain('billing');
-    expect(storedClusters(w.store).map((s) => [s.identifier, s.condition]).sort()).toEqual([
+    expect(
+      storedClusters(w.store)
+        .map((s) => [s.identifier, s.condition])
+        .sort(),
+    ).toEqual([
       ['billing', 'disabled'],
       ['orders', 'below-policy'],
     ]);
@@ -405,7 +418,9 @@ describe('runCheck: re-check of one cluster', () => {
 
     const summary = await runCheck(config({ regions: ['eu-west-1'] }), w.deps, recheck('orders'));
 
-    expect(importedFindings(w.region('eu-west-1').sh).map((f) => [f.Id, f.RecordState])).toEqual([[fid('eu-west-1', 'orders'), 'ARCHIVED']]);
+    expect(importedFindings(w.region('eu-west-1').sh).map((f) => [f.Id, f.RecordState])).toEqual([
+      [fid('eu-west-1', 'orders'), 'ARCHIVED'],
+    ]);
     expect(summary.events).toEqual([{ kind: 'deleted', region: 'eu-west-1', identifier: 'orders' }]);
     expect(storedClusters(w.store).map((s) => s.identifier)).toEqual(['catalog']);
   });
@@ -486,7 +501,11 @@ describe('runCheck state writes', () => {
     await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
 
     expect(writtenBeforeAlert).toEqual([['passing']]);
-    expect(storedClusters(w.store).map((s) => [s.identifier, s.alerted]).sort()).toEqual([
+    expect(
+      storedClusters(w.store)
+        .map((s) => [s.identifier, s.alerted])
+        .sort(),
+    ).toEqual([
       ['failing', 'disabled'],
       ['passing', 'none'],
     ]);
@@ -495,7 +514,9 @@ describe('runCheck state writes', () => {
   it('reports a state table that cannot be written as a degradation, without losing the run', async () => {
     const w = world(['eu-west-1']);
     w.clusters('eu-west-1', [dbCluster('passing')]);
-    jest.spyOn(w.store, 'write').mockRejectedValue(Object.assign(new Error('throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+    jest
+      .spyOn(w.store, 'write')
+      .mockRejectedValue(Object.assign(new Error('throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }));
 
     const summary = await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
 

@@ -145,9 +145,7 @@ describe('BacktrackChecker schedules and events', () => {
 
     expect(statements.map((s) => s.Action).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
     expect(statements.find((s) => s.Action === 'sqs:SendMessage')?.Resource).toEqual(queueArn);
-    expect(JSON.stringify(statements.find((s) => s.Action === 'lambda:InvokeFunction')?.Resource)).toContain(
-      JSON.stringify(functionArn),
-    );
+    expect(JSON.stringify(statements.find((s) => s.Action === 'lambda:InvokeFunction')?.Resource)).toContain(JSON.stringify(functionArn));
   });
 
   it('re-checks on successful CloudTrail-recorded RDS cluster changes, failures to the DLQ', () => {
@@ -256,9 +254,7 @@ describe('BacktrackChecker state, queue and alerts', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
   });
@@ -352,7 +348,10 @@ describe('BacktrackChecker function permissions', () => {
   });
 
   it('gives resource * only to the read-only listing and metric actions and to BatchUpdateFindings', () => {
-    const unscoped = statements.filter((s) => s.Resource === '*').flatMap((s) => asList(s.Action)).sort();
+    const unscoped = statements
+      .filter((s) => s.Resource === '*')
+      .flatMap((s) => asList(s.Action))
+      .sort();
 
     expect(unscoped).toEqual([
       'cloudwatch:GetMetricData',
@@ -366,7 +365,15 @@ describe('BacktrackChecker function permissions', () => {
     expect(bySid('ImportFindings')?.Resource).toEqual({
       'Fn::Join': [
         '',
-        ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:*:', { Ref: 'AWS::AccountId' }, ':product/', { Ref: 'AWS::AccountId' }, '/default'],
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':securityhub:*:',
+          { Ref: 'AWS::AccountId' },
+          ':product/',
+          { Ref: 'AWS::AccountId' },
+          '/default',
+        ],
       ],
     });
   });

@@ -181,9 +181,7 @@ describe('loadConfig', () => {
   });
 
   it('rejects a Slack channel id that is not a channel id', () => {
-    expect(problemsOf({ slackWorkspaceId: 'T0123ABCD', slackChannelId: '#alerts' }).map((p) => p.key)).toEqual([
-      'slackChannelId',
-    ]);
+    expect(problemsOf({ slackWorkspaceId: 'T0123ABCD', slackChannelId: '#alerts' }).map((p) => p.key)).toEqual(['slackChannelId']);
   });
 
   it('rejects an empty Region list and a tag prefix over 100 characters', () => {

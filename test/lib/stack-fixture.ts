@@ -6,8 +6,7 @@ import { BacktrackCheckerStack, type BacktrackCheckerStackProps } from '../../li
 
 /** The context of cdk.json (feature flags and defaults), so tests see what `cdk synth` sees. */
 export const cdkJsonContext = (): Record<string, unknown> =>
-  (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
-    .context;
+  (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
 /** An app that skips asset bundling (the bundle has its own test). */
 export const testApp = (): App => new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });

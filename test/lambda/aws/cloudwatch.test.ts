@@ -1,10 +1,5 @@
 import 'aws-sdk-client-mock-jest';
-import {
-  CloudWatchClient,
-  GetMetricDataCommand,
-  type GetMetricDataCommandInput,
-  type MetricDataResult,
-} from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { getBacktrackMetrics } from '../../../lambda/aws/cloudwatch';
 import { InvalidResponseError } from '../../../lambda/aws/errors';
@@ -29,7 +24,7 @@ const cluster = (i: number, writer = true): ClusterFacts => ({
   tags: {},
 });
 
-const inputs = () => cw.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input as GetMetricDataCommandInput);
+const inputs = () => cw.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input);
 
 /** Answers each query from a table keyed by "<MetricName>|<dimension value>". */
 function answerFrom(data: Record<string, { times: Date[]; values: number[] }>) {

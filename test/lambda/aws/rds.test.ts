@@ -87,10 +87,7 @@ describe('toClusterFacts', () => {
   });
 
   it('turns time strings into Dates', () => {
-    const facts = toClusterFacts(
-      'eu-west-1',
-      cluster('s', { EarliestBacktrackTime: '2026-11-01T00:00:00Z' as unknown as Date }),
-    );
+    const facts = toClusterFacts('eu-west-1', cluster('s', { EarliestBacktrackTime: '2026-11-01T00:00:00Z' as unknown as Date }));
 
     expect(facts).toMatchObject({ earliestBacktrackTime: new Date('2026-11-01T00:00:00Z') });
   });
@@ -196,9 +193,7 @@ describe('describeCluster', () => {
   });
 
   it('returns undefined on DBClusterNotFoundFault', async () => {
-    rds
-      .on(DescribeDBClustersCommand)
-      .rejects(new DBClusterNotFoundFault({ message: 'DBCluster gone not found.', $metadata: {} }));
+    rds.on(DescribeDBClustersCommand).rejects(new DBClusterNotFoundFault({ message: 'DBCluster gone not found.', $metadata: {} }));
 
     await expect(describeCluster(client, 'eu-west-1', 'gone')).resolves.toBeUndefined();
   });

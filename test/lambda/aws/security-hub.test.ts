@@ -20,9 +20,7 @@ const PRODUCT = 'arn:aws:securityhub:eu-west-1:111122223333:product/111122223333
 const finding = (i: number): AwsSecurityFinding => ({ Id: `f-${i}`, ProductArn: PRODUCT }) as AwsSecurityFinding;
 const findings = (n: number) => Array.from({ length: n }, (_, i) => finding(i));
 const sentIds = (call: number) =>
-  ((sh.commandCalls(BatchImportFindingsCommand)[call]?.args[0].input as BatchImportFindingsCommandInput).Findings ?? []).map(
-    (f) => f.Id,
-  );
+  ((sh.commandCalls(BatchImportFindingsCommand)[call]?.args[0].input as BatchImportFindingsCommandInput).Findings ?? []).map((f) => f.Id);
 
 beforeEach(() => {
   sh.reset();
@@ -88,21 +86,18 @@ describe('importFindings', () => {
     expect(error).toMatchObject({ region: 'eu-west-1', message: expect.stringContaining('not subscribed') });
   });
 
-  it.each(['InvalidAccess', 'InvalidAccessException'])(
-    'raises SecurityHubNotEnabledError when every entry fails with %s',
-    async (code) => {
-      sh.on(BatchImportFindingsCommand).resolves({
-        SuccessCount: 0,
-        FailedCount: 2,
-        FailedFindings: [
-          { Id: 'f-0', ErrorCode: code, ErrorMessage: 'not enabled' },
-          { Id: 'f-1', ErrorCode: code, ErrorMessage: 'not enabled' },
-        ],
-      });
+  it.each(['InvalidAccess', 'InvalidAccessException'])('raises SecurityHubNotEnabledError when every entry fails with %s', async (code) => {
+    sh.on(BatchImportFindingsCommand).resolves({
+      SuccessCount: 0,
+      FailedCount: 2,
+      FailedFindings: [
+        { Id: 'f-0', ErrorCode: code, ErrorMessage: 'not enabled' },
+        { Id: 'f-1', ErrorCode: code, ErrorMessage: 'not enabled' },
+      ],
+    });
 
-      await expect(importFindings(client, findings(2))).rejects.toThrow(SecurityHubNotEnabledError);
-    },
-  );
+    await expect(importFindings(client, findings(2))).rejects.toThrow(SecurityHubNotEnabledError);
+  });
 
   it('reports, rather than calls "not enabled", an InvalidAccess on only some entries', async () => {
     sh.on(BatchImportFindingsCommand).callsFake((input: BatchImportFindingsCommandInput) => {
@@ -160,8 +155,7 @@ describe('updateWorkflow', () => {
     status,
     ...(note !== undefined && { note }),
   });
-  const inputs = () =>
-    sh.commandCalls(BatchUpdateFindingsCommand).map((c) => c.args[0].input as BatchUpdateFindingsCommandInput);
+  const inputs = () => sh.commandCalls(BatchUpdateFindingsCommand).map((c) => c.args[0].input);
 
   it('sends one (status, note) pair per call and at most 100 findings per call', async () => {
     sh.on(BatchUpdateFindingsCommand).callsFake((input: BatchUpdateFindingsCommandInput) => ({

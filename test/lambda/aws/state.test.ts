@@ -36,12 +36,12 @@ const meta = (): RunMeta => ({ pk: metaKey(ACCOUNT), accountId: ACCOUNT, degrade
 const sleeps: number[] = [];
 const store = () =>
   new DynamoStateStore(doc, TABLE, {
-    sleep: async (ms) => {
+    sleep: (ms) => {
       sleeps.push(ms);
+      return Promise.resolve();
     },
   });
-const batchInputs = () =>
-  ddb.commandCalls(BatchWriteCommand).map((c) => (c.args[0].input as BatchWriteCommandInput).RequestItems?.[TABLE] ?? []);
+const batchInputs = () => ddb.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.[TABLE] ?? []);
 
 beforeEach(() => {
   ddb.reset();
@@ -89,7 +89,10 @@ describe('DynamoStateStore.write', () => {
       return { UnprocessedItems: {} };
     });
 
-    await store().write(Array.from({ length: 400 }, (_, i) => state(i)), []);
+    await store().write(
+      Array.from({ length: 400 }, (_, i) => state(i)),
+      [],
+    );
 
     expect(batchInputs()).toHaveLength(16);
     expect(most).toBe(8);
@@ -103,7 +106,9 @@ describe('DynamoStateStore.write', () => {
     });
     const puts = Array.from({ length: 30 }, (_, i) => state(i));
 
-    const error: unknown = await store().write(puts, []).catch((e: unknown) => e);
+    const error: unknown = await store()
+      .write(puts, [])
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(StateStoreError);
     expect((error as Error).message).toContain(`1 of 30 items were not written after 5 retries`);

@@ -53,8 +53,13 @@ describe('buildAlert', () => {
   });
 
   it('counts in the subject in the singular for one cluster and the plural for more', () => {
-    expect(alertOf({ events: [newFailure(cluster({ backtrackWindowSeconds: 0 }))] }).subject).toMatch(/^Aurora Backtrack: 1 new failure \(/);
-    const two = [newFailure(cluster({ identifier: 'a', backtrackWindowSeconds: 0 })), newFailure(cluster({ identifier: 'b', backtrackWindowSeconds: 0 }))];
+    expect(alertOf({ events: [newFailure(cluster({ backtrackWindowSeconds: 0 }))] }).subject).toMatch(
+      /^Aurora Backtrack: 1 new failure \(/,
+    );
+    const two = [
+      newFailure(cluster({ identifier: 'a', backtrackWindowSeconds: 0 })),
+      newFailure(cluster({ identifier: 'b', backtrackWindowSeconds: 0 })),
+    ];
     expect(alertOf({ events: two }).subject).toMatch(/^Aurora Backtrack: 2 new failures \(/);
   });
 
@@ -77,7 +82,9 @@ describe('buildAlert', () => {
     expect(m.email).toContain('NEW FAILURES (1)');
     expect(m.email).toContain('- orders (eu-west-1): window below policy');
     expect(m.email).toContain('Fix: Raise the window in place: aws rds modify-db-cluster --db-cluster-identifier orders');
-    expect(m.email).toContain('Console: https://eu-west-1.console.aws.amazon.com/rds/home?region=eu-west-1#database:id=orders;is-cluster=true');
+    expect(m.email).toContain(
+      'Console: https://eu-west-1.console.aws.amazon.com/rds/home?region=eu-west-1#database:id=orders;is-cluster=true',
+    );
   });
 
   it('marks a regression as "was passing"', () => {
@@ -90,7 +97,11 @@ describe('buildAlert', () => {
     const fixedEval = evaluate(cluster({ identifier: 'fixed-one' }), POLICY, NOW);
     const changedEval = evaluate(cluster({ identifier: 'changed-one', backtrackWindowSeconds: 3_600 }), POLICY, NOW);
     const expiredEval = evaluate(
-      cluster({ identifier: 'expired-one', backtrackWindowSeconds: 0, tags: { 'backtrack-check:exempt': 'true', 'backtrack-check:exempt-until': '2026-01-01' } }),
+      cluster({
+        identifier: 'expired-one',
+        backtrackWindowSeconds: 0,
+        tags: { 'backtrack-check:exempt': 'true', 'backtrack-check:exempt-until': '2026-01-01' },
+      }),
       POLICY,
       NOW,
     );
@@ -124,7 +135,10 @@ describe('buildAlert', () => {
 
   it('sets the attributes to the highest severity and the kinds of change', () => {
     const m = alertOf({
-      events: [newFailure(cluster({ identifier: 'a', backtrackWindowSeconds: 3_600 })), newFailure(cluster({ identifier: 'b', backtrackWindowSeconds: 0 }))],
+      events: [
+        newFailure(cluster({ identifier: 'a', backtrackWindowSeconds: 3_600 })),
+        newFailure(cluster({ identifier: 'b', backtrackWindowSeconds: 0 })),
+      ],
     });
 
     expect(m.attributes).toEqual({ severity: 'MEDIUM', event: ['new-failure'] });

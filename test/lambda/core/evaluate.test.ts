@@ -52,12 +52,21 @@ describe('evaluate: clusters that cannot use Backtrack', () => {
     ],
     ['Aurora MySQL 3.01', { engineVersion: '8.0.mysql_aurora.3.01.1' }, /3\.01 and 3\.02/],
     ['Aurora MySQL 3.02', { engineVersion: '8.0.mysql_aurora.3.02.2' }, /3\.01 and 3\.02/],
-  ] as [string, Partial<ClusterFacts>, RegExp][])('%s is NOT_AVAILABLE with the reason, not FAILED, even at window 0', (_name, overrides, reason) => {
-    const e = evaluate(cluster({ ...overrides, backtrackWindowSeconds: 0 }), POLICY, NOW);
+  ] as [string, Partial<ClusterFacts>, RegExp][])(
+    '%s is NOT_AVAILABLE with the reason, not FAILED, even at window 0',
+    (_name, overrides, reason) => {
+      const e = evaluate(cluster({ ...overrides, backtrackWindowSeconds: 0 }), POLICY, NOW);
 
-    expect(e).toMatchObject({ scope: 'in-scope', status: 'NOT_AVAILABLE', condition: 'unsupported', severity: 'INFORMATIONAL', remediation: '' });
-    expect(e.reason).toMatch(reason);
-  });
+      expect(e).toMatchObject({
+        scope: 'in-scope',
+        status: 'NOT_AVAILABLE',
+        condition: 'unsupported',
+        severity: 'INFORMATIONAL',
+        remediation: '',
+      });
+      expect(e.reason).toMatch(reason);
+    },
+  );
 
   it.each([
     '8.0.mysql_aurora.3.03.0',
@@ -192,11 +201,7 @@ describe('evaluate: exemption tag', () => {
   });
 
   it('keeps the reason and a future expiry: the exemption is active', () => {
-    const e = evaluate(
-      cluster({ tags: { [EXEMPT]: 'true', [REASON]: ' migration to v3 ', [UNTIL]: '2026-12-31' } }),
-      POLICY,
-      NOW,
-    );
+    const e = evaluate(cluster({ tags: { [EXEMPT]: 'true', [REASON]: ' migration to v3 ', [UNTIL]: '2026-12-31' } }), POLICY, NOW);
 
     expect(e.exemption).toMatchObject({ active: true, expired: false, reason: 'migration to v3', until: '2026-12-31' });
   });

@@ -1,12 +1,5 @@
 import { evaluate } from '../../../lambda/core/evaluate';
-import {
-  archivedFinding,
-  exemptionNote,
-  findingId,
-  GENERATOR_ID,
-  toFinding,
-  type Finding,
-} from '../../../lambda/core/finding';
+import { archivedFinding, exemptionNote, findingId, GENERATOR_ID, toFinding, type Finding } from '../../../lambda/core/finding';
 import { BACKTRACK_DOC_URL } from '../../../lambda/core/rules';
 import type { ClusterFacts } from '../../../lambda/core/types';
 import { ACCOUNT, ACCOUNT_ID, cluster, HOUR, NOW, POLICY, secondsAgo, state } from '../fixtures';
@@ -81,7 +74,7 @@ describe('toFinding', () => {
     for (const value of Object.values(f.Resources[0]?.Details.Other ?? {})) expect(value.length).toBeLessThanOrEqual(1024);
   });
 
-  it('keeps at most 50 resource tags, the checker\'s own first', () => {
+  it("keeps at most 50 resource tags, the checker's own first", () => {
     const tags: Record<string, string> = { 'backtrack-check:exempt': 'false' };
     for (let i = 0; i < 60; i++) tags[`team:tag-${i}`] = String(i);
 
@@ -108,7 +101,7 @@ describe('toFinding', () => {
     expect(before.Id).toBe(findingId(ACCOUNT_ID, 'eu-west-1', 'cluster-ABC'));
   });
 
-  it('uses the product ARN of the cluster\'s own Region', () => {
+  it("uses the product ARN of the cluster's own Region", () => {
     const f = findingFor(cluster({ region: 'ap-southeast-2' }));
 
     expect(f.ProductArn).toBe('arn:aws:securityhub:ap-southeast-2:111122223333:product/111122223333/default');
@@ -170,7 +163,11 @@ describe('toFinding', () => {
   it('creates the finding of an exempt cluster with Workflow SUPPRESSED and the reason and expiry, also as its note', () => {
     const c = cluster({
       backtrackWindowSeconds: 0,
-      tags: { 'backtrack-check:exempt': 'true', 'backtrack-check:exempt-reason': 'legacy batch', 'backtrack-check:exempt-until': '2027-01-31' },
+      tags: {
+        'backtrack-check:exempt': 'true',
+        'backtrack-check:exempt-reason': 'legacy batch',
+        'backtrack-check:exempt-until': '2027-01-31',
+      },
     });
 
     const f = findingFor(c);
@@ -231,14 +228,18 @@ describe('exemptionNote', () => {
   });
 
   it('fits the 512 characters of a Security Hub note', () => {
-    const e = evaluate(cluster({ tags: { 'backtrack-check:exempt': 'true', 'backtrack-check:exempt-reason': 'r'.repeat(600) } }), POLICY, NOW);
+    const e = evaluate(
+      cluster({ tags: { 'backtrack-check:exempt': 'true', 'backtrack-check:exempt-reason': 'r'.repeat(600) } }),
+      POLICY,
+      NOW,
+    );
 
     expect(exemptionNote(e)?.length).toBe(512);
   });
 });
 
 describe('archivedFinding', () => {
-  it('re-imports a deleted cluster\'s finding under the same Id with RecordState ARCHIVED', () => {
+  it("re-imports a deleted cluster's finding under the same Id with RecordState ARCHIVED", () => {
     const c = cluster({ backtrackWindowSeconds: 0 });
     const s = state({ identifier: c.identifier, resourceId: c.resourceId, since: '2026-11-01T00:00:00.000Z' });
 

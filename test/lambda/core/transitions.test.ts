@@ -22,7 +22,13 @@ const REGIONS = new Set(['eu-west-1']);
 
 /** Runs the transition and returns it together with the state the next run would load. */
 function run(clusters: ClusterFacts[], previous: ClusterState[], at = NOW, complete = REGIONS): Transition & { stored: ClusterState[] } {
-  const t = transition(clusters.map((c) => judge(c, at)), byPk(previous), complete, ACCOUNT_ID, at);
+  const t = transition(
+    clusters.map((c) => judge(c, at)),
+    byPk(previous),
+    complete,
+    ACCOUNT_ID,
+    at,
+  );
   const gone = new Set(t.gone.map((g) => g.pk));
   const kept = previous.filter((p) => !gone.has(p.pk) && !t.next.some((n) => n.pk === p.pk));
   return { ...t, stored: [...kept, ...t.next] };
@@ -114,10 +120,16 @@ describe('transition', () => {
     const first = run([{ ...failing, tags: EXEMPT }], []);
 
     const same = run([{ ...failing, tags: EXEMPT }], first.stored, LATER);
-    const newReason = run([{ ...failing, tags: { ...EXEMPT, 'backtrack-check:exempt-reason': 'until Q2 migration' } }], first.stored, LATER);
+    const newReason = run(
+      [{ ...failing, tags: { ...EXEMPT, 'backtrack-check:exempt-reason': 'until Q2 migration' } }],
+      first.stored,
+      LATER,
+    );
 
     expect(same.workflow).toEqual([]);
-    expect(newReason.workflow).toEqual([expect.objectContaining({ status: 'SUPPRESSED', note: expect.stringContaining('until Q2 migration') })]);
+    expect(newReason.workflow).toEqual([
+      expect.objectContaining({ status: 'SUPPRESSED', note: expect.stringContaining('until Q2 migration') }),
+    ]);
   });
 
   it('an exemption removed from a failing cluster sets the workflow back to NEW and reports the failure again', () => {
@@ -142,7 +154,9 @@ describe('transition', () => {
 
     expect(first.events).toEqual([]);
     expect(kinds(expired)).toEqual(['exemption-expired']);
-    expect(expired.workflow).toEqual([expect.objectContaining({ status: 'NEW', note: expect.stringContaining('Exemption expired (2026-11-20)') })]);
+    expect(expired.workflow).toEqual([
+      expect.objectContaining({ status: 'NEW', note: expect.stringContaining('Exemption expired (2026-11-20)') }),
+    ]);
     expect(expired.next[0]).toMatchObject({ suppressed: false, expiryAlerted: true, alerted: 'disabled' });
     expect(again.events).toEqual([]);
     expect(again.workflow).toEqual([]);
@@ -223,7 +237,12 @@ describe('stepCluster', () => {
   it('keeps the remembered state of a renamed cluster (same resource id) and updates its name', () => {
     const prev = state({ identifier: 'orders', resourceId: 'cluster-R', alerted: 'disabled' });
 
-    const step = stepCluster(judge(cluster({ identifier: 'orders-renamed', resourceId: 'cluster-R', backtrackWindowSeconds: 0 })), prev, ACCOUNT_ID, NOW);
+    const step = stepCluster(
+      judge(cluster({ identifier: 'orders-renamed', resourceId: 'cluster-R', backtrackWindowSeconds: 0 })),
+      prev,
+      ACCOUNT_ID,
+      NOW,
+    );
 
     expect(step.event).toBeUndefined();
     expect(step.state).toMatchObject({ pk: prev.pk, identifier: 'orders-renamed', since: prev.since });
@@ -249,8 +268,12 @@ describe('windowRaisedAt', () => {
 
   it('keeps the remembered date when the window is unchanged or lowered', () => {
     const at = '2026-11-19T00:00:00.000Z';
-    expect(windowRaisedAt(cluster({ backtrackWindowSeconds: 86_400 }), state({ windowSeconds: 86_400, windowSetAt: at }), NOW)).toEqual(new Date(at));
-    expect(windowRaisedAt(cluster({ backtrackWindowSeconds: 3_600 }), state({ windowSeconds: 86_400, windowSetAt: at }), NOW)).toEqual(new Date(at));
+    expect(windowRaisedAt(cluster({ backtrackWindowSeconds: 86_400 }), state({ windowSeconds: 86_400, windowSetAt: at }), NOW)).toEqual(
+      new Date(at),
+    );
+    expect(windowRaisedAt(cluster({ backtrackWindowSeconds: 3_600 }), state({ windowSeconds: 86_400, windowSetAt: at }), NOW)).toEqual(
+      new Date(at),
+    );
   });
 
   it('has no date for a cluster never seen before (its creation time serves)', () => {
@@ -258,7 +281,12 @@ describe('windowRaisedAt', () => {
   });
 
   it('is remembered in the next state so the window keeps filling across runs', () => {
-    const step = stepCluster(evaluate(cluster({ backtrackWindowSeconds: 86_400 }), POLICY, NOW), state({ windowSeconds: 3_600 }), ACCOUNT_ID, NOW);
+    const step = stepCluster(
+      evaluate(cluster({ backtrackWindowSeconds: 86_400 }), POLICY, NOW),
+      state({ windowSeconds: 3_600 }),
+      ACCOUNT_ID,
+      NOW,
+    );
 
     expect(step.state).toMatchObject({ windowSeconds: 86_400, windowSetAt: NOW.toISOString() });
   });
