@@ -74,9 +74,14 @@ function checkRegion(region: string, clusters: SyntheticCluster[], o: RunObserva
     if (c.expected.exempt && f.workflowStatus !== 'SUPPRESSED') notSuppressed.push(c.identifier);
     if (!c.expected.exempt && f.workflowStatus === 'SUPPRESSED') wronglySuppressed.push(c.identifier);
   }
-  if (wrongStatus.length) failures.push(`${region}: ${wrongStatus.length} findings have a compliance status other than the fleet's (expected→got): ${examples(wrongStatus)}`);
-  if (notSuppressed.length) notes.push(`${region}: ${notSuppressed.length} exempt clusters' findings are not SUPPRESSED: ${examples(notSuppressed)}`);
-  if (wronglySuppressed.length) failures.push(`${region}: ${wronglySuppressed.length} clusters without exemption are SUPPRESSED: ${examples(wronglySuppressed)}`);
+  if (wrongStatus.length)
+    failures.push(
+      `${region}: ${wrongStatus.length} findings have a compliance status other than the fleet's (expected→got): ${examples(wrongStatus)}`,
+    );
+  if (notSuppressed.length)
+    notes.push(`${region}: ${notSuppressed.length} exempt clusters' findings are not SUPPRESSED: ${examples(notSuppressed)}`);
+  if (wronglySuppressed.length)
+    failures.push(`${region}: ${wronglySuppressed.length} clusters without exemption are SUPPRESSED: ${examples(wronglySuppressed)}`);
 }
 
 /** Checks one run against the fleet. */
@@ -86,10 +91,14 @@ export function checkRun(fleet: Fleet, o: RunObservation): RunVerdict {
   if (o.handlerError) failures.push(`the handler failed: ${o.handlerError}`);
   for (const [region, clusters] of fleet.byRegion) checkRegion(region, clusters, o, failures, notes);
   if (o.rejected.length) {
-    failures.push(`Security Hub rejected ${o.rejected.length} findings: ${examples(o.rejected.map((r) => `${r.region} ${r.entry.Id}: ${r.entry.ErrorMessage}`))}`);
+    failures.push(
+      `Security Hub rejected ${o.rejected.length} findings: ${examples(o.rejected.map((r) => `${r.region} ${r.entry.Id}: ${r.entry.ErrorMessage}`))}`,
+    );
   }
   if (o.errors.length) {
-    failures.push(`the fake AWS answered ${o.errors.length} calls with an error: ${examples(o.errors.map((e) => `${e.key} → ${e.status} ${e.code}: ${e.message}`))}`);
+    failures.push(
+      `the fake AWS answered ${o.errors.length} calls with an error: ${examples(o.errors.map((e) => `${e.key} → ${e.status} ${e.code}: ${e.message}`))}`,
+    );
   }
   for (const op of FORCED) {
     const made = o.calls[op] ?? 0;
@@ -107,6 +116,7 @@ export function checkRun(fleet: Fleet, o: RunObservation): RunVerdict {
       notes.push(`the alert's JSON message has keys ${p.keys.join(', ')} (expected default and email)`);
     }
   }
-  if (o.run === 'steady' && o.published.length > 0) notes.push(`the steady-state run published ${o.published.length} alert(s) although nothing changed`);
+  if (o.run === 'steady' && o.published.length > 0)
+    notes.push(`the steady-state run published ${o.published.length} alert(s) although nothing changed`);
   return { failures, notes };
 }

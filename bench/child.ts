@@ -94,7 +94,18 @@ async function main(): Promise<ChildReport> {
 main()
   .then((report) => process.send?.(report, () => process.exit(0)))
   .catch((err: unknown) => {
-    process.send?.({ ok: false, error: { name: 'BenchChildError', message: String(err) }, loadMs: 0, wallMs: 0, cpuUserMs: 0, cpuSystemMs: 0, processCpuMs: 0, maxRssKb: 0, heapUsedMb: 0 }, () =>
-      process.exit(1),
+    process.send?.(
+      {
+        ok: false,
+        error: { name: 'BenchChildError', message: String(err) },
+        loadMs: 0,
+        wallMs: 0,
+        cpuUserMs: 0,
+        cpuSystemMs: 0,
+        processCpuMs: 0,
+        maxRssKb: 0,
+        heapUsedMb: 0,
+      },
+      () => process.exit(1),
     );
   });

@@ -20,9 +20,23 @@ export const DEFAULT_SEED = 20_261_125;
 
 /** The 17 commercial Regions enabled by default in every account (no opt-in). */
 export const DEFAULT_REGIONS: readonly string[] = [
-  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'sa-east-1',
-  'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1',
-  'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ca-central-1',
+  'sa-east-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-north-1',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-southeast-1',
+  'ap-southeast-2',
 ];
 
 export type Category = 'backtrack-on' | 'backtrack-off' | 'below-minimum' | 'serverless-v1' | 'global-member' | 'out-of-scope';
@@ -143,8 +157,7 @@ function shuffled<T>(rand: () => number, items: T[]): T[] {
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-const resourceIdFrom = (rand: () => number) =>
-  `cluster-${Array.from({ length: 26 }, () => pick(rand, ALNUM.split(''))).join('')}`;
+const resourceIdFrom = (rand: () => number) => `cluster-${Array.from({ length: 26 }, () => pick(rand, ALNUM.split(''))).join('')}`;
 
 const HOUR = 3600;
 const DAY_MS = 86_400_000;
@@ -180,7 +193,14 @@ function shapeFor(category: Category, i: number, rand: () => number): Shape {
       const window = pick(rand, ON_WINDOWS);
       // One in ten states its own minimum by tag, never above its window (still PASSED).
       const extraTags = i % 10 === 3 ? [{ Key: TAG.minWindowHours, Value: String(window / HOUR) }] : [];
-      return { ...mysql, backtrackWindow: window, instances: 1 + (i % 3), serverlessV2: i % 7 === 0, extraTags, expected: inScope('PASSED', true) };
+      return {
+        ...mysql,
+        backtrackWindow: window,
+        instances: 1 + (i % 3),
+        serverlessV2: i % 7 === 0,
+        extraTags,
+        expected: inScope('PASSED', true),
+      };
     }
     case 'backtrack-off': {
       // Half say 0, half omit the field; a few are on the legacy `aurora` engine (MySQL 5.6).
@@ -189,7 +209,11 @@ function shapeFor(category: Category, i: number, rand: () => number): Shape {
       const reason = EXEMPT_REASONS[i % EXEMPT_REASONS.length] as string;
       const until = i % 2 === 0 ? '2099-12-31' : undefined;
       const extraTags: Tag[] = exempt
-        ? [{ Key: TAG.exempt, Value: 'true' }, { Key: TAG.exemptReason, Value: reason }, ...(until ? [{ Key: TAG.exemptUntil, Value: until }] : [])]
+        ? [
+            { Key: TAG.exempt, Value: 'true' },
+            { Key: TAG.exemptReason, Value: reason },
+            ...(until ? [{ Key: TAG.exemptUntil, Value: until }] : []),
+          ]
         : [];
       return {
         ...mysql,
@@ -203,7 +227,14 @@ function shapeFor(category: Category, i: number, rand: () => number): Shape {
     case 'below-minimum':
       return { ...mysql, backtrackWindow: pick(rand, BELOW_WINDOWS), instances: 2, extraTags: [], expected: inScope('FAILED') };
     case 'serverless-v1':
-      return { ...mysql, engineVersion: '5.7.mysql_aurora.2.08.3', engineMode: 'serverless', instances: 0, extraTags: [], expected: inScope('NOT_AVAILABLE') };
+      return {
+        ...mysql,
+        engineVersion: '5.7.mysql_aurora.2.08.3',
+        engineMode: 'serverless',
+        instances: 0,
+        extraTags: [],
+        expected: inScope('NOT_AVAILABLE'),
+      };
     case 'global-member':
       return {
         ...mysql,
@@ -216,10 +247,47 @@ function shapeFor(category: Category, i: number, rand: () => number): Shape {
     case 'out-of-scope': {
       const outOfScope = { scope: 'out-of-scope' as const, exempt: false, needsMetrics: false };
       const variant = i % 4;
-      if (variant === 0) return { engine: 'aurora-postgresql', engineVersion: '15.4', engineMode: 'provisioned', port: 5432, instances: 2, extraTags: [], expected: outOfScope };
-      if (variant === 1) return { engine: 'mysql', engineVersion: '8.0.35', engineMode: 'provisioned', port: 3306, instances: 3, multiAz: true, extraTags: [], expected: outOfScope };
-      if (variant === 2) return { engine: 'neptune', engineVersion: '1.3.1.0', engineMode: 'provisioned', port: 8182, instances: 1, extraTags: [], expected: outOfScope };
-      return { engine: 'postgres', engineVersion: '16.1', engineMode: 'provisioned', port: 5432, instances: 3, multiAz: true, extraTags: [], expected: outOfScope };
+      if (variant === 0)
+        return {
+          engine: 'aurora-postgresql',
+          engineVersion: '15.4',
+          engineMode: 'provisioned',
+          port: 5432,
+          instances: 2,
+          extraTags: [],
+          expected: outOfScope,
+        };
+      if (variant === 1)
+        return {
+          engine: 'mysql',
+          engineVersion: '8.0.35',
+          engineMode: 'provisioned',
+          port: 3306,
+          instances: 3,
+          multiAz: true,
+          extraTags: [],
+          expected: outOfScope,
+        };
+      if (variant === 2)
+        return {
+          engine: 'neptune',
+          engineVersion: '1.3.1.0',
+          engineMode: 'provisioned',
+          port: 8182,
+          instances: 1,
+          extraTags: [],
+          expected: outOfScope,
+        };
+      return {
+        engine: 'postgres',
+        engineVersion: '16.1',
+        engineMode: 'provisioned',
+        port: 5432,
+        instances: 3,
+        multiAz: true,
+        extraTags: [],
+        expected: outOfScope,
+      };
     }
   }
 }
@@ -267,10 +335,11 @@ export function generateFleet(options: FleetOptions): Fleet {
       engineMode: shape.engineMode,
       ...(window !== undefined && { backtrackWindow: window }),
       // A full window: the earliest point is the whole target ago (a minute more, for clock skew).
-      ...(window !== undefined && window > 0 && {
-        earliestBacktrackTime: new Date(now.getTime() - (window + 60) * 1000),
-        backtrackConsumedChangeRecords: Math.floor(rand() * 5_000_000),
-      }),
+      ...(window !== undefined &&
+        window > 0 && {
+          earliestBacktrackTime: new Date(now.getTime() - (window + 60) * 1000),
+          backtrackConsumedChangeRecords: Math.floor(rand() * 5_000_000),
+        }),
       createdAt,
       ...(shape.globalClusterIdentifier && { globalClusterIdentifier: shape.globalClusterIdentifier }),
       instanceIds: Array.from({ length: shape.instances }, (_, k) => `${identifier}-instance-${k + 1}`),
@@ -337,7 +406,17 @@ export function expectationsOf(fleet: Fleet): FleetExpectation {
         if (c.instanceIds.length > 0) needsMetricsWithWriter++;
       }
     }
-    return { region, clusters: list.length, inScope, outOfScope: list.length - inScope, byStatus, exempt, exemptGroups, needsMetrics, needsMetricsWithWriter };
+    return {
+      region,
+      clusters: list.length,
+      inScope,
+      outOfScope: list.length - inScope,
+      byStatus,
+      exempt,
+      exemptGroups,
+      needsMetrics,
+      needsMetricsWithWriter,
+    };
   });
   const byStatus: Partial<Record<ComplianceStatus, number>> = {};
   for (const r of regions) {

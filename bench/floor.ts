@@ -69,10 +69,10 @@ const DEFAULT_IMPORT_LIMIT: RateLimit = { rate: 10, burst: 30 };
  *   zero; calls that do not depend on each other run concurrently without limit (perfect
  *   pipelining), except where AWS rate-limits them. So this is a lower bound, not a schedule:
  *   each term below is a constraint every correct run must meet.
- * - Setup: s0 = L when Regions must be discovered (DescribeRegions), else 0. GetCallerIdentity
- *   runs beside the first page (its account id is needed only for findings), and the state-table
- *   read starts at 0 and needs one round trip (parallel Scan segments), so neither adds to the
- *   critical path while a Region has ≥ 1 page.
+ * - Setup: s0 = L when Regions must be discovered (DescribeRegions), else 0. The account id comes
+ *   from the function's ARN (no call), and the state-table read starts at 0 and needs one round
+ *   trip (parallel Scan segments), so it adds nothing to the critical path while a Region has ≥ 1
+ *   page.
  * - Per Region r (all Regions in parallel; AWS limits are per Region):
  *     P_r        = max(1, ceil(clusters_r / pageSize))                  Marker pages are sequential
  *     listed_r   = s0 + P_r·L

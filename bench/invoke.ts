@@ -43,7 +43,15 @@ export function handlerEnv(o: HandlerEnvOptions): Record<string, string> {
 /** Bundles bench/child.ts into `<outDir>/bench-child.cjs` and returns its path. */
 export function buildChild(outDir: string): string {
   const outfile = path.join(outDir, 'bench-child.cjs');
-  buildSync({ entryPoints: [path.join(__dirname, 'child.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+  buildSync({
+    entryPoints: [path.join(__dirname, 'child.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
   return outfile;
 }
 
@@ -57,30 +65,66 @@ export interface InvokeOptions {
   timeoutMs?: number;
 }
 
-/** Invokes the handler once in a fresh process; resolves with the child's figures. */
-export function invokeInChild(o: InvokeOptions): Promise<ChildReport> {
+/**
+ * Extra Node flags for the measured child processes, from BENCH_NODE_ARGS (space-separated, e.g.
+ * `--max-old-space-size=96` to show the live heap fits a budget). Empty when unset.
+ */
+export function benchNodeArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env['BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter((a) => a !== '');
+}
+
+export interface ForkOptions {
+  /** A bundled CommonJS entry that sends one report over IPC, then exits. */
+  modulePath: string;
+  args: string[];
+  env: Record<string, string>;
+  /** The child's stdout and stderr go here. */
+  logFile: string;
+  timeoutMs?: number;
+  /** What the child is, for error messages. */
+  what: string;
+  /** Extra Node flags for the child (default none). */
+  nodeArgs?: string[];
+}
+
+/** Runs a child in a fresh Node process and resolves with its report. */
+export function forkForReport<T>(o: ForkOptions): Promise<T> {
   const log = fs.openSync(o.logFile, 'w');
-  const child = fork(o.childPath, [o.bundlePath, JSON.stringify(o.event)], {
+  const timeoutMs = o.timeoutMs ?? 900_000;
+  const child = fork(o.modulePath, o.args, {
     env: o.env,
-    execArgv: process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : [],
+    execArgv: o.nodeArgs ?? [],
     stdio: ['ignore', log, log, 'ipc'],
   });
-  return new Promise<ChildReport>((resolve, reject) => {
-    let report: ChildReport | undefined;
+  return new Promise<T>((resolve, reject) => {
+    let report: T | undefined;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`the handler did not finish within ${(o.timeoutMs ?? 900_000) / 1000} s (log: ${o.logFile})`));
-    }, o.timeoutMs ?? 900_000);
+      reject(new Error(`${o.what} did not finish within ${timeoutMs / 1000} s (log: ${o.logFile})`));
+    }, timeoutMs);
     child.on('message', (m) => {
-      report = m as ChildReport;
+      report = m as T;
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       fs.closeSync(log);
       if (report) resolve(report);
-      else reject(new Error(`the handler process exited (code ${code}, signal ${signal}) without a report; see ${o.logFile}`));
+      else reject(new Error(`${o.what} exited (code ${code}, signal ${signal}) without a report; see ${o.logFile}`));
     });
+  });
+}
+
+/** Invokes the handler once in a fresh process (with BENCH_NODE_ARGS); resolves with the child's figures. */
+export function invokeInChild(o: InvokeOptions): Promise<ChildReport> {
+  return forkForReport<ChildReport>({
+    nodeArgs: benchNodeArgs(),
+    modulePath: o.childPath,
+    args: [o.bundlePath, JSON.stringify(o.event)],
+    env: o.env,
+    logFile: o.logFile,
+    ...(o.timeoutMs !== undefined && { timeoutMs: o.timeoutMs }),
+    what: 'the handler process',
   });
 }
 

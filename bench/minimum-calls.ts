@@ -40,8 +40,7 @@ export interface MinimumCalls {
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
 function regionCalls(r: RegionExpectation): FloorRegion {
-  const queries =
-    r.needsMetricsWithWriter * METRICS_PER_CLUSTER * 2 + (r.needsMetrics - r.needsMetricsWithWriter) * METRICS_PER_CLUSTER;
+  const queries = r.needsMetricsWithWriter * METRICS_PER_CLUSTER * 2 + (r.needsMetrics - r.needsMetricsWithWriter) * METRICS_PER_CLUSTER;
   // A new finding can carry Workflow SUPPRESSED and its Note when it is imported, so an unchanged
   // fleet needs no BatchUpdateFindings at all (exemptions added or lifted later would).
   const updateCalls = 0;
@@ -56,7 +55,8 @@ function regionCalls(r: RegionExpectation): FloorRegion {
 
 /**
  * Minimum calls of one scan. Assumptions (what "minimum" means here):
- * - one GetCallerIdentity; DescribeRegions only when Regions are discovered;
+ * - no GetCallerIdentity: in Lambda the account and partition come from the function's own ARN
+ *   (the invocation context); DescribeRegions only when Regions are discovered;
  * - DescribeDBClusters with MaxRecords 100, one call per page (≥ 1 per Region);
  * - every in-scope finding re-imported every run, 100 per call, in its own Region;
  * - GetMetricData only for clusters whose verdict reads it (Backtrack on, meeting the minimum),
@@ -74,7 +74,7 @@ export function minimumCalls(input: MinimumCallsInput): MinimumCalls {
   const publish = run === 'first' && e.alertable > 0;
   const stateWriteCalls = run === 'first' ? ceilDiv(e.inScope, LIMITS.batchWrite) : 0;
   const total: Record<string, number> = {
-    'sts:GetCallerIdentity': 1,
+    'sts:GetCallerIdentity': 0,
     'ec2:DescribeRegions': input.discoverRegions ? 1 : 0,
     'rds:DescribeDBClusters': sum((r) => Math.max(1, ceilDiv(r.clusters, LIMITS.describeClustersPage))),
     'securityhub:BatchImportFindings': sum((r) => r.importCalls),

@@ -4,10 +4,31 @@ import type { BenchResults, PointResult, RunResult } from './results-types';
 const s = (ms: number) => (ms / 1000).toFixed(2);
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 
+const dash = '—';
+
 function runRow(p: PointResult, r: RunResult): string {
   const calls = `${r.totalCalls} (${r.totalMinimum})`;
   const result = r.ok ? 'ok' : `**FAILED**: ${(r.failures[0] ?? '').slice(0, 120)}`;
-  return `| ${p.clusters.toLocaleString('en-US')} | ${p.regions} | ${r.run} | ${s(r.wallMs)} | ${s(r.floorMs)} | ${r.ratio.toFixed(2)} | ${r.floorBinding ?? ''}${r.floorTailMs > 0 ? ' + tail' : ''} | ${calls} | ${s(r.cpuUserMs + r.cpuSystemMs)} | ${r.maxRssMb.toFixed(0)} | ${result} |`;
+  const sdk = r.sdkFloor;
+  const sdkCells = sdk?.ok ? [s(sdk.wallMs), s(sdk.cpuMs), (r.ratioToFloors ?? NaN).toFixed(2)] : [sdk ? 'failed' : dash, dash, dash];
+  return [
+    '',
+    p.clusters.toLocaleString('en-US'),
+    p.regions,
+    r.run,
+    s(r.wallMs),
+    s(r.floorMs),
+    r.ratio.toFixed(2),
+    `${r.floorBinding ?? ''}${r.floorTailMs > 0 ? ' + tail' : ''}`,
+    ...sdkCells,
+    calls,
+    s(r.cpuUserMs + r.cpuSystemMs),
+    r.maxRssMb.toFixed(0),
+    result,
+    '',
+  ]
+    .join(' | ')
+    .trim();
 }
 
 function operationsTable(p: PointResult): string[] {
@@ -25,7 +46,15 @@ function operationsTable(p: PointResult): string[] {
     '',
     '| operation | first run | steady state |',
     '|---|---|---|',
-    ...ops.filter((op) => (first?.operations[op]?.calls ?? 0) + (first?.operations[op]?.minimum ?? 0) + (steady?.operations[op]?.calls ?? 0) + (steady?.operations[op]?.minimum ?? 0) > 0)
+    ...ops
+      .filter(
+        (op) =>
+          (first?.operations[op]?.calls ?? 0) +
+            (first?.operations[op]?.minimum ?? 0) +
+            (steady?.operations[op]?.calls ?? 0) +
+            (steady?.operations[op]?.minimum ?? 0) >
+          0,
+      )
       .map((op) => `| ${op} | ${cell(first, op)} | ${cell(steady, op)} |`),
     '',
   ];
@@ -36,7 +65,8 @@ export function renderMarkdown(r: BenchResults): string {
     `# Benchmark results`,
     '',
     `${r.generatedAt} · ${r.machine.cpus} × ${r.machine.cpuModel} · ${(r.machine.memoryMb / 1024).toFixed(0)} GiB · Node ${r.machine.node} · ` +
-      `latency ${r.options.latencyMs} ms per call · seed ${r.options.seed}${r.options.quick ? ' · quick' : ''}`,
+      `latency ${r.options.latencyMs} ms per call · seed ${r.options.seed}${r.options.quick ? ' · quick' : ''} · ` +
+      `BENCH_NODE_ARGS ${r.options.nodeArgs?.length ? `\`${r.options.nodeArgs.join(' ')}\` (handler process)` : 'not set'}`,
     '',
   ];
   if (r.fatal) lines.push(`**The benchmark could not run:** ${r.fatal}`, '');
@@ -50,26 +80,42 @@ export function renderMarkdown(r: BenchResults): string {
       '',
     );
     if (r.bundle.byPackage.length) {
-      lines.push('Largest parts of the bundle: ' + r.bundle.byPackage.slice(0, 8).map((p) => `${p.name} ${kb(p.bytes)}`).join(', ') + '.', '');
+      lines.push(
+        'Largest parts of the bundle: ' +
+          r.bundle.byPackage
+            .slice(0, 8)
+            .map((p) => `${p.name} ${kb(p.bytes)}`)
+            .join(', ') +
+          '.',
+        '',
+      );
     }
   }
   if (r.points.length) {
     lines.push(
-      '| clusters | Regions | run | wall s | floor s | wall / floor | floor set by | calls (minimum) | CPU s | peak RSS MB | result |',
-      '|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---|',
+      '| clusters | Regions | run | wall s | floor s | wall / floor | floor set by | SDK floor s | SDK floor CPU s | wall / SDK floor | calls (minimum) | CPU s | peak RSS MB | result |',
+      '|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|',
       ...r.points.flatMap((p) => p.runs.map((run) => runRow(p, run))),
       '',
-      'wall: the handler call in a fresh process (load excluded); floor: bench/floor.ts (latency and rate-limit model, ' +
-        'Regions in parallel; "floor set by" names the constraint of the slowest Region, "+ tail" the alert and state ' +
-        'writes after it); CPU: user + system of the handler call (the floor counts no CPU, so a run whose CPU ' +
-        'exceeds its floor is CPU-bound); peak RSS: the whole process. first: empty state table and no findings; ' +
-        'steady: the same fleet again.',
+      '**floor**: the wall time the latency and rate-limit model makes unavoidable (bench/floor.ts: Marker pages one ' +
+        'after another per Region, imports at 10 TPS, Regions in parallel, every call one latency) and counting no CPU; ' +
+        '"floor set by" names the constraint of the slowest Region, "+ tail" the alert and state writes after it. ' +
+        '**SDK floor**: measured, the same minimal calls made with the same SDK v3 clients and settings (bundled and ' +
+        'minified like the handler) against the same fake in a fresh process, with the findings, state items and alert ' +
+        'built beforehand and no checker logic, so it adds the CPU the SDK itself needs (XML parsing of ' +
+        'DescribeDBClusters, JSON of BatchImportFindings) on one Node thread; **wall / SDK floor** divides by the larger ' +
+        'of the two floors. ' +
+        'wall: the handler call in a fresh process (load excluded); CPU: user + system of the handler call; peak RSS: ' +
+        'the whole process. first: empty state table and no findings; steady: the same fleet again.',
       '',
       ...r.points.flatMap(operationsTable),
     );
   }
   const problems = r.points.flatMap((p) =>
-    p.runs.flatMap((run) => [...run.failures.map((f) => `✗ ${p.clusters}×${p.regions} ${run.run}: ${f}`), ...run.notes.map((n) => `· ${p.clusters}×${p.regions} ${run.run}: ${n}`)]),
+    p.runs.flatMap((run) => [
+      ...run.failures.map((f) => `✗ ${p.clusters}×${p.regions} ${run.run}: ${f}`),
+      ...run.notes.map((n) => `· ${p.clusters}×${p.regions} ${run.run}: ${n}`),
+    ]),
   );
   if (problems.length) lines.push('### Failures (✗) and notes (·)', '', ...problems.map((x) => `- ${x}`), '');
   return lines.join('\n');

@@ -9,6 +9,24 @@ export interface OperationCalls {
   throttled: number;
 }
 
+/** The SDK floor of one run: the minimal calls made by the real SDK clients, no checker logic. */
+export interface SdkFloorResult {
+  ok: boolean;
+  wallMs: number;
+  /** User + system CPU of the timed part. */
+  cpuMs: number;
+  maxRssMb: number;
+  heapUsedMb: number;
+  totalCalls: number;
+  totalMinimum: number;
+  throttled: number;
+  /** When each phase ended, ms after the start: last page, last import, alert, state writes. */
+  phases: { listedMs: number; importedMs: number; publishedMs: number; writtenMs: number };
+  failures: string[];
+  notes: string[];
+  logFile: string;
+}
+
 export interface RunResult {
   run: RunKind;
   ok: boolean;
@@ -20,6 +38,10 @@ export interface RunResult {
   floorSlowestRegion?: string;
   /** Part of the floor after every Region is done: the alert, then the state writes. */
   floorTailMs: number;
+  /** Measured SDK floor of the same run (absent when it was not run). */
+  sdkFloor?: SdkFloorResult;
+  /** wall / max(floor, SDK floor). */
+  ratioToFloors?: number;
   loadMs: number;
   cpuUserMs: number;
   cpuSystemMs: number;
@@ -52,7 +74,8 @@ export interface PointResult {
 export interface BenchResults {
   generatedAt: string;
   machine: { cpus: number; cpuModel: string; memoryMb: number; node: string; platform: string; arch: string };
-  options: { quick: boolean; latencyMs: number; seed: number; points: string[] };
+  /** nodeArgs: BENCH_NODE_ARGS, the extra Node flags of the handler's process. */
+  options: { quick: boolean; latencyMs: number; seed: number; points: string[]; nodeArgs?: string[] };
   bundle?: { bytes: number; gzipBytes: number; byPackage: { name: string; bytes: number }[] };
   coldLoad?: ColdLoad;
   points: PointResult[];

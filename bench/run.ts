@@ -1,27 +1,40 @@
 /**
  * The fleet-scale benchmark: runs the bundled handler, unchanged, against a wire-level fake AWS
- * serving synthetic fleets, and compares its wall time with the floor of the latency and
- * rate-limit model.
+ * serving synthetic fleets, and compares its wall time with two floors: the floor of the latency
+ * and rate-limit model (bench/floor.ts, no CPU), and the SDK floor, measured by making the same
+ * minimal calls with the same SDK clients and no checker logic (bench/sdk-floor-child.ts).
  *
  *   npx tsx bench/run.ts [--quick] [--points 100x1,1000x4] [--latency 50] [--out bench/results]
  *
- * Writes <out>/latest.json and <out>/latest.md. Exits 1 when a run failed (handler error, or
- * findings / calls inconsistent with the fleet); speed is reported, never asserted.
+ * Environment:
+ *   BENCH_NODE_ARGS   extra Node flags for the handler's process, space-separated, e.g.
+ *                     BENCH_NODE_ARGS=--max-old-space-size=96 to show the live heap fits a budget;
+ *                     recorded in latest.json and latest.md. The SDK floor runs without them (it
+ *                     holds the fleet's findings from the start).
+ *
+ * Writes <out>/latest.json and <out>/latest.md. Exits 1 when a run failed (handler or SDK floor
+ * error, or findings / calls inconsistent with the fleet); speed is reported, never asserted.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_TAG_PREFIX } from '../lambda/config';
+import { CLIENT_SETTINGS } from '../lambda/default-deps';
 import { checkRun, totalsByOperation } from './checks';
 import type { ChildReport } from './child';
 import { startFakeAws } from './fake-aws';
 import { BENCH_MIN_WINDOW_HOURS, DEFAULT_REGIONS, DEFAULT_SEED, expectationsOf, generateFleet } from './fleet';
 import { computeFloor } from './floor';
-import { buildChild, handlerEnv, invokeInChild, measureColdLoad } from './invoke';
-import { type RunKind, floorInputFor, minimumCalls } from './minimum-calls';
+import { benchNodeArgs, buildChild, handlerEnv, invokeInChild, measureColdLoad } from './invoke';
+import { type MinimumCalls, type RunKind, floorInputFor, minimumCalls } from './minimum-calls';
 import { renderMarkdown } from './report';
-import type { BenchResults, OperationCalls, PointResult, RunResult } from './results-types';
+import type { BenchResults, OperationCalls, PointResult, RunResult, SdkFloorResult } from './results-types';
+import { buildSdkFloorChild, runSdkFloor } from './sdk-floor';
+import type { SdkFloorReport } from './sdk-floor-child';
+import { type SdkFloorPlan, buildSdkFloorPlans, ratioToFloors } from './sdk-floor-plan';
+import { SECURITY_HUB_LIMITS } from './token-bucket';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const HOME_REGION = 'us-east-1';
@@ -41,7 +54,9 @@ export function parsePoint(text: string): Point {
   const clusters = Number(m?.[1]);
   const regions = Number(m?.[2]);
   if (!m || clusters < 1 || regions < 1 || regions > DEFAULT_REGIONS.length) {
-    throw new InvalidArgumentError(`"${text}" is not a point: use <clusters>x<regions>, e.g. 1000x4, with 1–${DEFAULT_REGIONS.length} Regions`);
+    throw new InvalidArgumentError(
+      `"${text}" is not a point: use <clusters>x<regions>, e.g. 1000x4, with 1–${DEFAULT_REGIONS.length} Regions`,
+    );
   }
   return { clusters, regions };
 }
@@ -69,17 +84,43 @@ function parseArgs(argv: string[]): Options {
     .option('--cold-loads <n>', 'fresh processes for the load-time median', '5')
     .option('--timeout <s>', 'per handler run, seconds (Lambda allows 900)', '900')
     .option('--keep', 'keep the bundle and the handler logs even when every run passed', false)
+    .addHelpText(
+      'after',
+      '\nEnvironment:\n  BENCH_NODE_ARGS  extra Node flags for the handler process, space-separated\n' +
+        '                   (e.g. --max-old-space-size=96 to show the live heap fits a budget)',
+    )
     .parse(argv);
-  const o = program.opts<{ quick: boolean; points?: string; latency?: string; out: string; seed: string; coldLoads: string; timeout: string; keep: boolean }>();
+  const o = program.opts<{
+    quick: boolean;
+    points?: string;
+    latency?: string;
+    out: string;
+    seed: string;
+    coldLoads: string;
+    timeout: string;
+    keep: boolean;
+  }>();
   const points = o.points ? o.points.split(',') : o.quick ? QUICK.points : FULL_POINTS;
   points.forEach(parsePoint);
   const latencyMs = o.latency !== undefined ? Number(o.latency) : o.quick ? QUICK.latencyMs : 50;
   if (!(latencyMs >= 0)) throw new InvalidArgumentError(`--latency must be a number of ms ≥ 0, got ${o.latency}`);
-  return { quick: o.quick, points, latencyMs, out: o.out, seed: Number(o.seed), coldLoads: Number(o.coldLoads), timeoutS: Number(o.timeout), keep: o.keep };
+  return {
+    quick: o.quick,
+    points,
+    latencyMs,
+    out: o.out,
+    seed: Number(o.seed),
+    coldLoads: Number(o.coldLoads),
+    timeoutS: Number(o.timeout),
+    keep: o.keep,
+  };
 }
 
 interface BundleModule {
-  bundleHandler(outDir: string, options?: { metafile?: boolean }): { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> } | undefined | void;
+  bundleHandler(
+    outDir: string,
+    options?: { metafile?: boolean },
+  ): { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> } | undefined | void;
 }
 
 /** Package (or "lambda/…" for the project's own code) a bundled input belongs to. */
@@ -99,7 +140,8 @@ function bundle(outDir: string): NonNullable<BenchResults['bundle']> & { file: s
   const bytes = fs.readFileSync(file);
   const byPackage = new Map<string, number>();
   for (const out of Object.values(meta?.outputs ?? {})) {
-    for (const [input, v] of Object.entries(out.inputs)) byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + v.bytesInOutput);
+    for (const [input, v] of Object.entries(out.inputs))
+      byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + v.bytesInOutput);
   }
   return {
     file,
@@ -109,11 +151,110 @@ function bundle(outDir: string): NonNullable<BenchResults['bundle']> & { file: s
   };
 }
 
-async function runPoint(point: Point, o: Options, work: { childPath: string; bundlePath: string; logDir: string }): Promise<PointResult> {
+interface Work {
+  dir: string;
+  childPath: string;
+  bundlePath: string;
+  sdkChildPath: string;
+  logDir: string;
+}
+
+const FAILED_SDK_REPORT: Omit<SdkFloorReport, 'error'> = {
+  ok: false,
+  wallMs: 0,
+  cpuUserMs: 0,
+  cpuSystemMs: 0,
+  maxRssKb: 0,
+  heapUsedMb: 0,
+  imported: 0,
+  importFailed: 0,
+  phases: { listedMs: 0, importedMs: 0, publishedMs: 0, writtenMs: 0 },
+};
+
+/**
+ * The SDK floor of one run, on its own fake (same fleet, latency and limits), so that its writes
+ * and imports never change what the handler's runs find.
+ */
+async function sdkFloorRun(
+  fleet: ReturnType<typeof generateFleet>,
+  sdkFake: Awaited<ReturnType<typeof startFakeAws>>,
+  plan: SdkFloorPlan,
+  o: Options,
+  work: Work,
+  label: string,
+): Promise<SdkFloorResult> {
+  sdkFake.reset();
+  const run = plan.run;
+  const stateBytes = sdkFake.dynamo.table(HOME_REGION, TABLE).bytes();
+  const min: MinimumCalls = minimumCalls({ expectation: expectationsOf(fleet), run, discoverRegions: false, stateBytes });
+  const env = handlerEnv({
+    endpoint: sdkFake.url,
+    regions: fleet.regions,
+    minWindowHours: BENCH_MIN_WINDOW_HOURS,
+    topicArn: TOPIC,
+    tableName: TABLE,
+  });
+  const logFile = path.join(work.logDir, `${label}-sdk-floor.log`);
+  const report: SdkFloorReport = await runSdkFloor({
+    childPath: work.sdkChildPath,
+    plan,
+    planPath: path.join(work.dir, 'sdk-floor-plan.json'),
+    env,
+    logFile,
+    timeoutMs: o.timeoutS * 1000,
+  }).catch((err: unknown) => ({ ...FAILED_SDK_REPORT, error: { name: 'BenchError', message: String(err) } }));
+  const { calls, throttled } = totalsByOperation(sdkFake.stats());
+  const verdict = checkRun(fleet, {
+    run,
+    ...(report.error && { handlerError: `${report.error.name}: ${report.error.message}` }),
+    imported: sdkFake.securityHub.importedSinceReset,
+    findings: sdkFake.securityHub.findings,
+    rejected: sdkFake.securityHub.failedSinceReset,
+    errors: sdkFake.errors(),
+    published: sdkFake.published,
+    calls,
+    throttled,
+    minimum: min.total,
+  });
+  return {
+    ok: report.ok && verdict.failures.length === 0,
+    wallMs: report.wallMs,
+    cpuMs: report.cpuUserMs + report.cpuSystemMs,
+    maxRssMb: report.maxRssKb / 1024,
+    heapUsedMb: report.heapUsedMb,
+    totalCalls: Object.values(calls).reduce((a, b) => a + b, 0),
+    totalMinimum: Object.values(min.total).reduce((a, b) => a + b, 0),
+    throttled: Object.values(throttled).reduce((a, b) => a + b, 0),
+    phases: report.phases,
+    failures: verdict.failures,
+    notes: verdict.notes,
+    logFile,
+  };
+}
+
+async function runPoint(point: Point, o: Options, work: Work): Promise<PointResult> {
   const fleet = generateFleet({ clusters: point.clusters, regions: point.regions, seed: o.seed });
   const expectation = expectationsOf(fleet);
-  const fake = await startFakeAws({ fleet, latencyMs: o.latencyMs, tables: [TABLE], topics: [TOPIC], homeRegion: HOME_REGION });
-  const env = handlerEnv({ endpoint: fake.url, regions: fleet.regions, minWindowHours: BENCH_MIN_WINDOW_HOURS, topicArn: TOPIC, tableName: TABLE });
+  const fakeOptions = { fleet, latencyMs: o.latencyMs, tables: [TABLE], topics: [TOPIC], homeRegion: HOME_REGION };
+  const fake = await startFakeAws(fakeOptions);
+  const sdkFake = await startFakeAws(fakeOptions);
+  const env = handlerEnv({
+    endpoint: fake.url,
+    regions: fleet.regions,
+    minWindowHours: BENCH_MIN_WINDOW_HOURS,
+    topicArn: TOPIC,
+    tableName: TABLE,
+  });
+  // Built before anything is timed: the findings, state items and alert the SDK floor sends.
+  const plans = buildSdkFloorPlans(fleet, {
+    policy: { minWindowHours: BENCH_MIN_WINDOW_HOURS, tagPrefix: DEFAULT_TAG_PREFIX, exemptTagKey: `${DEFAULT_TAG_PREFIX}exempt` },
+    now: new Date(),
+    homeRegion: HOME_REGION,
+    tableName: TABLE,
+    topicArn: TOPIC,
+    clientSettings: CLIENT_SETTINGS,
+    importLimit: SECURITY_HUB_LIMITS.BatchImportFindings,
+  });
   const runs: RunResult[] = [];
   try {
     for (const run of ['first', 'steady'] as RunKind[]) {
@@ -123,11 +264,28 @@ async function runPoint(point: Point, o: Options, work: { childPath: string; bun
       const floor = computeFloor(floorInputFor(min, o.latencyMs, false));
       const logFile = path.join(work.logDir, `${point.clusters}x${point.regions}-${run}.log`);
       process.stderr.write(`  ${point.clusters} clusters × ${point.regions} Regions, ${run} run … `);
-      const child: ChildReport = await invokeInChild({ childPath: work.childPath, bundlePath: work.bundlePath, event: { mode: 'scan' }, env, logFile, timeoutMs: o.timeoutS * 1000 }).catch(
-        (err: unknown) => ({ ok: false, error: { name: 'BenchError', message: String(err) }, loadMs: 0, wallMs: 0, cpuUserMs: 0, cpuSystemMs: 0, processCpuMs: 0, maxRssKb: 0, heapUsedMb: 0 }),
-      );
+      const child: ChildReport = await invokeInChild({
+        childPath: work.childPath,
+        bundlePath: work.bundlePath,
+        event: { mode: 'scan' },
+        env,
+        logFile,
+        timeoutMs: o.timeoutS * 1000,
+      }).catch((err: unknown) => ({
+        ok: false,
+        error: { name: 'BenchError', message: String(err) },
+        loadMs: 0,
+        wallMs: 0,
+        cpuUserMs: 0,
+        cpuSystemMs: 0,
+        processCpuMs: 0,
+        maxRssKb: 0,
+        heapUsedMb: 0,
+      }));
       const { calls, throttled } = totalsByOperation(fake.stats());
-      const handlerError = child.error ? `${child.error.name}: ${child.error.message}${child.error.details ? ` ${child.error.details.slice(0, 2000)}` : ''}` : undefined;
+      const handlerError = child.error
+        ? `${child.error.name}: ${child.error.message}${child.error.details ? ` ${child.error.details.slice(0, 2000)}` : ''}`
+        : undefined;
       const verdict = checkRun(fleet, {
         run,
         ...(handlerError && { handlerError }),
@@ -152,14 +310,18 @@ async function runPoint(point: Point, o: Options, work: { childPath: string; bun
         lastResponseMs[op] = Math.max(lastResponseMs[op] ?? 0, Math.round(t.endMs - firstCall));
       }
       const slowest = floor.regions.find((r) => r.region === floor.slowestRegion);
+      process.stderr.write('SDK floor … ');
+      const sdkFloor = await sdkFloorRun(fleet, sdkFake, plans[run], o, work, `${point.clusters}x${point.regions}-${run}`);
       const result: RunResult = {
         run,
-        ok: verdict.failures.length === 0,
+        ok: verdict.failures.length === 0 && sdkFloor.ok,
         wallMs: child.wallMs,
         floorMs: floor.totalMs,
         ratio: floor.totalMs > 0 ? child.wallMs / floor.totalMs : NaN,
         ...(slowest && { floorBinding: slowest.binding, floorSlowestRegion: slowest.region }),
         floorTailMs: floor.tailMs,
+        sdkFloor,
+        ratioToFloors: ratioToFloors(child.wallMs, floor.totalMs, sdkFloor.ok ? sdkFloor.wallMs : undefined),
         loadMs: child.loadMs,
         cpuUserMs: child.cpuUserMs,
         cpuSystemMs: child.cpuSystemMs,
@@ -169,9 +331,13 @@ async function runPoint(point: Point, o: Options, work: { childPath: string; bun
         totalMinimum: Object.values(min.total).reduce((a, b) => a + b, 0),
         operations,
         lastResponseMs,
-        published: fake.published.map((m) => ({ ...(m.subject !== undefined && { subject: m.subject }), bytes: m.messageBytes, keys: m.keys })),
-        failures: verdict.failures,
-        notes: verdict.notes,
+        published: fake.published.map((m) => ({
+          ...(m.subject !== undefined && { subject: m.subject }),
+          bytes: m.messageBytes,
+          keys: m.keys,
+        })),
+        failures: [...verdict.failures, ...sdkFloor.failures.map((f) => `SDK floor: ${f}`)],
+        notes: [...verdict.notes, ...sdkFloor.notes.map((n) => `SDK floor: ${n}`)],
         ...(child.result !== undefined && { handlerResult: child.result.slice(0, 4000) }),
         ...(handlerError && { handlerError }),
         logFile,
@@ -179,18 +345,20 @@ async function runPoint(point: Point, o: Options, work: { childPath: string; bun
       runs.push(result);
       process.stderr.write(
         `${result.ok ? 'ok' : 'FAILED'}: wall ${(result.wallMs / 1000).toFixed(2)} s, floor ${(result.floorMs / 1000).toFixed(2)} s, ` +
-          `ratio ${result.ratio.toFixed(2)}, calls ${result.totalCalls} (min ${result.totalMinimum}), RSS ${result.maxRssMb.toFixed(0)} MB\n`,
+          `SDK floor ${(sdkFloor.wallMs / 1000).toFixed(2)} s (CPU ${(sdkFloor.cpuMs / 1000).toFixed(2)} s), ` +
+          `wall / max(floors) ${(result.ratioToFloors ?? NaN).toFixed(2)}, calls ${result.totalCalls} (min ${result.totalMinimum}), RSS ${result.maxRssMb.toFixed(0)} MB\n`,
       );
       for (const f of result.failures) process.stderr.write(`    ✗ ${f}\n`);
     }
   } finally {
     await fake.close();
+    await sdkFake.close();
   }
   return {
     clusters: point.clusters,
     regions: point.regions,
     latencyMs: o.latencyMs,
-    fleet: { inScope: expectation.inScope, byStatus: expectation.byStatus as Record<string, number>, alertable: expectation.alertable },
+    fleet: { inScope: expectation.inScope, byStatus: expectation.byStatus, alertable: expectation.alertable },
     runs,
   };
 }
@@ -200,8 +368,15 @@ export async function main(argv: string[]): Promise<number> {
   const cpus = os.cpus();
   const results: BenchResults = {
     generatedAt: new Date().toISOString(),
-    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', memoryMb: Math.round(os.totalmem() / 1_048_576), node: process.version, platform: os.platform(), arch: os.arch() },
-    options: { quick: o.quick, latencyMs: o.latencyMs, seed: o.seed, points: o.points },
+    machine: {
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+      memoryMb: Math.round(os.totalmem() / 1_048_576),
+      node: process.version,
+      platform: os.platform(),
+      arch: os.arch(),
+    },
+    options: { quick: o.quick, latencyMs: o.latencyMs, seed: o.seed, points: o.points, nodeArgs: benchNodeArgs() },
     points: [],
     ok: false,
   };
@@ -213,10 +388,18 @@ export async function main(argv: string[]): Promise<number> {
     const b = bundle(work);
     results.bundle = { bytes: b.bytes, gzipBytes: b.gzipBytes, byPackage: b.byPackage.slice(0, 15) };
     const childPath = buildChild(work);
-    const loadEnv = handlerEnv({ endpoint: 'http://127.0.0.1:9', regions: ['us-east-1'], minWindowHours: BENCH_MIN_WINDOW_HOURS, topicArn: TOPIC, tableName: TABLE });
+    const sdkChildPath = buildSdkFloorChild(work);
+    const loadEnv = handlerEnv({
+      endpoint: 'http://127.0.0.1:9',
+      regions: ['us-east-1'],
+      minWindowHours: BENCH_MIN_WINDOW_HOURS,
+      topicArn: TOPIC,
+      tableName: TABLE,
+    });
     results.coldLoad = measureColdLoad(b.file, loadEnv, o.coldLoads);
     process.stderr.write(`bundle ${b.bytes} bytes (${b.gzipBytes} gzipped), cold load ${results.coldLoad.medianRequireMs.toFixed(0)} ms\n`);
-    for (const p of o.points) results.points.push(await runPoint(parsePoint(p), o, { childPath, bundlePath: b.file, logDir }));
+    for (const p of o.points)
+      results.points.push(await runPoint(parsePoint(p), o, { dir: work, childPath, bundlePath: b.file, sdkChildPath, logDir }));
     results.ok = results.points.every((p) => p.runs.every((r) => r.ok));
   } catch (err) {
     results.fatal = err instanceof Error ? err.message : String(err);

@@ -65,7 +65,10 @@ export class CloudWatchFake {
   getMetricData(body: Record<string, unknown>, region: string) {
     const queries = body['MetricDataQueries'];
     if (!Array.isArray(queries) || queries.length < 1 || queries.length > MAX_QUERIES) {
-      throw new AwsError('InvalidParameterValue', `The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES} (got ${Array.isArray(queries) ? queries.length : 'none'}).`);
+      throw new AwsError(
+        'InvalidParameterValue',
+        `The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES} (got ${Array.isArray(queries) ? queries.length : 'none'}).`,
+      );
     }
     const start = Number(body['StartTime']);
     const end = Number(body['EndTime']);
@@ -75,9 +78,13 @@ export class CloudWatchFake {
     const ids = new Set<string>();
     for (const q of queries) {
       if (!isRecord(q) || typeof q['Id'] !== 'string' || !ID_PATTERN.test(q['Id']) || q['Id'].length > 255) {
-        throw new AwsError('InvalidParameterValue', `The value ${isRecord(q) ? String(q['Id']) : '?'} for parameter MetricDataQueries.member.Id is invalid: it must match ${ID_PATTERN.source}.`);
+        throw new AwsError(
+          'InvalidParameterValue',
+          `The value ${isRecord(q) ? String(q['Id']) : '?'} for parameter MetricDataQueries.member.Id is invalid: it must match ${ID_PATTERN.source}.`,
+        );
       }
-      if (ids.has(q['Id'])) throw new AwsError('InvalidParameterValue', `The values for parameter id in MetricDataQueries are not unique: ${q['Id']}.`);
+      if (ids.has(q['Id']))
+        throw new AwsError('InvalidParameterValue', `The values for parameter id in MetricDataQueries are not unique: ${q['Id']}.`);
       ids.add(q['Id']);
       const stat = q['MetricStat'];
       if ((stat === undefined) === (q['Expression'] === undefined)) {
@@ -85,17 +92,28 @@ export class CloudWatchFake {
       }
       if (isRecord(stat)) {
         const period = Number(stat['Period']);
-        if (!Number.isInteger(period) || period < 1 || (period >= 60 && period % 60 !== 0) || (period < 60 && ![1, 5, 10, 20, 30].includes(period))) {
-          throw new AwsError('InvalidParameterValue', `The parameter MetricDataQueries.member.MetricStat.Period (${String(stat['Period'])}) must be 1, 5, 10, 20, 30 or a multiple of 60.`);
+        if (
+          !Number.isInteger(period) ||
+          period < 1 ||
+          (period >= 60 && period % 60 !== 0) ||
+          (period < 60 && ![1, 5, 10, 20, 30].includes(period))
+        ) {
+          throw new AwsError(
+            'InvalidParameterValue',
+            `The parameter MetricDataQueries.member.MetricStat.Period (${String(stat['Period'])}) must be 1, 5, 10, 20, 30 or a multiple of 60.`,
+          );
         }
-        if (typeof stat['Stat'] !== 'string' || !STATS.test(stat['Stat'])) throw new AwsError('InvalidParameterValue', `Stat ${String(stat['Stat'])} is not valid.`);
-        if (!isRecord(stat['Metric']) || typeof stat['Metric']['MetricName'] !== 'string') throw new AwsError('MissingParameter', 'MetricStat.Metric.MetricName is required.');
+        if (typeof stat['Stat'] !== 'string' || !STATS.test(stat['Stat']))
+          throw new AwsError('InvalidParameterValue', `Stat ${String(stat['Stat'])} is not valid.`);
+        if (!isRecord(stat['Metric']) || typeof stat['Metric']['MetricName'] !== 'string')
+          throw new AwsError('MissingParameter', 'MetricStat.Metric.MetricName is required.');
       }
     }
 
     const maxPoints = body['MaxDatapoints'] === undefined ? MAX_DATAPOINTS : Number(body['MaxDatapoints']);
     const first = typeof body['NextToken'] === 'string' && body['NextToken'] !== '' ? Number(body['NextToken']) : 0;
-    if (!Number.isInteger(first) || first < 0 || first >= queries.length) throw new AwsError('InvalidNextToken', 'The NextToken is not valid.');
+    if (!Number.isInteger(first) || first < 0 || first >= queries.length)
+      throw new AwsError('InvalidNextToken', 'The NextToken is not valid.');
     const descending = body['ScanBy'] !== 'TimestampAscending';
     const results: unknown[] = [];
     let budget = maxPoints;
@@ -113,7 +131,13 @@ export class CloudWatchFake {
       budget -= n;
       const times = Array.from({ length: n }, (_, i) => (descending ? from + (count - 1 - i) * period : from + i * period));
       if (q['ReturnData'] !== false) {
-        results.push({ Id: q['Id'], Label: label, Timestamps: times, Values: times.map(() => value), StatusCode: n < count ? 'PartialData' : 'Complete' });
+        results.push({
+          Id: q['Id'],
+          Label: label,
+          Timestamps: times,
+          Values: times.map(() => value),
+          StatusCode: n < count ? 'PartialData' : 'Complete',
+        });
       }
     }
     return { MetricDataResults: results, Messages: [], ...(k < queries.length && { NextToken: String(k) }) };

@@ -45,9 +45,11 @@ type Cond = (item: Item) => boolean;
  * use): a bare one in an expression is rejected, so it must be written through a #name.
  */
 export const RESERVED = new Set(
-  ('ALL AND BETWEEN CLUSTER COMMENT CONDITION CONNECTION COUNT DATA DATE DAY DELETE FROM GROUP HOUR IN ' +
+  (
+    'ALL AND BETWEEN CLUSTER COMMENT CONDITION CONNECTION COUNT DATA DATE DAY DELETE FROM GROUP HOUR IN ' +
     'INDEX ITEMS KEY KEYS LIMIT MINUTE NAME NOT OR ORDER RANGE HASH SECOND SELECT SET SOURCE STATUS TABLE ' +
-    'TIME TIMESTAMP TTL TYPE UPDATE USER VALUE VALUES WHERE YEAR ZONE').split(' '),
+    'TIME TIMESTAMP TTL TYPE UPDATE USER VALUE VALUES WHERE YEAR ZONE'
+  ).split(' '),
 );
 
 function assertNotReserved(name: string): void {
@@ -188,7 +190,9 @@ class Parser {
       case '<>':
         return (item) => left(item) !== undefined && !equal(left(item), right(item));
       default: {
-        const test = { '<': (n: number) => n < 0, '<=': (n: number) => n <= 0, '>': (n: number) => n > 0, '>=': (n: number) => n >= 0 }[op.text as '<'];
+        const test = { '<': (n: number) => n < 0, '<=': (n: number) => n <= 0, '>': (n: number) => n > 0, '>=': (n: number) => n >= 0 }[
+          op.text as '<'
+        ];
         return (item) => {
           const c = compare(left(item), right(item));
           return c !== undefined && test(c);
@@ -239,7 +243,11 @@ class Parser {
     if (t.kind === 'value') {
       this.i++;
       const v = this.ctx.values[t.text];
-      if (!v) throw new AwsError('ValidationException', `Invalid expression: An expression attribute value used in expression is not defined; attribute value: ${t.text}`);
+      if (!v)
+        throw new AwsError(
+          'ValidationException',
+          `Invalid expression: An expression attribute value used in expression is not defined; attribute value: ${t.text}`,
+        );
       this.ctx.usedValues.add(t.text);
       return () => v;
     }
@@ -252,7 +260,14 @@ class Parser {
         const v = inner(item);
         const s = v?.['S'];
         const list = v?.['L'] ?? v?.['SS'] ?? v?.['NS'];
-        const size = typeof s === 'string' ? Buffer.byteLength(s) : Array.isArray(list) ? list.length : isMap(v?.['M']) ? Object.keys(v['M']).length : undefined;
+        const size =
+          typeof s === 'string'
+            ? Buffer.byteLength(s)
+            : Array.isArray(list)
+              ? list.length
+              : isMap(v?.['M'])
+                ? Object.keys(v['M']).length
+                : undefined;
         return size === undefined ? undefined : { N: String(size) };
       };
     }
@@ -264,7 +279,11 @@ class Parser {
     if (t?.kind === 'name') {
       this.i++;
       const n = this.ctx.names[t.text];
-      if (n === undefined) throw new AwsError('ValidationException', `Invalid expression: An expression attribute name used in the document path is not defined; attribute name: ${t.text}`);
+      if (n === undefined)
+        throw new AwsError(
+          'ValidationException',
+          `Invalid expression: An expression attribute name used in the document path is not defined; attribute name: ${t.text}`,
+        );
       this.ctx.usedNames.add(t.text);
       return n;
     }
@@ -317,7 +336,11 @@ export function projectionNames(expression: string, ctx: ExpressionContext): str
     const part = raw.trim().split(/[.[]/)[0] as string;
     if (part.startsWith('#')) {
       const n = ctx.names[part];
-      if (n === undefined) throw new AwsError('ValidationException', `Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: ${part}`);
+      if (n === undefined)
+        throw new AwsError(
+          'ValidationException',
+          `Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: ${part}`,
+        );
       ctx.usedNames.add(part);
       return n;
     }
@@ -329,7 +352,15 @@ export function projectionNames(expression: string, ctx: ExpressionContext): str
 /** AWS rejects names and values that no expression uses. */
 export function assertAllUsed(ctx: ExpressionContext): void {
   const unusedNames = Object.keys(ctx.names).filter((n) => !ctx.usedNames.has(n));
-  if (unusedNames.length) throw new AwsError('ValidationException', `Value provided in ExpressionAttributeNames unused in expressions: keys: {${unusedNames.join(', ')}}`);
+  if (unusedNames.length)
+    throw new AwsError(
+      'ValidationException',
+      `Value provided in ExpressionAttributeNames unused in expressions: keys: {${unusedNames.join(', ')}}`,
+    );
   const unusedValues = Object.keys(ctx.values).filter((v) => !ctx.usedValues.has(v));
-  if (unusedValues.length) throw new AwsError('ValidationException', `Value provided in ExpressionAttributeValues unused in expressions: keys: {${unusedValues.join(', ')}}`);
+  if (unusedValues.length)
+    throw new AwsError(
+      'ValidationException',
+      `Value provided in ExpressionAttributeValues unused in expressions: keys: {${unusedValues.join(', ')}}`,
+    );
 }

@@ -42,8 +42,7 @@ export function attributeSize(v: AttributeValue): number {
   }
 }
 
-export const itemSize = (item: Item): number =>
-  Object.entries(item).reduce((a, [k, v]) => a + Buffer.byteLength(k) + attributeSize(v), 0);
+export const itemSize = (item: Item): number => Object.entries(item).reduce((a, [k, v]) => a + Buffer.byteLength(k) + attributeSize(v), 0);
 
 export class Table {
   readonly items = new Map<string, Item>();
@@ -63,7 +62,10 @@ export class Table {
     const names = Object.keys(key);
     const v = key[this.hashKey];
     if (names.length !== 1 || !isRecord(v) || typeof v['S'] !== 'string' || v['S'] === '') {
-      throw new AwsError('ValidationException', `${what}: the provided key element does not match the schema (key must be exactly {${this.hashKey}: {S}})`);
+      throw new AwsError(
+        'ValidationException',
+        `${what}: the provided key element does not match the schema (key must be exactly {${this.hashKey}: {S}})`,
+      );
     }
     return v['S'];
   }
@@ -87,7 +89,8 @@ function validateItem(table: Table, item: unknown, what: string): Item {
   if (!isRecord(item)) throw new AwsError('ValidationException', `${what}: Item is required`);
   table.keyOf({ [table.hashKey]: item[table.hashKey] }, what);
   const size = itemSize(item as Item);
-  if (size > MAX_ITEM_BYTES) throw new AwsError('ValidationException', `${what}: Item size has exceeded the maximum allowed size (${size} bytes)`);
+  if (size > MAX_ITEM_BYTES)
+    throw new AwsError('ValidationException', `${what}: Item size has exceeded the maximum allowed size (${size} bytes)`);
   return item as Item;
 }
 
@@ -185,7 +188,8 @@ export class DynamoFake {
     const planned: { table: Table; pk: string; item?: Item }[] = [];
     for (const [name, list] of Object.entries(requests)) {
       const t = this.table(region, name);
-      if (!Array.isArray(list) || list.length === 0) throw new AwsError('ValidationException', `RequestItems.${name} must list 1–25 requests`);
+      if (!Array.isArray(list) || list.length === 0)
+        throw new AwsError('ValidationException', `RequestItems.${name} must list 1–25 requests`);
       for (const r of list) {
         if (isRecord(r) && isRecord(r['PutRequest'])) {
           const item = validateItem(t, r['PutRequest']['Item'], 'BatchWriteItem PutRequest');
@@ -198,7 +202,10 @@ export class DynamoFake {
       }
     }
     if (planned.length > BATCH_WRITE_LIMIT) {
-      throw new AwsError('ValidationException', `Too many items requested for the BatchWriteItem call (${planned.length}; at most ${BATCH_WRITE_LIMIT})`);
+      throw new AwsError(
+        'ValidationException',
+        `Too many items requested for the BatchWriteItem call (${planned.length}; at most ${BATCH_WRITE_LIMIT})`,
+      );
     }
     const keys = new Set(planned.map((p) => `${p.table.name}/${p.pk}`));
     if (keys.size !== planned.length) throw new AwsError('ValidationException', 'Provided list of item keys contains duplicates');
@@ -210,7 +217,13 @@ export class DynamoFake {
   }
 
   /** Items in key order from ExclusiveStartKey, stopping at Limit items or 1 MB read. */
-  private page(t: Table, items: Item[], body: Record<string, unknown>, filter: ((i: Item) => boolean) | undefined, names: string[] | undefined) {
+  private page(
+    t: Table,
+    items: Item[],
+    body: Record<string, unknown>,
+    filter: ((i: Item) => boolean) | undefined,
+    names: string[] | undefined,
+  ) {
     let start = 0;
     if (body['ExclusiveStartKey'] !== undefined) {
       const pk = t.keyOf(body['ExclusiveStartKey'], 'ExclusiveStartKey');

@@ -81,7 +81,10 @@ export interface FakeAws {
   trace(): TraceEntry[];
   /** Error responses other than throttling since the last reset (first 200). */
   errors(): ErrorRecord[];
-  /** Clears counts, traces and per-run records (the fleet, findings and tables stay). */
+  /**
+   * Clears counts, traces, per-run records and the rate-limit buckets, so every run starts with
+   * Security Hub's full burst as the floor assumes (the fleet, findings and tables stay).
+   */
   reset(): void;
   close(): Promise<void>;
 }
@@ -155,7 +158,8 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     const clusters = fleet.byRegion.get(region) ?? [];
     switch (service) {
       case 'rds':
-        if (operation === 'DescribeDBClusters') return queryResponse(operation, RDS_NAMESPACE, describeDBClusters(formParams(body), region, clusters, accountId), requestId);
+        if (operation === 'DescribeDBClusters')
+          return queryResponse(operation, RDS_NAMESPACE, describeDBClusters(formParams(body), region, clusters, accountId), requestId);
         break;
       case 'sts':
         if (operation === 'GetCallerIdentity') return queryResponse(operation, STS_NAMESPACE, getCallerIdentity(accountId), requestId);
@@ -164,7 +168,8 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
         if (operation === 'DescribeRegions') return ec2Response(operation, describeRegions(formParams(body), fleet.regions), requestId);
         break;
       case 'sns':
-        if (operation === 'Publish') return queryResponse(operation, SNS_NAMESPACE, publish(formParams(body), region, topics, published), requestId);
+        if (operation === 'Publish')
+          return queryResponse(operation, SNS_NAMESPACE, publish(formParams(body), region, topics, published), requestId);
         break;
       case 'dynamodb':
         return jsonResponse('json', dynamo.handle(operation, parseJsonBody(body), region), requestId);
@@ -223,7 +228,11 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     }
     // The latency is the whole call as the client sees it: the fake's own work counts towards it.
     await sleep(Math.max(0, latencyFor(service, operation) - (clock() - t0)));
-    res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body), date: new Date().toUTCString() });
+    res.writeHead(response.status, {
+      ...response.headers,
+      'content-length': Buffer.byteLength(response.body),
+      date: new Date().toUTCString(),
+    });
     res.end(response.body);
     trace.push({ key, startMs, endMs: clock() - epoch, status: response.status });
   }
@@ -252,6 +261,7 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
       trace = [];
       errors = [];
       epoch = clock();
+      buckets.clear();
       published.length = 0;
       securityHub.resetRunRecords();
     },

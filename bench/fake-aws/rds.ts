@@ -13,7 +13,8 @@ export function clusterXml(c: SyntheticCluster, accountId: string): XmlNode[] {
   const serverlessV1 = c.engineMode === 'serverless';
   const short = c.resourceId.slice(8, 20).toLowerCase();
   const host = `${c.identifier}.cluster-${short}.${c.region}.rds.amazonaws.com`;
-  const family = c.engine === 'aurora' ? 'aurora5.6' : c.engine === 'aurora-mysql' ? `aurora-mysql${c.engineVersion.slice(0, 3)}` : c.engine;
+  const family =
+    c.engine === 'aurora' ? 'aurora5.6' : c.engine === 'aurora-mysql' ? `aurora-mysql${c.engineVersion.slice(0, 3)}` : c.engine;
   return [
     ['AllocatedStorage', 1],
     ['AvailabilityZones', xmlList('AvailabilityZone', AZ_SUFFIXES, (s) => `${c.region}${s}`)],
@@ -45,7 +46,15 @@ export function clusterXml(c: SyntheticCluster, accountId: string): XmlNode[] {
     ],
     [
       'VpcSecurityGroups',
-      [['VpcSecurityGroupMembership', [['VpcSecurityGroupId', `sg-0${short.slice(0, 16)}`], ['Status', 'active']]]],
+      [
+        [
+          'VpcSecurityGroupMembership',
+          [
+            ['VpcSecurityGroupId', `sg-0${short.slice(0, 16)}`],
+            ['Status', 'active'],
+          ],
+        ],
+      ],
     ],
     ['HostedZoneId', 'Z2R2ITUGPM61AM'],
     ['StorageEncrypted', true],
@@ -62,7 +71,17 @@ export function clusterXml(c: SyntheticCluster, accountId: string): XmlNode[] {
     ...(serverlessV1
       ? ([
           ['Capacity', 2],
-          ['ScalingConfigurationInfo', [['MinCapacity', 1], ['MaxCapacity', 16], ['AutoPause', true], ['SecondsUntilAutoPause', 300], ['TimeoutAction', 'RollbackCapacityChange'], ['SecondsBeforeTimeout', 300]]],
+          [
+            'ScalingConfigurationInfo',
+            [
+              ['MinCapacity', 1],
+              ['MaxCapacity', 16],
+              ['AutoPause', true],
+              ['SecondsUntilAutoPause', 300],
+              ['TimeoutAction', 'RollbackCapacityChange'],
+              ['SecondsBeforeTimeout', 300],
+            ],
+          ],
         ] as XmlNode[])
       : []),
     ['DeletionProtection', true],
@@ -71,14 +90,36 @@ export function clusterXml(c: SyntheticCluster, accountId: string): XmlNode[] {
     ['CopyTagsToSnapshot', true],
     ['CrossAccountClone', false],
     ['DomainMemberships', []],
-    ['TagList', xmlList('Tag', c.tags, (t) => [['Key', t.Key], ['Value', t.Value]])],
+    [
+      'TagList',
+      xmlList('Tag', c.tags, (t) => [
+        ['Key', t.Key],
+        ['Value', t.Value],
+      ]),
+    ],
     ['GlobalClusterIdentifier', c.globalClusterIdentifier],
     ...(c.globalClusterIdentifier ? ([['GlobalWriteForwardingStatus', 'disabled']] as XmlNode[]) : []),
-    ...(c.serverlessV2 ? ([['ServerlessV2ScalingConfiguration', [['MinCapacity', 0.5], ['MaxCapacity', 16]]]] as XmlNode[]) : []),
+    ...(c.serverlessV2
+      ? ([
+          [
+            'ServerlessV2ScalingConfiguration',
+            [
+              ['MinCapacity', 0.5],
+              ['MaxCapacity', 16],
+            ],
+          ],
+        ] as XmlNode[])
+      : []),
     ['AutoMinorVersionUpgrade', true],
     ['NetworkType', 'IPV4'],
     ['StorageType', 'aurora'],
-    ['CertificateDetails', [['CAIdentifier', 'rds-ca-rsa2048-g1'], ['ValidTill', new Date('2061-01-01T00:00:00Z')]]],
+    [
+      'CertificateDetails',
+      [
+        ['CAIdentifier', 'rds-ca-rsa2048-g1'],
+        ['ValidTill', new Date('2061-01-01T00:00:00Z')],
+      ],
+    ],
     ['EngineLifecycleSupport', 'open-source-rds-extended-support'],
   ];
 }
@@ -127,16 +168,14 @@ function applyFilters(params: URLSearchParams, clusters: SyntheticCluster[]): Sy
  * (identifier or ARN; unknown → DBClusterNotFoundFault), filters db-cluster-id,
  * db-cluster-resource-id, engine.
  */
-export function describeDBClusters(
-  params: URLSearchParams,
-  region: string,
-  clusters: SyntheticCluster[],
-  accountId: string,
-): XmlNode[] {
+export function describeDBClusters(params: URLSearchParams, region: string, clusters: SyntheticCluster[], accountId: string): XmlNode[] {
   const rawMax = params.get('MaxRecords');
   const maxRecords = rawMax === null ? MAX_RECORDS : Number(rawMax);
   if (!Number.isInteger(maxRecords) || maxRecords < MIN_RECORDS || maxRecords > MAX_RECORDS) {
-    throw new AwsError('InvalidParameterValue', `Invalid value ${rawMax} for MaxRecords. Must be between ${MIN_RECORDS} and ${MAX_RECORDS}`);
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Invalid value ${rawMax} for MaxRecords. Must be between ${MIN_RECORDS} and ${MAX_RECORDS}`,
+    );
   }
   let selected = applyFilters(params, clusters);
   const id = params.get('DBClusterIdentifier');

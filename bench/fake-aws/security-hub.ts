@@ -36,6 +36,8 @@ export const productArnFor = (region: string, accountId: string) =>
 
 const isIso = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v));
 const str = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+/** A request value as text for messages and keys: strings as they are, anything else as JSON. */
+const text = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? 'undefined'));
 
 /** Why AWS would reject this finding (one message), or undefined when it is valid ASFF. */
 export function findingProblem(f: Record<string, unknown>, region: string, accountId: string): string | undefined {
@@ -50,24 +52,36 @@ export function findingProblem(f: Record<string, unknown>, region: string, accou
   if (!str(f['Title'], 256)) return 'Title is required (1–256 characters)';
   if (!str(f['Description'], 1024)) return 'Description is required (1–1024 characters)';
   const types = f['Types'];
-  if (!Array.isArray(types) || types.length === 0 || types.length > 50 || !types.every((t) => typeof t === 'string' && TYPE_PATTERN.test(t))) {
+  if (
+    !Array.isArray(types) ||
+    types.length === 0 ||
+    types.length > 50 ||
+    !types.every((t) => typeof t === 'string' && TYPE_PATTERN.test(t))
+  ) {
     return 'Types is required: 1–50 strings of the form namespace/category/classifier';
   }
   const sev = f['Severity'];
-  if (!isRecord(sev) || !SEVERITY_LABELS.has(String(sev['Label']))) return 'Severity.Label must be INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL';
+  if (!isRecord(sev) || !SEVERITY_LABELS.has(String(sev['Label'])))
+    return 'Severity.Label must be INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL';
   const res = f['Resources'];
-  if (!Array.isArray(res) || res.length === 0 || res.length > 32 || !res.every((r) => isRecord(r) && str(r['Type'], 256) && str(r['Id'], 512))) {
+  if (
+    !Array.isArray(res) ||
+    res.length === 0 ||
+    res.length > 32 ||
+    !res.every((r) => isRecord(r) && str(r['Type'], 256) && str(r['Id'], 512))
+  ) {
     return 'Resources is required: 1–32 entries each with Type and Id';
   }
   const comp = f['Compliance'];
-  if (comp !== undefined && (!isRecord(comp) || (comp['Status'] !== undefined && !COMPLIANCE.has(String(comp['Status']))))) {
+  if (comp !== undefined && (!isRecord(comp) || (comp['Status'] !== undefined && !COMPLIANCE.has(text(comp['Status']))))) {
     return 'Compliance.Status must be PASSED, WARNING, FAILED or NOT_AVAILABLE';
   }
-  if (f['RecordState'] !== undefined && !RECORD_STATE.has(String(f['RecordState']))) return 'RecordState must be ACTIVE or ARCHIVED';
+  if (f['RecordState'] !== undefined && !RECORD_STATE.has(text(f['RecordState']))) return 'RecordState must be ACTIVE or ARCHIVED';
   const rem = f['Remediation'];
   if (isRecord(rem) && isRecord(rem['Recommendation'])) {
     const text = rem['Recommendation']['Text'];
-    if (text !== undefined && (typeof text !== 'string' || text.length > 512)) return 'Remediation.Recommendation.Text is at most 512 characters';
+    if (text !== undefined && (typeof text !== 'string' || text.length > 512))
+      return 'Remediation.Recommendation.Text is at most 512 characters';
   }
   const pf = f['ProductFields'];
   if (pf !== undefined && (!isRecord(pf) || Object.keys(pf).length > 50 || !Object.values(pf).every((v) => typeof v === 'string'))) {
@@ -98,7 +112,7 @@ export class SecurityHubFake {
 
   private store(region: string): Map<string, StoredFinding> {
     let m = this.findings.get(region);
-    if (!m) this.findings.set(region, (m = new Map()));
+    if (!m) this.findings.set(region, (m = new Map<string, StoredFinding>()));
     return m;
   }
 
@@ -113,7 +127,10 @@ export class SecurityHubFake {
     this.assertEnabled(region);
     const findings = body['Findings'];
     if (!Array.isArray(findings) || findings.length < 1 || findings.length > MAX_IMPORT) {
-      throw new AwsError('InvalidInputException', `Findings must contain between 1 and ${MAX_IMPORT} items (got ${Array.isArray(findings) ? findings.length : 'none'})`);
+      throw new AwsError(
+        'InvalidInputException',
+        `Findings must contain between 1 and ${MAX_IMPORT} items (got ${Array.isArray(findings) ? findings.length : 'none'})`,
+      );
     }
     const failed: FailedEntry[] = [];
     const store = this.store(region);
@@ -126,7 +143,8 @@ export class SecurityHubFake {
         continue;
       }
       const size = Buffer.byteLength(JSON.stringify(f));
-      const problem = size > MAX_FINDING_BYTES ? `finding is ${size} bytes, more than ${MAX_FINDING_BYTES}` : findingProblem(f, region, this.accountId);
+      const problem =
+        size > MAX_FINDING_BYTES ? `finding is ${size} bytes, more than ${MAX_FINDING_BYTES}` : findingProblem(f, region, this.accountId);
       if (problem) {
         failed.push({ Id: id, ErrorCode: 'InvalidInput', ErrorMessage: problem });
         continue;
@@ -147,8 +165,8 @@ export class SecurityHubFake {
         productArn: String(f['ProductArn']),
         ...(res && { resourceId: String(res['Id']) }),
         updatedAt: String(f['UpdatedAt']),
-        ...(isRecord(comp) && comp['Status'] !== undefined && { complianceStatus: String(comp['Status']) }),
-        recordState: String(f['RecordState'] ?? 'ACTIVE'),
+        ...(isRecord(comp) && comp['Status'] !== undefined && { complianceStatus: text(comp['Status']) }),
+        recordState: text(f['RecordState'] ?? 'ACTIVE'),
         workflowStatus: existing ? existing.workflowStatus : workflow,
         ...(existing ? existing.noteText !== undefined && { noteText: existing.noteText } : note !== undefined && { noteText: note }),
         generatorId: String(f['GeneratorId']),
@@ -168,7 +186,8 @@ export class SecurityHubFake {
     }
     const workflow = body['Workflow'];
     const status = isRecord(workflow) ? workflow['Status'] : undefined;
-    if (status !== undefined && !WORKFLOW.has(String(status))) throw new AwsError('InvalidInputException', `Workflow.Status ${String(status)} is not valid`);
+    if (status !== undefined && !WORKFLOW.has(text(status)))
+      throw new AwsError('InvalidInputException', `Workflow.Status ${text(status)} is not valid`);
     const note = body['Note'];
     if (note !== undefined) {
       if (!isRecord(note) || !str(note['Text'], 512) || !str(note['UpdatedBy'], 512)) {
@@ -180,14 +199,14 @@ export class SecurityHubFake {
     this.updatedSinceReset.set(region, updated);
     const processed: unknown[] = [];
     const unprocessed: unknown[] = [];
-    for (const ref of ids) {
+    for (const ref of ids as unknown[]) {
       const key = isRecord(ref) ? `${String(ref['ProductArn'])}|${String(ref['Id'])}` : '';
       const f = store.get(key);
       if (!f) {
         unprocessed.push({ FindingIdentifier: ref, ErrorCode: 'FindingNotFound', ErrorMessage: 'Finding not found' });
         continue;
       }
-      if (status !== undefined) f.workflowStatus = String(status);
+      if (status !== undefined) f.workflowStatus = text(status);
       if (isRecord(note)) f.noteText = String(note['Text']);
       updated.set(f.id, f.workflowStatus);
       processed.push(ref);
@@ -214,9 +233,14 @@ export class SecurityHubFake {
     const tests: ((f: StoredFinding) => boolean)[] = [];
     for (const [name, list] of Object.entries(filters)) {
       const get = field[name];
-      if (!get || !Array.isArray(list)) throw new AwsError('InvalidInputException', `filter ${name} is not supported by the benchmark's fake Security Hub`);
-      const values = list.filter(isRecord).filter((c) => c['Comparison'] === 'EQUALS').map((c) => String(c['Value']));
-      if (values.length !== list.length) throw new AwsError('InvalidInputException', `filter ${name}: only EQUALS is supported by the benchmark's fake`);
+      if (!get || !Array.isArray(list))
+        throw new AwsError('InvalidInputException', `filter ${name} is not supported by the benchmark's fake Security Hub`);
+      const values = list
+        .filter(isRecord)
+        .filter((c) => c['Comparison'] === 'EQUALS')
+        .map((c) => String(c['Value']));
+      if (values.length !== list.length)
+        throw new AwsError('InvalidInputException', `filter ${name}: only EQUALS is supported by the benchmark's fake`);
       tests.push((f) => values.includes(get(f) ?? ''));
     }
     const all = [...this.store(region).values()].filter((f) => tests.every((t) => t(f)));
@@ -234,6 +258,11 @@ export class SecurityHubFake {
   /** GET /accounts */
   describeHub(region: string) {
     this.assertEnabled(region);
-    return { HubArn: `arn:aws:securityhub:${region}:${this.accountId}:hub/default`, SubscribedAt: '2024-01-01T00:00:00.000Z', AutoEnableControls: true, ControlFindingGenerator: 'SECURITY_CONTROL' };
+    return {
+      HubArn: `arn:aws:securityhub:${region}:${this.accountId}:hub/default`,
+      SubscribedAt: '2024-01-01T00:00:00.000Z',
+      AutoEnableControls: true,
+      ControlFindingGenerator: 'SECURITY_CONTROL',
+    };
   }
 }

@@ -51,7 +51,10 @@ export function publish(params: URLSearchParams, region: string, topics: Readonl
   const message = params.get('Message');
   if (message === null || message === '') throw new AwsError('InvalidParameter', 'Invalid parameter: Message must not be empty');
   const subject = params.get('Subject') ?? undefined;
-  if (subject !== undefined && (subject.length === 0 || subject.length >= 100 || /[\r\n]/.test(subject) || !/^[\x20-\x7e]+$/.test(subject))) {
+  if (
+    subject !== undefined &&
+    (subject.length === 0 || subject.length >= 100 || /[\r\n]/.test(subject) || !/^[\x20-\x7e]+$/.test(subject))
+  ) {
     throw new AwsError('InvalidParameter', 'Invalid parameter: Subject must be ASCII text under 100 characters without line breaks');
   }
   const attributes: Record<string, string> = {};
@@ -59,14 +62,19 @@ export function publish(params: URLSearchParams, region: string, topics: Readonl
   for (let i = 1; params.has(`MessageAttributes.entry.${i}.Name`); i++) {
     const name = params.get(`MessageAttributes.entry.${i}.Name`) as string;
     const type = params.get(`MessageAttributes.entry.${i}.Value.DataType`) ?? '';
-    const value = params.get(`MessageAttributes.entry.${i}.Value.StringValue`) ?? params.get(`MessageAttributes.entry.${i}.Value.BinaryValue`) ?? '';
+    const value =
+      params.get(`MessageAttributes.entry.${i}.Value.StringValue`) ?? params.get(`MessageAttributes.entry.${i}.Value.BinaryValue`) ?? '';
     if (!/^(String|Number|Binary|String\.Array)(\..+)?$/.test(type)) {
       throw new AwsError('ParameterValueInvalid', `The message attribute '${name}' has an invalid message attribute type '${type}'.`);
     }
     attributes[name] = value;
     bytes += Buffer.byteLength(name) + Buffer.byteLength(type) + Buffer.byteLength(value);
   }
-  if (bytes > SNS_MAX_BYTES) throw new AwsError('InvalidParameter', `Invalid parameter: Message too long (${bytes} bytes with attributes; at most ${SNS_MAX_BYTES})`);
+  if (bytes > SNS_MAX_BYTES)
+    throw new AwsError(
+      'InvalidParameter',
+      `Invalid parameter: Message too long (${bytes} bytes with attributes; at most ${SNS_MAX_BYTES})`,
+    );
   const structure = params.get('MessageStructure') ?? undefined;
   let keys: string[] = [];
   if (structure === 'json') {
@@ -76,7 +84,12 @@ export function publish(params: URLSearchParams, region: string, topics: Readonl
     } catch {
       throw new AwsError('InvalidParameter', 'Invalid parameter: Message Structure - JSON message body failed to parse');
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || typeof (parsed as Record<string, unknown>)['default'] !== 'string') {
+    if (
+      typeof parsed !== 'object' ||
+      parsed === null ||
+      Array.isArray(parsed) ||
+      typeof (parsed as Record<string, unknown>)['default'] !== 'string'
+    ) {
       throw new AwsError('InvalidParameter', 'Invalid parameter: Message Structure - No default entry in JSON message body');
     }
     if (!Object.values(parsed).every((v) => typeof v === 'string')) {
@@ -86,6 +99,15 @@ export function publish(params: URLSearchParams, region: string, topics: Readonl
   } else if (structure !== undefined) {
     throw new AwsError('InvalidParameter', `Invalid parameter: MessageStructure ${structure} (only json)`);
   }
-  into.push({ region, topicArn, ...(subject !== undefined && { subject }), messageBytes: bytes, ...(structure && { structure }), attributes, keys, message });
+  into.push({
+    region,
+    topicArn,
+    ...(subject !== undefined && { subject }),
+    messageBytes: bytes,
+    ...(structure && { structure }),
+    attributes,
+    keys,
+    message,
+  });
   return [['MessageId', randomUUID()]];
 }

@@ -63,11 +63,7 @@ export function xml(nodes: XmlNode[]): string {
   let out = '';
   for (const [name, value] of nodes) {
     if (value === undefined || value === null) continue;
-    const inner = Array.isArray(value)
-      ? xml(value)
-      : value instanceof Date
-        ? value.toISOString()
-        : escapeXml(String(value));
+    const inner = Array.isArray(value) ? xml(value) : value instanceof Date ? value.toISOString() : escapeXml(String(value));
     out += `<${name}>${inner}</${name}>`;
   }
   return out;

@@ -47,16 +47,23 @@ describe('checkRun', () => {
     const verdict = checkRun(fleet, o);
 
     expect(verdict.failures).toEqual(
-      expect.arrayContaining([expect.stringMatching(/findings imported for .* in-scope clusters/), expect.stringMatching(/1 in-scope clusters got no finding/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/findings imported for .* in-scope clusters/),
+        expect.stringMatching(/1 in-scope clusters got no finding/),
+      ]),
     );
   });
 
   it('fails a finding whose compliance status differs from the fleet’s', () => {
     const o = correctRun(fleet);
-    const f = [...(o.findings.get(fleet.regions[1] as string)?.values() ?? [])].find((x) => x.complianceStatus === 'FAILED') as StoredFinding;
+    const f = [...(o.findings.get(fleet.regions[1] as string)?.values() ?? [])].find(
+      (x) => x.complianceStatus === 'FAILED',
+    ) as StoredFinding;
     f.complianceStatus = 'PASSED';
 
-    expect(checkRun(fleet, o).failures).toEqual([expect.stringMatching(/1 findings have a compliance status other than the fleet's .*FAILED→PASSED/)]);
+    expect(checkRun(fleet, o).failures).toEqual([
+      expect.stringMatching(/1 findings have a compliance status other than the fleet's .*FAILED→PASSED/),
+    ]);
   });
 
   it('fails a run with fewer DescribeDBClusters calls than pages, and the handler’s error', () => {
@@ -66,7 +73,10 @@ describe('checkRun', () => {
     const failures = checkRun(fleet, o).failures;
 
     expect(failures).toEqual(
-      expect.arrayContaining(['the handler failed: CheckDegradedError: Region us-east-2 not scanned', expect.stringMatching(/^rds:DescribeDBClusters: 1 calls, fewer than the 2 /)]),
+      expect.arrayContaining([
+        'the handler failed: CheckDegradedError: Region us-east-2 not scanned',
+        expect.stringMatching(/^rds:DescribeDBClusters: 1 calls, fewer than the 2 /),
+      ]),
     );
   });
 
@@ -82,7 +92,10 @@ describe('checkRun', () => {
   });
 
   it('fails a run during which the fake answered with errors other than throttling', () => {
-    const o = { ...correctRun(fleet), errors: [{ key: 'dynamodb:UpdateItem@us-east-1', status: 400, code: 'UnknownOperationException', message: 'not served' }] };
+    const o = {
+      ...correctRun(fleet),
+      errors: [{ key: 'dynamodb:UpdateItem@us-east-1', status: 400, code: 'UnknownOperationException', message: 'not served' }],
+    };
 
     expect(checkRun(fleet, o).failures).toEqual([expect.stringContaining('dynamodb:UpdateItem@us-east-1 → 400 UnknownOperationException')]);
   });

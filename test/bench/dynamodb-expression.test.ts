@@ -28,7 +28,18 @@ describe('compileCondition', () => {
   });
 
   it('evaluates the functions, BETWEEN, IN, size and nested paths', () => {
-    const c = ctx({}, { ':pre': { S: 'cluster#' }, ':lo': { N: '1' }, ':hi': { N: '9' }, ':a': { S: 'PASSED' }, ':b': { S: 'FAILED' }, ':two': { N: '2' }, ':d': { S: '2026-11-01' } });
+    const c = ctx(
+      {},
+      {
+        ':pre': { S: 'cluster#' },
+        ':lo': { N: '1' },
+        ':hi': { N: '9' },
+        ':a': { S: 'PASSED' },
+        ':b': { S: 'FAILED' },
+        ':two': { N: '2' },
+        ':d': { S: '2026-11-01' },
+      },
+    );
 
     expect(test('begins_with(pk, :pre) AND attribute_exists(meta.since) AND attribute_not_exists(nothing)', c)).toBe(true);
     expect(test('n BETWEEN :lo AND :hi AND verdict IN (:a, :b)', c)).toBe(true);

@@ -1,7 +1,13 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand, paginateDescribeDBClusters, RDSClient, type DBCluster } from '@aws-sdk/client-rds';
+import {
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  paginateDescribeDBClusters,
+  RDSClient,
+  type DBCluster,
+} from '@aws-sdk/client-rds';
 import {
   BatchImportFindingsCommand,
   BatchUpdateFindingsCommand,
@@ -77,7 +83,9 @@ describe('fake AWS: RDS DescribeDBClusters', () => {
     expect(pages).toEqual([100, 100, 50]);
     expect(new Set(ids).size).toBe(250);
     expect(ids).toEqual(fleet.byRegion.get('us-east-1')?.map((c) => c.identifier));
-    expect(f.stats()).toEqual([expect.objectContaining({ service: 'rds', operation: 'DescribeDBClusters', region: 'us-east-1', calls: 3 })]);
+    expect(f.stats()).toEqual([
+      expect.objectContaining({ service: 'rds', operation: 'DescribeDBClusters', region: 'us-east-1', calls: 3 }),
+    ]);
   });
 
   it('honours MaxRecords 20 and defaults to 100', async () => {
@@ -109,14 +117,17 @@ describe('fake AWS: RDS DescribeDBClusters', () => {
     const westPage = await west.send(new DescribeDBClustersCommand({}));
 
     expect(westPage.DBClusters?.every((c) => c.DBClusterArn?.includes(':us-east-2:'))).toBe(true);
-    await expect(west.send(new DescribeDBClustersCommand({ Marker: east.Marker }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(west.send(new DescribeDBClustersCommand({ Marker: east.Marker }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
   });
 
   it('sends the fields the checker reads, as the SDK parses them', async () => {
     const fleet = generateFleet({ clusters: 400, regions: 1, now: NOW });
     const f = await start(fleet);
     const all: DBCluster[] = [];
-    for await (const page of paginateDescribeDBClusters({ client: new RDSClient(config(f, 'us-east-1')) }, {})) all.push(...(page.DBClusters ?? []));
+    for await (const page of paginateDescribeDBClusters({ client: new RDSClient(config(f, 'us-east-1')) }, {}))
+      all.push(...(page.DBClusters ?? []));
     const byId = new Map(all.map((c) => [c.DBClusterIdentifier, c]));
 
     const on = fleet.clusters.find((c) => c.category === 'backtrack-on' && c.tags.length > 0 && c.serverlessV2);
@@ -150,13 +161,17 @@ describe('fake AWS: RDS DescribeDBClusters', () => {
     const one = await rds.send(new DescribeDBClustersCommand({ Filters: [{ Name: 'db-cluster-id', Values: [target?.identifier ?? ''] }] }));
 
     expect(one.DBClusters?.map((c) => c.DBClusterIdentifier)).toEqual([target?.identifier]);
-    await expect(rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'missing' }))).rejects.toMatchObject({ name: 'DBClusterNotFoundFault' });
+    await expect(rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'missing' }))).rejects.toMatchObject({
+      name: 'DBClusterNotFoundFault',
+    });
   });
 
   it('answers an operation it does not serve with an error and counts it', async () => {
     const f = await start(generateFleet({ clusters: 1, regions: 1, now: NOW }));
 
-    await expect(new RDSClient(config(f, 'us-east-1')).send(new DescribeDBInstancesCommand({}))).rejects.toMatchObject({ name: 'InvalidAction' });
+    await expect(new RDSClient(config(f, 'us-east-1')).send(new DescribeDBInstancesCommand({}))).rejects.toMatchObject({
+      name: 'InvalidAction',
+    });
     expect(f.stats()).toEqual([expect.objectContaining({ operation: 'DescribeDBInstances', errors: 1 })]);
     expect(f.errors()[0]?.code).toBe('InvalidAction');
   });
@@ -182,7 +197,12 @@ describe('fake AWS: Security Hub', () => {
 
     const out = await sh.send(
       new BatchImportFindingsCommand({
-        Findings: [finding(1), finding(2, { AwsAccountId: '999999999999' }), finding(3, { ProductArn: productArn('eu-west-1') }), finding(4, { Title: 'x'.repeat(257) })],
+        Findings: [
+          finding(1),
+          finding(2, { AwsAccountId: '999999999999' }),
+          finding(3, { ProductArn: productArn('eu-west-1') }),
+          finding(4, { Title: 'x'.repeat(257) }),
+        ],
       }),
     );
 
@@ -216,14 +236,32 @@ describe('fake AWS: Security Hub', () => {
 
     const west = new SecurityHubClient(config(f, 'us-east-2'));
 
-    await expect(west.send(new BatchImportFindingsCommand({ Findings: [finding(0, {}, 'us-east-2')] }))).resolves.toMatchObject({ SuccessCount: 1 });
+    await expect(west.send(new BatchImportFindingsCommand({ Findings: [finding(0, {}, 'us-east-2')] }))).resolves.toMatchObject({
+      SuccessCount: 1,
+    });
+  });
+
+  it('starts every run with a full burst: reset refills the rate-limit buckets', async () => {
+    const f = await start(generateFleet({ clusters: 1, regions: 1, now: NOW }));
+    const sh = new SecurityHubClient(config(f, 'us-east-1'));
+    for (let i = 0; i < 30; i++) await sh.send(new BatchImportFindingsCommand({ Findings: [finding(i)] }));
+
+    f.reset();
+    const afterReset = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) => sh.send(new BatchImportFindingsCommand({ Findings: [finding(i)] }))),
+    );
+
+    expect(afterReset.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(f.stats()[0]).toMatchObject({ calls: 30, throttled: 0 });
   });
 
   it('lets the SDK’s own retries ride out the throttling', async () => {
     const f = await start(generateFleet({ clusters: 1, regions: 1, now: NOW }), { clock: () => performance.now() });
     const sh = new SecurityHubClient({ ...config(f, 'us-east-1'), maxAttempts: 5 });
 
-    const results = await Promise.all(Array.from({ length: 33 }, (_, i) => sh.send(new BatchImportFindingsCommand({ Findings: [finding(i)] }))));
+    const results = await Promise.all(
+      Array.from({ length: 33 }, (_, i) => sh.send(new BatchImportFindingsCommand({ Findings: [finding(i)] }))),
+    );
 
     expect(results.every((r) => r.SuccessCount === 1)).toBe(true);
     expect(f.stats()[0]?.throttled).toBeGreaterThanOrEqual(3);
@@ -245,16 +283,27 @@ describe('fake AWS: Security Hub', () => {
 
     const upd = await sh.send(
       new BatchUpdateFindingsCommand({
-        FindingIdentifiers: [{ Id: 'finding-1', ProductArn: productArn('us-east-1') }, { Id: 'nope', ProductArn: productArn('us-east-1') }],
+        FindingIdentifiers: [
+          { Id: 'finding-1', ProductArn: productArn('us-east-1') },
+          { Id: 'nope', ProductArn: productArn('us-east-1') },
+        ],
         Workflow: { Status: 'SUPPRESSED' },
         Note: { Text: 'legacy', UpdatedBy: 'aurora-backtrack-checker' },
       }),
     );
-    await sh.send(new BatchImportFindingsCommand({ Findings: [finding(1, { UpdatedAt: '2026-11-26T12:00:00.000Z', Compliance: { Status: 'PASSED' }, Workflow: { Status: 'NEW' } })] }));
+    await sh.send(
+      new BatchImportFindingsCommand({
+        Findings: [finding(1, { UpdatedAt: '2026-11-26T12:00:00.000Z', Compliance: { Status: 'PASSED' }, Workflow: { Status: 'NEW' } })],
+      }),
+    );
     const got = await sh.send(new GetFindingsCommand({ Filters: { Id: [{ Value: 'finding-1', Comparison: 'EQUALS' }] } }));
 
     expect(upd.UnprocessedFindings?.map((u) => u.ErrorCode)).toEqual(['FindingNotFound']);
-    expect(got.Findings?.[0]).toMatchObject({ Workflow: { Status: 'SUPPRESSED' }, Compliance: { Status: 'PASSED' }, Note: { Text: 'legacy' } });
+    expect(got.Findings?.[0]).toMatchObject({
+      Workflow: { Status: 'SUPPRESSED' },
+      Compliance: { Status: 'PASSED' },
+      Note: { Text: 'legacy' },
+    });
   });
 
   it('takes the workflow of a new finding from the import and ignores an update that is not newer', async () => {
@@ -271,7 +320,9 @@ describe('fake AWS: Security Hub', () => {
   it('answers InvalidAccessException where Security Hub is not enabled', async () => {
     const f = await start(generateFleet({ clusters: 1, regions: 1, now: NOW }), { securityHubDisabledRegions: ['us-east-1'] });
 
-    await expect(new SecurityHubClient(config(f, 'us-east-1')).send(new BatchImportFindingsCommand({ Findings: [finding(1)] }))).rejects.toMatchObject({
+    await expect(
+      new SecurityHubClient(config(f, 'us-east-1')).send(new BatchImportFindingsCommand({ Findings: [finding(1)] })),
+    ).rejects.toMatchObject({
       name: 'InvalidAccessException',
     });
   });
@@ -286,7 +337,9 @@ describe('fake AWS: DynamoDB state table', () => {
 
     await doc(f).send(new BatchWriteCommand({ RequestItems: { state: put(25) } }));
 
-    await expect(doc(f).send(new BatchWriteCommand({ RequestItems: { state: put(26) } }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(doc(f).send(new BatchWriteCommand({ RequestItems: { state: put(26) } }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
     expect(f.dynamo.table('us-east-1', 'state').items.size).toBe(25);
   });
 
@@ -294,7 +347,9 @@ describe('fake AWS: DynamoDB state table', () => {
     const f = await start(generateFleet({ clusters: 1, regions: 1, now: NOW }));
     const d = doc(f);
     for (let b = 0; b < 2; b++) {
-      const items = Array.from({ length: 25 }, (_, i) => ({ PutRequest: { Item: { pk: `cluster#${b * 25 + i}`, accountId: i % 2 ? 'a' : 'b', blob: 'x'.repeat(50_000) } } }));
+      const items = Array.from({ length: 25 }, (_, i) => ({
+        PutRequest: { Item: { pk: `cluster#${b * 25 + i}`, accountId: i % 2 ? 'a' : 'b', blob: 'x'.repeat(50_000) } },
+      }));
       await d.send(new BatchWriteCommand({ RequestItems: { state: items } }));
     }
     const pages: number[] = [];
@@ -323,10 +378,14 @@ describe('fake AWS: DynamoDB state table', () => {
     const d = doc(f);
     await d.send(new PutCommand({ TableName: 'state', Item: { pk: 'meta#1' }, ConditionExpression: 'attribute_not_exists(pk)' }));
 
-    await expect(d.send(new PutCommand({ TableName: 'state', Item: { pk: 'meta#1' }, ConditionExpression: 'attribute_not_exists(pk)' }))).rejects.toMatchObject({
+    await expect(
+      d.send(new PutCommand({ TableName: 'state', Item: { pk: 'meta#1' }, ConditionExpression: 'attribute_not_exists(pk)' })),
+    ).rejects.toMatchObject({
       name: 'ConditionalCheckFailedException',
     });
-    await expect(d.send(new ScanCommand({ TableName: 'state', ExpressionAttributeValues: { ':x': 1 } }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(d.send(new ScanCommand({ TableName: 'state', ExpressionAttributeValues: { ':x': 1 } }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
     await expect(d.send(new ScanCommand({ TableName: 'missing' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 });
@@ -339,14 +398,21 @@ describe('fake AWS: CloudWatch, SNS, STS, EC2', () => {
     const c = fleet.clusters.find((x) => x.category === 'backtrack-on' && x.metricsSource === 'writer-instance');
     const q = (id: string, name: string, value: string): MetricDataQuery => ({
       Id: id,
-      MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'BacktrackWindowAlert', Dimensions: [{ Name: name, Value: value }] }, Period: 300, Stat: 'Sum' },
+      MetricStat: {
+        Metric: { Namespace: 'AWS/RDS', MetricName: 'BacktrackWindowAlert', Dimensions: [{ Name: name, Value: value }] },
+        Period: 300,
+        Stat: 'Sum',
+      },
     });
 
     const out = await cw.send(
       new GetMetricDataCommand({
         StartTime: new Date(NOW.getTime() - 86_400_000),
         EndTime: NOW,
-        MetricDataQueries: [q('bycluster', 'DBClusterIdentifier', c?.identifier ?? ''), q('bywriter', 'DBInstanceIdentifier', c?.instanceIds[0] ?? '')],
+        MetricDataQueries: [
+          q('bycluster', 'DBClusterIdentifier', c?.identifier ?? ''),
+          q('bywriter', 'DBInstanceIdentifier', c?.instanceIds[0] ?? ''),
+        ],
       }),
     );
 
@@ -356,7 +422,9 @@ describe('fake AWS: CloudWatch, SNS, STS, EC2', () => {
     ]);
     expect(out.MetricDataResults?.[1]?.Timestamps?.[0]).toBeInstanceOf(Date);
     const tooMany = Array.from({ length: 501 }, (_, i) => q(`q${i}`, 'DBClusterIdentifier', 'x'));
-    await expect(cw.send(new GetMetricDataCommand({ StartTime: new Date(0), EndTime: NOW, MetricDataQueries: tooMany }))).rejects.toMatchObject({
+    await expect(
+      cw.send(new GetMetricDataCommand({ StartTime: new Date(0), EndTime: NOW, MetricDataQueries: tooMany })),
+    ).rejects.toMatchObject({
       $metadata: { httpStatusCode: 400 },
     });
   });
@@ -375,11 +443,21 @@ describe('fake AWS: CloudWatch, SNS, STS, EC2', () => {
       }),
     );
 
-    expect(f.published).toEqual([expect.objectContaining({ subject: 'Aurora Backtrack: 3 new failures', keys: ['default', 'email'], attributes: { severity: 'MEDIUM' } })]);
-    await expect(sns.send(new PublishCommand({ TopicArn: TOPIC, MessageStructure: 'json', Message: '{"email":"x"}' }))).rejects.toMatchObject({
+    expect(f.published).toEqual([
+      expect.objectContaining({
+        subject: 'Aurora Backtrack: 3 new failures',
+        keys: ['default', 'email'],
+        attributes: { severity: 'MEDIUM' },
+      }),
+    ]);
+    await expect(
+      sns.send(new PublishCommand({ TopicArn: TOPIC, MessageStructure: 'json', Message: '{"email":"x"}' })),
+    ).rejects.toMatchObject({
       name: 'InvalidParameterException',
     });
-    await expect(sns.send(new PublishCommand({ TopicArn: `${TOPIC}-other`, Message: 'x' }))).rejects.toMatchObject({ name: 'NotFoundException' });
+    await expect(sns.send(new PublishCommand({ TopicArn: `${TOPIC}-other`, Message: 'x' }))).rejects.toMatchObject({
+      name: 'NotFoundException',
+    });
   });
 
   it('tells who is calling and which Regions are enabled', async () => {

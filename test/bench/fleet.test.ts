@@ -1,10 +1,4 @@
-import {
-  BENCH_MIN_WINDOW_HOURS,
-  categoryCounts,
-  expectationsOf,
-  generateFleet,
-  type SyntheticCluster,
-} from '../../bench/fleet';
+import { BENCH_MIN_WINDOW_HOURS, categoryCounts, expectationsOf, generateFleet, type SyntheticCluster } from '../../bench/fleet';
 import { evaluate } from '../../lambda/core/evaluate';
 import type { ClusterFacts, Policy } from '../../lambda/core/types';
 
@@ -70,7 +64,12 @@ describe('generateFleet', () => {
     const fleet = generateFleet({ clusters: 2000, regions: 3, now: NOW });
     const disagreements = fleet.clusters
       .map((c) => ({ c, e: evaluate(factsOf(c), POLICY, NOW) }))
-      .filter(({ c, e }) => e.scope !== c.expected.scope || (e.scope === 'in-scope' && e.status !== c.expected.status) || e.exemption.active !== c.expected.exempt)
+      .filter(
+        ({ c, e }) =>
+          e.scope !== c.expected.scope ||
+          (e.scope === 'in-scope' && e.status !== c.expected.status) ||
+          e.exemption.active !== c.expected.exempt,
+      )
       .map(({ c, e }) => `${c.identifier} ${c.category}: expected ${c.expected.status}, rules say ${e.status}`);
 
     expect(disagreements).toEqual([]);

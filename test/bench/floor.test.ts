@@ -71,7 +71,10 @@ describe('computeFloor', () => {
   it('runs Regions in parallel and takes the slowest', () => {
     const floor = computeFloor(
       input({
-        regions: [region({ region: 'eu-west-1', clusters: 300, importCalls: 3 }), region({ region: 'us-east-1', clusters: 50, importCalls: 1 })],
+        regions: [
+          region({ region: 'eu-west-1', clusters: 300, importCalls: 3 }),
+          region({ region: 'us-east-1', clusters: 50, importCalls: 1 }),
+        ],
       }),
     );
 

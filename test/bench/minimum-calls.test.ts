@@ -19,6 +19,12 @@ describe('minimumCalls', () => {
     expect(min.total['ec2:DescribeRegions']).toBe(0);
   });
 
+  it('needs no GetCallerIdentity: the account comes from the function’s ARN', () => {
+    const min = minimumCalls({ expectation, run: 'first', discoverRegions: false, stateBytes: 0 });
+
+    expect(min.total['sts:GetCallerIdentity']).toBe(0);
+  });
+
   it('asks for 6 metric queries per cluster with Backtrack on, 500 per call', () => {
     const min = minimumCalls({ expectation, run: 'first', discoverRegions: false, stateBytes: 0 });
 

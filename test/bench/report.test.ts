@@ -1,5 +1,5 @@
 import { renderMarkdown } from '../../bench/report';
-import type { BenchResults, RunResult } from '../../bench/results-types';
+import type { BenchResults, RunResult, SdkFloorResult } from '../../bench/results-types';
 import { parsePoint } from '../../bench/run';
 
 const run = (over: Partial<RunResult> = {}): RunResult => ({
@@ -29,6 +29,22 @@ const run = (over: Partial<RunResult> = {}): RunResult => ({
   ...over,
 });
 
+const sdkFloor = (over: Partial<SdkFloorResult> = {}): SdkFloorResult => ({
+  ok: true,
+  wallMs: 2200,
+  cpuMs: 2050,
+  maxRssMb: 90,
+  heapUsedMb: 30,
+  totalCalls: 10,
+  totalMinimum: 10,
+  throttled: 0,
+  phases: { listedMs: 1000, importedMs: 2000, publishedMs: 2050, writtenMs: 2200 },
+  failures: [],
+  notes: [],
+  logFile: '/tmp/sdk.log',
+  ...over,
+});
+
 const results = (runs: RunResult[]): BenchResults => ({
   generatedAt: '2026-11-25T12:00:00.000Z',
   machine: { cpus: 2, cpuModel: 'Xeon', memoryMb: 24_000, node: 'v20.20.2', platform: 'linux', arch: 'x64' },
@@ -43,10 +59,36 @@ describe('renderMarkdown', () => {
   it('puts wall, floor, ratio, calls against the minimum, CPU and RSS in one row per run', () => {
     const md = renderMarkdown(results([run()]));
 
-    expect(md).toContain('| 1,000 | 4 | first | 2.50 | 2.00 | 1.25 | import-rate | 12 (10) | 1.00 | 150 | ok |');
+    expect(md).toContain('| 1,000 | 4 | first | 2.50 | 2.00 | 1.25 | import-rate | — | — | — | 12 (10) | 1.00 | 150 | ok |');
     expect(md).toContain('| dynamodb:GetItem | 2 / 0 ⚠ |  |');
     expect(md).toContain('Bundle: 1270 KiB (342 KiB gzipped)');
     expect(md).toContain('median of 3): 110 ms');
+  });
+
+  it('shows the SDK floor, its CPU and the wall time against the larger floor', () => {
+    const md = renderMarkdown(results([run({ sdkFloor: sdkFloor(), ratioToFloors: 2500 / 2200 })]));
+
+    expect(md).toContain('| import-rate | 2.20 | 2.05 | 1.14 | 12 (10) |');
+    expect(md).toContain('| SDK floor s | SDK floor CPU s | wall / SDK floor |');
+    expect(md).toMatch(/\*\*floor\*\*: .*counting no CPU.*\*\*SDK floor\*\*: measured/);
+  });
+
+  it('marks an SDK floor that failed instead of showing its time', () => {
+    const md = renderMarkdown(
+      results([run({ ok: false, sdkFloor: sdkFloor({ ok: false }), failures: ['SDK floor: the handler failed'] })]),
+    );
+
+    expect(md).toContain('| import-rate | failed | — | — |');
+  });
+
+  it('records the extra Node flags of the measured processes', () => {
+    const flagged = {
+      ...results([run()]),
+      options: { quick: false, latencyMs: 50, seed: 1, points: ['1000x4'], nodeArgs: ['--max-old-space-size=96'] },
+    };
+
+    expect(renderMarkdown(flagged)).toContain('BENCH_NODE_ARGS `--max-old-space-size=96`');
+    expect(renderMarkdown(results([run()]))).toContain('BENCH_NODE_ARGS not set');
   });
 
   it('says when the alert and state writes add to the floor', () => {

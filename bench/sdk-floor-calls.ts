@@ -1,0 +1,160 @@
+/**
+ * Pure building blocks of the SDK floor's call schedule (bench/sdk-floor-child.ts): batches sent
+ * a few at a time, client-side pacing to a rate limit, and the GetMetricData query shape the
+ * checker uses. No SDK client and no I/O here, so they are tested without a network.
+ */
+import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { type RateLimit, TokenBucket } from './token-bucket';
+
+export interface BatchPipelineOptions {
+  /** Items per call. */
+  batchSize: number;
+  /** Calls in flight at once. */
+  inFlight: number;
+  /** Awaited inside each call's slot before it is sent (e.g. a dependency, then a rate-limit token). */
+  before?: () => Promise<void>;
+}
+
+/**
+ * Collects items and sends them in batches as soon as a batch is full, with at most `inFlight`
+ * batches being sent at once. The first error of any batch is raised by finish().
+ */
+export class BatchPipeline<T> {
+  private buffer: T[] = [];
+  private readonly queue: T[][] = [];
+  private running = 0;
+  private failed = false;
+  private error: unknown;
+  private readonly idle: (() => void)[] = [];
+
+  constructor(
+    private readonly send: (batch: T[]) => Promise<void>,
+    private readonly options: BatchPipelineOptions,
+  ) {
+    if (!(options.batchSize >= 1) || !(options.inFlight >= 1)) {
+      throw new RangeError(`a batch pipeline needs batchSize ≥ 1 and inFlight ≥ 1, got ${options.batchSize} and ${options.inFlight}`);
+    }
+  }
+
+  add(item: T): void {
+    this.buffer.push(item);
+    if (this.buffer.length >= this.options.batchSize) this.enqueue(this.buffer.splice(0));
+  }
+
+  /** Sends what is left (a last, smaller batch) and resolves once every batch is answered. */
+  async finish(): Promise<void> {
+    if (this.buffer.length > 0) this.enqueue(this.buffer.splice(0));
+    if (this.running > 0 || this.queue.length > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.failed) throw this.error;
+  }
+
+  private enqueue(batch: T[]): void {
+    this.queue.push(batch);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < this.options.inFlight && this.queue.length > 0) {
+      const batch = this.queue.shift() as T[];
+      this.running += 1;
+      void this.run(batch);
+    }
+  }
+
+  private async run(batch: T[]): Promise<void> {
+    try {
+      await this.options.before?.();
+      await this.send(batch);
+    } catch (err) {
+      if (!this.failed) {
+        this.failed = true;
+        this.error = err;
+      }
+    } finally {
+      this.running -= 1;
+      this.pump();
+      if (this.running === 0 && this.queue.length === 0) this.idle.splice(0).forEach((wake) => wake());
+    }
+  }
+}
+
+/**
+ * Client-side pacing to an AWS rate limit: acquire() resolves when a token bucket of the same rate
+ * and burst as the service's has a token, so no call is throttled. Callers are served in order.
+ */
+export class Pacer {
+  private readonly bucket: TokenBucket;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly limit: RateLimit,
+    private readonly clock: () => number = () => performance.now(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {
+    this.bucket = new TokenBucket(limit);
+  }
+
+  acquire(): Promise<void> {
+    const turn = this.chain.then(() => this.take());
+    this.chain = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async take(): Promise<void> {
+    for (;;) {
+      const now = this.clock();
+      if (this.bucket.tryTake(now)) return;
+      const missing = 1 - this.bucket.available(now);
+      // One millisecond more than the refill needs, so the next try finds the token.
+      await this.sleep(Math.ceil((missing / this.limit.rate) * 1000) + 1);
+    }
+  }
+}
+
+/** Tokens the client keeps in reserve below the service's burst (see pacingLimit). */
+export const PACING_RESERVE = 1;
+
+/**
+ * The limit to pace a client to: the service's rate, with PACING_RESERVE tokens of its burst held
+ * back. Calls can reach the service closer together than they left the client (one is delayed on
+ * the way more than the next); the reserve absorbs up to PACING_RESERVE / rate seconds of that.
+ */
+export function pacingLimit(limit: RateLimit): RateLimit {
+  return { rate: limit.rate, burst: Math.max(1, limit.burst - PACING_RESERVE) };
+}
+
+/** A cluster whose verdict reads CloudWatch: its identifier and its writer instance, if any. */
+export interface MetricsTarget {
+  identifier: string;
+  writer?: string;
+}
+
+/** The checker's metrics (lambda/aws/cloudwatch.ts): name, statistic and period of each. */
+const METRICS = [
+  ['actual', 'BacktrackWindowActual', 'Minimum', 300],
+  ['alert', 'BacktrackWindowAlert', 'Sum', 86_400],
+  ['rate', 'BacktrackChangeRecordsCreationRate', 'Average', 86_400],
+] as const;
+
+/**
+ * The GetMetricData queries the checker sends for a batch of clusters, in its shape: each metric
+ * by DBClusterIdentifier and, when there is a writer, by its DBInstanceIdentifier (6 per cluster);
+ * ids `q<index in batch>_<metric>_<c|w>`.
+ */
+export function metricQueries(targets: readonly MetricsTarget[]): MetricDataQuery[] {
+  return targets.flatMap((t, i) => {
+    const dims: [string, string, string][] = [['c', 'DBClusterIdentifier', t.identifier]];
+    if (t.writer) dims.push(['w', 'DBInstanceIdentifier', t.writer]);
+    return dims.flatMap(([dim, name, value]) =>
+      METRICS.map(([key, metricName, stat, period]) => ({
+        Id: `q${i}_${key}_${dim}`,
+        MetricStat: {
+          Metric: { Namespace: 'AWS/RDS', MetricName: metricName, Dimensions: [{ Name: name, Value: value }] },
+          Period: period,
+          Stat: stat,
+        },
+        ReturnData: true,
+      })),
+    );
+  });
+}

@@ -1,0 +1,303 @@
+/**
+ * The SDK floor, measured in a fresh Node process (bundled and minified by bench/sdk-floor.ts
+ * like the handler, so the same SDK code runs): the minimal call sequence of one scan, made with
+ * the same SDK v3 clients and client settings as the checker, against the fake AWS, with no
+ * checker logic — findings, state items and alert are read ready-made from the plan before the
+ * clock starts.
+ *
+ * Schedule (the checker's): every Region in parallel; per Region, DescribeDBClusters pages one
+ * after another (MaxRecords 100), the next page asked for before the current one is looked at; a
+ * GetMetricData call as soon as 83 listed clusters need metrics. A cluster is judged once its page
+ * (or its metrics) answered and the state Scan (started at once) has answered: its finding joins
+ * the Region's imports — BatchImportFindings as soon as 100 are waiting, at most 3 calls in
+ * flight, paced to Security Hub's rate limit so none is throttled (a token is taken right before
+ * each call is sent) — and its state item, unless it waits for the alert, joins the state writes
+ * (BatchWriteItem, 25 per call, 8 in flight). Once every Region is done: the alert (Publish),
+ * then the state items that waited for it.
+ *   argv: <plan JSON path>
+ */
+import { readFileSync } from 'node:fs';
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeDBClustersCommand, type DescribeDBClustersCommandOutput, RDSClient } from '@aws-sdk/client-rds';
+import { type AwsSecurityFinding, BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { ClusterState } from '../lambda/core/state-types';
+import { BatchPipeline, type MetricsTarget, Pacer, metricQueries, pacingLimit } from './sdk-floor-calls';
+import type { ClusterRole, RegionPlan, SdkFloorPlan } from './sdk-floor-plan';
+
+export interface SdkFloorReport {
+  ok: boolean;
+  error?: { name: string; message: string };
+  /** From the first call to the last answer (client creation included, as in the handler). */
+  wallMs: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** Peak resident set of the process, KiB. */
+  maxRssKb: number;
+  heapUsedMb: number;
+  imported: number;
+  /** Findings Security Hub listed in FailedFindings. */
+  importFailed: number;
+  /** When each phase ended, ms after the start. */
+  phases: { listedMs: number; importedMs: number; publishedMs: number; writtenMs: number };
+}
+
+const EMPTY: Omit<SdkFloorReport, 'ok' | 'error'> = {
+  wallMs: 0,
+  cpuUserMs: 0,
+  cpuSystemMs: 0,
+  maxRssKb: 0,
+  heapUsedMb: 0,
+  imported: 0,
+  importFailed: 0,
+  phases: { listedMs: 0, importedMs: 0, publishedMs: 0, writtenMs: 0 },
+};
+
+interface Counters {
+  imported: number;
+  importFailed: number;
+  listedMs: number;
+}
+
+async function scanState(doc: DynamoDBDocumentClient, plan: SdkFloorPlan): Promise<number> {
+  let items = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out: ScanCommandOutput = await doc.send(
+      new ScanCommand({
+        TableName: plan.tableName,
+        ConsistentRead: true,
+        FilterExpression: '#accountId = :accountId',
+        ExpressionAttributeNames: { '#accountId': 'accountId' },
+        ExpressionAttributeValues: { ':accountId': plan.accountId },
+        ...(startKey && { ExclusiveStartKey: startKey }),
+      }),
+    );
+    items += out.Items?.length ?? 0;
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+async function fetchMetrics(cw: CloudWatchClient, targets: MetricsTarget[], start: Date, end: Date): Promise<void> {
+  const queries = metricQueries(targets);
+  let token: string | undefined;
+  do {
+    const out: GetMetricDataCommandOutput = await cw.send(
+      new GetMetricDataCommand({
+        MetricDataQueries: queries,
+        StartTime: start,
+        EndTime: end,
+        ScanBy: 'TimestampDescending',
+        ...(token && { NextToken: token }),
+      }),
+    );
+    token = out.NextToken || undefined;
+  } while (token);
+}
+
+async function scanRegion(
+  r: RegionPlan,
+  plan: SdkFloorPlan,
+  clients: { rds: RDSClient; securityHub: SecurityHubClient; cloudWatch: CloudWatchClient },
+  stateRead: Promise<unknown>,
+  writes: BatchPipeline<ClusterState>,
+  counters: Counters,
+  t0: number,
+): Promise<void> {
+  const s = plan.schedule;
+  const imports = new BatchPipeline<AwsSecurityFinding>(
+    async (batch) => {
+      const out = await clients.securityHub.send(new BatchImportFindingsCommand({ Findings: batch }));
+      counters.imported += out.SuccessCount ?? 0;
+      counters.importFailed += out.FailedCount ?? 0;
+    },
+    {
+      batchSize: s.findingsPerImport,
+      inFlight: s.importsInFlight,
+      before: async () => {
+        await stateRead;
+      },
+    },
+  );
+  const end = new Date(plan.now);
+  const start = new Date(end.getTime() - s.lookBackMs);
+  const metricsCalls: Promise<void>[] = [];
+  let waiting: { target: MetricsTarget; role: ClusterRole }[] = [];
+  const judged = (role: ClusterRole) => {
+    if (role.finding !== undefined) imports.add(r.findings[role.finding] as AwsSecurityFinding);
+    if (role.state !== undefined) writes.add(r.stateItems[role.state] as ClusterState);
+  };
+  const flushMetrics = () => {
+    const batch = waiting;
+    waiting = [];
+    if (batch.length === 0) return;
+    const call = fetchMetrics(
+      clients.cloudWatch,
+      batch.map((w) => w.target),
+      start,
+      end,
+    ).then(() => {
+      for (const w of batch) judged(w.role);
+    });
+    call.catch(() => undefined);
+    metricsCalls.push(call);
+  };
+  const page = (marker?: string): Promise<DescribeDBClustersCommandOutput> => {
+    const p = clients.rds.send(new DescribeDBClustersCommand({ MaxRecords: s.pageSize, ...(marker && { Marker: marker }) }));
+    p.catch(() => undefined);
+    return p;
+  };
+
+  try {
+    for (let next: Promise<DescribeDBClustersCommandOutput> | undefined = page(); next;) {
+      const out: DescribeDBClustersCommandOutput = await next;
+      const marker = out.Marker || undefined;
+      next = marker ? page(marker) : undefined;
+      for (const c of out.DBClusters ?? []) {
+        const role = r.clusters[c.DBClusterIdentifier ?? ''];
+        if (!role) throw new Error(`${r.region}: DescribeDBClusters listed ${c.DBClusterIdentifier}, which the plan does not know`);
+        if (role.metrics) {
+          waiting.push({ target: { identifier: c.DBClusterIdentifier as string, ...role.metrics }, role });
+          if (waiting.length >= s.clustersPerMetricsCall) flushMetrics();
+        } else {
+          judged(role);
+        }
+      }
+    }
+    counters.listedMs = Math.max(counters.listedMs, performance.now() - t0);
+    flushMetrics();
+    await Promise.all(metricsCalls);
+  } finally {
+    // Whatever happened, the import slots end before the Region does.
+    await imports.finish();
+  }
+}
+
+/**
+ * Paces every BatchImportFindings attempt of the client to Security Hub's rate limit. The token is
+ * taken after the request is serialised and signed, right before it is sent, so that little time
+ * passes between the token and the call reaching the service.
+ */
+function paceImports(client: SecurityHubClient, limit: SdkFloorPlan['importLimit']): SecurityHubClient {
+  const pacer = new Pacer(pacingLimit(limit));
+  // The step's handler types are not exported by the client packages; this middleware only awaits.
+  const pace = ((next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+    await pacer.acquire();
+    return next(args);
+  }) as unknown as StackMiddleware;
+  client.middlewareStack.addRelativeTo(pace, { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'paceToRateLimit' });
+  return client;
+}
+
+type StackMiddleware = Parameters<SecurityHubClient['middlewareStack']['addRelativeTo']>[0];
+
+/** State writes: BatchWriteItem of 25 items, 8 calls in flight, after `ready`. */
+function stateWrites(doc: DynamoDBDocumentClient, plan: SdkFloorPlan, ready: Promise<unknown>): BatchPipeline<ClusterState> {
+  const s = plan.schedule;
+  return new BatchPipeline<ClusterState>(
+    async (batch) => {
+      let pending: unknown[] = batch.map((item) => ({ PutRequest: { Item: item } }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 5) throw new Error(`${pending.length} state items still unprocessed after 5 retries`);
+        const out = await doc.send(new BatchWriteCommand({ RequestItems: { [plan.tableName]: pending as never } }));
+        pending = out.UnprocessedItems?.[plan.tableName] ?? [];
+      }
+    },
+    {
+      batchSize: s.itemsPerWrite,
+      inFlight: s.writesInFlight,
+      before: async () => {
+        await ready;
+      },
+    },
+  );
+}
+
+async function main(): Promise<SdkFloorReport> {
+  const [planPath] = process.argv.slice(2);
+  if (!planPath) throw new Error('usage: sdk-floor-child <plan JSON path>');
+  const plan = JSON.parse(readFileSync(planPath, 'utf8')) as SdkFloorPlan;
+  const settings = plan.clientSettings as { maxAttempts: number; retryMode: 'adaptive' | 'standard' };
+  const counters: Counters = { imported: 0, importFailed: 0, listedMs: 0 };
+
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: plan.homeRegion, ...settings }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const sns = new SNSClient({ region: plan.topicArn.split(':')[3] || plan.homeRegion, ...settings });
+  const stateRead = scanState(doc, plan);
+  stateRead.catch(() => undefined);
+  const writes = stateWrites(doc, plan, stateRead);
+  await Promise.all(
+    plan.regions.map((r) =>
+      scanRegion(
+        r,
+        plan,
+        {
+          rds: new RDSClient({ region: r.region, ...settings }),
+          securityHub: paceImports(new SecurityHubClient({ region: r.region, ...settings }), plan.importLimit),
+          cloudWatch: new CloudWatchClient({ region: r.region, ...settings }),
+        },
+        stateRead,
+        writes,
+        counters,
+        t0,
+      ),
+    ),
+  );
+  await stateRead;
+  const importedMs = performance.now() - t0;
+  // The alert does not wait for the state writes already under way; the items it tells about do.
+  const streamed = writes.finish();
+  streamed.catch(() => undefined);
+  if (plan.alert) {
+    const a = plan.alert;
+    await sns.send(
+      new PublishCommand({
+        TopicArn: plan.topicArn,
+        Subject: a.subject,
+        MessageStructure: 'json',
+        Message: JSON.stringify({ default: a.default, email: a.email }),
+        MessageAttributes: {
+          severity: { DataType: 'String', StringValue: a.attributes.severity },
+          event: { DataType: 'String.Array', StringValue: JSON.stringify(a.attributes.event) },
+        },
+      }),
+    );
+  }
+  const publishedMs = performance.now() - t0;
+  if (plan.afterAlert.length > 0) {
+    const told = stateWrites(doc, plan, stateRead);
+    for (const item of plan.afterAlert) told.add(item);
+    await told.finish();
+  }
+  await streamed;
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    ok: counters.importFailed === 0,
+    ...(counters.importFailed > 0 && {
+      error: { name: 'FindingsRejected', message: `Security Hub rejected ${counters.importFailed} findings` },
+    }),
+    wallMs,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    maxRssKb: process.resourceUsage().maxRSS,
+    heapUsedMb: process.memoryUsage().heapUsed / 1_048_576,
+    imported: counters.imported,
+    importFailed: counters.importFailed,
+    phases: { listedMs: counters.listedMs, importedMs, publishedMs, writtenMs: wallMs },
+  };
+}
+
+main()
+  .then((report) => process.send?.(report, () => process.exit(0)))
+  .catch((err: unknown) => {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const report: SdkFloorReport = { ok: false, error: { name: e.name, message: e.message }, ...EMPTY };
+    process.send?.(report, () => process.exit(1));
+  });

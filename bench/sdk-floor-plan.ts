@@ -1,0 +1,197 @@
+/**
+ * What the SDK floor sends, built once before it is timed: for each Region the role of every
+ * cluster DescribeDBClusters will list (its finding, its state item, whether its verdict reads
+ * CloudWatch), the findings and state items themselves, and the alert. Findings, state items and
+ * alert come from the checker's own pure code (lambda/core: evaluate, toFinding, stepCluster,
+ * buildAlert) over the same facts and metrics the fake serves, so the SDK floor sends the same
+ * bytes the checker does.
+ */
+import type { AlertMessage } from '../lambda/core/alert';
+import { buildAlert } from '../lambda/core/alert';
+import { evaluate } from '../lambda/core/evaluate';
+import { type Finding, toFinding } from '../lambda/core/finding';
+import { type ClusterState, clusterKey } from '../lambda/core/state-types';
+import { type ClusterEvent, stateChanged, stepCluster, windowRaisedAt } from '../lambda/core/transitions';
+import type { AccountContext, BacktrackMetrics, ClusterFacts, Policy } from '../lambda/core/types';
+import type { Fleet, SyntheticCluster } from './fleet';
+import type { RunKind } from './minimum-calls';
+import type { RateLimit } from './token-bucket';
+
+/** The checker's schedule, which the SDK floor keeps (lambda/run.ts, lambda/aws/*). */
+export const SCHEDULE = {
+  /** DescribeDBClusters MaxRecords. */
+  pageSize: 100,
+  /** Clusters per GetMetricData call: 6 queries each, at most 500 queries. */
+  clustersPerMetricsCall: 83,
+  findingsPerImport: 100,
+  /** BatchImportFindings calls in flight per Region. */
+  importsInFlight: 3,
+  /** BatchWriteItem: items per call and calls in flight. */
+  itemsPerWrite: 25,
+  writesInFlight: 8,
+  /** Metrics look back one day. */
+  lookBackMs: 86_400_000,
+} as const;
+
+/**
+ * The role of one listed cluster: index of its finding (absent: out of scope), of its state item
+ * written as soon as it is judged (absent: unchanged, or the item waits for the alert), and its
+ * metrics.
+ */
+export interface ClusterRole {
+  finding?: number;
+  state?: number;
+  /** Its verdict reads CloudWatch; `writer` is its writer instance, if any. */
+  metrics?: { writer?: string };
+}
+
+export interface RegionPlan {
+  region: string;
+  /** DBClusterIdentifier → role. */
+  clusters: Record<string, ClusterRole>;
+  findings: Finding[];
+  /** State items that depend on nothing but the cluster's verdict. */
+  stateItems: ClusterState[];
+}
+
+export interface SdkFloorPlan {
+  run: RunKind;
+  homeRegion: string;
+  tableName: string;
+  topicArn: string;
+  accountId: string;
+  /** The checker's SDK client settings (lambda/default-deps.ts CLIENT_SETTINGS). */
+  clientSettings: { maxAttempts: number; retryMode: string };
+  /** Security Hub's BatchImportFindings limit per Region, paced on the client side. */
+  importLimit: RateLimit;
+  schedule: typeof SCHEDULE;
+  /** Run time of the checker the findings were built for (metrics look back from here). */
+  now: string;
+  regions: RegionPlan[];
+  /**
+   * State items that can only be written once the alert is out (their cluster has something to
+   * tell people). With the Regions' stateItems: every in-scope cluster on a first run, none on a
+   * steady one.
+   */
+  afterAlert: ClusterState[];
+  /** The alert the run publishes, if any. */
+  alert?: AlertMessage;
+}
+
+/** ClusterFacts as lambda/aws/rds.ts toClusterFacts reads them from the fake's DescribeDBClusters. */
+export function clusterFactsOf(c: SyntheticCluster): ClusterFacts {
+  return {
+    region: c.region,
+    identifier: c.identifier,
+    arn: c.arn,
+    resourceId: c.resourceId,
+    engine: c.engine,
+    engineVersion: c.engineVersion,
+    engineMode: c.engineMode,
+    ...(c.backtrackWindow !== undefined && { backtrackWindowSeconds: c.backtrackWindow }),
+    ...(c.earliestBacktrackTime && { earliestBacktrackTime: c.earliestBacktrackTime }),
+    createdAt: c.createdAt,
+    ...(c.globalClusterIdentifier && { globalClusterIdentifier: c.globalClusterIdentifier }),
+    readReplicaIdentifiers: [],
+    serverlessV2: c.serverlessV2,
+    status: 'available',
+    ...(c.instanceIds[0] && { writerInstanceId: c.instanceIds[0] }),
+    tags: Object.fromEntries(c.tags.map((t) => [t.Key, t.Value])),
+  };
+}
+
+/**
+ * The metrics lambda/aws/cloudwatch.ts getBacktrackMetrics derives from the fake's CloudWatch
+ * (bench/fake-aws/cloudwatch.ts): data under one dimension set, constant over the day.
+ */
+export function metricsOf(c: SyntheticCluster): BacktrackMetrics | undefined {
+  if (!c.backtrackWindow) return undefined;
+  if (c.metricsSource === 'writer-instance' && !c.instanceIds[0]) return undefined;
+  return {
+    windowActualMinutes: c.backtrackWindow / 60,
+    windowAlertCount: 0,
+    changeRecordsPer5Min: c.changeRecordsPer5Min,
+    source: c.metricsSource,
+  };
+}
+
+export interface PlanOptions {
+  policy: Policy;
+  /** Checker run time of the first run; the steady run is a minute later. */
+  now: Date;
+  homeRegion: string;
+  tableName: string;
+  topicArn: string;
+  clientSettings: { maxAttempts: number; retryMode: string };
+  importLimit: RateLimit;
+}
+
+/**
+ * One run of the checker over the fleet, judged the way lambda/run.ts RegionJudge judges it, with
+ * `previous` the state the run starts from. Returns the plan and the state a next run would find.
+ */
+function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, ClusterState>, o: PlanOptions) {
+  const account: AccountContext = { accountId: fleet.accountId, partition: 'aws' };
+  const afterAlert: ClusterState[] = [];
+  const events: ClusterEvent[] = [];
+  const next = new Map(previous);
+  const regions = fleet.regions.map((region): RegionPlan => {
+    const plan: RegionPlan = { region, clusters: {}, findings: [], stateItems: [] };
+    for (const sc of fleet.byRegion.get(region) ?? []) {
+      const facts = clusterFactsOf(sc);
+      const prev = previous.get(clusterKey(account.accountId, region, facts.resourceId));
+      const raisedAt = windowRaisedAt(facts, prev, now);
+      const c = raisedAt ? { ...facts, windowSetAt: raisedAt } : facts;
+      const first = evaluate(c, o.policy, now);
+      const wantsMetrics = first.scope === 'in-scope' && (first.condition === 'ok' || first.condition === 'actual-short');
+      const e = wantsMetrics ? evaluate(c, o.policy, now, metricsOf(sc)) : first;
+      const role: ClusterRole = wantsMetrics ? { metrics: c.writerInstanceId ? { writer: c.writerInstanceId } : {} } : {};
+      if (e.scope === 'in-scope') {
+        const step = stepCluster(e, prev, account.accountId, now);
+        if (step.event) events.push(step.event);
+        // As lambda/run.ts: a new finding carries its workflow, so only an event or a workflow
+        // change on an existing finding makes the item wait for the alert.
+        const createdSuppressed = !prev && step.workflow?.status === 'SUPPRESSED';
+        if (step.event || (step.workflow && !createdSuppressed)) afterAlert.push(step.state);
+        else if (stateChanged(prev, step.state)) {
+          role.state = plan.stateItems.length;
+          plan.stateItems.push(step.state);
+        }
+        next.set(step.state.pk, step.state);
+        role.finding = plan.findings.length;
+        plan.findings.push(toFinding(e, account, now, prev?.since));
+      }
+      plan.clusters[facts.identifier] = role;
+    }
+    return plan;
+  });
+  const alert = buildAlert({ account, now, events, degraded: [], recovered: [] });
+  const plan: SdkFloorPlan = {
+    run,
+    homeRegion: o.homeRegion,
+    tableName: o.tableName,
+    topicArn: o.topicArn,
+    accountId: account.accountId,
+    clientSettings: o.clientSettings,
+    importLimit: o.importLimit,
+    schedule: SCHEDULE,
+    now: now.toISOString(),
+    regions,
+    afterAlert,
+    ...(alert && { alert }),
+  };
+  return { plan, next };
+}
+
+/** The plans of a first run (empty state) and of a steady run (the same fleet a minute later). */
+export function buildSdkFloorPlans(fleet: Fleet, o: PlanOptions): Record<RunKind, SdkFloorPlan> {
+  const first = planRun(fleet, 'first', o.now, new Map(), o);
+  const steady = planRun(fleet, 'steady', new Date(o.now.getTime() + 60_000), first.next, o);
+  return { first: first.plan, steady: steady.plan };
+}
+
+/** wall / max(floor, SDK floor): how far a run is from the larger of the two floors. */
+export function ratioToFloors(wallMs: number, floorMs: number, sdkFloorMs: number | undefined): number {
+  const floor = Math.max(floorMs, sdkFloorMs ?? 0);
+  return floor > 0 ? wallMs / floor : NaN;
+}

@@ -1,0 +1,56 @@
+/**
+ * The SDK floor, parent side: bundles bench/sdk-floor-child.ts the way lib/bundle.ts bundles the
+ * handler (so the same minified SDK runs), hands it a plan, and runs it in a fresh process.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildSync } from 'esbuild';
+import { forkForReport } from './invoke';
+import type { SdkFloorReport } from './sdk-floor-child';
+import type { SdkFloorPlan } from './sdk-floor-plan';
+
+/** Bundles the SDK floor child into `<outDir>/sdk-floor-child.cjs` with the handler's esbuild options. */
+export function buildSdkFloorChild(outDir: string): string {
+  const outfile = path.join(outDir, 'sdk-floor-child.cjs');
+  buildSync({
+    entryPoints: [path.join(__dirname, 'sdk-floor-child.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    sourcemap: false,
+    mainFields: ['module', 'main'],
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+export interface SdkFloorRunOptions {
+  childPath: string;
+  plan: SdkFloorPlan;
+  /** Where the plan is written for the child. */
+  planPath: string;
+  env: Record<string, string>;
+  logFile: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Writes the plan, runs the SDK floor once in a fresh process, and resolves with its report. It
+ * runs without BENCH_NODE_ARGS: it holds every finding of the fleet from the start, so a heap
+ * budget meant for the handler would not fit it.
+ */
+export function runSdkFloor(o: SdkFloorRunOptions): Promise<SdkFloorReport> {
+  fs.writeFileSync(o.planPath, JSON.stringify(o.plan));
+  return forkForReport<SdkFloorReport>({
+    modulePath: o.childPath,
+    args: [o.planPath],
+    env: o.env,
+    logFile: o.logFile,
+    ...(o.timeoutMs !== undefined && { timeoutMs: o.timeoutMs }),
+    what: 'the SDK floor process',
+  });
+}
