@@ -12,6 +12,7 @@
  * Clusters are spread evenly over the Regions (cluster i goes to Region i mod R).
  */
 import type { ComplianceStatus } from '../lambda/core/types';
+import { seededRandom } from '../test/harness/faults';
 
 /** The account minimum the fleet is built around (the handler gets MIN_WINDOW_HOURS=24). */
 export const BENCH_MIN_WINDOW_HOURS = 24;
@@ -122,17 +123,8 @@ export interface FleetOptions {
   accountId?: string;
 }
 
-/** mulberry32: small, fast, deterministic PRNG returning [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The same deterministic generator the emulator's faults use (mulberry32). */
+export { seededRandom };
 
 /** Exact number of clusters of each category for a fleet of n (remainder goes to Backtrack on). */
 export function categoryCounts(n: number): Record<Category, number> {

@@ -8,6 +8,7 @@ import { buildSync } from 'esbuild';
 import { forkForReport } from './invoke';
 import type { SdkFloorReport } from './sdk-floor-child';
 import type { SdkFloorPlan } from './sdk-floor-plan';
+import { LAMBDA_BUILD_OPTIONS } from '../lib/bundle';
 
 /** Bundles the SDK floor child into `<outDir>/sdk-floor-child.cjs` with the handler's esbuild options. */
 export function buildSdkFloorChild(outDir: string): string {
@@ -15,15 +16,8 @@ export function buildSdkFloorChild(outDir: string): string {
   buildSync({
     entryPoints: [path.join(__dirname, 'sdk-floor-child.ts')],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: true,
-    sourcemap: false,
-    mainFields: ['module', 'main'],
-    legalComments: 'none',
-    logLevel: 'warning',
+    ...LAMBDA_BUILD_OPTIONS,
+    mainFields: [...LAMBDA_BUILD_OPTIONS.mainFields],
   });
   return outfile;
 }

@@ -3,7 +3,7 @@
  * deploys exactly this output and `npm run invoke-local` runs it, so both use the same bytes.
  */
 import * as path from 'node:path';
-import { buildSync, type Metafile } from 'esbuild';
+import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
 
 /** Root of the repository (this file lives in `lib/`). */
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -23,6 +23,19 @@ export interface BundleOptions {
  * Writes `<outDir>/index.js`, a minified CommonJS bundle of the handler for Node.js 22.
  * @throws the esbuild error (with file and line) when the handler does not compile
  */
+/** esbuild settings of the Lambda bundle: Node.js 22, CommonJS, minified, everything included. */
+export const LAMBDA_BUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  sourcemap: false,
+  mainFields: ['module', 'main'],
+  legalComments: 'none',
+  logLevel: 'warning',
+} as const satisfies BuildOptions;
+
 export function bundleHandler(outDir: string): void;
 export function bundleHandler(outDir: string, options: BundleOptions & { metafile: true }): Metafile;
 export function bundleHandler(outDir: string, options?: BundleOptions): Metafile | undefined;
@@ -30,15 +43,8 @@ export function bundleHandler(outDir: string, options: BundleOptions = {}): Meta
   const result = buildSync({
     entryPoints: [HANDLER_ENTRY],
     outfile: path.join(outDir, BUNDLE_FILE),
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: true,
-    sourcemap: false,
-    mainFields: ['module', 'main'],
-    legalComments: 'none',
-    logLevel: 'warning',
+    ...LAMBDA_BUILD_OPTIONS,
+    mainFields: [...LAMBDA_BUILD_OPTIONS.mainFields],
     metafile: options.metafile === true,
   });
   return result.metafile;
