@@ -307,7 +307,6 @@ interface RegionOutcome {
   gone: ClusterState[];
   goneEvents: ClusterEvent[];
   workflowFailed: Set<string>;
-  workflowApplied: Set<string>;
   /** State keys of gone clusters whose ARCHIVED finding Security Hub did not take. */
   archiveFailed: Set<string>;
   degraded: Degradation[];
@@ -333,7 +332,6 @@ function newOutcome(region: string): RegionOutcome {
     gone: [],
     goneEvents: [],
     workflowFailed: new Set(),
-    workflowApplied: new Set(),
     archiveFailed: new Set(),
     degraded: [],
     evaluations: [],
@@ -455,7 +453,6 @@ class RegionJudge {
       const failedIds = new Set(result.failed.map((f) => f.id));
       for (const w of this.workflow) {
         if (failedIds.has(findingId(account.accountId, w.region, w.resourceId))) this.out.workflowFailed.add(w.pk);
-        else this.out.workflowApplied.add(w.pk);
       }
       if (result.failed.length) {
         this.out.degraded.push({
