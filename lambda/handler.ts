@@ -11,7 +11,7 @@ const logger = new Logger({ serviceName: 'aurora-backtrack-checker' });
 const metrics = new Metrics({ namespace: 'AuroraBacktrackChecker', serviceName: 'aurora-backtrack-checker' });
 
 /** Settings from the environment the stack sets (see README "Configuration"). */
-function configFromEnv(env: NodeJS.ProcessEnv) {
+export function configFromEnv(env: NodeJS.ProcessEnv) {
   return parseSettings(
     {
       regions: env.REGIONS,

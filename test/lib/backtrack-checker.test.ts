@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { BacktrackChecker, RECHECK_EVENT_NAMES } from '../../lib/backtrack-checker';
+import { configFromEnv } from '../../lambda/handler';
 import { ConfigError } from '../../lib/config';
 import { asList, logicalIdOf, statementsOfRole, synth, testApp } from './stack-fixture';
 
@@ -46,6 +47,31 @@ describe('BacktrackChecker function', () => {
           POWERTOOLS_METRICS_NAMESPACE: 'AuroraBacktrackChecker',
         },
       },
+    });
+  });
+
+  it('sets only settings the handler itself accepts, with the values the stack configured', () => {
+    const { template: custom } = synth({ config: { regions: ['eu-west-1', 'us-east-1'], minWindowHours: 1.5, reminderAfterDays: 3 } });
+    const fn = Object.values(custom.findResources('AWS::Lambda::Function'))[0] as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    };
+    // Deploy-time references become the values CloudFormation would put there.
+    const env = Object.fromEntries(
+      Object.entries(fn.Properties.Environment.Variables).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? v : k === 'ALERT_TOPIC_ARN' ? 'arn:aws:sns:eu-west-1:111122223333:alerts' : 'state-table',
+      ]),
+    );
+
+    const config = configFromEnv(env);
+
+    expect(config).toMatchObject({
+      regions: ['eu-west-1', 'us-east-1'],
+      policy: { minWindowHours: 1.5, tagPrefix: 'backtrack-check:', exemptTagKey: 'backtrack-check:exempt' },
+      publishFindings: true,
+      actualWindow: true,
+      reminderAfterDays: 3,
+      alertTopicArn: 'arn:aws:sns:eu-west-1:111122223333:alerts',
     });
   });
 
