@@ -3,7 +3,7 @@
  * table, and the instant re-check of one cluster from a CloudTrail event delivered by EventBridge.
  */
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { AddTagsToResourceCommand, ModifyDBClusterCommand, type DBCluster } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, DeleteDBClusterCommand, ModifyDBClusterCommand, type DBCluster } from '@aws-sdk/client-rds';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import type { EmulatedAws } from '../harness';
 import { describeAll, emailEntry, emailSections, expectValidChatbotCard, FIELD, namedIn, namedInCard, where } from './checks';
@@ -196,5 +196,27 @@ describe('instant re-check from a CloudTrail event', () => {
     );
     expect(await d.drainAlerts()).toEqual([]);
     expect(aws.proxy.published.length).toBe(publishedBefore);
+  });
+  it('after DeleteDBCluster of a failing cluster archives its finding and says it is resolved, touching no other finding', async () => {
+    const gone = cluster('orders-v3-off');
+    const arn = arnOf(gone);
+    await d.rds(gone.region).send(new DeleteDBClusterCommand({ DBClusterIdentifier: gone.id, SkipFinalSnapshot: true }));
+    const before = updatedAt(await allFindings());
+
+    const r = await runHandler(
+      d,
+      cloudTrailEvent('DeleteDBCluster', gone.region, { dBClusterIdentifier: gone.id, skipFinalSnapshot: true }),
+    );
+
+    expect({ code: r.code, ok: r.json.ok, mode: r.json.result?.mode }).toEqual({ code: 0, ok: true, mode: 'recheck' });
+    const after = await allFindings();
+    expect(after.filter((f) => f.UpdatedAt !== before.get(f.Id ?? '')).map((f) => [f.Resources?.[0]?.Id, f.RecordState])).toEqual([
+      [arn, 'ARCHIVED'],
+    ]);
+    const alerts = await d.drainAlerts();
+    expect(alerts).toHaveLength(1);
+    const alert = alerts[0] as ReceivedAlert;
+    expect([...emailSections(alert.email).keys()]).toEqual(['RESOLVED: CLUSTER DELETED']);
+    expect(namedIn(alert.email, 'RESOLVED: CLUSTER DELETED')).toEqual([where(gone)]);
   });
 });
