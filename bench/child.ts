@@ -5,6 +5,7 @@
  *   argv: <bundle path> <event JSON>
  */
 import { randomUUID } from 'node:crypto';
+import { failedChildReport } from './failed-reports';
 
 export interface ChildReport {
   ok: boolean;
@@ -94,18 +95,5 @@ async function main(): Promise<ChildReport> {
 main()
   .then((report) => process.send?.(report, () => process.exit(0)))
   .catch((err: unknown) => {
-    process.send?.(
-      {
-        ok: false,
-        error: { name: 'BenchChildError', message: String(err) },
-        loadMs: 0,
-        wallMs: 0,
-        cpuUserMs: 0,
-        cpuSystemMs: 0,
-        processCpuMs: 0,
-        maxRssKb: 0,
-        heapUsedMb: 0,
-      },
-      () => process.exit(1),
-    );
+    process.send?.(failedChildReport({ name: 'BenchChildError', message: String(err) }), () => process.exit(1));
   });

@@ -35,6 +35,7 @@ import { buildSdkFloorChild, runSdkFloor } from './sdk-floor';
 import type { SdkFloorReport } from './sdk-floor-child';
 import { type SdkFloorPlan, buildSdkFloorPlans, ratioToFloors } from './sdk-floor-plan';
 import { SECURITY_HUB_LIMITS } from './token-bucket';
+import { failedChildReport, failedSdkFloorReport } from './failed-reports';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const HOME_REGION = 'us-east-1';
@@ -159,18 +160,6 @@ interface Work {
   logDir: string;
 }
 
-const FAILED_SDK_REPORT: Omit<SdkFloorReport, 'error'> = {
-  ok: false,
-  wallMs: 0,
-  cpuUserMs: 0,
-  cpuSystemMs: 0,
-  maxRssKb: 0,
-  heapUsedMb: 0,
-  imported: 0,
-  importFailed: 0,
-  phases: { listedMs: 0, importedMs: 0, publishedMs: 0, writtenMs: 0 },
-};
-
 /**
  * The SDK floor of one run, on its own fake (same fleet, latency and limits), so that its writes
  * and imports never change what the handler's runs find.
@@ -202,7 +191,7 @@ async function sdkFloorRun(
     env,
     logFile,
     timeoutMs: o.timeoutS * 1000,
-  }).catch((err: unknown) => ({ ...FAILED_SDK_REPORT, error: { name: 'BenchError', message: String(err) } }));
+  }).catch((err: unknown) => failedSdkFloorReport({ name: 'BenchError', message: String(err) }));
   const { calls, throttled } = totalsByOperation(sdkFake.stats());
   const verdict = checkRun(fleet, {
     run,
@@ -271,17 +260,7 @@ async function runPoint(point: Point, o: Options, work: Work): Promise<PointResu
         env,
         logFile,
         timeoutMs: o.timeoutS * 1000,
-      }).catch((err: unknown) => ({
-        ok: false,
-        error: { name: 'BenchError', message: String(err) },
-        loadMs: 0,
-        wallMs: 0,
-        cpuUserMs: 0,
-        cpuSystemMs: 0,
-        processCpuMs: 0,
-        maxRssKb: 0,
-        heapUsedMb: 0,
-      }));
+      }).catch((err: unknown) => failedChildReport({ name: 'BenchError', message: String(err) }));
       const { calls, throttled } = totalsByOperation(fake.stats());
       const handlerError = child.error
         ? `${child.error.name}: ${child.error.message}${child.error.details ? ` ${child.error.details.slice(0, 2000)}` : ''}`

@@ -26,6 +26,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, type ScanComman
 import type { ClusterState } from '../lambda/core/state-types';
 import { BatchPipeline, type MetricsTarget, Pacer, metricQueries, pacingLimit } from './sdk-floor-calls';
 import type { ClusterRole, RegionPlan, SdkFloorPlan } from './sdk-floor-plan';
+import { failedSdkFloorReport } from './failed-reports';
 
 export interface SdkFloorReport {
   ok: boolean;
@@ -43,17 +44,6 @@ export interface SdkFloorReport {
   /** When each phase ended, ms after the start. */
   phases: { listedMs: number; importedMs: number; publishedMs: number; writtenMs: number };
 }
-
-const EMPTY: Omit<SdkFloorReport, 'ok' | 'error'> = {
-  wallMs: 0,
-  cpuUserMs: 0,
-  cpuSystemMs: 0,
-  maxRssKb: 0,
-  heapUsedMb: 0,
-  imported: 0,
-  importFailed: 0,
-  phases: { listedMs: 0, importedMs: 0, publishedMs: 0, writtenMs: 0 },
-};
 
 interface Counters {
   imported: number;
@@ -298,6 +288,6 @@ main()
   .then((report) => process.send?.(report, () => process.exit(0)))
   .catch((err: unknown) => {
     const e = err instanceof Error ? err : new Error(String(err));
-    const report: SdkFloorReport = { ok: false, error: { name: e.name, message: e.message }, ...EMPTY };
+    const report = failedSdkFloorReport({ name: e.name, message: e.message });
     process.send?.(report, () => process.exit(1));
   });

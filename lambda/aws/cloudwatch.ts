@@ -7,6 +7,7 @@ import {
 import type { BacktrackMetrics, ClusterFacts } from '../core/types';
 import { clientRegion } from './client-region';
 import { InvalidResponseError } from './errors';
+import { chunk } from './chunk';
 
 /** GetMetricData takes at most 500 queries per call. */
 export const QUERIES_PER_CALL = 500;
@@ -61,12 +62,6 @@ function queriesFor(index: number, c: ClusterFacts): MetricDataQuery[] {
       ReturnData: true,
     })),
   );
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** Every datapoint of every query in the batch, following NextToken. */

@@ -12,7 +12,8 @@ import { describeError, FindingsBatchTooLargeError, SecurityHubNotEnabledError }
 export const FINDINGS_PER_CALL = 100;
 /** BatchUpdateFindings limits Note.Text to 512 characters. */
 export const NOTE_MAX_CHARS = 512;
-import { NOTE_AUTHOR as NOTE_UPDATED_BY } from '../core/finding';
+import { NOTE_AUTHOR as NOTE_UPDATED_BY, productArn } from '../core/finding';
+import { chunk } from './chunk';
 export { NOTE_UPDATED_BY };
 
 export interface FindingFailure {
@@ -38,17 +39,10 @@ export interface UpdateResult {
   failed: FindingFailure[];
 }
 
-/** The product ARN under which an account imports its own findings in a Region. */
-export const productArn = (partition: string, region: string, accountId: string): string =>
-  `arn:${partition}:securityhub:${region}:${accountId}:product/${accountId}/default`;
+/** The product ARN under which an account imports its own findings in a Region (defined with the finding). */
+export { productArn };
 
 const NOT_ENABLED_CODES = new Set(['InvalidAccess', 'InvalidAccessException']);
-
-const chunk = <T>(items: readonly T[], size: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
 
 const errorName = (err: unknown): string | undefined => (err as { name?: unknown })?.name as string | undefined;
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));

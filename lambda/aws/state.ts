@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { metaKey, type ClusterState, type RunMeta } from '../core/state-types';
 import { StateStoreError } from './errors';
+import { chunk } from './chunk';
 
 export type { ClusterState, RunMeta } from '../core/state-types';
 
@@ -47,12 +48,6 @@ function clusterStateProblems(item: Record<string, unknown>): string[] {
   const problems = strings.filter((k) => !isString(item[k])).map((k) => `${k} is not a string`);
   if (typeof item['suppressed'] !== 'boolean') problems.push('suppressed is not a boolean');
   return problems;
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 function duplicates(values: string[]): string[] {

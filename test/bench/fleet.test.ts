@@ -1,26 +1,9 @@
-import { BENCH_MIN_WINDOW_HOURS, categoryCounts, expectationsOf, generateFleet, type SyntheticCluster } from '../../bench/fleet';
+import { BENCH_MIN_WINDOW_HOURS, categoryCounts, expectationsOf, generateFleet } from '../../bench/fleet';
+import { clusterFactsOf } from '../../bench/sdk-floor-plan';
 import { evaluate } from '../../lambda/core/evaluate';
-import type { ClusterFacts, Policy } from '../../lambda/core/types';
+import type { Policy } from '../../lambda/core/types';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
-
-const factsOf = (c: SyntheticCluster): ClusterFacts => ({
-  region: c.region,
-  identifier: c.identifier,
-  arn: c.arn,
-  resourceId: c.resourceId,
-  engine: c.engine,
-  engineVersion: c.engineVersion,
-  engineMode: c.engineMode,
-  ...(c.backtrackWindow !== undefined && { backtrackWindowSeconds: c.backtrackWindow }),
-  ...(c.earliestBacktrackTime && { earliestBacktrackTime: c.earliestBacktrackTime }),
-  createdAt: c.createdAt,
-  ...(c.globalClusterIdentifier && { globalClusterIdentifier: c.globalClusterIdentifier }),
-  readReplicaIdentifiers: [],
-  serverlessV2: c.serverlessV2,
-  ...(c.instanceIds[0] && { writerInstanceId: c.instanceIds[0] }),
-  tags: Object.fromEntries(c.tags.map((t) => [t.Key, t.Value])),
-});
 
 const POLICY: Policy = { minWindowHours: BENCH_MIN_WINDOW_HOURS, tagPrefix: 'backtrack-check:', exemptTagKey: 'backtrack-check:exempt' };
 
@@ -63,7 +46,7 @@ describe('generateFleet', () => {
   it('expects for every cluster the verdict the checker’s own rules give', () => {
     const fleet = generateFleet({ clusters: 2000, regions: 3, now: NOW });
     const disagreements = fleet.clusters
-      .map((c) => ({ c, e: evaluate(factsOf(c), POLICY, NOW) }))
+      .map((c) => ({ c, e: evaluate(clusterFactsOf(c), POLICY, NOW) }))
       .filter(
         ({ c, e }) =>
           e.scope !== c.expected.scope ||
