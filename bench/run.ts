@@ -73,6 +73,11 @@ interface Options {
   keep: boolean;
 }
 
+/** The committed results change only with a full run; a quick or partial run writes to a new temporary folder. */
+export function defaultOut(partial: boolean): string {
+  return partial ? fs.mkdtempSync(path.join(os.tmpdir(), 'backtrack-bench-')) : path.join('bench', 'results');
+}
+
 function parseArgs(argv: string[]): Options {
   const program = new Command()
     .name('bench')
@@ -80,7 +85,7 @@ function parseArgs(argv: string[]): Options {
     .option('--quick', `one small point (${QUICK.points.join(', ')}, latency ${QUICK.latencyMs} ms), for CI`, false)
     .option('--points <list>', `comma list of <clusters>x<regions> (default ${FULL_POINTS.join(',')})`)
     .option('--latency <ms>', 'latency of every call, ms (default 50; 5 with --quick)')
-    .option('--out <dir>', 'where latest.json and latest.md go', path.join('bench', 'results'))
+    .option('--out <dir>', 'where latest.json and latest.md go (default: bench/results for a full run, a new temporary folder otherwise)')
     .option('--seed <n>', 'fleet seed', String(DEFAULT_SEED))
     .option('--cold-loads <n>', 'fresh processes for the load-time median', '5')
     .option('--timeout <s>', 'per handler run, seconds (Lambda allows 900)', '900')
@@ -95,7 +100,7 @@ function parseArgs(argv: string[]): Options {
     quick: boolean;
     points?: string;
     latency?: string;
-    out: string;
+    out?: string;
     seed: string;
     coldLoads: string;
     timeout: string;
@@ -109,7 +114,7 @@ function parseArgs(argv: string[]): Options {
     quick: o.quick,
     points,
     latencyMs,
-    out: o.out,
+    out: o.out ?? defaultOut(o.quick || o.points !== undefined),
     seed: Number(o.seed),
     coldLoads: Number(o.coldLoads),
     timeoutS: Number(o.timeout),
