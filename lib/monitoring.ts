@@ -134,7 +134,7 @@ export function createAlarms(scope: Construct, props: MonitoringProps): CheckerA
     id: 'AsyncEventsDroppedAlarm',
     name: 'AsyncEventsDropped',
     description:
-      'Lambda dropped Aurora Backtrack checker invocations (too old, or retries exhausted) without delivering them to the failure destination: a scan or re-check did not run. See docs/operations.md.',
+      'Lambda gave up on Aurora Backtrack checker invocations (the run failed, or the event waited more than an hour, e.g. throttled): a scan or re-check did not complete. Each is also sent to the dead-letter queue. See docs/operations.md.',
     ...eventCount(fn.metric('AsyncEventsDropped', { period: EVENT_PERIOD, statistic: cloudwatch.Stats.SUM })),
   });
   const destinationDeliveryFailures = props.hasFailureDestination
