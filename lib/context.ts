@@ -11,7 +11,7 @@
  * - any other key is CDK's, unless it is a near miss of a checker setting once case and
  *   punctuation are ignored (`alert-emails`, `MIN_WINDOW_HOURS`): that is an error too.
  */
-import { CONTEXT_KEYS, ConfigError, loadConfig, type CheckerConfig, type ConfigProblem } from './config';
+import { CONTEXT_KEYS, ConfigError, loadConfig, readContext, type CheckerConfig, type ConfigProblem } from './config';
 
 const PLAIN_WORD = /^[A-Za-z][A-Za-z0-9_]*$/;
 
@@ -76,7 +76,7 @@ export function loadContext(context: Readonly<Record<string, unknown>>): Checker
   const problems = unknownKeyProblems(context);
   let config: CheckerConfig | undefined;
   try {
-    config = loadConfig(Object.fromEntries(CONTEXT_KEYS.map((key) => [key, context[key]])));
+    config = loadConfig(readContext((key) => context[key]));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
