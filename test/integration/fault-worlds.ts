@@ -65,6 +65,8 @@ export interface World {
   add(c: SeedCluster): Promise<void>;
   arnOf(c: SeedCluster): string;
   step(scan: (d: Deployment) => Promise<ScanRun>): Promise<Step>;
+  /** The findings now in Security Hub, in the same form as Step.findings. */
+  findings(): Promise<Record<string, string[]>>;
   /** The findings each fixture cluster should have, in the same form as Step.findings. */
   expected(clusters?: SeedCluster[], suppressed?: ReadonlySet<string>): Record<string, string[]>;
 }
@@ -134,6 +136,7 @@ export async function openWorld(aws: EmulatedAws, opts: { home: string; regions:
       clusters.push(c);
       await learn();
     },
+    findings,
     arnOf: (c) => [...arns].find(([, id]) => id === c.id)?.[0] ?? `no ARN for ${c.id}`,
     step: async (scan) => {
       const after = aws.proxy.calls.at(-1)?.seq ?? 0;

@@ -239,7 +239,7 @@ describe.each(SHELLS)('$name', (shell) => {
     });
   });
 
-  describe('the state table, SNS and BatchUpdateFindings each failing on every attempt, one run after another', () => {
+  describe('the state table and SNS each failing on every attempt, one run after another', () => {
     const E = PLAN[shell.kind].state;
     const [k1, k2] = [FIRST[shell.kind], SECOND[shell.kind]];
     const off = failing(E);
@@ -261,9 +261,6 @@ describe.each(SHELLS)('$name', (shell) => {
       await w.add(late);
       const unpublished = await during({ service: 'sns', region: E, operation: 'Publish', kind: k1 }, scan);
       const afterUnpublished = await scan();
-      await tagExempt(w, off);
-      const unsuppressed = await during({ service: 'securityhub', region: E, operation: 'BatchUpdateFindings', kind: k2 }, scan);
-      const afterUnsuppressed = await scan();
       return {
         w,
         unreadable,
@@ -272,8 +269,6 @@ describe.each(SHELLS)('$name', (shell) => {
         afterUnwritable,
         unpublished,
         afterUnpublished,
-        unsuppressed,
-        afterUnsuppressed,
       };
     });
     let s: Awaited<ReturnType<typeof get>>;
@@ -336,31 +331,13 @@ describe.each(SHELLS)('$name', (shell) => {
       expect(s.afterUnpublished.alerts).toHaveLength(1);
       expect(newFailures(s.afterUnpublished)).toEqual([where(late)]);
     });
-
-    it(`(${k2}) BatchUpdateFindings failing: the exemption is reported as not applied in its Region, the finding stays NEW; exits degraded`, () => {
-      const { unsuppressed } = s;
-      expectDegraded(shell, unsuppressed.run);
-      expectRetriedThenGaveUp(unsuppressed, k2, 'securityhub', 'BatchUpdateFindings');
-      expect(unsuppressed.findings).toEqual(s.w.expected([off, lowered, late]));
-      const lines = entries(unsuppressed.alerts[0], 'CHECKER DEGRADED');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^${E}: .*\\bexemption.*Security Hub`));
-      expect(lines[0]).toContain(wireReason('securityhub', k2));
-      expect(reportedProblems(unsuppressed.run)).toContain(lines[0]);
-    });
-
-    it('the next run suppresses the finding and tells of the recovery', () => {
-      const { afterUnsuppressed } = s;
-      expect(afterUnsuppressed.run.code).toBe(shell.exit.failing);
-      expect(afterUnsuppressed.findings).toEqual(s.w.expected([off, lowered, late], new Set([off.id])));
-      expect(afterUnsuppressed.alerts).toHaveLength(1);
-      expect(entries(afterUnsuppressed.alerts[0], 'CHECKER RECOVERED')).toEqual([`${E}: workflow not updated — no longer`]);
-    });
   });
 
-  describe('5xx answers and dropped connections for a moment on every service', () => {
+  describe('5xx answers and dropped connections for a moment on every service, then on every BatchUpdateFindings attempt', () => {
     const F = PLAN[shell.kind].transient;
+    const kind = SECOND[shell.kind];
     const off = failing(F);
+    const spare = failing(F, 'spare');
     /** Service, operation, and how many calls answer 5xx and then how many are dropped: fewer than the SDK's attempts. */
     const TRANSIENT: [string, string | undefined, number][] = [
       ['sts', 'GetCallerIdentity', 1],
@@ -371,18 +348,24 @@ describe.each(SHELLS)('$name', (shell) => {
       ['sns', 'Publish', 1],
     ];
     const get = scenario(async () => {
-      const w = await openWorld(aws, { home: F, regions: [F], clusters: [off, passing(F)] });
+      const w = await openWorld(aws, { home: F, regions: [F], clusters: [off, spare, passing(F)] });
       for (const [service, operation, count] of TRANSIENT) {
-        for (const kind of ['5xx', 'drop'] as const)
-          aws.proxy.addFault({ service, region: F, ...(operation && { operation }), kind, count });
+        for (const k of ['5xx', 'drop'] as const)
+          aws.proxy.addFault({ service, region: F, ...(operation && { operation }), kind: k, count });
       }
       const first = await w.step(shell.scan);
       await tagExempt(w, off);
-      for (const kind of ['5xx', 'drop'] as const) {
-        aws.proxy.addFault({ service: 'securityhub', region: F, operation: 'BatchUpdateFindings', kind, count: 1 });
+      for (const k of ['5xx', 'drop'] as const) {
+        aws.proxy.addFault({ service: 'securityhub', region: F, operation: 'BatchUpdateFindings', kind: k, count: 1 });
       }
       const second = await w.step(shell.scan);
-      return { w, first, second, left: aws.proxy.faults.filter((f) => f.spec.region === F) };
+      const left = aws.proxy.faults.filter((f) => f.spec.region === F);
+      await tagExempt(w, spare);
+      const unsuppressed = await during({ service: 'securityhub', region: F, operation: 'BatchUpdateFindings', kind }, () =>
+        w.step(shell.scan),
+      );
+      const afterUnsuppressed = await w.step(shell.scan);
+      return { w, first, second, left, unsuppressed, afterUnsuppressed };
     });
     let s: Awaited<ReturnType<typeof get>>;
     beforeAll(async () => (s = await get()));
@@ -397,7 +380,7 @@ describe.each(SHELLS)('$name', (shell) => {
         entries(first.alerts[0], 'NEW FAILURES')
           .map((l) => l.slice(0, l.indexOf(': ')))
           .sort(),
-      ).toEqual([where(off)]);
+      ).toEqual([where(off), where(spare)].sort());
     });
 
     it('met every fault injected: each service answered only after its 5xx and its dropped connections', () => {
@@ -413,9 +396,29 @@ describe.each(SHELLS)('$name', (shell) => {
 
     it('sets an exemption in Security Hub through a 5xx and a dropped connection on BatchUpdateFindings', () => {
       const { second } = s;
-      expect({ code: second.run.code, problems: reportedProblems(second.run) }).toEqual({ code: shell.exit.clean, problems: '' });
+      expect({ code: second.run.code, problems: reportedProblems(second.run) }).toEqual({ code: shell.exit.failing, problems: '' });
       expect(callsOf(second, 'securityhub', 'BatchUpdateFindings').map((c) => c.fault ?? c.status)).toEqual(['5xx', 'drop', 200]);
       expect(second.findings).toEqual(s.w.expected(undefined, new Set([off.id])));
+    });
+
+    it(`(${kind}) on every BatchUpdateFindings attempt: the next exemption is reported as not applied in its Region, the finding stays NEW; exits degraded`, () => {
+      const { unsuppressed } = s;
+      expectDegraded(shell, unsuppressed.run);
+      expectRetriedThenGaveUp(unsuppressed, kind, 'securityhub', 'BatchUpdateFindings');
+      expect(unsuppressed.findings).toEqual(s.w.expected(undefined, new Set([off.id])));
+      const lines = entries(unsuppressed.alerts[0], 'CHECKER DEGRADED');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^${F}: .*\\bexemption.*Security Hub`));
+      expect(lines[0]).toContain(wireReason('securityhub', kind));
+      expect(reportedProblems(unsuppressed.run)).toContain(lines[0]);
+    });
+
+    it('the next run suppresses that finding too and tells of the recovery', () => {
+      const { afterUnsuppressed } = s;
+      expect(afterUnsuppressed.run.code).toBe(shell.exit.clean);
+      expect(afterUnsuppressed.findings).toEqual(s.w.expected(undefined, new Set([off.id, spare.id])));
+      expect(afterUnsuppressed.alerts).toHaveLength(1);
+      expect(entries(afterUnsuppressed.alerts[0], 'CHECKER RECOVERED')).toEqual([`${F}: workflow not updated — no longer`]);
     });
   });
 
@@ -473,38 +476,44 @@ describe(`${CLI_SHELL.name}: STS GetCallerIdentity failing on every attempt`, ()
 
 describe('5xx and a dropped connection for a moment on EC2 DescribeRegions (every Region watched)', () => {
   const R = 'eu-west-1';
+  /** Home of each shell's deployment: each lists the Regions with its own EC2 client there. */
+  const HOME: Record<Shell['kind'], string> = { handler: R, cli: 'us-east-2' };
+  const runs = new Map<Shell['kind'], Step>();
+  let w: World;
+  let enabled: string[];
+
   beforeAll(async () => {
-    // Scanning every Region would meet the other scenarios' clusters: this one runs alone, last.
+    // Scanning every Region would meet the other scenarios' clusters: this runs alone, last. Both
+    // shells scan the same clusters at once; each keeps its own table and topic.
     await Promise.allSettled(running);
+    await aws.reset();
+    w = await openWorld(aws, { home: HOME.handler, regions: [R], clusters: [failing(R), passing(R)] });
+    const other = await openWorld(aws, { home: HOME.cli, regions: [], clusters: [] });
+    const worlds: Record<Shell['kind'], World> = { handler: w, cli: other };
+    for (const shell of SHELLS) {
+      for (const kind of ['5xx', 'drop'] as const) aws.proxy.addFault({ service: 'ec2', region: HOME[shell.kind], kind, count: 1 });
+    }
+    await Promise.all(SHELLS.map(async (shell) => runs.set(shell.kind, await worlds[shell.kind].step((d) => scanAllRegions(shell, d)))));
+    enabled = ((await new EC2Client(aws.clientConfig(R)).send(new DescribeRegionsCommand({}))).Regions ?? []).map((r) =>
+      String(r.RegionName),
+    );
   });
 
-  describe.each(SHELLS)('$name', (shell) => {
-    let w: World;
-    let s: Step;
-    let enabled: string[];
-    beforeAll(async () => {
-      await aws.reset();
-      w = await openWorld(aws, { home: R, regions: [R], clusters: [failing(R), passing(R)] });
-      aws.proxy.addFault({ service: 'ec2', kind: '5xx', count: 1 });
-      aws.proxy.addFault({ service: 'ec2', kind: 'drop', count: 1 });
-      s = await w.step((d) => scanAllRegions(shell, d));
-      enabled = ((await new EC2Client(aws.clientConfig(R)).send(new DescribeRegionsCommand({}))).Regions ?? []).map((r) =>
-        String(r.RegionName),
-      );
-    });
-
-    it('rides them out: every enabled Region is scanned, with the same findings, exit status and single alert as a clean run', () => {
+  it.each(SHELLS)(
+    '$name rides them out: every enabled Region is scanned, with the same findings, exit status and single alert as a clean run',
+    async (shell) => {
+      const s = runs.get(shell.kind) as Step;
       expect(callsOf(s, 'ec2', 'DescribeRegions').map((c) => c.fault ?? c.status)).toEqual(['5xx', 'drop', 200]);
       expect({ code: s.run.code, problems: reportedProblems(s.run) }).toEqual({ code: shell.exit.failing, problems: '' });
       expect(enabled.length).toBeGreaterThan(1);
       expect(s.run.summary?.regions.map((r) => r.region).sort()).toEqual([...enabled].sort());
-      expect(s.findings).toEqual(w.expected());
       expect(s.alerts).toHaveLength(1);
       expect(
         entries(s.alerts[0], 'NEW FAILURES')
           .map((l) => l.slice(0, l.indexOf(': ')))
           .sort(),
       ).toEqual([where(failing(R))]);
-    });
-  });
+      expect(await w.findings()).toEqual(w.expected());
+    },
+  );
 });
