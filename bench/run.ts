@@ -23,7 +23,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_TAG_PREFIX } from '../lambda/config';
 import { CLIENT_SETTINGS } from '../lambda/default-deps';
 import { checkRun, totalsByOperation } from './checks';
-import type { ChildReport } from './child';
+import type { ChildReport, SdkFloorReport } from './reports';
 import { startFakeAws } from './fake-aws';
 import { BENCH_MIN_WINDOW_HOURS, DEFAULT_REGIONS, DEFAULT_SEED, expectationsOf, generateFleet } from './fleet';
 import { computeFloor } from './floor';
@@ -32,10 +32,9 @@ import { type MinimumCalls, type RunKind, floorInputFor, minimumCalls } from './
 import { renderMarkdown } from './report';
 import type { BenchResults, OperationCalls, PointResult, RunResult, SdkFloorResult } from './results-types';
 import { buildSdkFloorChild, runSdkFloor } from './sdk-floor';
-import type { SdkFloorReport } from './sdk-floor-child';
 import { type SdkFloorPlan, buildSdkFloorPlans, ratioToFloors } from './sdk-floor-plan';
 import { SECURITY_HUB_LIMITS } from './token-bucket';
-import { failedChildReport, failedSdkFloorReport } from './failed-reports';
+import { failedChildReport, failedSdkFloorReport } from './reports';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const HOME_REGION = 'us-east-1';
