@@ -24,7 +24,32 @@ export interface StateStore {
   write(put: ClusterState[], remove: string[]): Promise<void>;
   loadMeta(accountId: string): Promise<RunMeta | undefined>;
   saveMeta(meta: RunMeta): Promise<void>;
+  /**
+   * Takes the account's run lease when it is free or expired at `nowMs`; false when another owner
+   * holds it (conditional PutItem, so two runs never both win).
+   */
+  acquireLease(lease: RunLease, nowMs: number): Promise<LeaseHolder>;
+  /** Frees the lease if `lease.owner` still holds it (conditional PutItem); false when it did not. */
+  releaseLease(lease: RunLease): Promise<boolean>;
 }
+
+/** The run lease item `lease#<accountId>`: one run at a time per account and table. */
+export interface RunLease {
+  pk: string;
+  accountId: string;
+  /** A random id of the run holding it. */
+  owner: string;
+  /** Epoch ms after which the lease is free even if never released (a crashed run). */
+  expiresAt: number;
+  /** What holds it (scan, reminder, recheck) and since when, for the log of a run that waits. */
+  mode: string;
+  acquiredAt: string;
+}
+
+/** The outcome of one attempt to take the lease: taken, or held by someone else until `expiresAt`. */
+export type LeaseHolder = { acquired: true } | { acquired: false; heldBy?: Pick<RunLease, 'mode' | 'acquiredAt' | 'expiresAt'> };
+
+export const leaseKey = (accountId: string) => `lease#${accountId}`;
 
 const CLUSTER_PREFIX = 'cluster#';
 /** BatchWriteItem takes at most 25 put or delete requests per call. */
@@ -198,6 +223,48 @@ export class DynamoStateStore implements StateStore {
     await this.call('PutItem', () => this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(meta) })));
   }
 
+  async acquireLease(lease: RunLease, nowMs: number): Promise<LeaseHolder> {
+    const taken = await this.conditionalPut(lease, 'attribute_not_exists(pk) OR expiresAt < :now', { ':now': nowMs });
+    if (taken) return { acquired: true };
+    const out = await this.call('GetItem', () =>
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: lease.pk }, ConsistentRead: true })),
+    );
+    const item = out.Item as Partial<RunLease> | undefined;
+    if (!item || typeof item.expiresAt !== 'number') return { acquired: false };
+    return { acquired: false, heldBy: { mode: String(item.mode), acquiredAt: String(item.acquiredAt), expiresAt: item.expiresAt } };
+  }
+
+  async releaseLease(lease: RunLease): Promise<boolean> {
+    // Released = expired now: the item stays (PutItem only), the next run's condition takes it.
+    return this.conditionalPut({ ...lease, expiresAt: 0 }, '#owner = :owner', { ':owner': lease.owner }, { '#owner': 'owner' });
+  }
+
+  /** PutItem under a condition; false when the condition did not hold. */
+  private async conditionalPut(
+    item: RunLease,
+    condition: string,
+    values: Record<string, unknown>,
+    names?: Record<string, string>,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(item),
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+          ...(names && { ExpressionAttributeNames: names }),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false;
+      const name = err instanceof Error ? err.name : 'Error';
+      const message = err instanceof Error ? err.message : String(err);
+      throw new StateStoreError(this.tableName, `PutItem (run lease) failed: ${name}: ${message}`, { cause: err });
+    }
+  }
+
   /** One batch, with its retries; returns what could not be written. */
   private async writeBatch(batch: WriteRequest[]): Promise<WriteRequest[]> {
     let pending = batch;
@@ -237,6 +304,7 @@ export class DynamoStateStore implements StateStore {
 /** The same store in memory: for the CLI without a state table, and for tests. */
 export class MemoryStateStore implements StateStore {
   private readonly items = new Map<string, ClusterState | RunMeta>();
+  private readonly leases = new Map<string, RunLease>();
 
   constructor(initial: (ClusterState | RunMeta)[] = []) {
     for (const item of initial) this.items.set(item.pk, structuredClone(item));
@@ -281,6 +349,26 @@ export class MemoryStateStore implements StateStore {
   saveMeta(meta: RunMeta): Promise<void> {
     return this.later(() => {
       this.items.set(meta.pk, structuredClone(withoutUndefined(meta)));
+    });
+  }
+
+  acquireLease(lease: RunLease, nowMs: number): Promise<LeaseHolder> {
+    return this.later(() => {
+      const held = this.leases.get(lease.pk);
+      if (held && held.expiresAt >= nowMs) {
+        return { acquired: false, heldBy: { mode: held.mode, acquiredAt: held.acquiredAt, expiresAt: held.expiresAt } };
+      }
+      this.leases.set(lease.pk, { ...lease });
+      return { acquired: true };
+    });
+  }
+
+  releaseLease(lease: RunLease): Promise<boolean> {
+    return this.later(() => {
+      const held = this.leases.get(lease.pk);
+      if (held?.owner !== lease.owner) return false;
+      this.leases.set(lease.pk, { ...held, expiresAt: 0 });
+      return true;
     });
   }
 

@@ -490,7 +490,11 @@ describe('CheckDegradedError', () => {
 describe('runCheck state writes', () => {
   it('writes the state of clusters with nothing to alert before the alert is published', async () => {
     const w = world(['eu-west-1']);
-    w.clusters('eu-west-1', [dbCluster('passing'), dbCluster('failing', { BacktrackWindow: 0 })]);
+    w.clusters('eu-west-1', [dbCluster('passing')]);
+    await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
+    w.sns.resetHistory();
+    // Next run: the passing cluster's window grows (state changes, nothing to tell), a failing one appears.
+    w.clusters('eu-west-1', [dbCluster('passing', { BacktrackWindow: 172_800 }), dbCluster('failing', { BacktrackWindow: 0 })]);
     const writtenBeforeAlert: string[][] = [];
     const write = w.store.write.bind(w.store);
     jest.spyOn(w.store, 'write').mockImplementation(async (put, remove) => {
@@ -503,11 +507,11 @@ describe('runCheck state writes', () => {
     expect(writtenBeforeAlert).toEqual([['passing']]);
     expect(
       storedClusters(w.store)
-        .map((s) => [s.identifier, s.alerted])
+        .map((s) => [s.identifier, s.alerted, s.windowSeconds])
         .sort(),
     ).toEqual([
-      ['failing', 'disabled'],
-      ['passing', 'none'],
+      ['failing', 'disabled', 0],
+      ['passing', 'none', 172_800],
     ]);
   });
 
