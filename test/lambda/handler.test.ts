@@ -168,7 +168,9 @@ describe('createHandler', () => {
     const w = world(['eu-west-1', 'us-east-1']);
     process.env.REGIONS = 'eu-west-1,us-east-1';
     w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
-    w.region('us-east-1').rds.on(DescribeDBClustersCommand).callsFake(() => new Promise(() => undefined));
+    w.region('us-east-1')
+      .rds.on(DescribeDBClustersCommand)
+      .callsFake(() => new Promise(() => undefined));
     // 6 s left: 3 s kept by the handler, a fifth of the rest (at least 2 s) for the alert and state.
     const context = { getRemainingTimeInMillis: () => 6_000 } as Context;
     const started = Date.now();
