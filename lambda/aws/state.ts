@@ -51,6 +51,17 @@ export type LeaseHolder = { acquired: true } | { acquired: false; heldBy?: Pick<
 
 export const leaseKey = (accountId: string) => `lease#${accountId}`;
 
+/** A value of the item DynamoDB returns with a failed condition: plain, or still in AttributeValue form. */
+const attr = (v: unknown): unknown =>
+  typeof v === 'object' && v !== null ? ((v as { S?: string; N?: string }).S ?? (v as { N?: string }).N) : v;
+
+/** Who holds the lease, from the item returned with a refused PutItem (undefined when it is not there). */
+function leaseHolder(item: Record<string, unknown> | undefined): Pick<RunLease, 'mode' | 'acquiredAt' | 'expiresAt'> | undefined {
+  const expiresAt = Number(attr(item?.expiresAt));
+  if (!item || !Number.isFinite(expiresAt)) return undefined;
+  return { mode: String(attr(item.mode)), acquiredAt: String(attr(item.acquiredAt)), expiresAt };
+}
+
 const CLUSTER_PREFIX = 'cluster#';
 /** BatchWriteItem takes at most 25 put or delete requests per call. */
 export const BATCH_WRITE_LIMIT = 25;
@@ -224,28 +235,33 @@ export class DynamoStateStore implements StateStore {
   }
 
   async acquireLease(lease: RunLease, nowMs: number): Promise<LeaseHolder> {
-    const taken = await this.conditionalPut(lease, 'attribute_not_exists(pk) OR expiresAt < :now', { ':now': nowMs });
-    if (taken) return { acquired: true };
-    const out = await this.call('GetItem', () =>
-      this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: lease.pk }, ConsistentRead: true })),
-    );
-    const item = out.Item as Partial<RunLease> | undefined;
-    if (!item || typeof item.expiresAt !== 'number') return { acquired: false };
-    return { acquired: false, heldBy: { mode: String(item.mode), acquiredAt: String(item.acquiredAt), expiresAt: item.expiresAt } };
+    const refused = await this.conditionalPut(lease, 'attribute_not_exists(pk) OR expiresAt < :now', { ':now': nowMs });
+    if (!refused) return { acquired: true };
+    const held = leaseHolder(refused.Item);
+    return held ? { acquired: false, heldBy: held } : { acquired: false };
   }
 
   async releaseLease(lease: RunLease): Promise<boolean> {
     // Released = expired now: the item stays (PutItem only), the next run's condition takes it.
-    return this.conditionalPut({ ...lease, expiresAt: 0 }, '#owner = :owner', { ':owner': lease.owner }, { '#owner': 'owner' });
+    const refused = await this.conditionalPut(
+      { ...lease, expiresAt: 0 },
+      '#owner = :owner',
+      { ':owner': lease.owner },
+      { '#owner': 'owner' },
+    );
+    return !refused;
   }
 
-  /** PutItem under a condition; false when the condition did not hold. */
+  /**
+   * PutItem under a condition (the only DynamoDB action the lease needs); undefined when written,
+   * else the refusal with the item that held (ReturnValuesOnConditionCheckFailure, no extra read).
+   */
   private async conditionalPut(
     item: RunLease,
     condition: string,
     values: Record<string, unknown>,
     names?: Record<string, string>,
-  ): Promise<boolean> {
+  ): Promise<{ Item?: Record<string, unknown> } | undefined> {
     try {
       await this.client.send(
         new PutCommand({
@@ -254,11 +270,12 @@ export class DynamoStateStore implements StateStore {
           ConditionExpression: condition,
           ExpressionAttributeValues: values,
           ...(names && { ExpressionAttributeNames: names }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return true;
+      return undefined;
     } catch (err) {
-      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false;
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return err as { Item?: Record<string, unknown> };
       const name = err instanceof Error ? err.name : 'Error';
       const message = err instanceof Error ? err.message : String(err);
       throw new StateStoreError(this.tableName, `PutItem (run lease) failed: ${name}: ${message}`, { cause: err });

@@ -230,7 +230,8 @@ describe('DynamoStateStore run lease', () => {
     mode: 'scan',
     acquiredAt: '2026-11-20T12:00:00.000Z',
   };
-  const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+  const conditionFailed = (Item?: ConditionalCheckFailedException['Item']) =>
+    new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(Item && { Item }) });
 
   it('takes the lease with a PutItem that holds only when the item is absent or expired', async () => {
     ddb.on(PutCommand).resolves({});
@@ -241,17 +242,34 @@ describe('DynamoStateStore run lease', () => {
       Item: { ...lease },
       ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
       ExpressionAttributeValues: { ':now': 1_000_000 },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
-  it('reports who holds the lease when the condition fails', async () => {
-    ddb.on(PutCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).resolves({ Item: { ...lease, owner: 'run-0', mode: 'reminder', expiresAt: 3_000_000 } });
+  it('reports who holds the lease from the item returned with the refusal, without reading it again', async () => {
+    ddb
+      .on(PutCommand)
+      .rejects(
+        conditionFailed({
+          pk: { S: lease.pk },
+          owner: { S: 'run-0' },
+          mode: { S: 'reminder' },
+          acquiredAt: { S: lease.acquiredAt },
+          expiresAt: { N: '3000000' },
+        }),
+      );
 
     expect(await store().acquireLease(lease, 1_000_000)).toEqual({
       acquired: false,
       heldBy: { mode: 'reminder', acquiredAt: lease.acquiredAt, expiresAt: 3_000_000 },
     });
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
+  });
+
+  it('still reports the lease as held when the refusal carries no item', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+
+    expect(await store().acquireLease(lease, 1_000_000)).toEqual({ acquired: false });
   });
 
   it('frees the lease with a PutItem that holds only while this run owns it', async () => {
