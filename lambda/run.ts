@@ -123,17 +123,6 @@ export interface RunSummary {
   skipped?: { reason: string };
 }
 
-/** The run ended with the checker degraded (a Region not scanned, findings or alert not delivered). */
-export class CheckDegradedError extends Error {
-  constructor(readonly summary: RunSummary) {
-    super(
-      `Aurora Backtrack check degraded: ${summary.degraded.map((d) => d.message).join('; ')}` +
-        (summary.alert?.error ? `; alert not published: ${summary.alert.error}` : ''),
-    );
-    this.name = 'CheckDegradedError';
-  }
-}
-
 const emptyStatus = (): Record<ComplianceStatus, number> => ({ PASSED: 0, WARNING: 0, FAILED: 0, NOT_AVAILABLE: 0 });
 /** GetMetricData takes 500 queries: 3 metrics × 2 dimension sets per cluster. */
 const CLUSTERS_PER_METRICS_CALL = 83;

@@ -7,7 +7,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { MemoryStateStore } from '../../lambda/aws/state';
 import { findingId } from '../../lambda/core/finding';
 import { clusterKey, metaKey, type ClusterState, type RunMeta } from '../../lambda/core/state-types';
-import { CheckDegradedError, isDegraded, REMINDER_MIN_GAP_MS, runCheck, Semaphore } from '../../lambda/run';
+import { isDegraded, REMINDER_MIN_GAP_MS, runCheck, Semaphore } from '../../lambda/run';
 import { ACCOUNT_ID, DAY_MS, NOW, state } from './fixtures';
 import { config, dbCluster, importedFindings, publishedMessages, TOPIC, world } from './run-world';
 
@@ -491,17 +491,28 @@ describe('runCheck: reminder', () => {
   });
 });
 
-describe('CheckDegradedError', () => {
-  it('names every degradation and the unpublished alert', async () => {
+describe('isDegraded', () => {
+  it('holds the degradations and the unpublished alert of a run', async () => {
     const w = world(['eu-west-1']);
     w.region('eu-west-1').rds.on(DescribeDBClustersCommand).rejects(denied());
     w.sns.on(PublishCommand).rejects(Object.assign(new Error('topic gone'), { name: 'NotFoundException' }));
 
     const summary = await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
-    const err = new CheckDegradedError(summary);
 
-    expect(err.message).toContain('eu-west-1: Region not scanned (AccessDenied');
-    expect(err.message).toContain('alert not published: NotFoundException: topic gone');
+    expect(isDegraded(summary)).toBe(true);
+    expect(summary.degraded.map((d) => d.message)).toEqual([expect.stringContaining('eu-west-1: Region not scanned (AccessDenied')]);
+    expect(summary.alert?.error).toBe('NotFoundException: topic gone');
+  });
+
+  it('is true for an unpublished alert alone', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    w.sns.on(PublishCommand).rejects(Object.assign(new Error('topic gone'), { name: 'NotFoundException' }));
+
+    const summary = await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
+
+    expect(summary.degraded).toEqual([]);
+    expect(isDegraded(summary)).toBe(true);
   });
 });
 
