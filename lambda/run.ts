@@ -702,7 +702,9 @@ async function recheck(
       out.report.archived = gone.length;
     }
   } catch (err) {
-    const { code, message } = describeError(err);
+    const { code, message } = signal.aborted
+      ? { code: DEADLINE_EXCEEDED, message: new DeadlineExceededError('the re-check', (clock.regionsBy ?? 0) - clock.startedMs).message }
+      : describeError(err);
     out.report.error = `${code}: ${message}`;
     degraded.push({
       key: `recheck-failed#${region}`,

@@ -631,6 +631,35 @@ describe('runCheck: deadline', () => {
     ]);
   });
 
+  it('reports a re-check whose Region does not answer by the deadline as not re-checked, naming the deadline', async () => {
+    const w = world(['eu-west-1']);
+    let settled = false;
+    // The mock ignores the abort signal: make the hung call end once the signal fires, as the SDK does.
+    w.region('eu-west-1')
+      .rds.on(DescribeDBClustersCommand)
+      .callsFake(
+        (_input: unknown) =>
+          new Promise((_resolve, reject) =>
+            setTimeout(() => {
+              settled = true;
+              reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' }));
+            }, 600),
+          ),
+      );
+
+    const summary = await runCheck(
+      config({ regions: ['eu-west-1'] }),
+      w.deps,
+      { mode: 'recheck', region: 'eu-west-1', identifier: 'orders', trigger: 'ModifyDBCluster' },
+      { deadline: Date.now() + 2_500 },
+    );
+
+    expect(settled).toBe(true);
+    expect(summary.degraded.map((d) => d.message)).toEqual([
+      expect.stringMatching(/^eu-west-1: cluster orders could not be re-checked \(DeadlineExceeded: the re-check did not finish within/),
+    ]);
+  });
+
   it('runs without a deadline as before when none is given', async () => {
     const w = world(['eu-west-1']);
     w.clusters('eu-west-1', [dbCluster('orders')]);
