@@ -579,9 +579,11 @@ async function finishStreamedState(ctx: RunContext, degraded: Degradation[]): Pr
 
 /** The remembered state, or none (a degradation) when the table does not answer before the deadline. */
 async function loadBeforeDeadline(deps: Deps, accountId: string, degraded: Degradation[], deadline: number | undefined) {
-  const { value } = await beforeDeadline(
+  // What the load reports counts only if it ends in time (a late failure must not add to the summary).
+  const own: Degradation[] = [];
+  const { value, late } = await beforeDeadline(
     deadline,
-    () => loadPrevious(deps, accountId, degraded),
+    () => loadPrevious(deps, accountId, own),
     () => {
       degraded.push({
         key: 'state-unavailable',
@@ -590,6 +592,7 @@ async function loadBeforeDeadline(deps: Deps, accountId: string, degraded: Degra
       return { previous: new Map<string, ClusterState>(), meta: undefined, ok: false };
     },
   );
+  if (!late) degraded.push(...own);
   return value;
 }
 
@@ -606,7 +609,13 @@ async function scan(config: CheckConfig, deps: Deps, account: AccountContext, st
   ctx.ready = stateLoad.then(() => undefined);
   let regions: string[];
   try {
-    regions = await resolveRegions(config, deps);
+    const listed = await beforeDeadline(
+      clock.regionsBy,
+      () => resolveRegions(config, deps),
+      () => undefined,
+    );
+    if (!listed.value) throw new DeadlineExceededError('listing the enabled Regions', (clock.regionsBy ?? 0) - clock.startedMs);
+    regions = listed.value;
   } catch (err) {
     const { code, message } = describeError(err);
     degraded.push({

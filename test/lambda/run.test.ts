@@ -660,6 +660,38 @@ describe('runCheck: deadline', () => {
     ]);
   });
 
+  it('reports the enabled Regions as not listed when EC2 does not answer by the deadline', async () => {
+    const w = world(['eu-west-1']);
+    w.ec2.on(DescribeRegionsCommand).callsFake(hang);
+
+    const summary = await runCheck(config({ regions: 'all' }), w.deps, { mode: 'scan' }, { deadline: Date.now() + 2_500 });
+
+    expect(summary.degraded.map((d) => d.message)).toEqual([
+      expect.stringMatching(
+        /^the account's enabled Regions could not be listed \(DeadlineExceeded: listing the enabled Regions did not finish/,
+      ),
+    ]);
+  });
+
+  it('holds cluster alerts back, once reported, when the state table does not answer by the deadline', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    let failLate: (e: Error) => void = () => undefined;
+    jest.spyOn(w.store, 'load').mockImplementation(() => new Promise((_resolve, reject) => (failLate = reject)));
+
+    const summary = await runCheck(config({ regions: ['eu-west-1'] }), w.deps, { mode: 'scan' }, { deadline: Date.now() + 2_500 });
+    failLate(new Error('too late'));
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(summary.degraded.filter((d) => d.key === 'state-unavailable').map((d) => d.message)).toEqual([
+      "state table did not answer before the run's deadline; alerts for cluster changes are held back this run",
+    ]);
+    expect(summary.events).toEqual([]);
+    expect(w.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).not.toContainEqual(
+      expect.stringContaining('new failure'),
+    );
+  });
+
   it('runs without a deadline as before when none is given', async () => {
     const w = world(['eu-west-1']);
     w.clusters('eu-west-1', [dbCluster('orders')]);
