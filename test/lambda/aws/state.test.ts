@@ -247,17 +247,15 @@ describe('DynamoStateStore run lease', () => {
   });
 
   it('reports who holds the lease from the item returned with the refusal, without reading it again', async () => {
-    ddb
-      .on(PutCommand)
-      .rejects(
-        conditionFailed({
-          pk: { S: lease.pk },
-          owner: { S: 'run-0' },
-          mode: { S: 'reminder' },
-          acquiredAt: { S: lease.acquiredAt },
-          expiresAt: { N: '3000000' },
-        }),
-      );
+    ddb.on(PutCommand).rejects(
+      conditionFailed({
+        pk: { S: lease.pk },
+        owner: { S: 'run-0' },
+        mode: { S: 'reminder' },
+        acquiredAt: { S: lease.acquiredAt },
+        expiresAt: { N: '3000000' },
+      }),
+    );
 
     expect(await store().acquireLease(lease, 1_000_000)).toEqual({
       acquired: false,
