@@ -85,28 +85,20 @@ export function exitCodeFor(summary: RunSummary): number {
 
 async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   const startedMs = Date.now();
+  const config = parseSettings(
+    {
+      regions: flags.regions,
+      minWindowHours: flags.minWindowHours,
+      tagPrefix: flags.tagPrefix,
+      exemptTagKey: flags.exemptTagKey,
+      publishFindings: flags.publishFindings ? 'true' : 'false',
+      alertTopicArn: flags.alertTopicArn,
+      actualWindow: flags.actualWindow ? 'true' : 'false',
+      pageSize: flags.pageSize,
+    },
+    FLAG_NAMES,
+  );
   const problems = cliFlagProblems(flags);
-  const settings = () =>
-    parseSettings(
-      {
-        regions: flags.regions,
-        minWindowHours: flags.minWindowHours,
-        tagPrefix: flags.tagPrefix,
-        exemptTagKey: flags.exemptTagKey,
-        publishFindings: flags.publishFindings ? 'true' : 'false',
-        alertTopicArn: flags.alertTopicArn,
-        actualWindow: flags.actualWindow ? 'true' : 'false',
-        pageSize: flags.pageSize,
-      },
-      FLAG_NAMES,
-    );
-  let config;
-  try {
-    config = settings();
-  } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError([...err.problems, ...problems]);
-    throw err;
-  }
   if (problems.length) throw new ConfigError(problems);
   config.keepEvaluations = true;
   const homeRegion = homeRegionOf(flags, io.env);
@@ -122,6 +114,17 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   const summary = await runCheck(config, deps, { mode: 'scan' }, { deadline: startedMs + Number(flags.timeout) * 1000 });
   io.out(flags.format === 'json' ? renderJson(summary) : renderTable(summary));
   return exitCodeFor(summary);
+}
+
+/** Runs the command; a ConfigError about the shared settings also names the bad CLI-only flags. */
+async function namingEveryBadFlag(flags: ScanFlags, command: () => Promise<number>): Promise<number> {
+  try {
+    return await command();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const more = cliFlagProblems(flags).filter((p) => !err.problems.includes(p));
+    throw more.length ? new ConfigError([...err.problems, ...more]) : err;
+  }
 }
 
 /** Builds the command line; `run` resolves to the exit status. */
@@ -156,7 +159,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       `seconds the run may take, ${TIMEOUT_SECONDS.min}–${TIMEOUT_SECONDS.max}: a Region not finished in time is reported as not scanned (exit 3) and the rest is still published`,
       String(TIMEOUT_SECONDS.default),
     )
-    .action(async (flags: ScanFlags) => setCode(await scanCommand(flags, io)));
+    .action(async (flags: ScanFlags) => setCode(await namingEveryBadFlag(flags, () => scanCommand(flags, io))));
   // `aurora-backtrack-check --help` documents every flag, not only the command names.
   program.addHelpText('after', () => `\n${scan.helpInformation().trimEnd()}`);
   return program;
