@@ -35,6 +35,30 @@ interface ScanFlags {
   actualWindow: boolean;
   pageSize?: string;
   homeRegion?: string;
+  timeout: string;
+}
+
+/** `--timeout`: seconds the whole run may take (README "CLI"). */
+export const TIMEOUT_SECONDS = { default: 90, min: 10, max: 3600 } as const;
+
+/** Problems with the flags only the CLI has (every one is reported, with parseSettings' own). */
+function cliFlagProblems(flags: ScanFlags): string[] {
+  const problems: string[] = [];
+  if (flags.regions !== undefined && flags.regions.trim() === '') {
+    problems.push(
+      '--regions: "" — empty; give a comma list of Region codes such as us-east-1,eu-west-1, or "all" for every enabled Region',
+    );
+  }
+  const { min, max } = TIMEOUT_SECONDS;
+  if (!/^\d+$/.test(flags.timeout.trim())) {
+    problems.push(`--timeout: "${flags.timeout}" — use a whole number of seconds from ${min} to ${max}`);
+  } else if (Number(flags.timeout) < min || Number(flags.timeout) > max) {
+    problems.push(`--timeout: "${flags.timeout}" — out of range ${min}–${max} (seconds the run may take)`);
+  }
+  if (flags.stateTable !== undefined && !/^[a-zA-Z0-9_.-]{3,255}$/.test(flags.stateTable)) {
+    problems.push(`--state-table: "${flags.stateTable}" — use a DynamoDB table name (3–255 of a-z A-Z 0-9 _ . -)`);
+  }
+  return problems;
 }
 
 export interface Io {
@@ -60,6 +84,7 @@ export function exitCodeFor(summary: RunSummary): number {
 }
 
 async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
+  const startedMs = Date.now();
   const config = parseSettings(
     {
       regions: flags.regions,
@@ -73,9 +98,8 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
     },
     FLAG_NAMES,
   );
-  if (flags.stateTable !== undefined && !/^[a-zA-Z0-9_.-]{3,255}$/.test(flags.stateTable)) {
-    throw new ConfigError([`--state-table: "${flags.stateTable}" — use a DynamoDB table name (3–255 of a-z A-Z 0-9 _ . -)`]);
-  }
+  const problems = cliFlagProblems(flags);
+  if (problems.length) throw new ConfigError(problems);
   config.keepEvaluations = true;
   const homeRegion = homeRegionOf(flags, io.env);
   if (!homeRegion) {
@@ -87,9 +111,20 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
     alertTopicArn: config.alertTopicArn,
     log: quietLog(io, Boolean(io.env.DEBUG)),
   });
-  const summary = await runCheck(config, deps, { mode: 'scan' });
+  const summary = await runCheck(config, deps, { mode: 'scan' }, { deadline: startedMs + Number(flags.timeout) * 1000 });
   io.out(flags.format === 'json' ? renderJson(summary) : renderTable(summary));
   return exitCodeFor(summary);
+}
+
+/** Runs the command; a ConfigError about the shared settings also names the bad CLI-only flags. */
+async function namingEveryBadFlag(flags: ScanFlags, command: () => Promise<number>): Promise<number> {
+  try {
+    return await command();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const more = cliFlagProblems(flags).filter((p) => !err.problems.includes(p));
+    throw more.length ? new ConfigError([...err.problems, ...more]) : err;
+  }
 }
 
 /** Builds the command line; `run` resolves to the exit status. */
@@ -119,7 +154,12 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--no-actual-window', 'skip CloudWatch Backtrack metrics (actual window, cost hint)')
     .option('--page-size <n>', 'DescribeDBClusters page size, 20–100', '100')
     .option('--home-region <region>', 'Region for STS, EC2 DescribeRegions and the state table (default: AWS_REGION)')
-    .action(async (flags: ScanFlags) => setCode(await scanCommand(flags, io)));
+    .option(
+      '--timeout <seconds>',
+      `seconds the run may take, ${TIMEOUT_SECONDS.min}–${TIMEOUT_SECONDS.max}: a Region not finished in time is reported as not scanned (exit 3) and the rest is still published`,
+      String(TIMEOUT_SECONDS.default),
+    )
+    .action(async (flags: ScanFlags) => setCode(await namingEveryBadFlag(flags, () => scanCommand(flags, io))));
   // `aurora-backtrack-check --help` documents every flag, not only the command names.
   program.addHelpText('after', () => `\n${scan.helpInformation().trimEnd()}`);
   return program;
@@ -158,7 +198,6 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
 if (require.main === module) {
   const io: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), env: process.env };
-  void main(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
-  });
+  // Exit once the output is written: a call abandoned at the deadline must not hold the process.
+  void main(process.argv.slice(2), io).then((code) => process.exit(code));
 }

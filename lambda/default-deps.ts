@@ -13,10 +13,22 @@ import type { AccountContext } from './core/types';
 import type { Deps, Logger, RegionClients } from './run';
 
 /**
- * SDK settings for every client: adaptive retries (client-side rate limiting once AWS throttles)
- * with enough attempts to ride out Security Hub's 10 TPS import limit.
+ * Time limits of every HTTP request, so an endpoint that accepts a connection and never answers
+ * cannot hold a call (and the run) until the Lambda's own timeout; the SDK has none by default.
+ * - connection 3 s: a TCP and TLS handshake with an AWS endpoint takes tens of milliseconds, and
+ *   a connection that is not up in 3 s is tried again by the retry strategy;
+ * - request 20 s: the slowest calls the checker makes (DescribeDBClusters of 100 clusters,
+ *   BatchImportFindings of 100 findings, a 500-query GetMetricData) answer in a second or two;
+ *   20 s is ten times that, so a slow but working endpoint is never cut off. A timed-out call is
+ *   retried like any transient error; the run deadline (lambda/deadline.ts) bounds the retries.
  */
-export const CLIENT_SETTINGS = { maxAttempts: 8, retryMode: 'adaptive' } as const;
+export const HTTP_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 20_000, throwOnRequestTimeout: true } as const;
+
+/**
+ * SDK settings for every client: adaptive retries (client-side rate limiting once AWS throttles)
+ * with enough attempts to ride out Security Hub's 10 TPS import limit, and the timeouts above.
+ */
+export const CLIENT_SETTINGS = { maxAttempts: 8, retryMode: 'adaptive', requestHandler: HTTP_TIMEOUTS } as const;
 
 export interface AwsDepsOptions {
   /** Region for STS, EC2 DescribeRegions, SNS and the state table. */

@@ -5,7 +5,7 @@ import { ConfigError, ENV_NAMES, parseSettings } from './config';
 import { awsDeps } from './default-deps';
 import type { AccountContext } from './core/types';
 import { toRequest } from './events';
-import { CheckDegradedError, isDegraded, runCheck, type Deps, type RunSummary } from './run';
+import { isDegraded, runCheck, type Deps, type RunSummary } from './run';
 
 const logger = new Logger({ serviceName: 'aurora-backtrack-checker' });
 const metrics = new Metrics({ namespace: 'AuroraBacktrackChecker', serviceName: 'aurora-backtrack-checker' });
@@ -37,15 +37,45 @@ const makeDefaultDeps = (): Deps =>
     log: logger,
   }));
 
-function recordMetrics(s: RunSummary): void {
-  const t = s.totals;
-  metrics.addMetric('ClustersFailed', MetricUnit.Count, t.failedUnsuppressed);
-  metrics.addMetric('ClustersWarning', MetricUnit.Count, t.warning);
-  metrics.addMetric('ClustersPassed', MetricUnit.Count, t.passed);
-  metrics.addMetric('ClustersSuppressed', MetricUnit.Count, t.suppressed);
-  metrics.addMetric('RegionsNotScanned', MetricUnit.Count, t.notScannedRegions);
-  metrics.addMetric('Degradations', MetricUnit.Count, s.degraded.length);
+/** Kept back from the Lambda's remaining time: the handler's own metrics and log after the run. */
+export const HANDLER_MARGIN_MS = 3_000;
+
+/** Problems with the checker in this run: each degradation, and an alert that was not published. */
+export const degradationCount = (s: RunSummary): number => s.degraded.length + (s.alert?.error !== undefined ? 1 : 0);
+
+/**
+ * The run's metrics (namespace AuroraBacktrackChecker): ScanCompleted is the heartbeat (every scan
+ * that finished, degraded or not), Degradations and RunDuration every run, and for a scan the
+ * verdict counts of each scanned Region with a `Region` dimension.
+ */
+export function recordMetrics(s: RunSummary, durationMs: number): void {
+  if (s.mode === 'scan' && !s.skipped) metrics.addMetric('ScanCompleted', MetricUnit.Count, 1);
+  metrics.addMetric('Degradations', MetricUnit.Count, degradationCount(s));
+  metrics.addMetric('RunDuration', MetricUnit.Milliseconds, durationMs);
+  metrics.addMetric('RegionsNotScanned', MetricUnit.Count, s.totals.notScannedRegions);
   metrics.addMetric('AlertsPublished', MetricUnit.Count, s.alert?.published ? 1 : 0);
+  if (s.mode !== 'scan') return;
+  for (const r of s.regions.filter((x) => x.scanned)) {
+    const counts: [string, number][] = [
+      ['ClustersFailed', r.failedUnsuppressed],
+      ['ClustersWarning', r.byStatus.WARNING],
+      ['ClustersPassed', r.byStatus.PASSED],
+      ['ClustersNotAvailable', r.byStatus.NOT_AVAILABLE],
+      ['ClustersSuppressed', r.suppressed],
+    ];
+    // A single metric is written at once and forgets its dimensions: one per count.
+    for (const [name, value] of counts) {
+      const perRegion = metrics.singleMetric();
+      perRegion.addDimension('Region', r.region);
+      perRegion.addMetric(name, MetricUnit.Count, value);
+    }
+  }
+}
+
+/** When the run must be over: the Lambda's remaining time less the handler's margin; none outside Lambda. */
+export function deadlineFrom(context: Pick<Context, 'getRemainingTimeInMillis'> | undefined, nowMs = Date.now()): number | undefined {
+  if (typeof context?.getRemainingTimeInMillis !== 'function') return undefined;
+  return nowMs + Math.max(0, context.getRemainingTimeInMillis() - HANDLER_MARGIN_MS);
 }
 
 /** Account and partition from the function's own ARN: no STS call needed inside Lambda. */
@@ -54,7 +84,11 @@ export function accountFromContext(context: Context | undefined): AccountContext
   return m ? { partition: m[1] as string, accountId: m[2] as string } : undefined;
 }
 
-/** The Lambda shell: environment → config → runCheck → summary and metrics; throws when degraded. */
+/**
+ * The Lambda shell: environment → config → runCheck → summary and metrics. A degraded run returns
+ * its summary (the Degradations metric and its alarm report it, and it logs an error line); only a
+ * bad configuration or a crash throws (the Errors alarm).
+ */
 export const createHandler =
   (getDeps: () => Deps = makeDefaultDeps) =>
   async (event: unknown, context?: Context): Promise<Omit<RunSummary, 'evaluations'> | { ignored: true }> => {
@@ -74,12 +108,18 @@ export const createHandler =
     const base = getDeps();
     const account = accountFromContext(context);
     const deps: Deps = account ? { ...base, account: () => Promise.resolve(account) } : base;
-    const summary = await runCheck(config, deps, request);
-    recordMetrics(summary);
+    const started = Date.now();
+    const summary = await runCheck(config, deps, request, { deadline: deadlineFrom(context) });
+    recordMetrics(summary, Date.now() - started);
     metrics.publishStoredMetrics();
     const { evaluations: _omit, ...rest } = summary;
     logger.info('run finished', { summary: { ...rest, alert: rest.alert && { ...rest.alert, message: undefined } } });
-    if (isDegraded(summary)) throw new CheckDegradedError(summary);
+    if (isDegraded(summary)) {
+      logger.error('run degraded', {
+        degraded: summary.degraded.map((d) => d.message),
+        ...(summary.alert?.error ? { alertNotPublished: summary.alert.error } : {}),
+      });
+    }
     return rest;
   };
 

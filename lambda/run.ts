@@ -1,22 +1,36 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { getBacktrackMetrics } from './aws/cloudwatch';
-import { describeError, SecurityHubNotEnabledError } from './aws/errors';
+import { describeError } from './aws/errors';
 import { describeCluster, listClusterPages } from './aws/rds';
-import { importFindings, updateWorkflow } from './aws/security-hub';
+import { updateWorkflow } from './aws/security-hub';
 import { publishAlert } from './aws/sns';
 import type { StateStore } from './aws/state';
+import { FindingSink, IMPORTS_IN_FLIGHT, mapLimit, Semaphore, StateWriter } from './sinks';
+import { beforeDeadline, DEADLINE_EXCEEDED, DeadlineExceededError, runClock, withAbortSignal, type RunClock } from './deadline';
+import { acquireRunLease, releaseRunLease, type LeaseOutcome } from './lease';
 import { buildAlert, buildReminder, type AlertMessage, type Degradation } from './core/alert';
 import { evaluate } from './core/evaluate';
-import { archivedFinding, findingId, productArn, toFinding, type Finding } from './core/finding';
+import { archivedFinding, findingId, productArn, toFinding } from './core/finding';
 import { clusterKey, metaKey, type ClusterState, type RunMeta } from './core/state-types';
 import { goneClusters, stateChanged, stepCluster, windowRaisedAt, type ClusterEvent, type WorkflowChange } from './core/transitions';
 import type { AccountContext, ClusterFacts, ComplianceStatus, Evaluation, Policy } from './core/types';
 
 /** What a run is asked to do. */
 export type RunRequest = { mode: 'scan' } | { mode: 'reminder' } | { mode: 'recheck'; region: string; identifier: string; trigger: string };
+
+export interface RunOptions {
+  /**
+   * Epoch ms (wall clock) the whole run must be over by. Region work stops earlier, leaving a fifth
+   * of the time (2–60 s) to publish the alert, save the state and free the lease; a Region not
+   * finished by then is reported as not scanned. Undefined: no deadline.
+   */
+  deadline?: number;
+}
+
+export { Semaphore } from './sinks';
 
 export interface CheckConfig {
   /** `all` = the Regions enabled in the account. */
@@ -105,189 +119,15 @@ export interface RunSummary {
   tagProblems: string[];
   alert?: { subject: string; published: boolean; messageId?: string; error?: string; message?: AlertMessage };
   evaluations?: Evaluation[];
-}
-
-/** The run ended with the checker degraded (a Region not scanned, findings or alert not delivered). */
-export class CheckDegradedError extends Error {
-  constructor(readonly summary: RunSummary) {
-    super(
-      `Aurora Backtrack check degraded: ${summary.degraded.map((d) => d.message).join('; ')}` +
-        (summary.alert?.error ? `; alert not published: ${summary.alert.error}` : ''),
-    );
-    this.name = 'CheckDegradedError';
-  }
+  /** The run did nothing (no alert, no state written), and why: another run held the lease, or a reminder was sent recently. */
+  skipped?: { reason: string };
 }
 
 const emptyStatus = (): Record<ComplianceStatus, number> => ({ PASSED: 0, WARNING: 0, FAILED: 0, NOT_AVAILABLE: 0 });
 /** GetMetricData takes 500 queries: 3 metrics × 2 dimension sets per cluster. */
 const CLUSTERS_PER_METRICS_CALL = 83;
-const FINDINGS_PER_IMPORT = 100;
 /** Regions scanned at once by default: every commercial Region fits. */
 const MAX_REGION_CONCURRENCY = 40;
-
-/** Runs promises with at most `limit` at once, keeping order of results. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-/** Import calls in flight at once per Region: within Security Hub's burst of 30, far from its 10 TPS. */
-const IMPORT_LANES = 3;
-/** Import calls in flight at once over all Regions: each holds 100 findings and their JSON in memory. */
-const IMPORTS_IN_FLIGHT = 8;
-
-/** A counting semaphore: at most `limit` holders at once, the rest wait in order. */
-export class Semaphore {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(limit: number) {
-    this.free = limit;
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free -= 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free += 1;
-    }
-  }
-}
-
-/** Sends findings of one Region in batches of 100, a few calls at a time, while the scan goes on. */
-class FindingSink {
-  imported = 0;
-  failed = 0;
-  /** Ids of findings Security Hub did not take (after the retry). */
-  readonly failedIds = new Set<string>();
-  notPublished?: string;
-  /** The first import call that failed as a whole (throttled, 5xx, connection lost) after the SDK's retries. */
-  callError?: { code: string; message: string };
-  private buffer: Finding[] = [];
-  private readonly lanes: Promise<void>[] = Array.from({ length: IMPORT_LANES }, () => Promise.resolve());
-  private batches = 0;
-  /** Batches queued or in flight, and who waits for that number to drop. */
-  private pending = 0;
-  private readonly waiters: (() => void)[] = [];
-
-  constructor(
-    private readonly client: SecurityHubClient | undefined,
-    private readonly region: string,
-    private readonly log: Logger,
-    private readonly gate: Semaphore = new Semaphore(IMPORTS_IN_FLIGHT),
-  ) {}
-
-  add(f: Finding): void {
-    if (!this.client) return;
-    this.buffer.push(f);
-    if (this.buffer.length >= FINDINGS_PER_IMPORT) this.flush();
-  }
-
-  private flush(): void {
-    const batch = this.buffer.splice(0);
-    if (batch.length === 0) return;
-    const lane = this.batches++ % IMPORT_LANES;
-    this.pending += 1;
-    this.lanes[lane] = (this.lanes[lane] as Promise<void>)
-      .then(() => this.gate.run(() => this.send(batch)))
-      .finally(() => {
-        this.pending -= 1;
-        this.waiters.splice(0).forEach((wake) => wake());
-      });
-  }
-
-  private async send(batch: Finding[]): Promise<void> {
-    if (!this.client) return;
-    if (this.notPublished) {
-      this.failed += batch.length;
-      for (const f of batch) this.failedIds.add(f.Id);
-      return;
-    }
-    try {
-      const result = await importFindings(this.client, batch as AwsSecurityFinding[]);
-      this.imported += result.imported;
-      this.failed += result.failed.length;
-      this.callError ??= result.callError;
-      for (const f of result.failed) this.failedIds.add(f.id);
-      for (const f of result.failed.slice(0, 5)) {
-        this.log.warn('finding rejected by Security Hub', { region: this.region, id: f.id, code: f.code, message: f.message });
-      }
-    } catch (err) {
-      this.failed += batch.length;
-      for (const f of batch) this.failedIds.add(f.Id);
-      const { code, message } = describeError(err);
-      this.notPublished =
-        err instanceof SecurityHubNotEnabledError
-          ? `Security Hub is not enabled in ${this.region}: ${message}`
-          : `Security Hub import failed in ${this.region}: ${code}: ${message}`;
-    }
-  }
-
-  /**
-   * Back-pressure: resolves once no more than one batch per lane waits, so a Region that lists
-   * faster than Security Hub takes findings does not pile them up in memory.
-   */
-  async ready(): Promise<void> {
-    while (this.pending > IMPORT_LANES) await new Promise<void>((wake) => this.waiters.push(wake));
-  }
-
-  async done(): Promise<void> {
-    this.flush();
-    await Promise.all(this.lanes);
-  }
-}
-
-/** State items at once in one BatchWriteItem, and such calls in flight over the whole run. */
-const STATE_ITEMS_PER_WRITE = 25;
-const STATE_WRITES_IN_FLIGHT = 8;
-
-/**
- * Writes state items while the scan goes on: an item whose cluster has nothing to tell people and
- * no workflow to set does not depend on the alert, so it need not wait for it (nor stay in memory).
- */
-class StateWriter {
-  private buffer: ClusterState[] = [];
-  private readonly writes: Promise<void>[] = [];
-  readonly errors: string[] = [];
-  private readonly gate = new Semaphore(STATE_WRITES_IN_FLIGHT);
-
-  constructor(private readonly store: StateStore) {}
-
-  put(state: ClusterState): void {
-    this.buffer.push(state);
-    if (this.buffer.length >= STATE_ITEMS_PER_WRITE) this.flush();
-  }
-
-  private flush(): void {
-    const batch = this.buffer.splice(0);
-    if (batch.length === 0) return;
-    this.writes.push(
-      this.gate
-        .run(() => this.store.write(batch, []))
-        .catch((err: unknown) => {
-          const { code, message } = describeError(err);
-          this.errors.push(`${code}: ${message}`);
-        }),
-    );
-  }
-
-  async done(): Promise<void> {
-    this.flush();
-    await Promise.all(this.writes);
-  }
-}
 
 interface RunContext {
   config: CheckConfig;
@@ -302,6 +142,7 @@ interface RunContext {
   /** Set once `ready` resolves: whether the remembered state could be read (else nothing is written). */
   stateOk: boolean;
   writer: StateWriter;
+  clock: RunClock;
 }
 
 interface RegionOutcome {
@@ -355,6 +196,8 @@ class RegionJudge {
     private readonly out: RegionOutcome,
     private readonly clients: RegionClients,
     readonly sink: FindingSink,
+    /** Aborted when the Region is abandoned at the deadline: nothing more is judged or stored. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   add(facts: ClusterFacts): void {
@@ -393,6 +236,7 @@ class RegionJudge {
   }
 
   private finish(e: Evaluation): void {
+    if (this.signal?.aborted) return;
     const r = this.out.report;
     r.clusters += 1;
     if (this.ctx.config.keepEvaluations) this.out.evaluations.push(e);
@@ -407,15 +251,14 @@ class RegionJudge {
     const { accountId } = this.ctx.account;
     const pk = clusterKey(accountId, e.cluster.region, e.cluster.resourceId);
     const prev = this.ctx.previous.get(pk);
-    const step = stepCluster(e, prev, accountId, this.ctx.now);
+    // A cluster without remembered state may still have a finding (the table is new or was emptied):
+    // its workflow is set explicitly, both ways, so an exemption added or removed meanwhile holds.
+    const step = stepCluster(e, prev, accountId, this.ctx.now, this.ctx.deps.persistentState);
     this.seen.add(pk);
-    // With remembered state, a cluster never seen before has no finding yet: the import creates it
-    // with its workflow (Security Hub honours Workflow on creation), so no BatchUpdateFindings.
-    const createdSuppressed = !prev && this.ctx.deps.persistentState && step.workflow?.status === 'SUPPRESSED';
-    if (step.workflow && !createdSuppressed) this.workflow.push(step.workflow);
+    if (step.workflow) this.workflow.push(step.workflow);
     // Unchanged clusters are not kept, and changed ones with nothing to alert or set are written at
     // once: at fleet scale, memory holds only what waits for the alert or for BatchUpdateFindings.
-    const waits = step.event !== undefined || (step.workflow !== undefined && !createdSuppressed);
+    const waits = step.event !== undefined || step.workflow !== undefined;
     if (waits) {
       this.out.steps.push({ state: step.state, ...(prev ? { prev } : {}), ...(step.event ? { event: step.event } : {}) });
     } else if (this.ctx.stateOk && stateChanged(prev, step.state)) {
@@ -483,11 +326,38 @@ function noteArchiveFailures(out: RegionOutcome, sink: FindingSink, account: Acc
   }
 }
 
-async function scanRegion(ctx: RunContext, region: string): Promise<RegionOutcome> {
+/** Records a Region as not scanned: its clusters were not judged, and none is declared deleted. */
+function notScanned(out: RegionOutcome, code: string, message: string): void {
+  const region = out.report.region;
+  out.report.error = `${code}: ${message}`;
+  out.degraded.push({
+    key: `region-not-scanned#${region}`,
+    region,
+    message: `${region}: Region not scanned (${code}: ${message}); its clusters were not judged this run`,
+  });
+}
+
+/** The outcome of a Region abandoned at the deadline (what its work still does is discarded). */
+function abandonedRegion(ctx: RunContext, region: string): RegionOutcome {
   const out = newOutcome(region);
-  const clients = ctx.deps.clients(region);
+  const budget = (ctx.clock.regionsBy ?? ctx.clock.startedMs) - ctx.clock.startedMs;
+  notScanned(out, DEADLINE_EXCEEDED, new DeadlineExceededError('the Region', budget).message);
+  ctx.deps.log.error('Region abandoned at the run deadline', { region, budgetMs: budget });
+  return out;
+}
+
+/** Every SDK call of these clients carries `signal`. */
+const abortable = (c: RegionClients, signal: AbortSignal): RegionClients => ({
+  rds: withAbortSignal(c.rds, signal),
+  securityHub: withAbortSignal(c.securityHub, signal),
+  cloudWatch: withAbortSignal(c.cloudWatch, signal),
+});
+
+async function scanRegion(ctx: RunContext, region: string, signal: AbortSignal): Promise<RegionOutcome> {
+  const out = newOutcome(region);
+  const clients = abortable(ctx.deps.clients(region), signal);
   const sink = new FindingSink(ctx.config.publishFindings ? clients.securityHub : undefined, region, ctx.deps.log, ctx.imports);
-  const judge = new RegionJudge(ctx, out, clients, sink);
+  const judge = new RegionJudge(ctx, out, clients, sink, signal);
   const keep = new Set<string>();
   let complete = true;
   try {
@@ -513,15 +383,11 @@ async function scanRegion(ctx: RunContext, region: string): Promise<RegionOutcom
     out.report.scanned = true;
   } catch (err) {
     const { code, message } = describeError(err);
-    out.report.error = `${code}: ${message}`;
-    out.degraded.push({
-      key: `region-not-scanned#${region}`,
-      region,
-      message: `${region}: Region not scanned (${code}: ${message}); its clusters were not judged this run`,
-    });
+    notScanned(out, code, message);
   }
   await judge.done();
-  if (out.report.scanned && complete) {
+  // A Region abandoned at the deadline was not read in full: none of its clusters is gone.
+  if (out.report.scanned && complete && !signal.aborted) {
     const { gone, events } = goneClusters(ctx.previous.values(), region, judge.seen, ctx.account.accountId, keep);
     out.gone = gone;
     out.goneEvents = events;
@@ -686,8 +552,16 @@ async function saveState(
   }
 }
 
-function newContext(config: CheckConfig, deps: Deps, account: AccountContext, now: Date, previous: Map<string, ClusterState>): RunContext {
+function newContext(
+  config: CheckConfig,
+  deps: Deps,
+  account: AccountContext,
+  now: Date,
+  previous: Map<string, ClusterState>,
+  clock: RunClock,
+): RunContext {
   return {
+    clock,
     config,
     deps,
     account,
@@ -711,12 +585,31 @@ async function finishStreamedState(ctx: RunContext, degraded: Degradation[]): Pr
   }
 }
 
+/** The remembered state, or none (a degradation) when the table does not answer before the deadline. */
+async function loadBeforeDeadline(deps: Deps, accountId: string, degraded: Degradation[], deadline: number | undefined) {
+  // What the load reports counts only if it ends in time (a late failure must not add to the summary).
+  const own: Degradation[] = [];
+  const { value, late } = await beforeDeadline(
+    deadline,
+    () => loadPrevious(deps, accountId, own),
+    () => {
+      degraded.push({
+        key: 'state-unavailable',
+        message: `state table did not answer before the run's deadline; alerts for cluster changes are held back this run`,
+      });
+      return { previous: new Map<string, ClusterState>(), meta: undefined, ok: false };
+    },
+  );
+  if (!late) degraded.push(...own);
+  return value;
+}
+
 /** The scheduled scan: every cluster of every watched Region. */
-async function scan(config: CheckConfig, deps: Deps, account: AccountContext, startedAt: Date): Promise<RunSummary> {
+async function scan(config: CheckConfig, deps: Deps, account: AccountContext, startedAt: Date, clock: RunClock): Promise<RunSummary> {
   const degraded: Degradation[] = [];
   const request: RunRequest = { mode: 'scan' };
-  const ctx = newContext(config, deps, account, startedAt, new Map());
-  const stateLoad = loadPrevious(deps, account.accountId, degraded).then((loaded) => {
+  const ctx = newContext(config, deps, account, startedAt, new Map(), clock);
+  const stateLoad = loadBeforeDeadline(deps, account.accountId, degraded, clock.regionsBy).then((loaded) => {
     ctx.previous = loaded.previous;
     ctx.stateOk = loaded.ok;
     return loaded;
@@ -724,7 +617,13 @@ async function scan(config: CheckConfig, deps: Deps, account: AccountContext, st
   ctx.ready = stateLoad.then(() => undefined);
   let regions: string[];
   try {
-    regions = await resolveRegions(config, deps);
+    const listed = await beforeDeadline(
+      clock.regionsBy,
+      () => resolveRegions(config, deps),
+      () => undefined,
+    );
+    if (!listed.value) throw new DeadlineExceededError('listing the enabled Regions', (clock.regionsBy ?? 0) - clock.startedMs);
+    regions = listed.value;
   } catch (err) {
     const { code, message } = describeError(err);
     degraded.push({
@@ -733,7 +632,14 @@ async function scan(config: CheckConfig, deps: Deps, account: AccountContext, st
     });
     regions = [];
   }
-  const outcomes = await mapLimit(regions, config.regionConcurrency ?? MAX_REGION_CONCURRENCY, (r) => scanRegion(ctx, r));
+  const outcomes = await mapLimit(regions, config.regionConcurrency ?? MAX_REGION_CONCURRENCY, async (r) => {
+    const { value } = await beforeDeadline(
+      clock.regionsBy,
+      (signal) => scanRegion(ctx, r, signal),
+      () => abandonedRegion(ctx, r),
+    );
+    return value;
+  });
   const { meta, ok: stateOk } = await stateLoad;
   await finishStreamedState(ctx, degraded);
   for (const o of outcomes) degraded.push(...o.degraded);
@@ -781,6 +687,7 @@ async function recheck(
   account: AccountContext,
   startedAt: Date,
   request: Extract<RunRequest, { mode: 'recheck' }>,
+  clock: RunClock,
 ): Promise<RunSummary> {
   const degraded: Degradation[] = [];
   const { region, identifier } = request;
@@ -790,10 +697,13 @@ async function recheck(
     deps.log.info('re-check skipped: Region not watched', { region, identifier });
     return summarize(request, account, startedAt, deps, [], degraded, [], undefined, false);
   }
-  const { previous, ok: stateOk } = await loadPrevious(deps, account.accountId, degraded);
-  const clients = deps.clients(region);
+  const { previous, ok: stateOk } = await loadBeforeDeadline(deps, account.accountId, degraded, clock.regionsBy);
+  // At the deadline the Region's calls are aborted: the re-check fails (reported) and the run finishes.
+  const signal =
+    clock.regionsBy === undefined ? new AbortController().signal : AbortSignal.timeout(Math.max(0, clock.regionsBy - Date.now()));
+  const clients = abortable(deps.clients(region), signal);
   const sink = new FindingSink(config.publishFindings ? clients.securityHub : undefined, region, deps.log);
-  const ctx = newContext(config, deps, account, startedAt, previous);
+  const ctx = newContext(config, deps, account, startedAt, previous, clock);
   ctx.stateOk = stateOk;
   const judge = new RegionJudge(ctx, out, clients, sink);
   try {
@@ -809,7 +719,9 @@ async function recheck(
       out.report.archived = gone.length;
     }
   } catch (err) {
-    const { code, message } = describeError(err);
+    const { code, message } = signal.aborted
+      ? { code: DEADLINE_EXCEEDED, message: new DeadlineExceededError('the re-check', (clock.regionsBy ?? 0) - clock.startedMs).message }
+      : describeError(err);
     out.report.error = `${code}: ${message}`;
     degraded.push({
       key: `recheck-failed#${region}`,
@@ -841,11 +753,24 @@ async function recheck(
   return summarize(request, account, startedAt, deps, [out], degraded, events, alert, config.keepEvaluations ?? false);
 }
 
+/**
+ * A reminder is not sent twice within this time. The Lambda does not know the reminder schedule;
+ * 12 h lets a daily schedule through (even when its runs drift by minutes) and stops the repeats
+ * an overlapping run, a retried invocation or a manual run would send.
+ */
+export const REMINDER_MIN_GAP_MS = 12 * 3_600_000;
+
 /** The periodic digest from the state table. */
-async function remind(config: CheckConfig, deps: Deps, account: AccountContext, startedAt: Date): Promise<RunSummary> {
+async function remind(config: CheckConfig, deps: Deps, account: AccountContext, startedAt: Date, clock: RunClock): Promise<RunSummary> {
   const degraded: Degradation[] = [];
-  const { previous, meta, ok } = await loadPrevious(deps, account.accountId, degraded);
+  const { previous, meta, ok } = await loadBeforeDeadline(deps, account.accountId, degraded, clock.regionsBy);
   let alert: RunSummary['alert'];
+  const last = meta?.lastReminderAt ? Date.parse(meta.lastReminderAt) : NaN;
+  if (ok && startedAt.getTime() - last < REMINDER_MIN_GAP_MS) {
+    const reason = `a reminder was already sent at ${meta?.lastReminderAt}, less than ${REMINDER_MIN_GAP_MS / 3_600_000} h ago`;
+    deps.log.info('reminder skipped', { reason });
+    return { ...summarize({ mode: 'reminder' }, account, startedAt, deps, [], degraded, [], undefined, false), skipped: { reason } };
+  }
   if (ok) {
     const cutoff = startedAt.getTime() - config.reminderAfterDays * 86_400_000;
     const states = [...previous.values()];
@@ -871,17 +796,48 @@ async function remind(config: CheckConfig, deps: Deps, account: AccountContext, 
  * The whole job: regions → clusters → verdicts → findings, state and alerts. Every cluster of every
  * watched Region ends up judged or reported as not judged, with the reason.
  */
-export async function runCheck(config: CheckConfig, deps: Deps, request: RunRequest = { mode: 'scan' }): Promise<RunSummary> {
-  const startedAt = deps.now();
+export async function runCheck(
+  config: CheckConfig,
+  deps: Deps,
+  request: RunRequest = { mode: 'scan' },
+  options: RunOptions = {},
+): Promise<RunSummary> {
+  const clock = runClock(options.deadline);
   const account = await deps.account();
-  switch (request.mode) {
-    case 'scan':
-      return scan(config, deps, account, startedAt);
-    case 'recheck':
-      return recheck(config, deps, account, startedAt, request);
-    case 'reminder':
-      return remind(config, deps, account, startedAt);
+  // One run at a time per state table: a run that overlaps another waits for it, so it reads the
+  // state the other saved and does not alert the same change again.
+  const taken: LeaseOutcome = deps.persistentState
+    ? await acquireRunLease(deps.state, account.accountId, request.mode, clock, deps.log)
+    : { held: true, waitedMs: 0 };
+  const startedAt = deps.now();
+  if (!taken.held) return skippedRun(request, account, startedAt, deps, taken.reason);
+  try {
+    switch (request.mode) {
+      case 'scan':
+        return await scan(config, deps, account, startedAt, clock);
+      case 'recheck':
+        return await recheck(config, deps, account, startedAt, request, clock);
+      case 'reminder':
+        return await remind(config, deps, account, startedAt, clock);
+    }
+  } finally {
+    await releaseRunLease(deps.state, taken.lease, deps.log);
   }
+}
+
+/**
+ * A run that found the lease held for its whole wait does nothing. A skipped re-check is not a
+ * problem (the run that held the lease judges the account); a skipped scan or reminder is: people
+ * would otherwise not learn that the scheduled work did not happen.
+ */
+function skippedRun(request: RunRequest, account: AccountContext, startedAt: Date, deps: Deps, reason: string): RunSummary {
+  const degraded: Degradation[] =
+    request.mode === 'recheck'
+      ? []
+      : [{ key: 'run-skipped', message: `${request.mode} skipped: ${reason}; nothing was judged, alerted or saved by this run` }];
+  if (request.mode === 'recheck') deps.log.warn(`re-check skipped: ${reason}`);
+  else deps.log.error(`${request.mode} skipped: ${reason}`);
+  return { ...summarize(request, account, startedAt, deps, [], degraded, [], undefined, false), skipped: { reason } };
 }
 
 /** True when the run left something undone that people must know about. */

@@ -2,13 +2,15 @@
  * Runs the bundled handler (dist/lambda/index.js — the bytes the stack deploys) in this process,
  * with the environment the stack sets, against whatever AWS_ENDPOINT_URL names (or real AWS).
  *
- *   npm run invoke-local -- [scan | reminder | path/to/event.json] [--publish] [--no-build]
+ *   npm run invoke-local -- [scan | reminder | path/to/event.json] [--publish] [--no-build] [--timeout SECONDS]
  *
  * Settings come from the same variables the stack sets (REGIONS, MIN_WINDOW_HOURS, TAG_PREFIX,
  * EXEMPT_TAG_KEY, PUBLISH_FINDINGS, ALERT_TOPIC_ARN, STATE_TABLE, REMINDER_AFTER_DAYS,
  * ACTUAL_WINDOW). Read-only unless `--publish` is given: without it no finding is imported, no
  * alert is published and no state is written, whatever account the credentials reach. With it,
  * PUBLISH_FINDINGS and ACTUAL_WINDOW default to true as in the stack.
+ * `--timeout` gives the handler a Lambda context with that many seconds remaining, as the function's
+ * timeout does (without it the handler runs without a deadline).
  * Prints the run summary as JSON; exits 1 when the handler threw (the stack's Errors alarm).
  */
 import * as fs from 'node:fs';
@@ -37,8 +39,22 @@ export function readOnly(env: NodeJS.ProcessEnv): void {
   delete env.STATE_TABLE;
 }
 
+/** The part of a Lambda context the handler reads for its deadline, for a function with this timeout. */
+export function localContext(timeoutSeconds: number, startedMs = Date.now()): { getRemainingTimeInMillis(): number; functionName: string } {
+  const end = startedMs + timeoutSeconds * 1000;
+  return { functionName: 'aurora-backtrack-checker-local', getRemainingTimeInMillis: () => Math.max(0, end - Date.now()) };
+}
+
+function timeoutArg(args: string[]): number | undefined {
+  const i = args.indexOf('--timeout');
+  if (i < 0) return undefined;
+  const value = Number(args[i + 1]);
+  if (!Number.isInteger(value) || value < 1 || value > 900) throw new Error(`--timeout "${args[i + 1]}": use whole seconds from 1 to 900`);
+  return value;
+}
+
 /** Loads the bundle fresh and invokes its handler once. */
-export async function invokeBundled(event: unknown, bundleDir = HANDLER_BUNDLE_DIR): Promise<InvokeResult> {
+export async function invokeBundled(event: unknown, bundleDir = HANDLER_BUNDLE_DIR, context?: unknown): Promise<InvokeResult> {
   process.env.PUBLISH_FINDINGS ??= 'true';
   process.env.ACTUAL_WINDOW ??= 'true';
   process.env.POWERTOOLS_SERVICE_NAME ??= 'aurora-backtrack-checker';
@@ -48,7 +64,7 @@ export async function invokeBundled(event: unknown, bundleDir = HANDLER_BUNDLE_D
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(file) as { handler: (e: unknown, c?: unknown) => Promise<unknown> };
   try {
-    return { ok: true, result: await mod.handler(event) };
+    return { ok: true, result: await (context === undefined ? mod.handler(event) : mod.handler(event, context)) };
   } catch (err) {
     const e = err as Error;
     return { ok: false, error: { name: e.name, message: e.message } };
@@ -63,15 +79,18 @@ async function main(): Promise<number> {
     process.stderr.write('invoke-local: read-only run (no findings, alert or state written); add --publish to write them\n');
   }
   if (!args.includes('--no-build')) bundleHandler(HANDLER_BUNDLE_DIR);
-  const event = eventFor(args.find((a) => !a.startsWith('--')));
-  const out = await invokeBundled(event);
+  const timeout = timeoutArg(args);
+  const event = eventFor(args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--timeout'));
+  const out = await invokeBundled(event, HANDLER_BUNDLE_DIR, timeout === undefined ? undefined : localContext(timeout));
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   return out.ok ? 0 : 1;
 }
 
 if (require.main === module) {
   main().then(
-    (code) => (process.exitCode = code),
+    // Like Lambda, which freezes the process once the handler returns: a call the run abandoned at
+    // its deadline does not keep it alive.
+    (code) => process.exit(code),
     (err: Error) => {
       process.stderr.write(`invoke-local: ${err.message}\n`);
       process.exitCode = 2;

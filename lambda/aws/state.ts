@@ -9,9 +9,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { metaKey, type ClusterState, type RunMeta } from '../core/state-types';
 import { StateStoreError } from './errors';
+import { leaseHolder, type LeaseHolder, type RunLease } from './lease-item';
 import { chunk } from './chunk';
 
 export type { ClusterState, RunMeta } from '../core/state-types';
+export { leaseKey, type LeaseHolder, type RunLease } from './lease-item';
 
 /** Run-to-run memory: one item per cluster, one run-meta item per account. */
 export interface StateStore {
@@ -24,6 +26,13 @@ export interface StateStore {
   write(put: ClusterState[], remove: string[]): Promise<void>;
   loadMeta(accountId: string): Promise<RunMeta | undefined>;
   saveMeta(meta: RunMeta): Promise<void>;
+  /**
+   * Takes the account's run lease when it is free or expired at `nowMs`; false when another owner
+   * holds it (conditional PutItem, so two runs never both win).
+   */
+  acquireLease(lease: RunLease, nowMs: number): Promise<LeaseHolder>;
+  /** Frees the lease if `lease.owner` still holds it (conditional PutItem); false when it did not. */
+  releaseLease(lease: RunLease): Promise<boolean>;
 }
 
 const CLUSTER_PREFIX = 'cluster#';
@@ -198,6 +207,54 @@ export class DynamoStateStore implements StateStore {
     await this.call('PutItem', () => this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(meta) })));
   }
 
+  async acquireLease(lease: RunLease, nowMs: number): Promise<LeaseHolder> {
+    const refused = await this.conditionalPut(lease, 'attribute_not_exists(pk) OR expiresAt < :now', { ':now': nowMs });
+    if (!refused) return { acquired: true };
+    const held = leaseHolder(refused.Item);
+    return held ? { acquired: false, heldBy: held } : { acquired: false };
+  }
+
+  async releaseLease(lease: RunLease): Promise<boolean> {
+    // Released = expired now: the item stays (PutItem only), the next run's condition takes it.
+    const refused = await this.conditionalPut(
+      { ...lease, expiresAt: 0 },
+      '#owner = :owner',
+      { ':owner': lease.owner },
+      { '#owner': 'owner' },
+    );
+    return !refused;
+  }
+
+  /**
+   * PutItem under a condition (the only DynamoDB action the lease needs); undefined when written,
+   * else the refusal with the item that held (ReturnValuesOnConditionCheckFailure, no extra read).
+   */
+  private async conditionalPut(
+    item: RunLease,
+    condition: string,
+    values: Record<string, unknown>,
+    names?: Record<string, string>,
+  ): Promise<{ Item?: Record<string, unknown> } | undefined> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(item),
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+          ...(names && { ExpressionAttributeNames: names }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return undefined;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return err as { Item?: Record<string, unknown> };
+      const name = err instanceof Error ? err.name : 'Error';
+      const message = err instanceof Error ? err.message : String(err);
+      throw new StateStoreError(this.tableName, `PutItem (run lease) failed: ${name}: ${message}`, { cause: err });
+    }
+  }
+
   /** One batch, with its retries; returns what could not be written. */
   private async writeBatch(batch: WriteRequest[]): Promise<WriteRequest[]> {
     let pending = batch;
@@ -237,6 +294,7 @@ export class DynamoStateStore implements StateStore {
 /** The same store in memory: for the CLI without a state table, and for tests. */
 export class MemoryStateStore implements StateStore {
   private readonly items = new Map<string, ClusterState | RunMeta>();
+  private readonly leases = new Map<string, RunLease>();
 
   constructor(initial: (ClusterState | RunMeta)[] = []) {
     for (const item of initial) this.items.set(item.pk, structuredClone(item));
@@ -281,6 +339,26 @@ export class MemoryStateStore implements StateStore {
   saveMeta(meta: RunMeta): Promise<void> {
     return this.later(() => {
       this.items.set(meta.pk, structuredClone(withoutUndefined(meta)));
+    });
+  }
+
+  acquireLease(lease: RunLease, nowMs: number): Promise<LeaseHolder> {
+    return this.later(() => {
+      const held = this.leases.get(lease.pk);
+      if (held && held.expiresAt >= nowMs) {
+        return { acquired: false, heldBy: { mode: held.mode, acquiredAt: held.acquiredAt, expiresAt: held.expiresAt } };
+      }
+      this.leases.set(lease.pk, { ...lease });
+      return { acquired: true };
+    });
+  }
+
+  releaseLease(lease: RunLease): Promise<boolean> {
+    return this.later(() => {
+      const held = this.leases.get(lease.pk);
+      if (held?.owner !== lease.owner) return false;
+      this.leases.set(lease.pk, { ...held, expiresAt: 0 });
+      return true;
     });
   }
 

@@ -46,12 +46,16 @@ export function windowRaisedAt(c: ClusterFacts, prev: ClusterState | undefined, 
   return prev?.windowSetAt ? new Date(prev.windowSetAt) : undefined;
 }
 
+/** Note of the workflow set on a cluster's finding the first time the checker remembers it, when not exempt. */
+export const FIRST_SIGHT_NOTE = 'Not exempt: workflow set by aurora-backtrack-checker from the exemption tag (no active exemption).';
+
 /** Next state of one evaluated cluster, assuming the alert about it is delivered. */
-function nextState(e: Evaluation, prev: ClusterState | undefined, accountId: string, now: Date): ClusterState {
+function nextState(e: Evaluation, prev: ClusterState | undefined, accountId: string, now: Date, firstSight: boolean): ClusterState {
   const c = e.cluster;
   const note = exemptionNote(e);
   const wantSuppressed = e.exemption.active;
-  const workflow = wantSuppressed ? 'SUPPRESSED' : prev?.workflow === 'SUPPRESSED' ? 'NEW' : prev?.workflow;
+  const reopen = prev?.workflow === 'SUPPRESSED' || (!prev && firstSight);
+  const workflow = wantSuppressed ? 'SUPPRESSED' : reopen ? 'NEW' : prev?.workflow;
   const state: ClusterState = {
     pk: clusterKey(accountId, c.region, c.resourceId),
     accountId,
@@ -72,7 +76,7 @@ function nextState(e: Evaluation, prev: ClusterState | undefined, accountId: str
   if (e.exemption.until && (e.exemption.active || e.exemption.expired)) state.exemptUntil = e.exemption.until;
   if (e.exemption.expired) state.expiryAlerted = true;
   if (workflow) state.workflow = workflow;
-  const workflowNote = wantSuppressed ? note : prev?.workflow === 'SUPPRESSED' ? undefined : prev?.workflowNote;
+  const workflowNote = wantSuppressed ? note : reopen ? undefined : prev?.workflowNote;
   if (workflowNote) state.workflowNote = workflowNote;
   return state;
 }
@@ -91,8 +95,14 @@ function eventFor(e: Evaluation, prev: ClusterState | undefined): ClusterEvent |
   return { kind: 'fixed', evaluation: e, from: before as Condition };
 }
 
-function workflowChange(e: Evaluation, prev: ClusterState | undefined, next: ClusterState): WorkflowChange | undefined {
+function workflowChange(
+  e: Evaluation,
+  prev: ClusterState | undefined,
+  next: ClusterState,
+  firstSight: boolean,
+): WorkflowChange | undefined {
   const base = { pk: next.pk, region: next.region, resourceId: next.resourceId };
+  if (!prev && firstSight && !e.exemption.active) return { ...base, status: 'NEW', note: FIRST_SIGHT_NOTE };
   if (e.exemption.active) {
     const note = next.workflowNote ?? '';
     if (prev?.workflow === 'SUPPRESSED' && prev.workflowNote === note) return undefined;
@@ -114,13 +124,18 @@ export interface ClusterStep {
   workflow?: WorkflowChange;
 }
 
-/** Compares one in-scope evaluation with its remembered state. */
-export function stepCluster(e: Evaluation, prev: ClusterState | undefined, accountId: string, now: Date): ClusterStep {
-  const state = nextState(e, prev, accountId, now);
+/**
+ * Compares one in-scope evaluation with its remembered state. `firstSight`: the state persists and
+ * a cluster without any was never seen by it (a new cluster, or a new or emptied table), so its
+ * finding may exist with any workflow: the workflow is set explicitly, SUPPRESSED when exempt and
+ * NEW when not (the exemption tag is the only way to suppress the checker's findings).
+ */
+export function stepCluster(e: Evaluation, prev: ClusterState | undefined, accountId: string, now: Date, firstSight = false): ClusterStep {
+  const state = nextState(e, prev, accountId, now, firstSight);
   const step: ClusterStep = { state };
   const event = eventFor(e, prev);
   if (event) step.event = event;
-  const change = workflowChange(e, prev, state);
+  const change = workflowChange(e, prev, state, firstSight);
   if (change) step.workflow = change;
   return step;
 }

@@ -118,6 +118,37 @@ describe('main: usage', () => {
     expect(c.err()).toContain('error:');
   });
 
+  it('--regions "" exits 2 naming the flag instead of scanning every Region', async () => {
+    const c = capture();
+
+    const code = await main(['scan', '--regions', ''], c.io);
+
+    expect(code).toBe(EXIT.USAGE);
+    expect(c.err()).toContain('--regions: "" — empty; give a comma list of Region codes');
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+  });
+
+  it.each([
+    ['9', 'out of range 10–3600'],
+    ['3601', 'out of range 10–3600'],
+    ['0', 'out of range 10–3600'],
+    ['1.5', 'use a whole number of seconds from 10 to 3600'],
+    ['abc', 'use a whole number of seconds from 10 to 3600'],
+  ])('--timeout %s exits 2: %s', async (value, message) => {
+    const c = capture();
+
+    expect(await main(['scan', '--regions', 'eu-west-1', '--timeout', value], c.io)).toBe(EXIT.USAGE);
+    expect(c.err()).toContain(`--timeout: "${value}" — ${message}`);
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+  });
+
+  it('names a bad --timeout together with the other bad flags', async () => {
+    const c = capture();
+
+    expect(await main(['scan', '--regions', 'mars-1', '--timeout', '5'], c.io)).toBe(EXIT.USAGE);
+    expect(c.err()).toMatch(/--regions: [\s\S]*--timeout: "5"/);
+  });
+
   it('exits 2 when no Region is known for STS and the state table', async () => {
     const c = capture({});
 
@@ -163,6 +194,30 @@ describe('main: scan', () => {
     expect(code).toBe(EXIT.DEGRADED);
     expect(c.out()).toContain('us-east-1 (NOT SCANNED)');
   });
+
+  it.each(['10', '3600'])('accepts --timeout %s', async (value) => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [dbCluster('catalog')] });
+    const c = capture();
+
+    expect(await main(['scan', '--regions', 'eu-west-1', '--timeout', value], c.io)).toBe(EXIT.OK);
+  });
+
+  it('exits 3 within --timeout when a Region never answers, naming it and judging the others', async () => {
+    rds.on(DescribeDBClustersCommand).callsFake(async (_input: unknown, getClient: () => RDSClient) => {
+      if ((await getClient().config.region()) === 'us-east-1') return new Promise(() => undefined);
+      return { DBClusters: [dbCluster('orders', { BacktrackWindow: 0 })] };
+    });
+    const c = capture();
+    const started = Date.now();
+
+    const code = await main(['scan', '--regions', 'eu-west-1,us-east-1', '--timeout', '10', '--format', 'json'], c.io);
+
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(code).toBe(EXIT.DEGRADED);
+    const out = JSON.parse(c.out()) as { degraded: { message: string }[]; clusters: { identifier: string }[] };
+    expect(out.degraded.map((d) => d.message)).toEqual([expect.stringMatching(/^us-east-1: Region not scanned \(DeadlineExceeded: /)]);
+    expect(out.clusters.map((x) => x.identifier)).toEqual(['orders']);
+  }, 15_000);
 
   it('exits 2 with a hint when the credentials are refused, without a stack trace', async () => {
     sts

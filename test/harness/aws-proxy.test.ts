@@ -536,6 +536,35 @@ describe('fault injection as the SDK sees it', () => {
     ]);
   });
 
+  it('hangs: accepts the request and never answers, until the SDK request timeout gives up', async () => {
+    aws.proxy.addFault({ service: 'rds', region: OTHER, kind: 'hang' });
+    const client = new RDSClient({
+      ...aws.clientConfig(OTHER),
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 500, throwOnRequestTimeout: true },
+    });
+    const started = Date.now();
+
+    const error = await errorOf(client.send(new DescribeDBClustersCommand({})));
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(490);
+    expect(error.name).toBe('TimeoutError');
+    const held = aws.proxy.callsFor({ service: 'rds', region: OTHER });
+    expect(held.map((c) => [c.fault, c.status, c.durationMs])).toEqual([['hang', undefined, undefined]]);
+    expect((await rds(HOME).send(new DescribeDBClustersCommand({}))).$metadata.httpStatusCode).toBe(200);
+  });
+
+  it('ends a hanging request when reset, so nothing stays held between tests', async () => {
+    aws.proxy.addFault({ service: 'sts', kind: 'hang' });
+    const call = errorOf(new STSClient({ ...aws.clientConfig(HOME), maxAttempts: 1 }).send(new GetCallerIdentityCommand({})));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(aws.proxy.calls.map((c) => c.fault)).toEqual(['hang']);
+
+    aws.proxy.reset();
+
+    expect(`${(await call).message}`).toMatch(/socket hang up|ECONNRESET/i);
+  });
+
   it('adds latency before forwarding', async () => {
     const sts = new STSClient(aws.clientConfig(HOME));
     await sts.send(new GetCallerIdentityCommand({})); // connection set up outside the measurement

@@ -8,11 +8,11 @@
  * - SNS Publish: MessageStructure json needs a `default` key, Subject and size limits; every
  *   message recorded (the e-mail body included, which an SQS subscriber never sees);
  * - fault injection per service / Region / operation: throttling, 5xx, latency, dropped
- *   connections, access denied; and a log of every call.
+ *   connections, requests never answered, access denied; and a log of every call.
  * Test tooling only: it binds 127.0.0.1 and forwards to the given emulator.
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { errorResponse, serviceError, type AwsErrorSpec, type ProxyResponse } from './aws-errors';
 import { header, identifyRequest, normalizeService, queryParams, type AwsRequestInfo, type RawRequest } from './aws-request';
 import { FaultSet, type Fault, type FaultKind, type FaultSpec } from './faults';
@@ -173,6 +173,8 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
   const ledger = new WorkflowLedger();
   const workflowUpdates: WorkflowUpdate[] = [];
   const published: PublishedMessage[] = [];
+  /** Connections of requests held by a `hang` fault: ended when the proxy is reset or closed. */
+  const hanging = new Set<Socket>();
   let seq = 0;
 
   const key = (region: string, id: string) => `${region}\u0000${id}`;
@@ -416,6 +418,13 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
         req.socket.destroy();
         return;
       }
+      if (fault.spec.kind === 'hang') {
+        // Never answered: status and duration stay undefined, as for a call still in flight.
+        const socket = req.socket;
+        hanging.add(socket);
+        socket.once('close', () => hanging.delete(socket));
+        return;
+      }
       const base: AwsErrorSpec =
         fault.spec.kind === 'error'
           ? {
@@ -510,6 +519,8 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
     published,
     workflowOf: (region, id) => ledger.get(region, id),
     reset: () => {
+      for (const socket of hanging) socket.destroy();
+      hanging.clear();
       calls.length = 0;
       faults.clear();
       clusterOverrides.clear();

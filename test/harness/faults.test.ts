@@ -37,6 +37,18 @@ describe('fault rules', () => {
     expect(decision.fault?.spec.kind).toBe('5xx');
   });
 
+  it('holds a hanging request for one Region and operation only, and still adds latency to it', () => {
+    const faults = new FaultSet();
+    faults.add({ service: 'rds', region: 'us-east-1', operation: 'DescribeDBClusters', kind: 'hang' });
+    faults.add({ kind: 'latency', latencyMs: 20 });
+
+    const decision = faults.decide(describeClusters);
+
+    expect(decision).toMatchObject({ latencyMs: 20, fault: { spec: { kind: 'hang' } } });
+    expect(faults.decide({ ...describeClusters, region: 'eu-west-1' }).fault).toBeUndefined();
+    expect(faults.decide({ ...describeClusters, operation: 'DescribeDBInstances' }).fault).toBeUndefined();
+  });
+
   it('injects the same faults for the same seed and request order', () => {
     const run = () => {
       const faults = new FaultSet(7);

@@ -5,7 +5,7 @@
  */
 import { normalizeService, type AwsRequestInfo } from './aws-request';
 
-export type FaultKind = 'throttle' | '5xx' | 'latency' | 'drop' | 'access-denied' | 'error';
+export type FaultKind = 'throttle' | '5xx' | 'latency' | 'drop' | 'hang' | 'access-denied' | 'error';
 
 export interface FaultSpec {
   /** Service name(s): `rds`, `securityhub`, `sns`, `sqs`, `dynamodb`, `cloudwatch` (or `monitoring`), `ec2`, `sts`. Absent: all. */
@@ -18,6 +18,8 @@ export interface FaultSpec {
    * - `5xx`: the service's server error (503 / 500) in its protocol
    * - `latency`: waits `latencyMs` before forwarding (combines with any other fault)
    * - `drop`: destroys the connection without a response
+   * - `hang`: accepts the request and never answers (a stalled endpoint); the connection stays open
+   *   until the client gives up, or the proxy is reset or closed
    * - `access-denied`: the service's authorisation error (RDS `AccessDenied`, Security Hub `AccessDeniedException`...)
    * - `error`: any error given by `code` and `status`
    */

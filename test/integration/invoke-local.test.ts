@@ -18,7 +18,7 @@ useEmulatedAws((started) => (aws = started));
 describe('npm run invoke-local', () => {
   it('without --publish judges every cluster and writes no finding, alert or state', async () => {
     const d = await freshAccount(aws, ACCOUNT);
-    const r = await runHandler(d, 'scan', {}, true);
+    const r = await runHandler(d, 'scan', {}, undefined, true);
     expect(r.stderr).toContain('read-only run');
     expect(r.json.result?.totals).toMatchObject({ clusters: ACCOUNT.length });
     expect(aws.proxy.callsFor({ service: 'securityhub' })).toEqual([]);

@@ -7,7 +7,7 @@ import type { Context } from 'aws-lambda';
 import { ConfigError } from '../../lambda/config';
 import { UnrecognisedEventError } from '../../lambda/events';
 import { createHandler } from '../../lambda/handler';
-import { CheckDegradedError } from '../../lambda/run';
+import { MemoryStateStore } from '../../lambda/aws/state';
 import { dbCluster, TOPIC, world } from './run-world';
 
 const ENV_KEYS = [
@@ -23,6 +23,7 @@ const ENV_KEYS = [
 ] as const;
 const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 let stdout: string[];
+let stderr: string[];
 
 beforeEach(() => {
   for (const k of ENV_KEYS) delete process.env[k];
@@ -32,7 +33,11 @@ beforeEach(() => {
     stdout.push(String(chunk));
     return true;
   });
-  jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  stderr = [];
+  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr.push(String(chunk));
+    return true;
+  });
 });
 
 afterEach(() => {
@@ -45,6 +50,30 @@ afterAll(() => {
     else process.env[k] = saved[k];
   }
 });
+
+const emfLines = () =>
+  stdout
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((o) => '_aws' in o);
+const logLines = () =>
+  [...stdout, ...stderr]
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((o) => !('_aws' in o));
+type Emf = Record<string, unknown> & { _aws?: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } };
+const metricNames = (o: Emf | undefined) => (o?._aws?.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name) ?? []).sort();
+/** Per-Region verdict counts: one EMF line per metric, each with a Region dimension. */
+const perRegion = () => {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const o of emfLines() as Emf[]) {
+    if (typeof o.Region !== 'string') continue;
+    for (const name of metricNames(o)) (out[o.Region] ??= {})[name] = o[name];
+  }
+  return out;
+};
 
 const cloudTrail = (eventName: string, requestParameters: Record<string, unknown>) => ({
   'detail-type': 'AWS API Call via CloudTrail',
@@ -86,24 +115,90 @@ describe('createHandler', () => {
     expect(w.sns).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC });
   });
 
-  it('publishes the run metrics in embedded metric format', async () => {
-    const w = world(['eu-west-1']);
-    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+  it('publishes the heartbeat, run metrics and per-Region verdict counts in embedded metric format', async () => {
+    const w = world(['eu-west-1', 'us-east-1']);
+    process.env.REGIONS = 'eu-west-1,us-east-1';
+    w.clusters('eu-west-1', [
+      dbCluster('orders', { BacktrackWindow: 0 }),
+      dbCluster('billing'),
+      dbCluster('legacy', { BacktrackWindow: 0, TagList: [{ Key: 'backtrack-check:exempt', Value: 'true' }] }),
+    ]);
+    w.clusters('us-east-1', [dbCluster('serverless', { EngineMode: 'serverless' }, 'us-east-1')]);
 
     await createHandler(() => w.deps)({ mode: 'scan' });
 
-    const emf = stdout.map((line) => JSON.parse(line) as Record<string, unknown>).find((o) => '_aws' in o);
-    expect(emf).toMatchObject({ ClustersFailed: 1, ClustersPassed: 0, RegionsNotScanned: 0, AlertsPublished: 1 });
+    const run = emfLines().find((o) => 'ScanCompleted' in o);
+    expect(run).toMatchObject({ ScanCompleted: 1, Degradations: 0, RegionsNotScanned: 0, AlertsPublished: 1 });
+    expect(run?.RunDuration).toEqual(expect.any(Number));
+    expect(metricNames(run)).toEqual(['AlertsPublished', 'Degradations', 'RegionsNotScanned', 'RunDuration', 'ScanCompleted']);
+    expect(perRegion()).toEqual({
+      'eu-west-1': { ClustersFailed: 1, ClustersWarning: 0, ClustersPassed: 1, ClustersNotAvailable: 0, ClustersSuppressed: 1 },
+      'us-east-1': { ClustersFailed: 0, ClustersWarning: 0, ClustersPassed: 0, ClustersNotAvailable: 1, ClustersSuppressed: 0 },
+    });
   });
 
-  it('throws CheckDegradedError (so the Errors alarm fires) when a Region was not scanned, after alerting', async () => {
+  it('returns the summary of a degraded run instead of throwing, counts it in Degradations and logs an error line', async () => {
     const w = world(['eu-west-1']);
     w.region('eu-west-1')
       .rds.on(DescribeDBClustersCommand)
       .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
 
-    await expect(createHandler(() => w.deps)({ mode: 'scan' })).rejects.toThrow(CheckDegradedError);
+    const result = await createHandler(() => w.deps)({ mode: 'scan' });
+
+    expect(result).toMatchObject({ mode: 'scan', totals: { notScannedRegions: 1 } });
     expect(w.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(emfLines().find((o) => 'ScanCompleted' in o)).toMatchObject({ ScanCompleted: 1, Degradations: 1, RegionsNotScanned: 1 });
+    expect(perRegion()).toEqual({});
+    const errors = logLines().filter((l) => l.level === 'ERROR');
+    expect(errors.map((l) => l.message)).toEqual(['run degraded']);
+    expect(JSON.stringify(errors[0])).toContain('eu-west-1: Region not scanned (AccessDenied');
+  });
+
+  it('counts an alert SNS refused as a degradation', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    w.sns.on(PublishCommand).rejects(Object.assign(new Error('topic gone'), { name: 'NotFoundException' }));
+
+    await createHandler(() => w.deps)({ mode: 'scan' });
+
+    expect(emfLines().find((o) => 'ScanCompleted' in o)).toMatchObject({ Degradations: 1, AlertsPublished: 0 });
+  });
+
+  it('ends a run whose Region never answers before the Lambda times out, naming that Region as not scanned', async () => {
+    const w = world(['eu-west-1', 'us-east-1']);
+    process.env.REGIONS = 'eu-west-1,us-east-1';
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    w.region('us-east-1')
+      .rds.on(DescribeDBClustersCommand)
+      .callsFake(() => new Promise(() => undefined));
+    // 6 s left: 3 s kept by the handler, a fifth of the rest (at least 2 s) for the alert and state.
+    const context = { getRemainingTimeInMillis: () => 6_000 } as Context;
+    const started = Date.now();
+
+    const result = (await createHandler(() => w.deps)({ mode: 'scan' }, context)) as { degraded: { message: string }[] };
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(result.degraded.map((d) => d.message)).toEqual([expect.stringMatching(/^us-east-1: Region not scanned \(DeadlineExceeded: /)]);
+    expect(w.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(emfLines().find((o) => 'ScanCompleted' in o)).toMatchObject({ ScanCompleted: 1, RegionsNotScanned: 1, Degradations: 1 });
+  });
+
+  it('reports a scan skipped because another run held the lease all along as a degradation, without a heartbeat', async () => {
+    const store = new MemoryStateStore();
+    const w = world(['eu-west-1'], store);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    const held = { pk: 'lease#111122223333', accountId: '111122223333', owner: 'other', mode: 'scan', acquiredAt: 'now' };
+    await store.acquireLease({ ...held, expiresAt: Date.now() + 60_000 }, Date.now());
+    const context = { getRemainingTimeInMillis: () => 6_000 } as Context;
+
+    const result = await createHandler(() => w.deps)({ mode: 'scan' }, context);
+
+    expect(result).toMatchObject({ skipped: { reason: expect.stringContaining('held the state table') as string } });
+    expect(w.sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+    const run = emfLines().find((o) => 'Degradations' in o);
+    expect(run).toMatchObject({ Degradations: 1 });
+    expect(run).not.toHaveProperty('ScanCompleted');
   });
 
   it('sends the reminder digest on {"mode":"reminder"}', async () => {

@@ -7,7 +7,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { MemoryStateStore } from '../../lambda/aws/state';
 import { findingId } from '../../lambda/core/finding';
 import { clusterKey, metaKey, type ClusterState, type RunMeta } from '../../lambda/core/state-types';
-import { CheckDegradedError, isDegraded, runCheck, Semaphore } from '../../lambda/run';
+import { isDegraded, REMINDER_MIN_GAP_MS, runCheck, Semaphore } from '../../lambda/run';
 import { ACCOUNT_ID, DAY_MS, NOW, state } from './fixtures';
 import { config, dbCluster, importedFindings, publishedMessages, TOPIC, world } from './run-world';
 
@@ -471,26 +471,59 @@ describe('runCheck: reminder', () => {
     expect(w.sns).toHaveReceivedCommandTimes(PublishCommand, 0);
     expect(summary.alert).toBeUndefined();
   });
+
+  it.each([
+    ['11 h 59 min 59.999 s', REMINDER_MIN_GAP_MS - 1, 0],
+    ['exactly 12 h', REMINDER_MIN_GAP_MS, 1],
+  ])('after a reminder sent %s ago sends %i more', async (_label, agoMs, sent) => {
+    const lastReminderAt = new Date(NOW.getTime() - agoMs).toISOString();
+    const store = new MemoryStateStore([
+      state({ identifier: 'stale', since: old }),
+      { pk: metaKey(ACCOUNT_ID), accountId: ACCOUNT_ID, degraded: [], lastReminderAt },
+    ]);
+    const w = world(['eu-west-1'], store);
+
+    const summary = await runCheck(config(), w.deps, { mode: 'reminder' });
+
+    expect(w.sns).toHaveReceivedCommandTimes(PublishCommand, sent);
+    expect(summary.skipped === undefined).toBe(sent === 1);
+    expect(isDegraded(summary)).toBe(false);
+  });
 });
 
-describe('CheckDegradedError', () => {
-  it('names every degradation and the unpublished alert', async () => {
+describe('isDegraded', () => {
+  it('holds the degradations and the unpublished alert of a run', async () => {
     const w = world(['eu-west-1']);
     w.region('eu-west-1').rds.on(DescribeDBClustersCommand).rejects(denied());
     w.sns.on(PublishCommand).rejects(Object.assign(new Error('topic gone'), { name: 'NotFoundException' }));
 
     const summary = await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
-    const err = new CheckDegradedError(summary);
 
-    expect(err.message).toContain('eu-west-1: Region not scanned (AccessDenied');
-    expect(err.message).toContain('alert not published: NotFoundException: topic gone');
+    expect(isDegraded(summary)).toBe(true);
+    expect(summary.degraded.map((d) => d.message)).toEqual([expect.stringContaining('eu-west-1: Region not scanned (AccessDenied')]);
+    expect(summary.alert?.error).toBe('NotFoundException: topic gone');
+  });
+
+  it('is true for an unpublished alert alone', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    w.sns.on(PublishCommand).rejects(Object.assign(new Error('topic gone'), { name: 'NotFoundException' }));
+
+    const summary = await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
+
+    expect(summary.degraded).toEqual([]);
+    expect(isDegraded(summary)).toBe(true);
   });
 });
 
 describe('runCheck state writes', () => {
   it('writes the state of clusters with nothing to alert before the alert is published', async () => {
     const w = world(['eu-west-1']);
-    w.clusters('eu-west-1', [dbCluster('passing'), dbCluster('failing', { BacktrackWindow: 0 })]);
+    w.clusters('eu-west-1', [dbCluster('passing')]);
+    await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
+    w.sns.resetHistory();
+    // Next run: the passing cluster's window grows (state changes, nothing to tell), a failing one appears.
+    w.clusters('eu-west-1', [dbCluster('passing', { BacktrackWindow: 172_800 }), dbCluster('failing', { BacktrackWindow: 0 })]);
     const writtenBeforeAlert: string[][] = [];
     const write = w.store.write.bind(w.store);
     jest.spyOn(w.store, 'write').mockImplementation(async (put, remove) => {
@@ -503,11 +536,11 @@ describe('runCheck state writes', () => {
     expect(writtenBeforeAlert).toEqual([['passing']]);
     expect(
       storedClusters(w.store)
-        .map((s) => [s.identifier, s.alerted])
+        .map((s) => [s.identifier, s.alerted, s.windowSeconds])
         .sort(),
     ).toEqual([
-      ['failing', 'disabled'],
-      ['passing', 'none'],
+      ['failing', 'disabled', 0],
+      ['passing', 'none', 172_800],
     ]);
   });
 
@@ -523,6 +556,265 @@ describe('runCheck state writes', () => {
     expect(summary.totals.passed).toBe(1);
     expect(summary.degraded.map((d) => d.key)).toContain('state-not-saved');
     expect(isDegraded(summary)).toBe(true);
+  });
+});
+
+const hang = () => new Promise<never>(() => undefined);
+const exempt = [{ Key: 'backtrack-check:exempt', Value: 'true' }];
+const workflowCalls = (w: ReturnType<typeof world>, region = 'eu-west-1') =>
+  w
+    .region(region)
+    .sh.commandCalls(BatchUpdateFindingsCommand)
+    .map((c) => ({ status: c.args[0].input.Workflow?.Status, ids: c.args[0].input.FindingIdentifiers?.length }));
+
+describe('runCheck: deadline', () => {
+  it('abandons a Region that has not answered by the deadline, names it as not scanned and still alerts and saves the others', async () => {
+    const w = world();
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    w.region('us-east-1').rds.on(DescribeDBClustersCommand).callsFake(hang);
+    const started = Date.now();
+
+    // 2.5 s in all: a fifth (at least 2 s) is kept for the alert and the state, so Regions get 0.5 s.
+    const summary = await runCheck(config(), w.deps, { mode: 'scan' }, { deadline: started + 2_500 });
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    const us = summary.regions.find((r) => r.region === 'us-east-1');
+    expect(us).toMatchObject({ scanned: false, clusters: 0 });
+    expect(us?.error).toMatch(/^DeadlineExceeded: the Region did not finish within the run's deadline \(1 s\)/);
+    expect(summary.degraded.map((d) => d.key)).toEqual(['region-not-scanned#us-east-1']);
+    const [msg] = publishedMessages(w.sns);
+    expect(msg?.body.email).toContain('us-east-1: Region not scanned (DeadlineExceeded');
+    expect(msg?.body.email).toContain('NEW FAILURES (1)');
+    expect(storedClusters(w.store).map((s) => [s.identifier, s.alerted])).toEqual([['orders', 'disabled']]);
+  });
+
+  it("aborts the abandoned Region's in-flight SDK call", async () => {
+    const w = world(['eu-west-1']);
+    w.region('eu-west-1').rds.on(DescribeDBClustersCommand).callsFake(hang);
+
+    await runCheck(config({ regions: ['eu-west-1'] }), w.deps, { mode: 'scan' }, { deadline: Date.now() + 2_200 });
+
+    const [call] = w.region('eu-west-1').rds.commandCalls(DescribeDBClustersCommand);
+    const options = (call?.args as unknown[] | undefined)?.[1] as { abortSignal?: AbortSignal } | undefined;
+    expect(options?.abortSignal?.aborted).toBe(true);
+  });
+
+  it('declares no remembered cluster of a Region abandoned mid-listing deleted, and keeps what it had judged', async () => {
+    const store = new MemoryStateStore([
+      state({ identifier: 'first', resourceId: 'cluster-FIRST', pk: pk('eu-west-1', 'first'), windowSeconds: 86_400, alerted: 'none' }),
+      state({ identifier: 'second', resourceId: 'cluster-SECOND', pk: pk('eu-west-1', 'second'), alerted: 'disabled' }),
+    ]);
+    const w = world(['eu-west-1'], store);
+    w.region('eu-west-1')
+      .rds.on(DescribeDBClustersCommand)
+      .resolvesOnce({ DBClusters: [dbCluster('first', { BacktrackWindow: 172_800 })], Marker: 'page-2' })
+      .callsFake(hang);
+
+    const summary = await runCheck(
+      config({ regions: ['eu-west-1'], actualWindow: false }),
+      w.deps,
+      { mode: 'scan' },
+      { deadline: Date.now() + 2_200 },
+    );
+
+    expect(summary.events).toEqual([]);
+    expect(summary.regions[0]).toMatchObject({ scanned: false, archived: 0 });
+    expect(importedFindings(w.region('eu-west-1').sh).filter((f) => f.RecordState === 'ARCHIVED')).toEqual([]);
+    expect(
+      storedClusters(store)
+        .map((s) => [s.identifier, s.windowSeconds, s.alerted])
+        .sort(),
+    ).toEqual([
+      ['first', 172_800, 'none'],
+      ['second', undefined, 'disabled'],
+    ]);
+  });
+
+  it('reports a re-check whose Region does not answer by the deadline as not re-checked, naming the deadline', async () => {
+    const w = world(['eu-west-1']);
+    let settled = false;
+    // The mock ignores the abort signal: make the hung call end once the signal fires, as the SDK does.
+    w.region('eu-west-1')
+      .rds.on(DescribeDBClustersCommand)
+      .callsFake(
+        (_input: unknown) =>
+          new Promise((_resolve, reject) =>
+            setTimeout(() => {
+              settled = true;
+              reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' }));
+            }, 600),
+          ),
+      );
+
+    const summary = await runCheck(
+      config({ regions: ['eu-west-1'] }),
+      w.deps,
+      { mode: 'recheck', region: 'eu-west-1', identifier: 'orders', trigger: 'ModifyDBCluster' },
+      { deadline: Date.now() + 2_500 },
+    );
+
+    expect(settled).toBe(true);
+    expect(summary.degraded.map((d) => d.message)).toEqual([
+      expect.stringMatching(/^eu-west-1: cluster orders could not be re-checked \(DeadlineExceeded: the re-check did not finish within/),
+    ]);
+  });
+
+  it('reports the enabled Regions as not listed when EC2 does not answer by the deadline', async () => {
+    const w = world(['eu-west-1']);
+    w.ec2.on(DescribeRegionsCommand).callsFake(hang);
+
+    const summary = await runCheck(config({ regions: 'all' }), w.deps, { mode: 'scan' }, { deadline: Date.now() + 2_500 });
+
+    expect(summary.degraded.map((d) => d.message)).toEqual([
+      expect.stringMatching(
+        /^the account's enabled Regions could not be listed \(DeadlineExceeded: listing the enabled Regions did not finish/,
+      ),
+    ]);
+  });
+
+  it('holds cluster alerts back, once reported, when the state table does not answer by the deadline', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    let failLate: (e: Error) => void = () => undefined;
+    jest.spyOn(w.store, 'load').mockImplementation(() => new Promise((_resolve, reject) => (failLate = reject)));
+
+    const summary = await runCheck(config({ regions: ['eu-west-1'] }), w.deps, { mode: 'scan' }, { deadline: Date.now() + 2_500 });
+    failLate(new Error('too late'));
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(summary.degraded.filter((d) => d.key === 'state-unavailable').map((d) => d.message)).toEqual([
+      "state table did not answer before the run's deadline; alerts for cluster changes are held back this run",
+    ]);
+    expect(summary.events).toEqual([]);
+    expect(w.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).not.toContainEqual(
+      expect.stringContaining('new failure'),
+    );
+  });
+
+  it('runs without a deadline as before when none is given', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders')]);
+
+    const summary = await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
+
+    expect(summary.regions[0]).toMatchObject({ scanned: true, clusters: 1 });
+  });
+});
+
+describe('runCheck: run lease', () => {
+  it('runs a scan that overlaps another after it, so the change is alerted exactly once', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    const deadline = Date.now() + 30_000;
+
+    const [a, b] = await Promise.all([
+      runCheck(config({ regions: ['eu-west-1'] }), w.deps, { mode: 'scan' }, { deadline }),
+      runCheck(config({ regions: ['eu-west-1'] }), w.deps, { mode: 'scan' }, { deadline }),
+    ]);
+
+    expect(w.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect([a.skipped, b.skipped]).toEqual([undefined, undefined]);
+    expect([a.events.length, b.events.length].sort()).toEqual([0, 1]);
+    expect(w.log.info).toHaveBeenCalledWith('another run holds the run lease; waiting for it', expect.anything());
+  });
+
+  it('skips a scan whose lease another run holds for the whole wait: no alert, no state, reported as degraded', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    const other = {
+      pk: `lease#${ACCOUNT_ID}`,
+      accountId: ACCOUNT_ID,
+      owner: 'other',
+      mode: 'scan',
+      acquiredAt: '2026-11-20T11:59:00.000Z',
+    };
+    await w.store.acquireLease({ ...other, expiresAt: Date.now() + 60_000 }, Date.now());
+
+    const summary = await runCheck(config({ regions: ['eu-west-1'] }), w.deps, { mode: 'scan' }, { deadline: Date.now() + 3_000 });
+
+    expect(summary.skipped?.reason).toMatch(
+      /^a scan run started 2026-11-20T11:59:00.000Z \(lease until .*\) held the state table's run lease/,
+    );
+    expect(summary.degraded.map((d) => d.key)).toEqual(['run-skipped']);
+    expect(isDegraded(summary)).toBe(true);
+    expect(w.region('eu-west-1').rds).toHaveReceivedCommandTimes(DescribeDBClustersCommand, 0);
+    expect(w.sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+    expect(storedClusters(w.store)).toEqual([]);
+    expect(w.log.error).toHaveBeenCalledWith(expect.stringMatching(/^scan skipped: /));
+  });
+
+  it('skips a re-check while a scan holds the lease without calling it degraded', async () => {
+    const w = world(['eu-west-1']);
+    const other = { pk: `lease#${ACCOUNT_ID}`, accountId: ACCOUNT_ID, owner: 'scan', mode: 'scan', acquiredAt: 'now' };
+    await w.store.acquireLease({ ...other, expiresAt: Date.now() + 60_000 }, Date.now());
+
+    const summary = await runCheck(
+      config(),
+      w.deps,
+      { mode: 'recheck', region: 'eu-west-1', identifier: 'orders', trigger: 'ModifyDBCluster' },
+      { deadline: Date.now() + 3_000 },
+    );
+
+    expect(summary.skipped).toBeDefined();
+    expect(isDegraded(summary)).toBe(false);
+    expect(w.region('eu-west-1').rds).toHaveReceivedCommandTimes(DescribeDBClustersCommand, 0);
+  });
+
+  it('frees the lease at the end of the run, so the next run does not wait', async () => {
+    const w = world(['eu-west-1']);
+    await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
+    const next = { pk: `lease#${ACCOUNT_ID}`, accountId: ACCOUNT_ID, owner: 'next', mode: 'scan', acquiredAt: 'now' };
+
+    expect(await w.store.acquireLease({ ...next, expiresAt: Date.now() + 60_000 }, Date.now())).toEqual({ acquired: true });
+  });
+
+  it('takes no lease without a state table (nothing to race on)', async () => {
+    const w = world(['eu-west-1']);
+    const acquire = jest.spyOn(w.store, 'acquireLease');
+
+    await runCheck(config({ regions: ['eu-west-1'] }), { ...w.deps, persistentState: false });
+
+    expect(acquire).not.toHaveBeenCalled();
+  });
+});
+
+describe('runCheck: clusters the state does not remember (new or emptied table)', () => {
+  it('sets the workflow of every cluster seen for the first time: SUPPRESSED when exempt, NEW when not, 100 per call', async () => {
+    const w = world(['eu-west-1']);
+    const plain = Array.from({ length: 150 }, (_, i) => dbCluster(`db-${i}`, i % 2 ? {} : { BacktrackWindow: 0 }));
+    w.clusters('eu-west-1', [...plain, dbCluster('legacy', { BacktrackWindow: 0, TagList: exempt })]);
+
+    await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
+
+    expect(workflowCalls(w)).toEqual([
+      { status: 'NEW', ids: 100 },
+      { status: 'NEW', ids: 50 },
+      { status: 'SUPPRESSED', ids: 1 },
+    ]);
+    const stored = storedClusters(w.store);
+    expect(stored.filter((s) => s.workflow === 'NEW')).toHaveLength(150);
+    expect(stored.find((s) => s.identifier === 'legacy')).toMatchObject({ workflow: 'SUPPRESSED' });
+  });
+
+  it('sets no workflow again on the next run when nothing changed', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 }), dbCluster('legacy', { BacktrackWindow: 0, TagList: exempt })]);
+    await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
+    w.region('eu-west-1').sh.resetHistory();
+
+    await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
+
+    expect(workflowCalls(w)).toEqual([]);
+  });
+
+  it('without a state table sets only the exemptions, every run (nothing tells a first sight apart)', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 }), dbCluster('legacy', { BacktrackWindow: 0, TagList: exempt })]);
+
+    await runCheck(config({ regions: ['eu-west-1'] }), { ...w.deps, persistentState: false });
+
+    expect(workflowCalls(w)).toEqual([{ status: 'SUPPRESSED', ids: 1 }]);
   });
 });
 

@@ -1,5 +1,5 @@
 import 'aws-sdk-client-mock-jest';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { StateStoreError } from '../../../lambda/aws/errors';
-import { createStateDocumentClient, DynamoStateStore, MemoryStateStore } from '../../../lambda/aws/state';
+import { createStateDocumentClient, DynamoStateStore, leaseKey, MemoryStateStore, type RunLease } from '../../../lambda/aws/state';
 import { clusterKey, metaKey, type ClusterState, type RunMeta } from '../../../lambda/core/state-types';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -218,6 +218,92 @@ describe('DynamoStateStore single items', () => {
 
     expect(ddb).toHaveReceivedCommandWith(PutCommand, { TableName: TABLE, Item: meta() });
     expect(loaded).toEqual(meta());
+  });
+});
+
+describe('DynamoStateStore run lease', () => {
+  const lease: RunLease = {
+    pk: leaseKey(ACCOUNT),
+    accountId: ACCOUNT,
+    owner: 'run-1',
+    expiresAt: 2_000_000,
+    mode: 'scan',
+    acquiredAt: '2026-11-20T12:00:00.000Z',
+  };
+  const conditionFailed = (Item?: ConditionalCheckFailedException['Item']) =>
+    new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(Item && { Item }) });
+
+  it('takes the lease with a PutItem that holds only when the item is absent or expired', async () => {
+    ddb.on(PutCommand).resolves({});
+
+    expect(await store().acquireLease(lease, 1_000_000)).toEqual({ acquired: true });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      TableName: TABLE,
+      Item: { ...lease },
+      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+      ExpressionAttributeValues: { ':now': 1_000_000 },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it('reports who holds the lease from the item returned with the refusal, without reading it again', async () => {
+    ddb.on(PutCommand).rejects(
+      conditionFailed({
+        pk: { S: lease.pk },
+        owner: { S: 'run-0' },
+        mode: { S: 'reminder' },
+        acquiredAt: { S: lease.acquiredAt },
+        expiresAt: { N: '3000000' },
+      }),
+    );
+
+    expect(await store().acquireLease(lease, 1_000_000)).toEqual({
+      acquired: false,
+      heldBy: { mode: 'reminder', acquiredAt: lease.acquiredAt, expiresAt: 3_000_000 },
+    });
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
+  });
+
+  it('still reports the lease as held when the refusal carries no item', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+
+    expect(await store().acquireLease(lease, 1_000_000)).toEqual({ acquired: false });
+  });
+
+  it('frees the lease with a PutItem that holds only while this run owns it', async () => {
+    ddb.on(PutCommand).resolves({});
+
+    expect(await store().releaseLease(lease)).toBe(true);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: { ...lease, expiresAt: 0 },
+      ConditionExpression: '#owner = :owner',
+      ExpressionAttributeNames: { '#owner': 'owner' },
+      ExpressionAttributeValues: { ':owner': 'run-1' },
+    });
+  });
+
+  it('answers false when another run owns the lease by release time', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+
+    expect(await store().releaseLease(lease)).toBe(false);
+  });
+
+  it('raises StateStoreError naming the table for any other failure', async () => {
+    ddb.on(PutCommand).rejects(Object.assign(new Error('no such table'), { name: 'ResourceNotFoundException' }));
+
+    const failure = store().acquireLease(lease, 1_000_000);
+
+    await expect(failure).rejects.toBeInstanceOf(StateStoreError);
+    await expect(failure).rejects.toThrow(`State table "${TABLE}": PutItem (run lease) failed: ResourceNotFoundException: no such table`);
+  });
+
+  it('is not read back as a cluster or meta item', async () => {
+    ddb.on(ScanCommand).resolves({ Items: [{ ...lease }, { ...state(1) }] });
+
+    const loaded = await store().load(ACCOUNT);
+
+    expect([...loaded.clusters.keys()]).toEqual([state(1).pk]);
+    expect(loaded.meta).toBeUndefined();
   });
 });
 

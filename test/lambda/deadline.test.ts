@@ -1,0 +1,114 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RDSClient, DescribeDBClustersCommand } from '@aws-sdk/client-rds';
+import { beforeDeadline, finishReserveMs, runClock, withAbortSignal } from '../../lambda/deadline';
+
+describe('finishReserveMs', () => {
+  it.each([
+    [5_000, 2_000],
+    [10_000, 2_000],
+    [10_005, 2_001],
+    [90_000, 18_000],
+    [299_995, 59_999],
+    [300_000, 60_000],
+    [900_000, 60_000],
+  ])('keeps a fifth of a %i ms run for the finish, within 2–60 s: %i ms', (budget, reserve) => {
+    expect(finishReserveMs(budget)).toBe(reserve);
+  });
+});
+
+describe('runClock', () => {
+  it('stops Region work a finish reserve before the hard end', () => {
+    expect(runClock(1_090_000, 1_000_000)).toEqual({ startedMs: 1_000_000, until: 1_090_000, regionsBy: 1_072_000 });
+  });
+
+  it('has no deadline when none is given', () => {
+    expect(runClock(undefined, 5)).toEqual({ startedMs: 5 });
+  });
+});
+
+describe('beforeDeadline', () => {
+  it('returns what the work returns when it ends in time', async () => {
+    const result = await beforeDeadline(
+      Date.now() + 1_000,
+      () => Promise.resolve('done'),
+      () => 'late',
+    );
+
+    expect(result).toEqual({ value: 'done', late: false });
+  });
+
+  it('answers with late() at the deadline and aborts the signal the work was given', async () => {
+    let given: AbortSignal | undefined;
+    const started = Date.now();
+
+    const result = await beforeDeadline(
+      started + 100,
+      (signal) => {
+        given = signal;
+        return new Promise<string>(() => undefined);
+      },
+      () => 'late',
+    );
+
+    expect(result).toEqual({ value: 'late', late: true });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+    expect(given?.aborted).toBe(true);
+  });
+
+  it('does not start work whose deadline has passed already', async () => {
+    const work = jest.fn(() => Promise.resolve('done'));
+
+    const result = await beforeDeadline(Date.now() - 1, work, () => 'late');
+
+    expect(result).toEqual({ value: 'late', late: true });
+    expect(work).not.toHaveBeenCalled();
+  });
+
+  it('passes a failure of the work on when it fails in time', async () => {
+    await expect(
+      beforeDeadline(
+        Date.now() + 1_000,
+        () => Promise.reject(new Error('denied')),
+        () => 'late',
+      ),
+    ).rejects.toThrow('denied');
+  });
+});
+
+describe('withAbortSignal', () => {
+  it('adds the signal to every send and keeps the client what it was', async () => {
+    const client = new RDSClient({ region: 'eu-west-1' });
+    const send = jest.fn((..._args: unknown[]) => Promise.resolve({}));
+    Object.assign(client, { send });
+    const controller = new AbortController();
+    const wrapped = withAbortSignal(client, controller.signal);
+
+    await wrapped.send(new DescribeDBClustersCommand({}));
+
+    expect(wrapped).toBeInstanceOf(RDSClient);
+    expect(send.mock.calls[0]?.[1]).toEqual({ abortSignal: controller.signal });
+  });
+
+  it('ends a real SDK call to an endpoint that never answers once the signal fires', async () => {
+    // Accepts the request and never answers.
+    const server = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new RDSClient({
+      region: 'eu-west-1',
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    });
+    const controller = new AbortController();
+    try {
+      const call = withAbortSignal(client, controller.signal).send(new DescribeDBClustersCommand({}));
+      setTimeout(() => controller.abort(), 100);
+
+      await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      client.destroy();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
