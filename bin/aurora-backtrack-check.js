@@ -13,6 +13,7 @@ main(process.argv.slice(2), {
   out: (s) => process.stdout.write(`${s}\n`),
   err: (s) => process.stderr.write(`${s}\n`),
   env: process.env,
+  isTTY: process.stdout.isTTY,
 }).then((code) => {
   process.exitCode = code;
 });

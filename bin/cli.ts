@@ -1,9 +1,12 @@
-import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, parseSettings, type SettingNames } from '../lambda/config';
+import * as fs from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ConfigError, parseSettings, REGION_PATTERN, type SettingNames } from '../lambda/config';
 import { awsDeps } from '../lambda/default-deps';
 import { describeError } from '../lambda/aws/errors';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
-import { renderJson, renderTable } from '../lambda/report';
+import { FORMATS, render, type Format } from './output';
+import { renderJsonError } from './output/report';
+import { TOOL } from './output/version';
 import { isDegraded, runCheck, type Logger, type RunSummary } from '../lambda/run';
 
 silenceSdkNodeVersionWarning();
@@ -28,7 +31,13 @@ interface ScanFlags {
   minWindowHours?: string;
   tagPrefix?: string;
   exemptTagKey?: string;
-  format: 'table' | 'json';
+  format: string;
+  output?: string;
+  quiet?: boolean;
+  color: boolean;
+  failOn: string;
+  cluster: string[];
+  profile?: string;
   publishFindings?: boolean;
   alertTopicArn?: string;
   stateTable?: string;
@@ -58,13 +67,54 @@ function cliFlagProblems(flags: ScanFlags): string[] {
   if (flags.stateTable !== undefined && !/^[a-zA-Z0-9_.-]{3,255}$/.test(flags.stateTable)) {
     problems.push(`--state-table: "${flags.stateTable}" — use a DynamoDB table name (3–255 of a-z A-Z 0-9 _ . -)`);
   }
+  if (!(FORMATS as readonly string[]).includes(flags.format)) {
+    problems.push(`--format: "${flags.format}" — use one of ${FORMATS.join(', ')}`);
+  }
+  if (!FAIL_ON.includes(flags.failOn as (typeof FAIL_ON)[number])) {
+    problems.push(`--fail-on: "${flags.failOn}" — use failed (exit 1 for a FAILED cluster) or warning (also for a WARNING one)`);
+  }
+  if (flags.homeRegion !== undefined && !REGION_PATTERN.test(flags.homeRegion)) {
+    problems.push(`--home-region: "${flags.homeRegion}" — not a Region code; use one such as us-east-1`);
+  }
+  for (const c of flags.cluster) {
+    if (!/^[A-Za-z0-9*?-]{1,63}$/.test(c)) {
+      problems.push(`--cluster: "${c}" — use a cluster identifier (letters, digits, hyphens), * and ? as wildcards`);
+    }
+  }
+  if (flags.cluster.length && flags.stateTable !== undefined) {
+    problems.push('--cluster with --state-table: a filtered run would take the other clusters for deleted; drop one of the two');
+  }
+  if (flags.profile !== undefined && !/^[\w.+@=,-]{1,128}$/.test(flags.profile)) {
+    problems.push(`--profile: "${flags.profile}" — use the name of a profile in your AWS config`);
+  }
   return problems;
 }
+
+/** `--fail-on`: the lowest verdict that makes the exit status 1. */
+export const FAIL_ON = ['failed', 'warning'] as const;
 
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** stdout is a terminal: colour the table (unless NO_COLOR or --no-color). */
+  isTTY?: boolean;
+}
+
+/** A `--cluster` glob (`*`, `?`) as a whole-identifier matcher. */
+export function clusterMatcher(patterns: readonly string[]): ((identifier: string) => boolean) | undefined {
+  if (patterns.length === 0) return undefined;
+  const res = patterns.map(
+    (p) =>
+      new RegExp(
+        `^${p
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+        'i',
+      ),
+  );
+  return (identifier) => res.some((re) => re.test(identifier));
 }
 
 const quietLog = (io: Io, verbose: boolean): Logger => ({
@@ -78,9 +128,11 @@ function homeRegionOf(flags: ScanFlags, env: NodeJS.ProcessEnv): string | undefi
   return flags.homeRegion ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? listed;
 }
 
-export function exitCodeFor(summary: RunSummary): number {
+export function exitCodeFor(summary: RunSummary, failOn: (typeof FAIL_ON)[number] = 'failed'): number {
   if (isDegraded(summary)) return EXIT.DEGRADED;
-  return summary.totals.failedUnsuppressed > 0 ? EXIT.FAILED : EXIT.OK;
+  if (summary.totals.failedUnsuppressed > 0) return EXIT.FAILED;
+  const warnings = (summary.evaluations ?? []).filter((e) => e.scope === 'in-scope' && e.status === 'WARNING' && !e.exemption.active);
+  return failOn === 'warning' && warnings.length > 0 ? EXIT.FAILED : EXIT.OK;
 }
 
 async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
@@ -101,6 +153,13 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   const problems = cliFlagProblems(flags);
   if (problems.length) throw new ConfigError(problems);
   config.keepEvaluations = true;
+  const only = clusterMatcher(flags.cluster);
+  if (only) config.clusterFilter = only;
+  if (flags.profile !== undefined) {
+    // The SDK's default chain reads the profile (shared config, SSO included) from the environment.
+    process.env.AWS_PROFILE = flags.profile;
+    io.env.AWS_PROFILE = flags.profile;
+  }
   const homeRegion = homeRegionOf(flags, io.env);
   if (!homeRegion) {
     throw new ConfigError(['no AWS Region: set AWS_REGION (or a profile with a region), pass --home-region, or list --regions explicitly']);
@@ -112,8 +171,17 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
     log: quietLog(io, Boolean(io.env.DEBUG)),
   });
   const summary = await runCheck(config, deps, { mode: 'scan' }, { deadline: startedMs + Number(flags.timeout) * 1000 });
-  io.out(flags.format === 'json' ? renderJson(summary) : renderTable(summary));
-  return exitCodeFor(summary);
+  const format = flags.format as Format;
+  const color = format === 'table' && !flags.output && Boolean(io.isTTY) && flags.color && !io.env.NO_COLOR;
+  emit(render(format, summary, { color }), flags, io);
+  return exitCodeFor(summary, flags.failOn as (typeof FAIL_ON)[number]);
+}
+
+/** The result goes to stdout, or to `--output` (a note on stderr unless --quiet). */
+function emit(text: string, flags: Pick<ScanFlags, 'output' | 'quiet'>, io: Io): void {
+  if (!flags.output) return io.out(text.replace(/\n$/, ''));
+  fs.writeFileSync(flags.output, text.endsWith('\n') ? text : `${text}\n`);
+  if (!flags.quiet) io.err(`wrote ${flags.output}`);
 }
 
 /** Runs the command; a ConfigError about the shared settings also names the bad CLI-only flags. */
@@ -139,6 +207,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     )
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride()
+    .version(TOOL.version, '--version', 'print the version')
     .showHelpAfterError('(see --help)');
   const scan = program
     .command('scan')
@@ -147,7 +216,18 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--min-window-hours <hours>', 'required minimum window, 0–72 (fractional allowed; 0 = any enabled window)', '24')
     .option('--tag-prefix <prefix>', 'prefix of the tags the checker reads', 'backtrack-check:')
     .option('--exempt-tag-key <key>', 'exemption tag key (default: <tag-prefix>exempt); value "true" exempts')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--format <format>', `output format: ${FORMATS.join(', ')} (docs/cli.md)`, 'table')
+    .option('--output <file>', 'write the result to this file instead of stdout')
+    .option('--quiet', 'print only the result: no notes or warnings on stderr')
+    .option('--no-color', 'no colour in the table (NO_COLOR is honoured too)')
+    .option('--fail-on <level>', 'exit 1 for a FAILED cluster (failed), or also for a WARNING one (warning)', 'failed')
+    .option(
+      '--cluster <id>',
+      'only clusters whose identifier matches; repeatable, * and ? as wildcards',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option('--profile <name>', 'AWS shared config profile to use (SSO profiles too)')
     .option('--publish-findings', "import one finding per cluster into Security Hub (in the cluster's Region)")
     .option('--alert-topic-arn <arn>', 'publish the change alert to this SNS topic')
     .option('--state-table <name>', 'DynamoDB table for run-to-run state (without it every current failure counts as new)')
@@ -168,7 +248,15 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 /** Runs the CLI with argv (without `node` and the script); resolves to the exit status. */
 export async function main(argv: string[], io: Io): Promise<number> {
   let code: number = EXIT.OK;
-  const program = buildProgram(io, (c) => (code = c));
+  const wantsJson = argv.some((a, i) => a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
+  const quiet = argv.includes('--quiet');
+  const outerIo: Io = quiet ? { ...io, err: () => undefined } : io;
+  /** With --format json a failed run still writes a JSON document, with the error, on stdout. */
+  const fail = (exitCode: number, error: { code: string; message: string; problems?: readonly string[] }) => {
+    if (wantsJson) io.out(renderJsonError(error, exitCode));
+    return exitCode;
+  };
+  const program = buildProgram(outerIo, (c) => (code = c));
   try {
     if (argv.length === 0) {
       program.outputHelp();
@@ -178,26 +266,30 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version'
-        ? EXIT.OK
-        : EXIT.USAGE;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return EXIT.OK;
+      return fail(EXIT.USAGE, { code: 'UsageError', message: err.message });
     }
     if (err instanceof ConfigError) {
       io.err(err.message);
-      return EXIT.USAGE;
+      return fail(EXIT.USAGE, { code: 'ConfigError', message: err.message, problems: err.problems });
     }
     const { code: name, message } = describeError(err);
     io.err(`error: ${name}: ${message}`);
     if (/credential|Region is missing|security token|ExpiredToken|UnrecognizedClient/i.test(`${name} ${message}`)) {
       io.err('Check your AWS credentials and Region (AWS_PROFILE, AWS_REGION); nothing was judged.');
-      return EXIT.USAGE;
+      return fail(EXIT.USAGE, { code: name, message });
     }
-    return EXIT.DEGRADED;
+    return fail(EXIT.DEGRADED, { code: name, message });
   }
 }
 
 if (require.main === module) {
-  const io: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), env: process.env };
+  const io: Io = {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+    env: process.env,
+    isTTY: process.stdout.isTTY,
+  };
   // Exit once the output is written: a call abandoned at the deadline must not hold the process.
   void main(process.argv.slice(2), io).then((code) => process.exit(code));
 }

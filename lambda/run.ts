@@ -47,6 +47,8 @@ export interface CheckConfig {
   pageSize?: number;
   /** Keep every evaluation in the summary (the CLI prints them; the Lambda does not need them). */
   keepEvaluations?: boolean;
+  /** Judge only clusters whose identifier this accepts (CLI `--cluster`; never with a state table). */
+  clusterFilter?: (identifier: string) => boolean;
   /** Regions scanned at once. */
   regionConcurrency?: number;
 }
@@ -201,6 +203,7 @@ class RegionJudge {
   ) {}
 
   add(facts: ClusterFacts): void {
+    if (this.ctx.config.clusterFilter && !this.ctx.config.clusterFilter(facts.identifier)) return;
     const prev = this.ctx.previous.get(clusterKey(this.ctx.account.accountId, facts.region, facts.resourceId));
     const raisedAt = windowRaisedAt(facts, prev, this.ctx.now);
     const c = raisedAt ? { ...facts, windowSetAt: raisedAt } : facts;

@@ -1,4 +1,7 @@
 import 'aws-sdk-client-mock-jest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
@@ -281,5 +284,121 @@ describe('exitCodeFor', () => {
 
   it('is 3 when the alert could not be published', () => {
     expect(exitCodeFor(summary({}, { alert: { subject: 's', published: false, error: 'AuthorizationError: denied' } }))).toBe(3);
+  });
+});
+
+describe('main: output, gates and filters', () => {
+  const clusters = () =>
+    rds.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [dbCluster('orders-prod', { BacktrackWindow: 0 }), dbCluster('orders-dev', { BacktrackWindow: 0 }), dbCluster('catalog')],
+    });
+
+  it('--version prints the package version and exits 0', async () => {
+    const c = capture();
+
+    expect(await main(['--version'], c.io)).toBe(EXIT.OK);
+    expect(c.out()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it.each(['csv', 'sarif', 'asff', 'markdown'])('--format %s writes that document on stdout', async (format) => {
+    clusters();
+    const c = capture();
+
+    expect(await main(['scan', '--regions', 'eu-west-1', '--format', format], c.io)).toBe(EXIT.FAILED);
+    const first = c.out().split('\n')[0];
+    expect(first).toMatch(
+      { csv: /^account_id,region,cluster,/, sarif: /^\{$/, asff: /^\[$/, markdown: /^## Aurora Backtrack check/ }[format] as RegExp,
+    );
+  });
+
+  it('--format json carries the schema version and the tool version', async () => {
+    clusters();
+    const c = capture();
+
+    await main(['scan', '--regions', 'eu-west-1', '--format', 'json'], c.io);
+
+    expect(JSON.parse(c.out())).toMatchObject({
+      schemaVersion: '1.0',
+      tool: { name: 'aurora-backtrack-checker', version: expect.any(String) },
+    });
+  });
+
+  it('with --format json a run that cannot start still writes a JSON document naming the error', async () => {
+    const c = capture();
+
+    expect(await main(['scan', '--regions', 'mars-1', '--format', 'json'], c.io)).toBe(EXIT.USAGE);
+    const doc = JSON.parse(c.out()) as { error: { code: string; exitCode: number; problems: string[] } };
+    expect(doc.error).toMatchObject({ code: 'ConfigError', exitCode: 2 });
+    expect(doc.error.problems[0]).toContain('--regions');
+  });
+
+  it('names a bad --format, --fail-on and --home-region together with the other bad flags', async () => {
+    const c = capture();
+
+    const code = await main(['scan', '--regions', 'mars-1', '--format', 'xml', '--fail-on', 'never', '--home-region', 'EU-WEST-1'], c.io);
+
+    expect(code).toBe(EXIT.USAGE);
+    expect(c.err()).toMatch(/--regions: [\s\S]*--format: "xml" — use one of table, json, csv, sarif, asff, markdown/);
+    expect(c.err()).toContain('--fail-on: "never"');
+    expect(c.err()).toContain('--home-region: "EU-WEST-1" — not a Region code');
+  });
+
+  it('--cluster judges only the clusters that match, globs included', async () => {
+    clusters();
+    const c = capture();
+
+    await main(['scan', '--regions', 'eu-west-1', '--format', 'json', '--cluster', 'orders-*', '--cluster', 'nothing'], c.io);
+
+    const out = JSON.parse(c.out()) as { clusters: { identifier: string }[] };
+    expect(out.clusters.map((x) => x.identifier).sort()).toEqual(['orders-dev', 'orders-prod']);
+  });
+
+  it('--cluster with --state-table is refused: the other clusters would be taken for deleted', async () => {
+    const c = capture();
+
+    expect(await main(['scan', '--regions', 'eu-west-1', '--cluster', 'x', '--state-table', 'state'], c.io)).toBe(EXIT.USAGE);
+    expect(c.err()).toContain('--cluster with --state-table');
+  });
+
+  it('--fail-on warning makes an unexempt WARNING exit 1; the default does not', () => {
+    const summary = (status: 'WARNING' | 'PASSED') =>
+      ({
+        degraded: [],
+        totals: { failedUnsuppressed: 0 },
+        evaluations: [{ scope: 'in-scope', status, exemption: { active: false } }],
+      }) as unknown as RunSummary;
+
+    expect(exitCodeFor(summary('WARNING'))).toBe(EXIT.OK);
+    expect(exitCodeFor(summary('WARNING'), 'warning')).toBe(EXIT.FAILED);
+    expect(exitCodeFor(summary('PASSED'), 'warning')).toBe(EXIT.OK);
+  });
+
+  it('--output writes the result to the file and nothing to stdout; --quiet keeps stderr empty', async () => {
+    clusters();
+    const c = capture();
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-out-')), 'report.csv');
+
+    expect(await main(['scan', '--regions', 'eu-west-1', '--format', 'csv', '--output', file, '--quiet'], c.io)).toBe(EXIT.FAILED);
+    expect(c.out()).toBe('');
+    expect(c.err()).toBe('');
+    expect(fs.readFileSync(file, 'utf8').split('\r\n')[0]).toMatch(/^account_id,region,cluster/);
+  });
+
+  it('colours the verdicts of the table on a terminal, and not with NO_COLOR or --no-color', async () => {
+    clusters();
+    const tty = (env: NodeJS.ProcessEnv) => {
+      const c = capture({ AWS_REGION: 'eu-west-1', ...env });
+      c.io.isTTY = true;
+      return c;
+    };
+    const colored = tty({});
+    await main(['scan', '--regions', 'eu-west-1'], colored.io);
+    expect(colored.out()).toContain('\u001b[31m');
+    const noColorEnv = tty({ NO_COLOR: '1' });
+    await main(['scan', '--regions', 'eu-west-1'], noColorEnv.io);
+    expect(noColorEnv.out()).not.toContain('\u001b[');
+    const noColorFlag = tty({});
+    await main(['scan', '--regions', 'eu-west-1', '--no-color'], noColorFlag.io);
+    expect(noColorFlag.out()).not.toContain('\u001b[');
   });
 });

@@ -134,7 +134,9 @@ describe('--format markdown', () => {
 
   it('lists the clusters to act on in a table and the fixes below it', () => {
     expect(md).toContain('| FAILED | off | eu-west-1 | off | 24 h (account) |');
-    expect(md).toMatch(/- \*\*short\*\* \(us-east-1\): `Raise the window in place: aws rds modify-db-cluster --db-cluster-identifier short /);
+    expect(md).toMatch(
+      /- \*\*short\*\* \(us-east-1\): `Raise the window in place: aws rds modify-db-cluster --db-cluster-identifier short /,
+    );
     expect(md).toContain('### Backtrack not available');
   });
 

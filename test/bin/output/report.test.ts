@@ -1,8 +1,8 @@
-import { evaluate } from '../../lambda/core/evaluate';
-import type { Evaluation } from '../../lambda/core/types';
-import { renderJson, renderTable } from '../../lambda/report';
-import type { RegionReport, RunSummary } from '../../lambda/run';
-import { ACCOUNT_ID, cluster, HOUR, NOW, POLICY, secondsAgo } from './fixtures';
+import { evaluate } from '../../../lambda/core/evaluate';
+import type { Evaluation } from '../../../lambda/core/types';
+import { renderJson, renderTable } from '../../../bin/output/report';
+import type { RegionReport, RunSummary } from '../../../lambda/run';
+import { ACCOUNT_ID, cluster, HOUR, NOW, POLICY, secondsAgo } from '../../lambda/fixtures';
 
 const region = (overrides: Partial<RegionReport> = {}): RegionReport => ({
   region: 'eu-west-1',

@@ -1,6 +1,10 @@
-import { formatDuration } from './core/evaluate';
-import type { Evaluation } from './core/types';
-import type { RunSummary } from './run';
+import { formatDuration } from '../../lambda/core/evaluate';
+import type { Evaluation } from '../../lambda/core/types';
+import type { RunSummary } from '../../lambda/run';
+import { TOOL } from './version';
+
+/** Version of the `--format json` document (docs/json-output.md); a new major means a field changed meaning or went away. */
+export const JSON_SCHEMA_VERSION = '1.0';
 
 const ORDER: Record<string, number> = { FAILED: 0, WARNING: 1, PASSED: 2, NOT_AVAILABLE: 3 };
 
@@ -20,12 +24,22 @@ function cells(e: Evaluation): string[] {
   return [c.region, c.identifier, verdict, e.condition, window, required, actual, rate, exemption];
 }
 
-function table(rows: string[][]): string {
+/** ANSI colours of the verdict column on a terminal (none with NO_COLOR or --no-color). */
+const VERDICT_COLOR: Record<string, string> = { FAILED: '31', WARNING: '33', PASSED: '32', NOT_AVAILABLE: '2' };
+const paint = (cell: string, verdict: string) => {
+  const code = VERDICT_COLOR[verdict.split(' ')[0] ?? ''];
+  return code ? `\u001b[${code}m${cell}\u001b[0m` : cell;
+};
+
+function table(rows: string[][], colorColumn?: number): string {
   const widths = rows[0]?.map((_, i) => Math.min(60, Math.max(...rows.map((r) => (r[i] ?? '').length)))) ?? [];
   return rows
-    .map((r) =>
+    .map((r, row) =>
       r
-        .map((cell, i) => (cell.length > 60 ? `${cell.slice(0, 59)}…` : cell).padEnd(widths[i] ?? 0))
+        .map((cell, i) => {
+          const padded = (cell.length > 60 ? `${cell.slice(0, 59)}…` : cell).padEnd(widths[i] ?? 0);
+          return row > 0 && i === colorColumn ? paint(padded, cell) : padded;
+        })
         .join('  ')
         .trimEnd(),
     )
@@ -33,7 +47,7 @@ function table(rows: string[][]): string {
 }
 
 /** The CLI's table: one row per in-scope cluster, then what was not judged and why. */
-export function renderTable(s: RunSummary): string {
+export function renderTable(s: RunSummary, opts: { color?: boolean } = {}): string {
   const inScope = (s.evaluations ?? [])
     .filter((e) => e.scope === 'in-scope')
     .sort(
@@ -47,10 +61,13 @@ export function renderTable(s: RunSummary): string {
   lines.push('');
   if (inScope.length) {
     lines.push(
-      table([
-        ['REGION', 'CLUSTER', 'VERDICT', 'CONDITION', 'WINDOW', 'REQUIRED (SOURCE)', 'ACTUAL', 'CHANGE REC/H', 'EXEMPTION'],
-        ...inScope.map(cells),
-      ]),
+      table(
+        [
+          ['REGION', 'CLUSTER', 'VERDICT', 'CONDITION', 'WINDOW', 'REQUIRED (SOURCE)', 'ACTUAL', 'CHANGE REC/H', 'EXEMPTION'],
+          ...inScope.map(cells),
+        ],
+        opts.color ? 2 : undefined,
+      ),
     );
     lines.push('');
     lines.push('Reasons and fixes:');
@@ -127,5 +144,17 @@ export function renderJson(s: RunSummary): string {
     tagProblems: e.tagProblems.length ? e.tagProblems : undefined,
   }));
   const { evaluations: _omit, alert, ...rest } = s;
-  return JSON.stringify({ ...rest, alert: alert && { ...alert, message: undefined }, clusters: evaluations }, null, 2);
+  const doc = {
+    schemaVersion: JSON_SCHEMA_VERSION,
+    tool: TOOL,
+    ...rest,
+    alert: alert && { ...alert, message: undefined },
+    clusters: evaluations,
+  };
+  return JSON.stringify(doc, null, 2);
+}
+
+/** The JSON document of a run that could not finish: the same schema version, and the error. */
+export function renderJsonError(error: { code: string; message: string; problems?: readonly string[] }, exitCode: number): string {
+  return JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, tool: TOOL, error: { ...error, exitCode } }, null, 2);
 }
