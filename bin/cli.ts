@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, parseSettings, REGION_PATTERN, type SettingNames } from '../lambda/config';
-import { awsDeps } from '../lambda/default-deps';
 import { describeError } from '../lambda/aws/errors';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
 import { FORMATS, render, type Format } from './output';
 import { renderJsonError } from './output/report';
 import { TOOL } from './output/version';
-import { isDegraded, runCheck, type Logger, type RunSummary } from '../lambda/run';
+import { isDegraded } from '../lambda/degraded';
+import type { Logger, RunSummary } from '../lambda/run';
 
 silenceSdkNodeVersionWarning();
 
@@ -164,6 +164,8 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   if (!homeRegion) {
     throw new ConfigError(['no AWS Region: set AWS_REGION (or a profile with a region), pass --home-region, or list --regions explicitly']);
   }
+  // The SDK and the run load only once the flags are known to be good: --help and a usage error stay fast.
+  const [{ awsDeps }, { runCheck }] = await Promise.all([import('../lambda/default-deps'), import('../lambda/run')]);
   const deps = awsDeps({
     homeRegion,
     stateTable: flags.stateTable,
@@ -281,15 +283,4 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     return fail(EXIT.DEGRADED, { code: name, message });
   }
-}
-
-if (require.main === module) {
-  const io: Io = {
-    out: (s) => process.stdout.write(`${s}\n`),
-    err: (s) => process.stderr.write(`${s}\n`),
-    env: process.env,
-    isTTY: process.stdout.isTTY,
-  };
-  // Exit once the output is written: a call abandoned at the deadline must not hold the process.
-  void main(process.argv.slice(2), io).then((code) => process.exit(code));
 }

@@ -843,5 +843,4 @@ function skippedRun(request: RunRequest, account: AccountContext, startedAt: Dat
   return { ...summarize(request, account, startedAt, deps, [], degraded, [], undefined, false), skipped: { reason } };
 }
 
-/** True when the run left something undone that people must know about. */
-export const isDegraded = (s: RunSummary): boolean => s.degraded.length > 0 || (s.alert !== undefined && s.alert.error !== undefined);
+export { isDegraded } from './degraded';

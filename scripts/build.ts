@@ -1,27 +1,36 @@
 /**
  * Builds what users run: the Lambda bundle (dist/lambda/index.js, the same function the CDK stack
- * deploys with) and the CLI bundle (dist/cli.js, behind bin/aurora-backtrack-check.js).
+ * deploys with) and the CLI bundle (dist/cli/, behind bin/aurora-backtrack-check.js).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { bundleHandler, REPO_ROOT } from '../lib/bundle';
 
 export const DIST = path.join(REPO_ROOT, 'dist');
 export const HANDLER_BUNDLE_DIR = path.join(DIST, 'lambda');
-export const CLI_BUNDLE = path.join(DIST, 'cli.js');
+export const CLI_DIR = path.join(DIST, 'cli');
+export const CLI_BUNDLE = path.join(CLI_DIR, 'cli.mjs');
 
 export function build(): void {
   bundleHandler(HANDLER_BUNDLE_DIR);
+  fs.rmSync(CLI_DIR, { recursive: true, force: true });
   buildSync({
     entryPoints: [path.join(REPO_ROOT, 'bin', 'cli.ts')],
-    outfile: CLI_BUNDLE,
+    outdir: CLI_DIR,
+    outExtension: { '.js': '.mjs' },
+    // ES modules with code splitting: the flags and the help load without the AWS SDK, which sits in
+    // chunks imported only when a scan starts.
+    format: 'esm',
+    splitting: true,
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'cjs',
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',
+    // Some bundled CommonJS dependencies call require() for Node's own modules.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Every `--format` of the real CLI (bin/aurora-backtrack-check.js → dist/cli.js) against the
+ * Every `--format` of the real CLI (bin/aurora-backtrack-check.js → dist/cli/) against the
  * emulated account, read back as a pipeline would: CSV parsed, SARIF validated against the 2.1.0
  * schema, ASFF compared with what Security Hub holds, Markdown and JSON checked.
  */

@@ -1,7 +1,7 @@
 /**
  * The two shells of the checker, run as child processes the way people run them: the bundled
  * Lambda handler (dist/lambda/index.js, the bytes the stack deploys) through scripts/invoke-local.ts,
- * and the CLI (bin/aurora-backtrack-check.js → dist/cli.js). Both must be built (`npm run build`).
+ * and the CLI (bin/aurora-backtrack-check.js → dist/cli/). Both must be built (`npm run build`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,7 +18,7 @@ const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const INVOKE_LOCAL = path.join(REPO_ROOT, 'scripts', 'invoke-local.ts');
 const CLI = path.join(REPO_ROOT, 'bin', 'aurora-backtrack-check.js');
 const HANDLER_BUNDLE = path.join(REPO_ROOT, 'dist', 'lambda', 'index.js');
-const CLI_BUNDLE = path.join(REPO_ROOT, 'dist', 'cli.js');
+const CLI_BUNDLE = path.join(REPO_ROOT, 'dist', 'cli', 'cli.mjs');
 
 export interface ShellResult {
   code: number;
