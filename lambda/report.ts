@@ -1,4 +1,4 @@
-import { formatDuration } from './core/evaluate';
+import { formatDuration } from './core/text';
 import type { Evaluation } from './core/types';
 import type { RunSummary } from './run';
 
