@@ -125,7 +125,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--no-actual-window', 'skip CloudWatch Backtrack metrics (actual window, cost hint)')
     .option('--page-size <n>', 'DescribeDBClusters page size, 20–100', '100')
     .option('--max-exemption-days <days>', 'an exemption ends at most this many days after it was first seen, 1–3650', '90')
-    .option('--backtrack-regions <list>', 'comma list of Regions to treat as offering Backtrack although the built-in list says AWS does not')
+    .option(
+      '--backtrack-regions <list>',
+      'comma list of Regions to treat as offering Backtrack although the built-in list says AWS does not',
+    )
     .option('--home-region <region>', 'Region for STS, EC2 DescribeRegions and the state table (default: AWS_REGION)')
     .action(async (flags: ScanFlags) => setCode(await scanCommand(flags, io)));
   // `aurora-backtrack-check --help` documents every flag, not only the command names.

@@ -103,7 +103,9 @@ export function parseBacktrackRegions(raw: string | undefined, name: string, pro
   const known = Object.keys(REGIONS_WITHOUT_BACKTRACK);
   const needless = list.filter((r) => REGION_PATTERN.test(r) && !known.includes(r));
   if (bad.length) {
-    problems.push(`${name}: "${raw}" — ${bad.map((b) => `"${b}"`).join(', ')} is not a Region code; use a comma list such as eu-north-1,sa-east-1`);
+    problems.push(
+      `${name}: "${raw}" — ${bad.map((b) => `"${b}"`).join(', ')} is not a Region code; use a comma list such as eu-north-1,sa-east-1`,
+    );
   }
   if (needless.length) {
     problems.push(

@@ -57,10 +57,7 @@ function clusterOfArn(arn: string | undefined): { region: string; identifier: st
 function switchoverCluster(response: Json): string | undefined {
   const deployment = isObject(response.blueGreenDeployment) ? response.blueGreenDeployment : {};
   const details = Array.isArray(deployment.switchoverDetails) ? deployment.switchoverDetails : [];
-  const candidates = [
-    param(deployment, 'source'),
-    ...details.map((d) => (isObject(d) ? param(d, 'sourceMember') : undefined)),
-  ];
+  const candidates = [param(deployment, 'source'), ...details.map((d) => (isObject(d) ? param(d, 'sourceMember') : undefined))];
   return candidates.find((arn) => clusterOfArn(arn) !== undefined);
 }
 
@@ -102,7 +99,8 @@ export function toRequest(event: unknown): RunRequest | undefined {
   const named = namedCluster(eventName, params, response);
   // An ARN carries the cluster's own Region (a global database spans Regions); a bare identifier is
   // in the Region of the call. An ARN that is not a cluster's (a DB instance's) concerns no cluster.
-  const target = named.arn !== undefined ? clusterOfArn(named.arn) : named.identifier ? { region: callRegion, identifier: named.identifier } : undefined;
+  const target =
+    named.arn !== undefined ? clusterOfArn(named.arn) : named.identifier ? { region: callRegion, identifier: named.identifier } : undefined;
   if (!target?.identifier || !target.region) return undefined;
   return { mode: 'recheck', region: target.region, identifier: target.identifier, trigger: eventName };
 }

@@ -12,7 +12,15 @@ import { buildAlert, buildReminder, type AlertMessage, type Degradation } from '
 import { evaluate } from './core/evaluate';
 import { archivedFinding, findingId, productArn, toFinding, type Finding } from './core/finding';
 import { clusterKey, metaKey, type ClusterState, type RunMeta } from './core/state-types';
-import { goneClusters, stateChanged, stepCluster, windowRaisedAt, type ClusterEvent, type WorkflowChange } from './core/transitions';
+import {
+  forgetTagChanges,
+  goneClusters,
+  rememberedFacts,
+  stateChanged,
+  stepCluster,
+  type ClusterEvent,
+  type WorkflowChange,
+} from './core/transitions';
 import type { AccountContext, ClusterFacts, ComplianceStatus, Evaluation, Policy } from './core/types';
 
 /** What a run is asked to do. */
@@ -356,8 +364,7 @@ class RegionJudge {
 
   add(facts: ClusterFacts): void {
     const prev = this.ctx.previous.get(clusterKey(this.ctx.account.accountId, facts.region, facts.resourceId));
-    const raisedAt = windowRaisedAt(facts, prev, this.ctx.now);
-    const c = raisedAt ? { ...facts, windowSetAt: raisedAt } : facts;
+    const c = rememberedFacts(facts, prev, this.ctx.now);
     const e = evaluate(c, this.ctx.config.policy, this.ctx.now);
     const wantsMetrics = this.ctx.config.actualWindow && e.scope === 'in-scope' && (e.condition === 'ok' || e.condition === 'actual-short');
     if (!wantsMetrics) return this.finish(e);
@@ -404,7 +411,7 @@ class RegionJudge {
     const { accountId } = this.ctx.account;
     const pk = clusterKey(accountId, e.cluster.region, e.cluster.resourceId);
     const prev = this.ctx.previous.get(pk);
-    const step = stepCluster(e, prev, accountId, this.ctx.now);
+    const step = stepCluster(e, prev, accountId, this.ctx.now, this.ctx.previous.size > 0);
     this.seen.add(pk);
     // With remembered state, a cluster never seen before has no finding yet: the import creates it
     // with its workflow (Security Hub honours Workflow on creation), so no BatchUpdateFindings.
@@ -568,6 +575,7 @@ function settle(
     if (step.event.kind === 'new-failure' && step.event.regression && prev) s.status = prev.status;
     if (prev?.expiryAlerted) s.expiryAlerted = true;
     else delete s.expiryAlerted;
+    if (step.event.kind !== 'deleted' && step.event.tagChanges?.length) forgetTagChanges(s, prev);
   }
   if (!workflowOk) {
     if (prev?.workflow) s.workflow = prev.workflow;

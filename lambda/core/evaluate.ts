@@ -18,7 +18,10 @@ export const isAuroraMySql = (engine: string): boolean => AURORA_MYSQL_ENGINES.h
  * Why AWS offers no Backtrack in this Region, with the source of that statement, or undefined when
  * it does (or the Region is marked with backtrackRegions).
  */
-export function regionWithoutBacktrack(region: string, backtrackRegions: readonly string[]): { reason: string; source: string } | undefined {
+export function regionWithoutBacktrack(
+  region: string,
+  backtrackRegions: readonly string[],
+): { reason: string; source: string } | undefined {
   const entry = REGIONS_WITHOUT_BACKTRACK[region];
   if (!entry || backtrackRegions.includes(region)) return undefined;
   const source = REGION_SOURCES[entry.source];

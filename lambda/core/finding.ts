@@ -83,7 +83,7 @@ export function exemptionNote(e: Evaluation): string | undefined {
 export function exemptionSpan(x: Exemption): string {
   if (!x.cappedAt) return x.until ? `until ${x.until}` : 'with no expiry';
   const asked = x.until ? `the tag says ${x.until}` : 'the tag gives no expiry';
-  return `until ${x.cappedAt} (capped at the most an exemption may last from ${x.since ?? 'first seen'}; ${asked})`;
+  return `until ${x.cappedAt} (capped: the longest an exemption may last; ${asked})`;
 }
 
 /** Values shown in ProductFields and Details.Other (strings only, as ASFF requires). */
@@ -192,6 +192,11 @@ export function toFinding(e: Evaluation, account: AccountContext, now: Date, fir
  */
 function recommendation(e: Evaluation): string {
   if (e.remediation.length <= MAX_RECOMMENDATION) return e.remediation;
+  const commandOnly =
+    e.condition === 'disabled'
+      ? `Restore into a new cluster with a window (Backtrack cannot be turned on in place), then cut over: ${e.fixCommand ?? ''}`
+      : `Run: ${e.fixCommand ?? ''}`;
+  if (e.fixCommand && commandOnly.length <= MAX_RECOMMENDATION) return commandOnly;
   const pointer =
     e.condition === 'disabled'
       ? `Backtrack cannot be turned on for an existing cluster: restore ${e.cluster.identifier} into a new cluster with a window and cut over. ` +

@@ -39,7 +39,9 @@ export function policyFor(tags: Record<string, string>, policy: Policy): PolicyS
   if ('error' in parsed) {
     return { ...account, problem: `tag ${key}: ${parsed.error}; the account minimum of ${policy.minWindowHours} h applies` };
   }
-  return { requiredHours: parsed.hours, requiredSeconds: hoursToSeconds(parsed.hours), source: 'tag' };
+  const fromTag: PolicySource = { requiredHours: parsed.hours, requiredSeconds: hoursToSeconds(parsed.hours), source: 'tag' };
+  if (parsed.hours < policy.minWindowHours) fromTag.accountHours = policy.minWindowHours;
+  return fromTag;
 }
 
 /**

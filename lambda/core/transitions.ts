@@ -3,12 +3,22 @@ import type { ClusterState } from './state-types';
 import { clusterKey } from './state-types';
 import type { ClusterFacts, Condition, Evaluation } from './types';
 
-/** Something people should be told about one cluster. */
+/**
+ * A change to the tags that decide a cluster's verdict, named once (tags are a control plane: anyone
+ * who can tag a cluster can silence it).
+ */
+export type TagChange =
+  | { kind: 'exemption-granted' }
+  | { kind: 'exemption-changed'; fromUntil?: string; fromReason?: string }
+  | { kind: 'policy-lowered'; fromHours?: number };
+
+/** Something people should be told about one cluster; `tagChanges` ride along with a verdict event. */
 export type ClusterEvent =
-  | { kind: 'new-failure'; evaluation: Evaluation; regression: boolean }
-  | { kind: 'changed'; evaluation: Evaluation; from: Condition }
-  | { kind: 'fixed'; evaluation: Evaluation; from: Condition }
-  | { kind: 'exemption-expired'; evaluation: Evaluation }
+  | { kind: 'new-failure'; evaluation: Evaluation; regression: boolean; tagChanges?: TagChange[] }
+  | { kind: 'changed'; evaluation: Evaluation; from: Condition; tagChanges?: TagChange[] }
+  | { kind: 'fixed'; evaluation: Evaluation; from: Condition; tagChanges?: TagChange[] }
+  | { kind: 'exemption-expired'; evaluation: Evaluation; tagChanges?: TagChange[] }
+  | { kind: 'tag-change'; evaluation: Evaluation; tagChanges: TagChange[] }
   | { kind: 'deleted'; state: ClusterState };
 
 /** A Security Hub workflow change the checker must make with BatchUpdateFindings. */
@@ -46,6 +56,53 @@ export function windowRaisedAt(c: ClusterFacts, prev: ClusterState | undefined, 
   return prev?.windowSetAt ? new Date(prev.windowSetAt) : undefined;
 }
 
+/**
+ * The facts with what only memory knows: when the window was last raised and when the exemption
+ * tag was first seen (the exemption cap counts from it).
+ */
+export function rememberedFacts(c: ClusterFacts, prev: ClusterState | undefined, now: Date): ClusterFacts {
+  const raisedAt = windowRaisedAt(c, prev, now);
+  return {
+    ...c,
+    ...(raisedAt && { windowSetAt: raisedAt }),
+    ...(prev?.exemptSince && { exemptSince: new Date(prev.exemptSince) }),
+  };
+}
+
+/**
+ * Changes to the exemption and policy tags since the last evaluation. A cluster without remembered
+ * state is compared with nothing (its tags are all new) only when `firstSighting` says so: the
+ * checker remembers other clusters, so this one is new; on the first run after a deploy (or with no
+ * state at all) its tags are the baseline, and the reminder lists the exemptions in force.
+ */
+export function tagChanges(e: Evaluation, prev: ClusterState | undefined, firstSighting: boolean): TagChange[] {
+  if (!prev && !firstSighting) return [];
+  const changes: TagChange[] = [];
+  const x = e.exemption;
+  if (x.active && !prev?.suppressed) changes.push({ kind: 'exemption-granted' });
+  else if (x.active && prev && (prev.exemptUntil !== x.until || prev.exemptReason !== x.reason)) {
+    changes.push({
+      kind: 'exemption-changed',
+      ...(prev.exemptUntil !== undefined && { fromUntil: prev.exemptUntil }),
+      ...(prev.exemptReason !== undefined && { fromReason: prev.exemptReason }),
+    });
+  }
+  const p = e.policy;
+  if (p.source === 'tag' && p.accountHours !== undefined && prev?.policyHours !== p.requiredHours) {
+    changes.push({ kind: 'policy-lowered', ...(prev?.policyHours !== undefined && { fromHours: prev.policyHours }) });
+  }
+  return changes;
+}
+
+/** Puts back the tag-audit memory of `prev` (the alert naming the change did not go out). */
+export function forgetTagChanges(s: ClusterState, prev: ClusterState | undefined): void {
+  s.suppressed = prev?.suppressed ?? false;
+  for (const k of ['exemptReason', 'exemptUntil', 'policyHours'] as const) {
+    if (prev?.[k] !== undefined) (s as unknown as Record<string, unknown>)[k] = prev[k];
+    else delete s[k];
+  }
+}
+
 /** Next state of one evaluated cluster, assuming the alert about it is delivered. */
 function nextState(e: Evaluation, prev: ClusterState | undefined, accountId: string, now: Date): ClusterState {
   const c = e.cluster;
@@ -70,6 +127,9 @@ function nextState(e: Evaluation, prev: ClusterState | undefined, accountId: str
   if (raisedAt) state.windowSetAt = raisedAt.toISOString();
   if (e.exemption.reason && e.exemption.active) state.exemptReason = e.exemption.reason;
   if (e.exemption.until && (e.exemption.active || e.exemption.expired)) state.exemptUntil = e.exemption.until;
+  if (e.exemption.cappedAt && (e.exemption.active || e.exemption.expired)) state.exemptCappedAt = e.exemption.cappedAt;
+  if (e.exemption.claimed && e.exemption.since) state.exemptSince = e.exemption.since;
+  if (e.policy.source === 'tag') state.policyHours = e.policy.requiredHours;
   if (e.exemption.expired) state.expiryAlerted = true;
   if (workflow) state.workflow = workflow;
   const workflowNote = wantSuppressed ? note : prev?.workflow === 'SUPPRESSED' ? undefined : prev?.workflowNote;
@@ -114,11 +174,26 @@ export interface ClusterStep {
   workflow?: WorkflowChange;
 }
 
-/** Compares one in-scope evaluation with its remembered state. */
-export function stepCluster(e: Evaluation, prev: ClusterState | undefined, accountId: string, now: Date): ClusterStep {
+/**
+ * Compares one in-scope evaluation with its remembered state. `firstSighting`: name the tags of a
+ * cluster without remembered state (see tagChanges).
+ */
+export function stepCluster(
+  e: Evaluation,
+  prev: ClusterState | undefined,
+  accountId: string,
+  now: Date,
+  firstSighting = false,
+): ClusterStep {
   const state = nextState(e, prev, accountId, now);
   const step: ClusterStep = { state };
-  const event = eventFor(e, prev);
+  const changes = tagChanges(e, prev, firstSighting);
+  const verdict = eventFor(e, prev);
+  const event: ClusterEvent | undefined = verdict
+    ? { ...verdict, ...(changes.length && { tagChanges: changes }) }
+    : changes.length
+      ? { kind: 'tag-change', evaluation: e, tagChanges: changes }
+      : undefined;
   if (event) step.event = event;
   const change = workflowChange(e, prev, state);
   if (change) step.workflow = change;
@@ -160,7 +235,8 @@ export function transition(
   const seen = new Set<string>();
   for (const e of evaluations) {
     if (e.scope !== 'in-scope') continue;
-    const step = stepCluster(e, previous.get(clusterKey(accountId, e.cluster.region, e.cluster.resourceId)), accountId, now);
+    const prev = previous.get(clusterKey(accountId, e.cluster.region, e.cluster.resourceId));
+    const step = stepCluster(e, prev, accountId, now, previous.size > 0);
     seen.add(step.state.pk);
     result.next.push(step.state);
     if (step.event) result.events.push(step.event);

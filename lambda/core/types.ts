@@ -120,6 +120,8 @@ export interface PolicySource {
   source: 'account' | 'tag';
   /** Set when the tag was present but invalid (the account minimum then applies). */
   problem?: string;
+  /** Set when the tag asks for less than the account minimum: that minimum, hours (the tag audit names it). */
+  accountHours?: number;
 }
 
 /** The actual window as measured, with how it was obtained. */

@@ -13,7 +13,13 @@ const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts';
 const fleet = generateFleet({ clusters: 450, regions: 2 });
 const expectation = expectationsOf(fleet);
 const plans = buildSdkFloorPlans(fleet, {
-  policy: { minWindowHours: BENCH_MIN_WINDOW_HOURS, tagPrefix: 'backtrack-check:', exemptTagKey: 'backtrack-check:exempt', maxExemptionDays: 90, backtrackRegions: [] },
+  policy: {
+    minWindowHours: BENCH_MIN_WINDOW_HOURS,
+    tagPrefix: 'backtrack-check:',
+    exemptTagKey: 'backtrack-check:exempt',
+    maxExemptionDays: 90,
+    backtrackRegions: [],
+  },
   now: new Date(),
   homeRegion: 'us-east-1',
   tableName: 'state',

@@ -20,19 +20,22 @@ describe('toRequest', () => {
     expect(toRequest({ mode })).toEqual({ mode });
   });
 
-  const BY_ARN = ['AddTagsToResource', 'RemoveTagsFromResource', 'CreateGlobalCluster', 'RemoveFromGlobalCluster', 'SwitchoverBlueGreenDeployment'];
+  const BY_ARN = [
+    'AddTagsToResource',
+    'RemoveTagsFromResource',
+    'CreateGlobalCluster',
+    'RemoveFromGlobalCluster',
+    'SwitchoverBlueGreenDeployment',
+  ];
 
-  it.each(RECHECK_EVENT_NAMES.filter((n) => !BY_ARN.includes(n)))(
-    '%s re-checks the cluster named in the request',
-    (eventName) => {
-      expect(toRequest(cloudTrail(eventName, { dBClusterIdentifier: 'orders' }))).toEqual({
-        mode: 'recheck',
-        region: 'eu-west-1',
-        identifier: 'orders',
-        trigger: eventName,
-      });
-    },
-  );
+  it.each(RECHECK_EVENT_NAMES.filter((n) => !BY_ARN.includes(n)))('%s re-checks the cluster named in the request', (eventName) => {
+    expect(toRequest(cloudTrail(eventName, { dBClusterIdentifier: 'orders' }))).toEqual({
+      mode: 'recheck',
+      region: 'eu-west-1',
+      identifier: 'orders',
+      trigger: eventName,
+    });
+  });
 
   it('re-checks a renamed cluster under its new name', () => {
     const event = cloudTrail('ModifyDBCluster', {
@@ -123,7 +126,12 @@ describe('toRequest', () => {
       },
     );
 
-    expect(toRequest(event)).toEqual({ mode: 'recheck', region: 'eu-west-1', identifier: 'orders', trigger: 'SwitchoverBlueGreenDeployment' });
+    expect(toRequest(event)).toEqual({
+      mode: 'recheck',
+      region: 'eu-west-1',
+      identifier: 'orders',
+      trigger: 'SwitchoverBlueGreenDeployment',
+    });
   });
 
   it('takes the blue cluster from the switchover details when the deployment names no source', () => {
