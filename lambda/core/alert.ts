@@ -137,7 +137,7 @@ function sections(input: AlertInput): Section[] {
   const expired = make('Exemptions expired', 'exemption-expired');
   const fixed = make('Fixed', 'fixed');
   const deleted = make('Resolved: cluster deleted', 'deleted');
-  const tags = make('Tag changes (audit)', 'tag-change');
+  const tags = make('Tag changes', 'tag-change');
   const degraded = make('Checker degraded', 'degraded');
   const recovered = make('Checker recovered', 'recovered');
   const consoleOf = (c: { region: string; identifier: string }) =>

@@ -40,7 +40,7 @@ describe('tag audit in the alert', () => {
 
     expect(m?.subject).toBe('Aurora Backtrack: 3 tag changes (account 111122223333)');
     expect(m?.attributes.event).toEqual(['tag-change']);
-    expect(m?.email).toContain('TAG CHANGES (AUDIT) (3)');
+    expect(m?.email).toContain('TAG CHANGES (3)');
     expect(m?.email).toContain(
       '- orders (eu-west-1): exemption granted until 2027-02-18T12:00:00Z (capped: the longest an exemption may last; the tag gives no expiry); reason: "legacy batch"',
     );
@@ -48,7 +48,7 @@ describe('tag audit in the alert', () => {
       '- dev (eu-west-1): policy tag lowers the required window to 1 h, below the account minimum of 24 h (was 12 h)',
     );
     expect(m?.email).toContain('- archive (eu-west-1): exemption changed: expiry 2026-12-01 → 2026-12-31; reason "a" → "b"');
-    expect(card(m!).content.description).toContain('*Tag changes (audit) (3)*');
+    expect(card(m!).content.description).toContain('*Tag changes (3)*');
   });
 
   it('makes a hostile exemption reason inert: escaped in Slack, without control or separator characters in the e-mail', () => {
