@@ -1,4 +1,4 @@
-import { formatDuration } from './core/text';
+import { formatDuration, plainText } from './core/text';
 import type { Evaluation } from './core/types';
 import type { RunSummary } from './run';
 
@@ -12,8 +12,15 @@ function cells(e: Evaluation): string[] {
   const actual =
     e.actual?.seconds !== undefined ? formatDuration(e.actual.seconds) : e.actual?.filling ? 'filling' : e.actual ? 'no data' : '-';
   const rate = e.changeRecordsPerHour !== undefined ? String(e.changeRecordsPerHour) : '-';
+  const x = e.exemption;
+  // The cap (maxExemptionDays) is shown when it ends the exemption before the tag would.
+  const span = x.cappedAt
+    ? `until ${x.cappedAt.slice(0, 10)} (capped${x.until ? `; tag ${x.until}` : ''})`
+    : x.until
+      ? `until ${x.until}`
+      : 'no expiry';
   const exemption = e.exemption.active
-    ? `${e.exemption.until ? `until ${e.exemption.until}` : 'no expiry'}: ${e.exemption.reason ?? 'no reason'}`
+    ? `${span}: ${plainText(e.exemption.reason ?? 'no reason')}`
     : e.exemption.expired
       ? `expired ${e.exemption.until}`
       : '-';
