@@ -14,7 +14,7 @@ import type { EmulatedAws } from '../harness';
 import { describeAll, emailEntry, emailSections, expectFindingsExactlyRight, FIELD, namedIn, namedInCard, where } from './checks';
 import { deploy, type Deployment, type ReceivedAlert, useEmulatedAws } from './deployment';
 import { NO_BACKTRACK_REGION_CLUSTERS, REGIONS_OF, seedClusters } from './fixtures';
-import { runHandler, SHELLS, type ScanRun } from './shells';
+import { runCli, runHandler, SHELLS, type ScanRun, type SummaryJson } from './shells';
 
 jest.setTimeout(120_000);
 
@@ -76,6 +76,56 @@ describe('a Region marked with backtrackRegions', () => {
     const findings = await d.findings('eu-north-1');
     expect(findings.map((f) => f.Compliance?.Status)).toEqual(['FAILED']);
     expect(await d.findings('sa-east-1')).toEqual([expect.objectContaining({ Compliance: { Status: 'NOT_AVAILABLE' } })]);
+  });
+});
+
+describe('the CLI flags --backtrack-regions and --max-exemption-days', () => {
+  let d: Deployment;
+
+  beforeAll(async () => {
+    await aws.reset();
+    d = await deploy(aws, { regions: REGIONS });
+    await seedClusters(
+      (r) => d.rds(r),
+      [
+        ...NO_BACKTRACK_REGION_CLUSTERS,
+        {
+          region: 'sa-east-1',
+          id: 'saopaulo-exempt',
+          engine: 'aurora-mysql',
+          tags: { 'backtrack-check:exempt': 'true', 'backtrack-check:exempt-until': '2099-12-31' },
+          expected: { scope: 'in-scope', status: 'NOT_AVAILABLE', condition: 'unsupported' },
+        },
+      ],
+    );
+  });
+
+  it('--backtrack-regions judges the cluster in that Region (FAILED, exit 1) and --max-exemption-days caps an exemption from now', async () => {
+    const started = Date.now();
+
+    const r = await runCli(d, ['--backtrack-regions', 'eu-north-1,sa-east-1', '--max-exemption-days', '1']);
+
+    expect(r.code).toBe(1);
+    const clusters = (r.json as SummaryJson).clusters ?? [];
+    expect(clusters.find((c) => c.identifier === 'stockholm-v3-off')?.status).toBe('FAILED');
+    const exempt = clusters.find((c) => c.identifier === 'saopaulo-exempt') as unknown as {
+      exemption?: { cappedAt?: string; until?: string };
+    };
+    expect(exempt.exemption?.until).toBe('2099-12-31');
+    const capIn = Date.parse(exempt.exemption?.cappedAt ?? '') - started;
+    // One day from the CLI's own clock (a little after `started`, cut to the second).
+    expect(capIn).toBeGreaterThan(86_400_000 - 1_000);
+    expect(capIn).toBeLessThan(86_400_000 + 120_000);
+  });
+
+  it.each([
+    [['--max-exemption-days', '0'], '--max-exemption-days: "0" — use a whole number from 1 to 3650'],
+    [['--backtrack-regions', 'us-east-1'], '--backtrack-regions: us-east-1 is not on the list of Regions without Backtrack'],
+  ])('rejects %j with exit 2 and a message naming the flag and the fix', async (args, message) => {
+    const r = await runCli(d, args);
+
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
   });
 });
 
