@@ -12,15 +12,8 @@ import { buildAlert, buildReminder, type AlertMessage, type Degradation } from '
 import { evaluate } from './core/evaluate';
 import { archivedFinding, findingId, productArn, toFinding, type Finding } from './core/finding';
 import { clusterKey, metaKey, type ClusterState, type RunMeta } from './core/state-types';
-import {
-  forgetTagChanges,
-  goneClusters,
-  rememberedFacts,
-  stateChanged,
-  stepCluster,
-  type ClusterEvent,
-  type WorkflowChange,
-} from './core/transitions';
+import { forgetTagChanges } from './core/tag-audit';
+import { goneClusters, rememberedFacts, stateChanged, stepCluster, type ClusterEvent, type WorkflowChange } from './core/transitions';
 import type { AccountContext, ClusterFacts, ComplianceStatus, Evaluation, Policy } from './core/types';
 
 /** What a run is asked to do. */

@@ -1,9 +1,9 @@
-import { exemptionSpan } from './finding';
 import { clusterConsoleUrl, securityHubFindingsUrl } from './links';
 import { CUT_OVER_PROCEDURE } from './remediation';
 import type { ClusterState } from './state-types';
 import { clipLine, plainText, slackLink, slackText } from './text';
-import type { ClusterEvent, TagChange } from './transitions';
+import { tagChangeText } from './tag-audit';
+import type { ClusterEvent } from './transitions';
 import type { AccountContext, Condition, Evaluation, SeverityLabel } from './types';
 
 /** One SNS message: Chatbot card as `default`, plain text as `email`, attributes for filtering. */
@@ -85,27 +85,6 @@ function shortFix(e: Evaluation): string | undefined {
   return e.condition === 'disabled'
     ? `${who}: restore into a new cluster with a window — the full command is in the e-mail and in the finding`
     : `${who}: the full command is in the e-mail and in the finding`;
-}
-
-/** What the tag audit says about one change, in plain words (user text made inert by `safe`). */
-function tagChangeText(e: Evaluation, t: TagChange, safe: (s: string) => string): string {
-  const x = e.exemption;
-  const reason = x.reason ? `"${safe(x.reason)}"` : 'no reason given';
-  switch (t.kind) {
-    case 'exemption-granted':
-      return `exemption granted ${safe(exemptionSpan(x))}; reason: ${reason}`;
-    case 'exemption-changed': {
-      const parts = [];
-      if (t.fromUntil !== x.until) parts.push(`expiry ${safe(t.fromUntil ?? 'none')} → ${safe(x.until ?? 'none')}`);
-      if (t.fromReason !== x.reason) parts.push(`reason ${t.fromReason ? `"${safe(t.fromReason)}"` : 'none'} → ${reason}`);
-      return `exemption changed: ${parts.join('; ')}${x.cappedAt ? ` (ends ${safe(x.cappedAt)}, capped)` : ''}`;
-    }
-    case 'policy-lowered':
-      return (
-        `policy tag lowers the required window to ${e.policy.requiredHours} h, below the account minimum of ${e.policy.accountHours ?? '?'} h` +
-        (t.fromHours !== undefined ? ` (was ${t.fromHours} h)` : '')
-      );
-  }
 }
 
 function evaluationEntry(e: Evaluation, account: AccountContext, lead: string): string {

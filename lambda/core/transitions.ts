@@ -1,16 +1,8 @@
 import { exemptionNote } from './finding';
+import { tagChanges, type TagChange } from './tag-audit';
 import type { ClusterState } from './state-types';
 import { clusterKey } from './state-types';
 import type { ClusterFacts, Condition, Evaluation } from './types';
-
-/**
- * A change to the tags that decide a cluster's verdict, named once (tags are a control plane: anyone
- * who can tag a cluster can silence it).
- */
-export type TagChange =
-  | { kind: 'exemption-granted' }
-  | { kind: 'exemption-changed'; fromUntil?: string; fromReason?: string }
-  | { kind: 'policy-lowered'; fromHours?: number };
 
 /** Something people should be told about one cluster; `tagChanges` ride along with a verdict event. */
 export type ClusterEvent =
@@ -67,40 +59,6 @@ export function rememberedFacts(c: ClusterFacts, prev: ClusterState | undefined,
     ...(raisedAt && { windowSetAt: raisedAt }),
     ...(prev?.exemptSince && { exemptSince: new Date(prev.exemptSince) }),
   };
-}
-
-/**
- * Changes to the exemption and policy tags since the last evaluation. A cluster without remembered
- * state is compared with nothing (its tags are all new) only when `firstSighting` says so: the
- * checker remembers other clusters, so this one is new; on the first run after a deploy (or with no
- * state at all) its tags are the baseline, and the reminder lists the exemptions in force.
- */
-export function tagChanges(e: Evaluation, prev: ClusterState | undefined, firstSighting: boolean): TagChange[] {
-  if (!prev && !firstSighting) return [];
-  const changes: TagChange[] = [];
-  const x = e.exemption;
-  if (x.active && !prev?.suppressed) changes.push({ kind: 'exemption-granted' });
-  else if (x.active && prev && (prev.exemptUntil !== x.until || prev.exemptReason !== x.reason)) {
-    changes.push({
-      kind: 'exemption-changed',
-      ...(prev.exemptUntil !== undefined && { fromUntil: prev.exemptUntil }),
-      ...(prev.exemptReason !== undefined && { fromReason: prev.exemptReason }),
-    });
-  }
-  const p = e.policy;
-  if (p.source === 'tag' && p.accountHours !== undefined && prev?.policyHours !== p.requiredHours) {
-    changes.push({ kind: 'policy-lowered', ...(prev?.policyHours !== undefined && { fromHours: prev.policyHours }) });
-  }
-  return changes;
-}
-
-/** Puts back the tag-audit memory of `prev` (the alert naming the change did not go out). */
-export function forgetTagChanges(s: ClusterState, prev: ClusterState | undefined): void {
-  s.suppressed = prev?.suppressed ?? false;
-  for (const k of ['exemptReason', 'exemptUntil', 'policyHours'] as const) {
-    if (prev?.[k] !== undefined) (s as unknown as Record<string, unknown>)[k] = prev[k];
-    else delete s[k];
-  }
 }
 
 /** Next state of one evaluated cluster, assuming the alert about it is delivered. */

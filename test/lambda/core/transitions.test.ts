@@ -3,7 +3,6 @@ import type { ClusterState } from '../../../lambda/core/state-types';
 import { clusterKey } from '../../../lambda/core/state-types';
 import {
   alertable,
-  forgetTagChanges,
   goneClusters,
   rememberedFacts,
   stateChanged,
@@ -13,6 +12,7 @@ import {
   windowRaisedAt,
 } from '../../../lambda/core/transitions';
 import type { ClusterFacts, Evaluation } from '../../../lambda/core/types';
+import { forgetTagChanges } from '../../../lambda/core/tag-audit';
 import { ACCOUNT_ID, cluster, DAY_MS, NOW, POLICY, state } from '../fixtures';
 
 const LATER = new Date(NOW.getTime() + DAY_MS / 2);
