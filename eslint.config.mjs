@@ -4,7 +4,21 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'coverage/', '.emulator/', 'bench/results/', 'bin/*.js', '*.config.js', '*.mjs'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'cdk.out/',
+      'coverage/',
+      '.emulator/',
+      'bench/results/',
+      'reports/',
+      '.stryker-tmp/',
+      'bin/*.js',
+      '*.config.js',
+      '*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -5,25 +5,7 @@
  *   argv: <bundle path> <event JSON>
  */
 import { randomUUID } from 'node:crypto';
-import { failedChildReport } from './failed-reports';
-
-export interface ChildReport {
-  ok: boolean;
-  /** The handler's return value (JSON, cut at 20 000 characters). */
-  result?: string;
-  error?: { name: string; message: string; details?: string };
-  /** require() of the bundle. */
-  loadMs: number;
-  /** The handler call alone. */
-  wallMs: number;
-  cpuUserMs: number;
-  cpuSystemMs: number;
-  /** CPU of the whole process (load included). */
-  processCpuMs: number;
-  /** Peak resident set of the process, KiB (process.resourceUsage().maxRSS). */
-  maxRssKb: number;
-  heapUsedMb: number;
-}
+import { type ChildReport, failedChildReport } from './reports';
 
 const TIMEOUT_MS = 900_000;
 const cut = (s: string) => (s.length > 20_000 ? `${s.slice(0, 20_000)}…` : s);

@@ -6,7 +6,7 @@ import { fork, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
-import type { ChildReport } from './child';
+import type { ChildReport } from './reports';
 
 export interface HandlerEnvOptions {
   endpoint: string;

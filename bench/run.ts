@@ -23,7 +23,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_TAG_PREFIX } from '../lambda/config';
 import { CLIENT_SETTINGS } from '../lambda/default-deps';
 import { checkRun, totalsByOperation } from './checks';
-import type { ChildReport } from './child';
+import type { ChildReport, SdkFloorReport } from './reports';
 import { startFakeAws } from './fake-aws';
 import { BENCH_MIN_WINDOW_HOURS, DEFAULT_REGIONS, DEFAULT_SEED, expectationsOf, generateFleet } from './fleet';
 import { computeFloor } from './floor';
@@ -32,10 +32,9 @@ import { type MinimumCalls, type RunKind, floorInputFor, minimumCalls } from './
 import { renderMarkdown } from './report';
 import type { BenchResults, OperationCalls, PointResult, RunResult, SdkFloorResult } from './results-types';
 import { buildSdkFloorChild, runSdkFloor } from './sdk-floor';
-import type { SdkFloorReport } from './sdk-floor-child';
 import { type SdkFloorPlan, buildSdkFloorPlans, ratioToFloors } from './sdk-floor-plan';
 import { SECURITY_HUB_LIMITS } from './token-bucket';
-import { failedChildReport, failedSdkFloorReport } from './failed-reports';
+import { failedChildReport, failedSdkFloorReport } from './reports';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const HOME_REGION = 'us-east-1';
@@ -73,6 +72,11 @@ interface Options {
   keep: boolean;
 }
 
+/** The committed results change only with a full run; a quick or partial run writes to a new temporary folder. */
+export function defaultOut(partial: boolean): string {
+  return partial ? fs.mkdtempSync(path.join(os.tmpdir(), 'backtrack-bench-')) : path.join('bench', 'results');
+}
+
 function parseArgs(argv: string[]): Options {
   const program = new Command()
     .name('bench')
@@ -80,7 +84,7 @@ function parseArgs(argv: string[]): Options {
     .option('--quick', `one small point (${QUICK.points.join(', ')}, latency ${QUICK.latencyMs} ms), for CI`, false)
     .option('--points <list>', `comma list of <clusters>x<regions> (default ${FULL_POINTS.join(',')})`)
     .option('--latency <ms>', 'latency of every call, ms (default 50; 5 with --quick)')
-    .option('--out <dir>', 'where latest.json and latest.md go', path.join('bench', 'results'))
+    .option('--out <dir>', 'where latest.json and latest.md go (default: bench/results for a full run, a new temporary folder otherwise)')
     .option('--seed <n>', 'fleet seed', String(DEFAULT_SEED))
     .option('--cold-loads <n>', 'fresh processes for the load-time median', '5')
     .option('--timeout <s>', 'per handler run, seconds (Lambda allows 900)', '900')
@@ -95,7 +99,7 @@ function parseArgs(argv: string[]): Options {
     quick: boolean;
     points?: string;
     latency?: string;
-    out: string;
+    out?: string;
     seed: string;
     coldLoads: string;
     timeout: string;
@@ -109,7 +113,7 @@ function parseArgs(argv: string[]): Options {
     quick: o.quick,
     points,
     latencyMs,
-    out: o.out,
+    out: o.out ?? defaultOut(o.quick || o.points !== undefined),
     seed: Number(o.seed),
     coldLoads: Number(o.coldLoads),
     timeoutS: Number(o.timeout),

@@ -26,24 +26,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, type ScanComman
 import type { ClusterState } from '../lambda/core/state-types';
 import { BatchPipeline, type MetricsTarget, Pacer, metricQueries, pacingLimit } from './sdk-floor-calls';
 import type { ClusterRole, RegionPlan, SdkFloorPlan } from './sdk-floor-plan';
-import { failedSdkFloorReport } from './failed-reports';
-
-export interface SdkFloorReport {
-  ok: boolean;
-  error?: { name: string; message: string };
-  /** From the first call to the last answer (client creation included, as in the handler). */
-  wallMs: number;
-  cpuUserMs: number;
-  cpuSystemMs: number;
-  /** Peak resident set of the process, KiB. */
-  maxRssKb: number;
-  heapUsedMb: number;
-  imported: number;
-  /** Findings Security Hub listed in FailedFindings. */
-  importFailed: number;
-  /** When each phase ended, ms after the start. */
-  phases: { listedMs: number; importedMs: number; publishedMs: number; writtenMs: number };
-}
+import { type SdkFloorReport, failedSdkFloorReport } from './reports';
 
 interface Counters {
   imported: number;

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { forkForReport } from './invoke';
-import type { SdkFloorReport } from './sdk-floor-child';
+import type { SdkFloorReport } from './reports';
 import type { SdkFloorPlan } from './sdk-floor-plan';
 import { LAMBDA_BUILD_OPTIONS } from '../lib/bundle';
 

@@ -71,8 +71,8 @@ export function renderTable(s: RunSummary): string {
   const t = s.totals;
   lines.push('');
   lines.push(
-    `Totals: ${t.clusters} clusters; ${t.inScope} Aurora MySQL — ${t.failed} FAILED (${t.failed - t.failedUnsuppressed} exempt), ` +
-      `${t.warning} WARNING, ${t.passed} PASSED, ${t.notAvailable} NOT_AVAILABLE; ${t.outOfScope} out of scope (not Aurora MySQL); ${t.suppressed} exempt`,
+    `Totals: ${t.clusters} clusters; ${t.inScope} Aurora MySQL — ${t.failed} FAILED, ${t.warning} WARNING, ${t.passed} PASSED, ` +
+      `${t.notAvailable} NOT_AVAILABLE (${t.suppressed} of them exempt); ${t.outOfScope} out of scope (not Aurora MySQL)`,
   );
   lines.push(`Regions: ${s.regions.map((r) => `${r.region}${r.scanned ? '' : ' (NOT SCANNED)'}`).join(', ') || 'none'}`);
   for (const r of s.regions.filter((x) => !x.scanned)) lines.push(`  ${r.region} not scanned: ${r.error}`);

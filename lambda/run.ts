@@ -174,6 +174,8 @@ class FindingSink {
   /** Ids of findings Security Hub did not take (after the retry). */
   readonly failedIds = new Set<string>();
   notPublished?: string;
+  /** The first import call that failed as a whole (throttled, 5xx, connection lost) after the SDK's retries. */
+  callError?: { code: string; message: string };
   private buffer: Finding[] = [];
   private readonly lanes: Promise<void>[] = Array.from({ length: IMPORT_LANES }, () => Promise.resolve());
   private batches = 0;
@@ -218,6 +220,7 @@ class FindingSink {
       const result = await importFindings(this.client, batch as AwsSecurityFinding[]);
       this.imported += result.imported;
       this.failed += result.failed.length;
+      this.callError ??= result.callError;
       for (const f of result.failed) this.failedIds.add(f.id);
       for (const f of result.failed.slice(0, 5)) {
         this.log.warn('finding rejected by Security Hub', { region: this.region, id: f.id, code: f.code, message: f.message });
@@ -542,6 +545,12 @@ async function scanRegion(ctx: RunContext, region: string): Promise<RegionOutcom
       region,
       message: `${region}: findings not published — ${sink.notPublished}`,
     });
+  } else if (sink.callError) {
+    out.degraded.push({
+      key: `findings-not-published#${region}`,
+      region,
+      message: `${region}: ${sink.failed} finding(s) not published — Security Hub import failed in ${region}: ${sink.callError.code}: ${sink.callError.message}`,
+    });
   } else if (sink.failed > 0) {
     out.degraded.push({
       key: `findings-rejected#${region}`,
@@ -669,6 +678,8 @@ async function saveState(
     if (meta) await deps.state.saveMeta(meta);
   } catch (err) {
     const { code, message } = describeError(err);
+    // Items written during the run may have failed already: one problem, reported once.
+    if (degraded.some((d) => d.key === 'state-not-saved')) return;
     degraded.push({
       key: 'state-not-saved',
       message: `state table could not be written (${code}: ${message}); the next run may repeat this run's alert`,

@@ -5,10 +5,9 @@
  *
  *   new BacktrackChecker(this, 'BacktrackChecker', { config: { minWindowHours: 48, alertEmails: ['ops@example.com'] } });
  */
-import { AssetHashType, Duration, DockerImage, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, AssetHashType, Duration, DockerImage, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
@@ -19,13 +18,18 @@ import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bundleHandler, LAMBDA_DIR } from './bundle';
 import { RECHECK_EVENT_NAMES } from '../lambda/events';
+import { createTopic, createTopicKey } from './alert-topic';
 import { loadConfig, type CheckerConfig } from './config';
+import { grantFunctionPermissions } from './function-permissions';
+import { createAlarms, createDashboard, METRICS_NAMESPACE, SERVICE_NAME, type CheckerAlarms } from './monitoring';
+import { nagResource } from './nag';
+import { heartbeatWindow } from './schedule';
 
 /** CloudTrail-recorded RDS calls that can change a cluster's Backtrack verdict (the handler's own list). */
 export { RECHECK_EVENT_NAMES };
@@ -45,8 +49,9 @@ export interface BacktrackCheckerProps {
   readonly config?: Partial<CheckerConfig>;
   /**
    * Publish alerts to this existing topic instead of creating one (with its own KMS key). If the
-   * topic is encrypted, pass its key as `alertTopicKey` so the function may use it, and make sure
-   * the key policy lets `cloudwatch.amazonaws.com` use it (the alarms publish to the topic).
+   * topic is encrypted, pass its key as `alertTopicKey` so the function may use it. The alarms
+   * publish to the topic too: its policy (and its key's) must let `cloudwatch.amazonaws.com`
+   * publish for alarms named `<alarmNamePrefix>*` of this account.
    * @default - a new topic encrypted with a new customer-managed key
    */
   readonly alertTopic?: sns.ITopic;
@@ -73,13 +78,16 @@ export class BacktrackChecker extends Construct {
   readonly schedulerRole: iam.Role;
   readonly recheckRule?: events.Rule;
   readonly slackChannel?: chatbot.SlackChannelConfiguration;
-  readonly errorsAlarm: cloudwatch.Alarm;
-  readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** Every alarm's name starts with this (derived from the stack name and construct path). */
+  readonly alarmNamePrefix: string;
+  readonly alarms: CheckerAlarms;
+  readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: BacktrackCheckerProps = {}) {
     super(scope, id);
     this.config = loadConfig({ ...props.config });
     const config = this.config;
+    this.alarmNamePrefix = `${Names.uniqueResourceName(this, { maxLength: 64, separator: '-' })}-`;
 
     let topic: sns.ITopic;
     let topicKey: kms.IKey | undefined;
@@ -87,12 +95,19 @@ export class BacktrackChecker extends Construct {
       topic = props.alertTopic;
       topicKey = props.alertTopicKey;
     } else {
-      topicKey = this.alertKey = this.createTopicKey();
-      topic = this.createTopic(topicKey);
+      topicKey = this.alertKey = createTopicKey(this, this.alarmNamePrefix);
+      topic = createTopic(this, topicKey, this.alarmNamePrefix);
     }
     this.alertTopic = topic;
     for (const email of config.alertEmails) {
       topic.addSubscription(new snsSubscriptions.EmailSubscription(email));
+    }
+    const slackConfigured = config.slackWorkspaceId !== undefined && config.slackChannelId !== undefined;
+    if (!props.alertTopic && config.alertEmails.length === 0 && !slackConfigured && !config.allowNoSubscribers) {
+      Annotations.of(this).addWarningV2(
+        'aurora-backtrack-checker:no-subscribers',
+        'The alert topic has no subscriber: alerts and alarms will reach no one. Set alertEmails (-c alertEmails=ops@example.com) or slackWorkspaceId and slackChannelId, subscribe the topic yourself after deploy, or set allowNoSubscribers=true to deploy without this warning.',
+      );
     }
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -115,6 +130,9 @@ export class BacktrackChecker extends Construct {
       // customer-managed key stays scoped to the topic and the alarm/event services.
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Also retained by the stack: deleting the table loses every exemption's audit trail and the
+      // alert history. Turn this off explicitly before deleting the table (docs/operations.md).
+      deletionProtection: true,
     });
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -126,7 +144,14 @@ export class BacktrackChecker extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Aurora Backtrack checker: read clusters, import findings, publish alerts, keep state',
     });
-    this.grantFunctionPermissions(topic, topicKey);
+    grantFunctionPermissions(this, {
+      role: this.functionRole,
+      config,
+      topic,
+      topicKey,
+      logGroup: this.logGroup,
+      stateTable: this.stateTable,
+    });
 
     this.checkerFunction = new lambda.Function(this, 'Function', {
       description: 'Checks Aurora MySQL clusters for Backtrack and a minimum window; findings to Security Hub, alerts on change',
@@ -148,8 +173,8 @@ export class BacktrackChecker extends Construct {
       }),
       memorySize: 512,
       timeout: Duration.minutes(15),
-      // One run at a time: a scan, a reminder and re-checks never overlap or race on the state table.
-      reservedConcurrentExecutions: 1,
+      // No reserved concurrency: new accounts (concurrency quota 10) refuse any reservation. Runs
+      // that overlap are serialised by a lease item in the state table instead.
       role: this.functionRole,
       logGroup: this.logGroup,
       environment: this.environment(topic),
@@ -179,7 +204,7 @@ export class BacktrackChecker extends Construct {
       'Aurora Backtrack checker: reminder digest of clusters still failing and of exemptions',
     );
     Validations.of(this.schedulerRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${this.nagResource(`${this.checkerFunction.functionArn}:*`)}]`,
+      id: `AwsSolutions-IAM5[Resource::${nagResource(this, `${this.checkerFunction.functionArn}:*`)}]`,
       reason:
         'Added by the Scheduler Lambda target: lambda:InvokeFunction on the checker function and its versions/aliases (ARN:*); the role can invoke nothing else.',
     });
@@ -189,58 +214,18 @@ export class BacktrackChecker extends Construct {
       this.slackChannel = this.createSlackChannel(topic, config.slackWorkspaceId, config.slackChannelId);
     }
 
-    const alarmAction = new cloudwatchActions.SnsAction(topic);
-    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-      alarmDescription:
-        'The Aurora Backtrack checker failed or ran degraded (a Region not scanned, Security Hub not enabled, findings rejected or the alert not published). See the function logs.',
-      metric: this.checkerFunction.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.errorsAlarm.addAlarmAction(alarmAction);
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription:
-        'Aurora Backtrack checker runs or re-check events were dropped into the dead-letter queue (invocation failed or waited more than an hour). Inspect and purge the queue.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.deadLetterAlarm.addAlarmAction(alarmAction);
-  }
-
-  /** A rotating customer-managed key for the topic that CloudWatch alarms and EventBridge may use. */
-  private createTopicKey(): kms.Key {
-    const key = new kms.Key(this, 'AlertKey', {
-      description: 'Aurora Backtrack checker: encrypts the alert topic',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowAlarmsAndEventsToPublishToTheEncryptedTopic',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-      }),
-    );
-    return key;
-  }
-
-  private createTopic(key: kms.IKey): sns.Topic {
-    return new sns.Topic(this, 'AlertTopic', {
-      displayName: 'Aurora Backtrack checker',
-      masterKey: key,
-      enforceSSL: true,
-    });
+    const heartbeat = heartbeatWindow(config.schedule);
+    if ('problem' in heartbeat) throw new Error(`schedule ${config.schedule} ${heartbeat.problem}`); // loadConfig refused it already
+    const monitoring = {
+      checkerFunction: this.checkerFunction,
+      deadLetterQueue: this.deadLetterQueue,
+      alertTopic: topic,
+      alarmNamePrefix: this.alarmNamePrefix,
+      heartbeat: heartbeat.ok,
+      hasFailureDestination: true,
+    };
+    this.alarms = createAlarms(this, monitoring);
+    this.dashboard = createDashboard(this, monitoring, this.alarms);
   }
 
   private environment(topic: sns.ITopic): Record<string, string> {
@@ -255,79 +240,11 @@ export class BacktrackChecker extends Construct {
       STATE_TABLE: this.stateTable.tableName,
       REMINDER_AFTER_DAYS: String(c.reminderAfterDays),
       ACTUAL_WINDOW: String(c.actualWindow),
-      POWERTOOLS_SERVICE_NAME: 'aurora-backtrack-checker',
-      POWERTOOLS_METRICS_NAMESPACE: 'AuroraBacktrackChecker',
+      MAX_EXEMPTION_DAYS: String(c.maxExemptionDays),
+      ...(c.backtrackRegions.length > 0 ? { BACKTRACK_REGIONS: c.backtrackRegions.join(',') } : {}),
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     };
-  }
-
-  /** Least privilege: explicit actions only; resource `*` only where the action cannot be scoped further. */
-  private grantFunctionPermissions(topic: sns.ITopic, topicKey: kms.IKey | undefined): void {
-    const role = this.functionRole;
-    const stack = Stack.of(this);
-    const c = this.config;
-    const everywhere: string[] = [];
-
-    this.logGroup.grantWrite(role);
-    role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadClusters', actions: ['rds:DescribeDBClusters'], resources: ['*'] }));
-    everywhere.push('rds:DescribeDBClusters lists every cluster of the account in a Region, which the checker must see');
-    if (c.regions === 'all') {
-      role.addToPolicy(new iam.PolicyStatement({ sid: 'ListEnabledRegions', actions: ['ec2:DescribeRegions'], resources: ['*'] }));
-      everywhere.push('ec2:DescribeRegions has no resource-level scoping');
-    }
-    if (c.actualWindow) {
-      role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadBacktrackMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
-      everywhere.push('cloudwatch:GetMetricData has no resource-level scoping');
-    }
-    role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'UpdateFindingWorkflow', actions: ['securityhub:BatchUpdateFindings'], resources: ['*'] }),
-    );
-    everywhere.push('securityhub:BatchUpdateFindings has no resource-level scoping (it names findings by id in the request)');
-
-    // Findings are imported into each cluster's own Region, through the account's own product ARN.
-    const productRegions = c.regions === 'all' ? ['*'] : c.regions;
-    const productArns = productRegions.map((region) =>
-      stack.formatArn({
-        service: 'securityhub',
-        region,
-        resource: 'product',
-        resourceName: `${stack.account}/default`,
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'ImportFindings', actions: ['securityhub:BatchImportFindings'], resources: productArns }),
-    );
-
-    role.addToPolicy(new iam.PolicyStatement({ sid: 'PublishAlerts', actions: ['sns:Publish'], resources: [topic.topicArn] }));
-    if (topicKey) {
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'UseAlertTopicKey',
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [topicKey.keyArn],
-        }),
-      );
-    }
-    this.stateTable.grant(
-      role,
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:BatchWriteItem',
-      'dynamodb:Query',
-      'dynamodb:Scan',
-    );
-
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: `Resource * only for read-only or unscopable actions: ${everywhere.join('; ')}.`,
-    });
-    if (c.regions === 'all') {
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${this.nagResource(productArns[0] ?? '')}]`,
-        reason:
-          "securityhub:BatchImportFindings on the account's own product ARN in every Region: with regions=all the watched Regions are only known at run time, and findings go to each cluster's own Region. An explicit regions list scopes this to those Regions.",
-      });
-    }
   }
 
   private createSchedule(id: string, mode: 'scan' | 'reminder', expression: string, description: string): scheduler.Schedule {
@@ -393,37 +310,22 @@ export class BacktrackChecker extends Construct {
       reason:
         'Read-only CloudWatch actions Chatbot uses to render alarm notifications; GetMetricData, GetMetricStatistics and GetMetricWidgetImage have no resource-level scoping, DescribeAlarms must list the alarms it renders.',
     });
-    const channel = new chatbot.SlackChannelConfiguration(this, 'SlackChannel', {
+    // Chatbot may assume the channel role only on behalf of this account (confused-deputy protection).
+    const role = new iam.Role(this, 'SlackChannelRole', {
+      assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'Aurora Backtrack checker Slack channel: render alarm and alert notifications',
+      managedPolicies: [guardrail],
+    });
+    return new chatbot.SlackChannelConfiguration(this, 'SlackChannel', {
       slackChannelConfigurationName: Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
       slackWorkspaceId: workspaceId,
       slackChannelId: channelId,
       notificationTopics: [topic],
       guardrailPolicies: [guardrail],
+      role,
       userRoleRequired: false,
     });
-    channel.role?.addManagedPolicy(guardrail);
-    return channel;
   }
-
-  /** A resource as cdk-nag names it in a finding id: `<LogicalId.Arn>`, `<AWS::AccountId>`, joins flattened. */
-  private nagResource(value: string): string {
-    return flattenCfn(Stack.of(this).resolve(value));
-  }
-}
-
-function flattenCfn(node: unknown): string {
-  if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
-  if (node !== null && typeof node === 'object') {
-    const o = node as Record<string, unknown>;
-    if (Array.isArray(o['Fn::Join'])) {
-      const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
-      return items.map(flattenCfn).join(delimiter);
-    }
-    if (Array.isArray(o['Fn::GetAtt'])) {
-      const [resource, attribute] = o['Fn::GetAtt'] as [unknown, unknown];
-      return `<${flattenCfn(resource)}.${flattenCfn(attribute)}>`;
-    }
-    if (o.Ref !== undefined) return `<${flattenCfn(o.Ref)}>`;
-  }
-  return JSON.stringify(node);
 }

@@ -5,6 +5,7 @@
  */
 import { MAX_WINDOW_HOURS } from '../lambda/core/rules';
 import { REGION_PATTERN as REGION_CODE } from '../lambda/config';
+import { heartbeatWindow, parseSchedule, SCHEDULE_ALLOWED, type Parsed } from './schedule';
 
 export interface CheckerConfig {
   /** Account-wide required minimum Backtrack window, hours (0–72, fractional allowed; 0 = any enabled window). */
@@ -31,6 +32,12 @@ export interface CheckerConfig {
   readonly instantRecheck: boolean;
   /** Read CloudWatch Backtrack metrics to compare the actual window with the target. */
   readonly actualWindow: boolean;
+  /** Longest exemption honoured, days (1–3650): a later expiry, or none, is capped at this and reported. */
+  readonly maxExemptionDays: number;
+  /** Regions to treat as offering Backtrack although the built-in list says AWS does not offer it there. */
+  readonly backtrackRegions: readonly string[];
+  /** Deploy without a warning when the alert topic gets no e-mail and no Slack subscriber. */
+  readonly allowNoSubscribers: boolean;
 }
 
 /** The context keys the checker reads; any other key is left to CDK. */
@@ -47,6 +54,9 @@ export const CONTEXT_KEYS = [
   'exemptTagKey',
   'instantRecheck',
   'actualWindow',
+  'maxExemptionDays',
+  'backtrackRegions',
+  'allowNoSubscribers',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -60,10 +70,13 @@ export const DEFAULTS = {
   tagPrefix: 'backtrack-check:',
   instantRecheck: true,
   actualWindow: true,
+  maxExemptionDays: 90,
+  allowNoSubscribers: false,
 } as const;
 
 export interface ConfigProblem {
-  readonly key: ContextKey;
+  /** The setting, or the unknown context key, the problem is about. */
+  readonly key: string;
   /** The value as given, rendered for the message. */
   readonly value: string;
   /** What is wrong, in a few words. */
@@ -84,7 +97,10 @@ export class ConfigError extends Error {
 
 function renderProblems(problems: readonly ConfigProblem[]): string {
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  const lines = problems.map((p) => `  - ${p.key}: ${p.value} ${p.problem}.\n      allowed: ${p.allowed}\n      example: -c ${p.example}`);
+  const end = (text: string) => (/[.?!]$/.test(text) ? text : `${text}.`);
+  const lines = problems.map(
+    (p) => `  - ${p.key}: ${p.value} ${end(p.problem)}\n      allowed: ${p.allowed}\n      example: -c ${p.example}`,
+  );
   return `Invalid aurora-backtrack-checker configuration (${count}):\n${lines.join('\n')}`;
 }
 
@@ -95,8 +111,6 @@ const SLACK_CHANNEL = /^[CG][A-Z0-9]{6,}$/;
 const TAG_KEY_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
 const MAX_TAG_KEY = 128;
 const MAX_TAG_PREFIX = 100;
-
-type Parsed<T> = { ok: T } | { problem: string };
 
 interface Field<T> {
   key: ContextKey;
@@ -114,12 +128,13 @@ const render = (value: unknown): string => {
   }
 };
 
-/** Context values arrive as JSON values from cdk.json and as strings from `-c`. */
-const isBlank = (value: unknown): boolean => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+/** Context values arrive as JSON values from cdk.json and as strings from `-c`; null or absent means "use the default". */
+const isAbsent = (value: unknown): boolean => value === undefined || value === null;
+/** `-c regions=` gives an empty string: a mistake to report, not a request for the default. */
+const isEmptyText = (value: unknown): boolean => typeof value === 'string' && value.trim() === '';
 
 /** A comma-separated string or an array of strings, trimmed, empty entries dropped. */
 function toList(value: unknown): Parsed<string[]> {
-  if (isBlank(value)) return { ok: [] };
   if (typeof value === 'string')
     return {
       ok: value
@@ -149,41 +164,6 @@ function toBoolean(value: unknown): boolean | undefined {
   return undefined;
 }
 
-const RATE = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/;
-const UNIT_MINUTES: Record<string, number> = { minute: 1, hour: 60, day: 1440 };
-
-/**
- * A Scheduler expression that fires at most once an hour: `rate(N unit)` (normalised to the
- * singular/plural form AWS requires) or a six-field `cron(...)` whose minutes field is one number.
- */
-function parseSchedule(value: unknown): Parsed<string> {
-  if (typeof value !== 'string') return { problem: 'is not a string' };
-  const text = value.trim();
-  const rate = RATE.exec(text);
-  if (rate) {
-    const amount = Number(rate[1]);
-    const unit = (rate[2] ?? '').replace(/s$/, '');
-    const minutes = amount * (UNIT_MINUTES[unit] ?? 0);
-    if (amount < 1) return { problem: 'is not a positive rate' };
-    if (minutes < 60) return { problem: 'runs more often than once an hour' };
-    return { ok: `rate(${amount} ${amount === 1 ? unit : `${unit}s`})` };
-  }
-  const cron = /^cron\((.*)\)$/.exec(text);
-  if (cron) {
-    const fields = (cron[1] ?? '').trim().split(/\s+/);
-    if (fields.length !== 6) return { problem: `has ${fields.length} cron fields, not 6` };
-    const [minutes, , dayOfMonth, , dayOfWeek] = fields;
-    if (!/^\d{1,2}$/.test(minutes ?? '') || Number(minutes) > 59) {
-      return { problem: 'has a minutes field other than one number 0–59, so it would run more often than once an hour' };
-    }
-    if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
-      return { problem: 'needs "?" in exactly one of day-of-month and day-of-week' };
-    }
-    return { ok: `cron(${fields.join(' ')})` };
-  }
-  return { problem: 'is neither rate(...) nor cron(...)' };
-}
-
 function parseTagKey(value: unknown, max: number): Parsed<string> {
   if (typeof value !== 'string') return { problem: 'is not a string' };
   if (value.length < 1 || value.length > max) return { problem: `is ${value.length} characters long` };
@@ -192,8 +172,31 @@ function parseTagKey(value: unknown, max: number): Parsed<string> {
   return { ok: value };
 }
 
-const scheduleAllowed =
-  'rate(N minute(s)|hour(s)|day(s)) of at least 1 hour, or cron(min hour day-of-month month day-of-week year) with one number as minutes (UTC)';
+/** A list of Region codes, lower-cased and without duplicates. */
+function parseRegionCodes(value: unknown): Parsed<string[]> {
+  const list = toList(value);
+  if ('problem' in list) return list;
+  const codes = [...new Set(list.ok.map((r) => r.toLowerCase()))];
+  const bad = codes.filter((r) => !REGION_CODE.test(r));
+  if (bad.length > 0)
+    return {
+      problem: `contains ${bad.map((b) => JSON.stringify(b)).join(', ')}, ${bad.length === 1 ? 'which is not a Region code' : 'which are not Region codes'}`,
+    };
+  return { ok: codes };
+}
+
+function parseBoolean(v: unknown): Parsed<boolean> {
+  const b = toBoolean(v);
+  return b === undefined ? { problem: 'is not true or false' } : { ok: b };
+}
+
+/** The scan schedule also sets the heartbeat alarm's window, which CloudWatch limits to 7 days. */
+function parseScanSchedule(v: unknown): Parsed<string> {
+  const parsed = parseSchedule(v);
+  if ('problem' in parsed) return parsed;
+  const window = heartbeatWindow(parsed.ok);
+  return 'problem' in window ? window : parsed;
+}
 
 const FIELDS = {
   minWindowHours: {
@@ -213,27 +216,20 @@ const FIELDS = {
     example: 'regions=us-east-1,eu-west-1',
     parse: (v): Parsed<'all' | string[]> => {
       if (typeof v === 'string' && v.trim().toLowerCase() === 'all') return { ok: 'all' };
-      const list = toList(v);
-      if ('problem' in list) return list;
-      if (list.ok.length === 0) return { problem: 'names no Region' };
-      const codes = [...new Set(list.ok.map((r) => r.toLowerCase()))];
-      const bad = codes.filter((r) => !REGION_CODE.test(r));
-      if (bad.length > 0)
-        return {
-          problem: `contains ${bad.map((b) => JSON.stringify(b)).join(', ')}, ${bad.length === 1 ? 'which is not a Region code' : 'which are not Region codes'}`,
-        };
-      return { ok: codes };
+      const codes = parseRegionCodes(v);
+      if ('ok' in codes && codes.ok.length === 0) return { problem: 'names no Region' };
+      return codes;
     },
   } satisfies Field<'all' | string[]>,
   schedule: {
     key: 'schedule',
-    allowed: scheduleAllowed,
+    allowed: `${SCHEDULE_ALLOWED}; scans at most 6 days 23 hours 45 minutes apart, cron without L, W, # or years`,
     example: '"schedule=rate(12 hours)"',
-    parse: parseSchedule,
+    parse: parseScanSchedule,
   } satisfies Field<string>,
   reminderSchedule: {
     key: 'reminderSchedule',
-    allowed: scheduleAllowed,
+    allowed: SCHEDULE_ALLOWED,
     example: '"reminderSchedule=cron(0 8 ? * MON *)"',
     parse: parseSchedule,
   } satisfies Field<string>,
@@ -291,25 +287,43 @@ const FIELDS = {
     key: 'instantRecheck',
     allowed: 'true or false',
     example: 'instantRecheck=false',
-    parse: (v) => {
-      const b = toBoolean(v);
-      return b === undefined ? { problem: 'is not true or false' } : { ok: b };
-    },
+    parse: parseBoolean,
   } satisfies Field<boolean>,
   actualWindow: {
     key: 'actualWindow',
     allowed: 'true or false',
     example: 'actualWindow=false',
+    parse: parseBoolean,
+  } satisfies Field<boolean>,
+  maxExemptionDays: {
+    key: 'maxExemptionDays',
+    allowed: 'a whole number of days from 1 to 3650',
+    example: 'maxExemptionDays=90',
     parse: (v) => {
-      const b = toBoolean(v);
-      return b === undefined ? { problem: 'is not true or false' } : { ok: b };
+      const n = toNumber(v);
+      if (n === undefined || !Number.isInteger(n)) return { problem: 'is not a whole number' };
+      if (n < 1 || n > 3650) return { problem: 'is outside 1–3650' };
+      return { ok: n };
     },
+  } satisfies Field<number>,
+  backtrackRegions: {
+    key: 'backtrackRegions',
+    allowed: 'a comma-separated list of Region codes where AWS now offers Backtrack although the built-in list says it does not',
+    example: 'backtrackRegions=eu-north-1',
+    parse: parseRegionCodes,
+  } satisfies Field<string[]>,
+  allowNoSubscribers: {
+    key: 'allowNoSubscribers',
+    allowed: 'true or false (true: deploy without a warning when the topic has no e-mail or Slack subscriber)',
+    example: 'allowNoSubscribers=true',
+    parse: parseBoolean,
   } satisfies Field<boolean>,
 };
 
 /**
- * Validates raw configuration values (CDK context or props) and applies the defaults.
- * Keys other than {@link CONTEXT_KEYS} are ignored: CDK keeps its own settings in context too.
+ * Validates raw configuration values (CDK context or props) and applies the defaults. An absent
+ * or null value takes the default; an empty string is an error. Keys other than
+ * {@link CONTEXT_KEYS} are ignored here (see `loadContext` for unknown context keys).
  * Applying it to its own result returns the same configuration.
  * @throws ConfigError listing every invalid value
  */
@@ -318,8 +332,8 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
 
   function readOptional<T>(field: Field<T>): T | undefined {
     const value = raw[field.key];
-    if (isBlank(value)) return undefined;
-    const parsed = field.parse(value);
+    if (isAbsent(value)) return undefined;
+    const parsed: Parsed<T> = isEmptyText(value) ? { problem: 'is empty; leave the key out to use the default' } : field.parse(value);
     if ('ok' in parsed) return parsed.ok;
     problems.push({ key: field.key, value: render(value), problem: parsed.problem, allowed: field.allowed, example: field.example });
     return undefined;
@@ -338,9 +352,12 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
   const exemptTagKey = read<string>(FIELDS.exemptTagKey, `${tagPrefix}exempt`);
   const instantRecheck = read<boolean>(FIELDS.instantRecheck, DEFAULTS.instantRecheck);
   const actualWindow = read<boolean>(FIELDS.actualWindow, DEFAULTS.actualWindow);
+  const maxExemptionDays = read<number>(FIELDS.maxExemptionDays, DEFAULTS.maxExemptionDays);
+  const backtrackRegions = read<string[]>(FIELDS.backtrackRegions, []);
+  const allowNoSubscribers = read<boolean>(FIELDS.allowNoSubscribers, DEFAULTS.allowNoSubscribers);
 
-  const workspaceGiven = !isBlank(raw.slackWorkspaceId);
-  const channelGiven = !isBlank(raw.slackChannelId);
+  const workspaceGiven = !isAbsent(raw.slackWorkspaceId);
+  const channelGiven = !isAbsent(raw.slackChannelId);
   if (workspaceGiven !== channelGiven) {
     const missing = workspaceGiven ? FIELDS.slackChannelId : FIELDS.slackWorkspaceId;
     problems.push({
@@ -365,6 +382,9 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
     exemptTagKey,
     instantRecheck,
     actualWindow,
+    maxExemptionDays,
+    backtrackRegions,
+    allowNoSubscribers,
   };
 }
 

@@ -10,4 +10,15 @@ export {
   type ConfigProblem,
   type ContextKey,
 } from './config';
+export { loadContext, nearestSetting, unknownKeyProblems } from './context';
+export {
+  createAlarms,
+  createDashboard,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+  VERDICT_METRICS,
+  type CheckerAlarms,
+  type MonitoringProps,
+} from './monitoring';
+export { heartbeatWindow, longestGapSeconds, type HeartbeatWindow } from './schedule';
 export { bundleHandler, HANDLER_ENTRY, type BundleOptions } from './bundle';

@@ -28,7 +28,7 @@ async function runHandler(d: Deployment): Promise<{ ok: boolean; text: string }>
     return {
       ok: r.ok,
       text: r.ok
-        ? `handler returned: ${t?.clusters} clusters, ${t?.inScope} Aurora MySQL — ${t?.failed} FAILED (${(t?.failed ?? 0) - (t?.failedUnsuppressed ?? 0)} exempt), ${t?.warning} WARNING, ${t?.passed} PASSED, ${t?.notAvailable} NOT_AVAILABLE, ${t?.outOfScope} out of scope; ${summary?.events?.length ?? 0} changes`
+        ? `handler returned: ${t?.clusters} clusters, ${t?.inScope} Aurora MySQL — ${t?.failed} FAILED, ${t?.warning} WARNING, ${t?.passed} PASSED, ${t?.notAvailable} NOT_AVAILABLE (${t?.suppressed} of them exempt), ${t?.outOfScope} out of scope; ${summary?.events?.length ?? 0} changes`
         : `handler failed: ${r.error?.name}: ${r.error?.message}`,
     };
   } finally {
@@ -37,28 +37,50 @@ async function runHandler(d: Deployment): Promise<{ ok: boolean; text: string }>
   }
 }
 
+const COMPLIANCE_ORDER: Record<string, number> = { FAILED: 0, WARNING: 1, PASSED: 2, NOT_AVAILABLE: 3 };
+
+/** The active findings of every Region, most urgent first, then by Region; NOT_AVAILABLE rows say why. */
 async function showFindings(d: Deployment): Promise<number> {
-  const rows: string[][] = [['REGION', 'CLUSTER', 'COMPLIANCE', 'SEVERITY', 'WORKFLOW', 'TITLE']];
-  let n = 0;
+  const header = ['COMPLIANCE', 'REGION', 'CLUSTER', 'SEVERITY', 'WORKFLOW', 'TITLE'];
+  const found: { row: string[]; why?: string }[] = [];
   for (const region of d.regions) {
-    const findings = (await d.findings(region)).filter((f) => f.RecordState === 'ACTIVE');
-    n += findings.length;
-    findings
-      .sort((a, b) => String(a.Title).localeCompare(String(b.Title)))
-      .forEach((f) =>
-        rows.push([
+    for (const f of (await d.findings(region)).filter((x) => x.RecordState === 'ACTIVE')) {
+      const resource = f.Resources?.[0];
+      const status = String(f.Compliance?.Status ?? '');
+      found.push({
+        row: [
+          status,
           region,
-          String(f.Resources?.[0]?.Details?.AwsRdsDbCluster?.DbClusterIdentifier ?? f.Resources?.[0]?.Id ?? ''),
-          String(f.Compliance?.Status ?? ''),
+          String(resource?.Details?.AwsRdsDbCluster?.DbClusterIdentifier ?? resource?.Id ?? ''),
           String(f.Severity?.Label ?? ''),
           String(f.Workflow?.Status ?? ''),
           String(f.Title ?? '').replace(/: [^:]+$/, ''),
-        ]),
-      );
+        ],
+        why: status === 'NOT_AVAILABLE' ? resource?.Details?.Other?.reason : undefined,
+      });
+    }
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  for (const r of rows) say(`  ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`);
-  return n;
+  found.sort(
+    (a, b) =>
+      (COMPLIANCE_ORDER[a.row[0] ?? ''] ?? 9) - (COMPLIANCE_ORDER[b.row[0] ?? ''] ?? 9) ||
+      (a.row[1] ?? '').localeCompare(b.row[1] ?? '') ||
+      (a.row[2] ?? '').localeCompare(b.row[2] ?? ''),
+  );
+  const rows = [header, ...found.map((f) => f.row)];
+  const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    say(
+      `  ${r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd()}`,
+    );
+  line(header);
+  for (const f of found) {
+    line(f.row);
+    if (f.why) say(`  ${' '.repeat((widths[0] ?? 0) + 2)}↳ ${f.why}`);
+  }
+  return found.length;
 }
 
 function showAlert(a: ReceivedAlert): void {

@@ -2,11 +2,13 @@
  * Runs the bundled handler (dist/lambda/index.js — the bytes the stack deploys) in this process,
  * with the environment the stack sets, against whatever AWS_ENDPOINT_URL names (or real AWS).
  *
- *   npm run invoke-local -- [scan | reminder | path/to/event.json] [--no-build]
+ *   npm run invoke-local -- [scan | reminder | path/to/event.json] [--publish] [--no-build]
  *
  * Settings come from the same variables the stack sets (REGIONS, MIN_WINDOW_HOURS, TAG_PREFIX,
  * EXEMPT_TAG_KEY, PUBLISH_FINDINGS, ALERT_TOPIC_ARN, STATE_TABLE, REMINDER_AFTER_DAYS,
- * ACTUAL_WINDOW); PUBLISH_FINDINGS and ACTUAL_WINDOW default to true as in the stack.
+ * ACTUAL_WINDOW). Read-only unless `--publish` is given: without it no finding is imported, no
+ * alert is published and no state is written, whatever account the credentials reach. With it,
+ * PUBLISH_FINDINGS and ACTUAL_WINDOW default to true as in the stack.
  * Prints the run summary as JSON; exits 1 when the handler threw (the stack's Errors alarm).
  */
 import * as fs from 'node:fs';
@@ -26,6 +28,13 @@ export function eventFor(arg: string | undefined): unknown {
   if (arg === 'reminder') return { mode: 'reminder' };
   if (fs.existsSync(arg)) return JSON.parse(fs.readFileSync(arg, 'utf8'));
   throw new Error(`"${arg}" is neither scan, reminder nor a file with an event in JSON`);
+}
+
+/** Settings that make the handler write nothing: no imports, no alert topic, no state table. */
+export function readOnly(env: NodeJS.ProcessEnv): void {
+  env.PUBLISH_FINDINGS = 'false';
+  delete env.ALERT_TOPIC_ARN;
+  delete env.STATE_TABLE;
 }
 
 /** Loads the bundle fresh and invokes its handler once. */
@@ -49,6 +58,10 @@ export async function invokeBundled(event: unknown, bundleDir = HANDLER_BUNDLE_D
 async function main(): Promise<number> {
   silenceSdkNodeVersionWarning();
   const args = process.argv.slice(2);
+  if (!args.includes('--publish')) {
+    readOnly(process.env);
+    process.stderr.write('invoke-local: read-only run (no findings, alert or state written); add --publish to write them\n');
+  }
   if (!args.includes('--no-build')) bundleHandler(HANDLER_BUNDLE_DIR);
   const event = eventFor(args.find((a) => !a.startsWith('--')));
   const out = await invokeBundled(event);

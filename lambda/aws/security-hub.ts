@@ -25,6 +25,8 @@ export interface FindingFailure {
 export interface ImportResult {
   imported: number;
   failed: FindingFailure[];
+  /** Why the first call that failed as a whole (after the SDK's retries) failed; its findings are in `failed`. */
+  callError?: { code: string; message: string };
 }
 
 export interface WorkflowUpdate {
@@ -136,9 +138,11 @@ export async function importFindings(client: SecurityHubClient, findings: AwsSec
           false,
         )
       : { imported: 0, rejected: [], errored: [] };
+  const errored = first.errored[0] ?? retry.errored[0];
   return {
     imported: first.imported + retry.imported,
     failed: [...first.errored, ...notRetried, ...retry.rejected, ...retry.errored],
+    ...(errored && { callError: { code: errored.code, message: errored.message } }),
   };
 }
 

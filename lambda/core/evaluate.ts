@@ -10,6 +10,9 @@ import {
 } from './rules';
 import { exemptionFor, policyFor } from './tags';
 import { formatDuration } from './text';
+
+/** formatDuration lives in ./text; re-exported for the modules that read it from here. */
+export { formatDuration } from './text';
 import type { ActualWindow, BacktrackMetrics, ClusterFacts, Evaluation, Policy, PolicySource } from './types';
 
 export const isAuroraMySql = (engine: string): boolean => AURORA_MYSQL_ENGINES.has(engine);

@@ -103,6 +103,8 @@ export async function runHandler(
   d: Deployment,
   event: 'scan' | 'reminder' | Record<string, unknown> = 'scan',
   extraEnv: Record<string, string> = {},
+  /** Run as `npm run invoke-local` does without `--publish`: nothing written anywhere. */
+  readOnly = false,
 ): Promise<ShellResult & { json: InvokeOutput }> {
   requireBuilt();
   let arg: string = typeof event === 'string' ? event : '';
@@ -113,7 +115,12 @@ export async function runHandler(
     fs.writeFileSync(arg, JSON.stringify(event, null, 2));
   }
   try {
-    const r = await run(TSX, [INVOKE_LOCAL, arg, '--no-build'], childEnv(d.handlerEnv(extraEnv)), 120_000);
+    const r = await run(
+      TSX,
+      [INVOKE_LOCAL, arg, ...(readOnly ? [] : ['--publish']), '--no-build'],
+      childEnv(d.handlerEnv(extraEnv)),
+      120_000,
+    );
     const json = r.json as InvokeOutput | undefined;
     if (!json || typeof json.ok !== 'boolean') {
       throw new Error(

@@ -16,6 +16,7 @@ jest.setTimeout(180_000);
 
 const CONFIGURATIONS: [string, BacktrackCheckerStackProps][] = [
   ['default configuration', {}],
+  ['weekday cron scan schedule (one-day heartbeat periods)', { config: { schedule: 'cron(0 9 ? * MON-FRI *)', allowNoSubscribers: true } }],
   [
     'every option set (Regions, e-mail, Slack, schedules, no instant re-check)',
     {
@@ -33,6 +34,9 @@ const CONFIGURATIONS: [string, BacktrackCheckerStackProps][] = [
         exemptTagKey: 'acme:backtrack:exempt',
         instantRecheck: false,
         actualWindow: false,
+        maxExemptionDays: 30,
+        backtrackRegions: ['eu-north-1'],
+        allowNoSubscribers: false,
       },
     },
   ],

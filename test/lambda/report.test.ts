@@ -49,6 +49,33 @@ function summary(evaluations: Evaluation[], overrides: Partial<RunSummary> = {})
 
 const judge = (...args: Parameters<typeof cluster>) => evaluate(cluster(...args), POLICY, NOW);
 
+describe('renderTable totals', () => {
+  it('says how many clusters are exempt once, counting exempt clusters of every verdict', () => {
+    const s = summary([], {
+      totals: {
+        clusters: 12,
+        inScope: 10,
+        outOfScope: 2,
+        failed: 4,
+        failedUnsuppressed: 3,
+        warning: 2,
+        passed: 3,
+        notAvailable: 1,
+        suppressed: 2,
+        notScannedRegions: 0,
+        rejectedClusters: 0,
+      },
+    });
+    const totals = renderTable(s)
+      .split('\n')
+      .find((l) => l.startsWith('Totals:'));
+    expect(totals).toBe(
+      'Totals: 12 clusters; 10 Aurora MySQL — 4 FAILED, 2 WARNING, 3 PASSED, 1 NOT_AVAILABLE (2 of them exempt); 2 out of scope (not Aurora MySQL)',
+    );
+    expect(totals?.match(/exempt/g)).toHaveLength(1);
+  });
+});
+
 describe('renderTable', () => {
   const evaluations = [
     judge({ identifier: 'zeta-ok' }),

@@ -2,10 +2,55 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cdkJsonContext } from './stack-fixture';
 
 const ROOT = path.join(__dirname, '..', '..');
 
+/** Runs bin/app.ts as `cdk synth` does, with cdk.json's context plus the given values, without bundling. */
+function runApp(context: Record<string, unknown>) {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backtrack-app-'));
+  try {
+    return spawnSync(process.execPath, [require.resolve('tsx/cli'), 'bin/app.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        CDK_OUTDIR: outDir,
+        CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context }),
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  } finally {
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
 describe('bin/app.ts', () => {
+  it('stops synth on a mistyped key and an empty value, naming the nearest setting, with exit status 2', () => {
+    const run = runApp({ minWindowHour: '12', alertEmail: 'a@b.c', regions: '' });
+
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('Invalid aurora-backtrack-checker configuration (3 problems)');
+    expect(run.stderr).toContain('minWindowHour: "12" is not a setting of the checker; did you mean minWindowHours?');
+    expect(run.stderr).toContain('alertEmail: "a@b.c" is not a setting of the checker; did you mean alertEmails?');
+    expect(run.stderr).toContain('regions: "" is empty');
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  }, 60_000);
+
+  it('synthesizes the shipped cdk.json and warns that the topic has no subscriber', () => {
+    const run = runApp({});
+
+    expect(run.status).toBe(0);
+    expect(run.stdout + run.stderr).toContain('The alert topic has no subscriber');
+  }, 60_000);
+
+  it('synthesizes without the warning when told allowNoSubscribers=true', () => {
+    const run = runApp({ allowNoSubscribers: 'true' });
+
+    expect(run.status).toBe(0);
+    expect(run.stdout + run.stderr).not.toContain('no subscriber');
+  }, 60_000);
+
   it('stops synth on invalid context with exit status 2 and one message listing each bad value, no stack trace', () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backtrack-app-'));
     try {

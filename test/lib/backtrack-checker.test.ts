@@ -26,8 +26,9 @@ describe('BacktrackChecker function', () => {
     });
   });
 
-  it('never runs twice at once (reserved concurrency 1)', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1 });
+  it('reserves no concurrency, so it deploys into new accounts with a concurrency quota of 10', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: Match.absent() });
+    expect(JSON.stringify(template.toJSON())).not.toContain('ReservedConcurrentExecutions');
   });
 
   it('sets the environment the handler reads, pointing at the stack topic and table', () => {
@@ -43,6 +44,7 @@ describe('BacktrackChecker function', () => {
           STATE_TABLE: { Ref: tableId },
           REMINDER_AFTER_DAYS: '7',
           ACTUAL_WINDOW: 'true',
+          MAX_EXEMPTION_DAYS: '90',
           POWERTOOLS_SERVICE_NAME: 'aurora-backtrack-checker',
           POWERTOOLS_METRICS_NAMESPACE: 'AuroraBacktrackChecker',
         },
@@ -77,7 +79,15 @@ describe('BacktrackChecker function', () => {
 
   it('passes configured values through to the environment', () => {
     const { template: custom } = synth({
-      config: { regions: ['eu-west-1', 'us-east-1'], minWindowHours: 1.5, tagPrefix: 'db:', reminderAfterDays: 3, actualWindow: false },
+      config: {
+        regions: ['eu-west-1', 'us-east-1'],
+        minWindowHours: 1.5,
+        tagPrefix: 'db:',
+        reminderAfterDays: 3,
+        actualWindow: false,
+        maxExemptionDays: 3650,
+        backtrackRegions: ['eu-north-1', 'sa-east-1'],
+      },
     });
 
     custom.hasResourceProperties('AWS::Lambda::Function', {
@@ -89,6 +99,8 @@ describe('BacktrackChecker function', () => {
           EXEMPT_TAG_KEY: 'db:exempt',
           REMINDER_AFTER_DAYS: '3',
           ACTUAL_WINDOW: 'false',
+          MAX_EXEMPTION_DAYS: '3650',
+          BACKTRACK_REGIONS: 'eu-north-1,sa-east-1',
         }),
       },
     });
@@ -267,20 +279,6 @@ describe('BacktrackChecker state, queue and alerts', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
   });
 
-  it('lets CloudWatch alarms and EventBridge use the topic key', () => {
-    template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Allow',
-            Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          }),
-        ]),
-      },
-    });
-  });
-
   it('refuses non-TLS publishing to the topic', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
@@ -295,34 +293,6 @@ describe('BacktrackChecker state, queue and alerts', () => {
     for (const email of ['ops@example.com', 'dba@example.com']) {
       template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, TopicArn: { Ref: topicId } });
     }
-  });
-
-  it('alarms to the topic on any function error', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/Lambda',
-      MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(template, 'AWS::Lambda::Function', FUNCTION) } }],
-      Statistic: 'Sum',
-      Threshold: 1,
-      EvaluationPeriods: 1,
-      DatapointsToAlarm: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-      AlarmActions: [{ Ref: topicId }],
-    });
-  });
-
-  it('alarms to the topic when anything lands in the DLQ', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [
-        { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', 'CheckerDeadLetterQueue'), 'QueueName'] } },
-      ],
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [{ Ref: topicId }],
-    });
   });
 
   it('creates no e-mail subscription and no Slack channel by default', () => {
@@ -346,10 +316,7 @@ describe('BacktrackChecker function permissions', () => {
       [
         'cloudwatch:GetMetricData',
         'dynamodb:BatchWriteItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:GetItem',
         'dynamodb:PutItem',
-        'dynamodb:Query',
         'dynamodb:Scan',
         'ec2:DescribeRegions',
         'kms:Decrypt',
@@ -378,18 +345,13 @@ describe('BacktrackChecker function permissions', () => {
     for (const s of all) for (const a of asList(s.Action)) expect(a).not.toContain('*');
   });
 
-  it('gives resource * only to the read-only listing and metric actions and to BatchUpdateFindings', () => {
+  it('gives resource * only to the read-only listing and metric actions', () => {
     const unscoped = statements
       .filter((s) => s.Resource === '*')
       .flatMap((s) => asList(s.Action))
       .sort();
 
-    expect(unscoped).toEqual([
-      'cloudwatch:GetMetricData',
-      'ec2:DescribeRegions',
-      'rds:DescribeDBClusters',
-      'securityhub:BatchUpdateFindings',
-    ]);
+    expect(unscoped).toEqual(['cloudwatch:GetMetricData', 'ec2:DescribeRegions', 'rds:DescribeDBClusters']);
   });
 
   it("imports findings only through the account's own product ARN (any Region when watching all)", () => {

@@ -25,6 +25,9 @@ describe('loadConfig', () => {
       exemptTagKey: 'backtrack-check:exempt',
       instantRecheck: true,
       actualWindow: true,
+      maxExemptionDays: 90,
+      backtrackRegions: [],
+      allowNoSubscribers: false,
     });
   });
 
@@ -67,12 +70,27 @@ describe('loadConfig', () => {
     expect(loadConfig({ tagPrefix: 'x:', exemptTagKey: 'no-backtrack' }).exemptTagKey).toBe('no-backtrack');
   });
 
-  it('treats empty strings (e.g. -c alertEmails=) as not set', () => {
-    const config = loadConfig({ alertEmails: '', slackWorkspaceId: '', slackChannelId: ' ', minWindowHours: '' });
+  it.each(['regions', 'minWindowHours', 'alertEmails', 'schedule', 'maxExemptionDays', 'backtrackRegions', 'allowNoSubscribers'])(
+    'rejects an empty value of %s (e.g. -c regions=) instead of taking the default',
+    (key) => {
+      const problems = problemsOf({ [key]: ' ' });
+
+      expect(problems).toEqual([expect.objectContaining({ key, value: '" "', problem: 'is empty; leave the key out to use the default' })]);
+    },
+  );
+
+  it('takes the default for an absent or null value', () => {
+    const config = loadConfig({ regions: null, minWindowHours: undefined });
+
+    expect(config.regions).toBe('all');
+    expect(config.minWindowHours).toBe(24);
+  });
+
+  it('accepts an empty JSON list from cdk.json as "none" for list settings', () => {
+    const config = loadConfig({ alertEmails: [], backtrackRegions: [] });
 
     expect(config.alertEmails).toEqual([]);
-    expect(config.slackWorkspaceId).toBeUndefined();
-    expect(config.minWindowHours).toBe(24);
+    expect(config.backtrackRegions).toEqual([]);
   });
 
   it('accepts Slack ids given together', () => {
@@ -186,6 +204,63 @@ describe('loadConfig', () => {
 
   it('rejects an empty Region list and a tag prefix over 100 characters', () => {
     expect(problemsOf({ regions: ' , ', tagPrefix: 'p'.repeat(101) }).map((p) => p.key)).toEqual(['regions', 'tagPrefix']);
+  });
+
+  it.each([
+    [1, 1],
+    ['3650', 3650],
+    [' 90 ', 90],
+  ])('accepts maxExemptionDays %p', (given, expected) => {
+    expect(loadConfig({ maxExemptionDays: given }).maxExemptionDays).toBe(expected);
+  });
+
+  it.each([[0], [3651], ['1.5'], ['ninety'], [-1]])('rejects maxExemptionDays %p', (value) => {
+    expect(problemsOf({ maxExemptionDays: value }).map((p) => p.key)).toEqual(['maxExemptionDays']);
+  });
+
+  it('reads backtrackRegions as Region codes, lower-cased and without duplicates, from -c or cdk.json', () => {
+    expect(loadConfig({ backtrackRegions: 'eu-north-1, SA-EAST-1,eu-north-1' }).backtrackRegions).toEqual(['eu-north-1', 'sa-east-1']);
+    expect(loadConfig({ backtrackRegions: ['me-south-1'] }).backtrackRegions).toEqual(['me-south-1']);
+  });
+
+  it('rejects a backtrackRegions entry that is not a Region code, naming it', () => {
+    const problems = problemsOf({ backtrackRegions: 'eu-north-1,stockholm' });
+
+    expect(problems).toEqual([
+      expect.objectContaining({ key: 'backtrackRegions', problem: 'contains "stockholm", which is not a Region code' }),
+    ]);
+  });
+
+  it('reads allowNoSubscribers as a boolean and rejects anything else', () => {
+    expect(loadConfig({ allowNoSubscribers: 'true' }).allowNoSubscribers).toBe(true);
+    expect(loadConfig({ allowNoSubscribers: false }).allowNoSubscribers).toBe(false);
+    expect(problemsOf({ allowNoSubscribers: 'yes' }).map((p) => p.key)).toEqual(['allowNoSubscribers']);
+  });
+
+  it.each(['rate(6 days)', 'rate(167 hours)', 'rate(10065 minutes)', 'cron(0 9 ? * MON-FRI *)', 'cron(0 0 1-31/3 * ? *)'])(
+    "accepts the scan schedule %p: its heartbeat alarm fits in CloudWatch's 7 days",
+    (schedule) => {
+      expect(loadConfig({ schedule }).schedule).toBe(schedule);
+    },
+  );
+
+  it.each([
+    ['rate(7 days)', 'leaves up to 7 day(s) between scans'],
+    ['rate(10066 minutes)', 'between scans'],
+    ['cron(0 6 ? * MON *)', 'leaves up to 7 day(s) between scans'],
+    ['cron(0 0 1 * ? *)', 'leaves up to 31 day(s) between scans'],
+    ['cron(0 6 L * ? *)', 'uses cron syntax (L, W or #)'],
+    ['cron(0 6 ? * 2#1 *)', 'uses cron syntax (L, W or #)'],
+    ['cron(0 6 * * ? 2027)', 'names years'],
+  ])('rejects the scan schedule %p, which the heartbeat alarm cannot watch', (schedule, problem) => {
+    const problems = problemsOf({ schedule });
+
+    expect(problems.map((p) => p.key)).toEqual(['schedule']);
+    expect(problems[0]?.problem).toContain(problem);
+  });
+
+  it('keeps a weekly reminder schedule: only the scan has a heartbeat', () => {
+    expect(loadConfig({ reminderSchedule: 'cron(0 8 ? * MON *)' }).reminderSchedule).toBe('cron(0 8 ? * MON *)');
   });
 });
 

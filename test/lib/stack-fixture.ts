@@ -11,9 +11,13 @@ export const cdkJsonContext = (): Record<string, unknown> =>
 /** An app that skips asset bundling (the bundle has its own test). */
 export const testApp = (): App => new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
 
+/**
+ * The stack with the given props. Unless a test sets it, `allowNoSubscribers` is on, so the
+ * no-subscriber warning (tested on its own) does not print in every synth.
+ */
 export function synth(props: BacktrackCheckerStackProps = {}): { app: App; stack: BacktrackCheckerStack; template: Template } {
   const app = testApp();
-  const stack = new BacktrackCheckerStack(app, 'Checker', props);
+  const stack = new BacktrackCheckerStack(app, 'Checker', { ...props, config: { allowNoSubscribers: true, ...props.config } });
   return { app, stack, template: Template.fromStack(stack) };
 }
 

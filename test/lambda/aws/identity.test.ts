@@ -22,6 +22,17 @@ describe('whoAmI', () => {
     await expect(whoAmI(client)).resolves.toEqual({ accountId: '111122223333', partition });
   });
 
+  it('names the call and the Region when STS fails, keeping the SDK error name for the credentials hint', async () => {
+    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' }));
+
+    const err = (await whoAmI(client).catch((e: unknown) => e)) as Error;
+
+    expect(err.name).toBe('ServiceUnavailable');
+    expect(err.message).toBe(
+      'STS GetCallerIdentity in us-east-1 failed: Service unavailable; the account is unknown, so nothing was judged',
+    );
+  });
+
   it('raises InvalidResponseError when the answer names no account', async () => {
     sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:iam::111122223333:user/x' });
 

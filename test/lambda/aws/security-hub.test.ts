@@ -145,6 +145,20 @@ describe('importFindings', () => {
     expect(result.imported).toBe(20);
     expect(result.failed).toHaveLength(100);
     expect(result.failed[0]).toEqual({ id: 'f-0', code: 'ThrottlingException', message: 'Rate exceeded' });
+    expect(result.callError).toEqual({ code: 'ThrottlingException', message: 'Rate exceeded' });
+  });
+
+  it('names no call error when AWS only rejected single entries', async () => {
+    sh.on(BatchImportFindingsCommand).resolves({
+      SuccessCount: 1,
+      FailedCount: 1,
+      FailedFindings: [{ Id: 'f-1', ErrorCode: 'InvalidInput', ErrorMessage: 'bad' }],
+    });
+
+    const result = await importFindings(client, findings(2));
+
+    expect(result.failed.map((f) => f.id)).toEqual(['f-1']);
+    expect(result.callError).toBeUndefined();
   });
 });
 

@@ -1,0 +1,8 @@
+/**
+ * Jest for `npm run mutate`: only the tests of the pure rules in lambda/core, which is what
+ * StrykerJS mutates. The rules must be pinned by their own unit tests, not by end-to-end runs.
+ */
+const base = require('./jest.config.js');
+
+/** @type {import('jest').Config} */
+module.exports = { ...base, roots: ['<rootDir>/test/lambda/core'] };
