@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_EXEMPTION_DAYS, REGIONS_WITHOUT_BACKTRACK } from './core/rules';
+import { DEFAULT_MAX_EXEMPTION_DAYS } from './core/rules';
 import { parseHours } from './core/tags';
 import type { CheckConfig } from './run';
 
@@ -86,8 +86,9 @@ function parseIntIn(raw: string | undefined, name: string, fallback: number, min
 }
 
 /**
- * Regions marked as offering Backtrack despite the built-in list: a comma list of Region codes, each
- * one the list names (anything else would change nothing, so it is a mistake worth naming).
+ * Regions marked as offering Backtrack despite the built-in list: a comma list of Region codes. A
+ * code the list does not name changes nothing; it is accepted, as the stack's own validation
+ * accepts it (a value synth takes must never make every run fail).
  */
 export function parseBacktrackRegions(raw: string | undefined, name: string, problems: string[]): string[] {
   if (raw === undefined || raw.trim() === '') return [];
@@ -100,16 +101,9 @@ export function parseBacktrackRegions(raw: string | undefined, name: string, pro
     ),
   ];
   const bad = list.filter((r) => !REGION_PATTERN.test(r));
-  const known = Object.keys(REGIONS_WITHOUT_BACKTRACK);
-  const needless = list.filter((r) => REGION_PATTERN.test(r) && !known.includes(r));
   if (bad.length) {
     problems.push(
       `${name}: "${raw}" — ${bad.map((b) => `"${b}"`).join(', ')} is not a Region code; use a comma list such as eu-north-1,sa-east-1`,
-    );
-  }
-  if (needless.length) {
-    problems.push(
-      `${name}: ${needless.join(', ')} ${needless.length === 1 ? 'is' : 'are'} not on the list of Regions without Backtrack, so there is nothing to mark; the list is ${known.join(', ')}`,
     );
   }
   return list;

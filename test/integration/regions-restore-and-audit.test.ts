@@ -120,7 +120,7 @@ describe('the CLI flags --backtrack-regions and --max-exemption-days', () => {
 
   it.each([
     [['--max-exemption-days', '0'], '--max-exemption-days: "0" — use a whole number from 1 to 3650'],
-    [['--backtrack-regions', 'us-east-1'], '--backtrack-regions: us-east-1 is not on the list of Regions without Backtrack'],
+    [['--backtrack-regions', 'eu-north-1,stockholm'], '--backtrack-regions: "eu-north-1,stockholm" — "stockholm" is not a Region code'],
   ])('rejects %j with exit 2 and a message naming the flag and the fix', async (args, message) => {
     const r = await runCli(d, args);
 

@@ -161,12 +161,7 @@ describe('parseRegions', () => {
     ]);
   });
 
-  it('rejects a backtrackRegions entry that already offers Backtrack (nothing to mark), listing the Regions that can be marked', () => {
-    const [problem] = problemsOf({ backtrackRegions: 'eu-west-1' });
-
-    expect(problem).toMatch(
-      /^BACKTRACK_REGIONS: eu-west-1 is not on the list of Regions without Backtrack, so there is nothing to mark; the list is af-south-1, /,
-    );
-    expect(problem).toContain('eu-north-1');
+  it('accepts a backtrackRegions entry the built-in list does not name (nothing to mark, as the stack accepts it)', () => {
+    expect(parseSettings({ backtrackRegions: 'eu-west-1' }, ENV_NAMES).policy.backtrackRegions).toEqual(['eu-west-1']);
   });
 });
