@@ -81,7 +81,7 @@ export function renderTable(s: RunSummary): string {
   }
   if (s.tagProblems.length) {
     lines.push('Tag problems:');
-    for (const p of s.tagProblems) lines.push(`  - ${p}`);
+    for (const p of s.tagProblems) lines.push(`  - ${plainText(p)}`);
   }
   const published = s.regions.filter((r) => r.findings.imported || r.findings.failed || r.findings.notPublished);
   if (published.length) {
