@@ -26,6 +26,11 @@ export interface FloorInput {
   publish: boolean;
   /** BatchWriteItem calls to the state table (0 when nothing changed). */
   stateWriteCalls: number;
+  /**
+   * The run holds a lease item in the state table (conditional PutItem): taking it can overlap the
+   * first reads, but giving it back comes after the last state write, one more call at the end.
+   */
+  lease?: boolean;
   /** DescribeDBClusters MaxRecords: 100 is the largest AWS allows. */
   pageSize?: number;
   importLimit?: RateLimit;
@@ -133,7 +138,7 @@ export function computeFloor(input: FloorInput): Floor {
   const verdictsMs = Math.max(s0, ...regions.map((r) => r.verdictsMs));
   const publishedMs = input.publish ? regionsMs + L : regionsMs;
   const writtenMs = input.stateWriteCalls > 0 ? (input.publish ? publishedMs : verdictsMs) + L : 0;
-  const totalMs = Math.max(regionsMs, publishedMs, writtenMs);
+  const totalMs = Math.max(regionsMs, publishedMs, writtenMs) + (input.lease ? L : 0);
   return {
     totalMs,
     regionsMs,

@@ -39,11 +39,16 @@ export interface MinimumCalls {
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
-function regionCalls(r: RegionExpectation): FloorRegion {
+function regionCalls(r: RegionExpectation, run: RunKind): FloorRegion {
   const queries = r.needsMetricsWithWriter * METRICS_PER_CLUSTER * 2 + (r.needsMetrics - r.needsMetricsWithWriter) * METRICS_PER_CLUSTER;
-  // A new finding can carry Workflow SUPPRESSED and its Note when it is imported, so an unchanged
-  // fleet needs no BatchUpdateFindings at all (exemptions added or lifted later would).
-  const updateCalls = 0;
+  // A cluster the state table does not remember gets its workflow set explicitly (its finding may
+  // exist from before a lost table): on the first run, NEW for the clusters that are not exempt,
+  // 100 per call, and SUPPRESSED with each exemption's own note. An unchanged fleet needs none.
+  const updateCalls =
+    run === 'first'
+      ? ceilDiv(r.inScope - r.exempt, LIMITS.importBatch) +
+        Object.values(r.exemptGroups).reduce((a, n) => a + ceilDiv(n, LIMITS.importBatch), 0)
+      : 0;
   return {
     region: r.region,
     clusters: r.clusters,
@@ -61,15 +66,16 @@ function regionCalls(r: RegionExpectation): FloorRegion {
  * - every in-scope finding re-imported every run, 100 per call, in its own Region;
  * - GetMetricData only for clusters whose verdict reads it (Backtrack on, meeting the minimum),
  *   both dimension sets, 500 queries per call;
- * - no BatchUpdateFindings: an exempt cluster's new finding is imported with Workflow SUPPRESSED
- *   and its note (allowed when a finding is created), and nothing changes between the two runs;
+ * - BatchUpdateFindings only on the first run: every cluster is new to the state table, so its
+ *   workflow is set explicitly (NEW 100 at a time, SUPPRESSED per exemption note); none after;
+ * - the run lease: one conditional PutItem to take it, one to give it back;
  * - state: the whole table read once (Scan pages of 1 MB, ≥ 1; the meta item comes with it), one
  *   item written per in-scope cluster on the first run, 25 per BatchWriteItem, nothing on a
  *   steady-state run; one Publish on the first run (there are failures), none after.
  */
 export function minimumCalls(input: MinimumCallsInput): MinimumCalls {
   const { expectation: e, run } = input;
-  const regions = e.regions.map(regionCalls);
+  const regions = e.regions.map((r) => regionCalls(r, run));
   const sum = (f: (r: FloorRegion) => number) => regions.reduce((a, r) => a + f(r), 0);
   const publish = run === 'first' && e.alertable > 0;
   const stateWriteCalls = run === 'first' ? ceilDiv(e.inScope, LIMITS.batchWrite) : 0;
@@ -85,7 +91,8 @@ export function minimumCalls(input: MinimumCallsInput): MinimumCalls {
     'dynamodb:Scan': Math.max(1, ceilDiv(input.stateBytes, LIMITS.scanPageBytes)),
     'dynamodb:GetItem': 0,
     'dynamodb:Query': 0,
-    'dynamodb:PutItem': 0,
+    // The run lease: taken and given back with a conditional PutItem each.
+    'dynamodb:PutItem': 2,
     'dynamodb:DeleteItem': 0,
     'dynamodb:BatchWriteItem': stateWriteCalls,
   };
@@ -94,5 +101,5 @@ export function minimumCalls(input: MinimumCallsInput): MinimumCalls {
 
 /** The floor input that goes with a minimum. */
 export function floorInputFor(min: MinimumCalls, latencyMs: number, discoverRegions: boolean): FloorInput {
-  return { latencyMs, regions: min.regions, discoverRegions, publish: min.publish, stateWriteCalls: min.stateWriteCalls };
+  return { latencyMs, regions: min.regions, discoverRegions, publish: min.publish, stateWriteCalls: min.stateWriteCalls, lease: true };
 }

@@ -240,7 +240,13 @@ async function runPoint(point: Point, o: Options, work: Work): Promise<PointResu
   });
   // Built before anything is timed: the findings, state items and alert the SDK floor sends.
   const plans = buildSdkFloorPlans(fleet, {
-    policy: { minWindowHours: BENCH_MIN_WINDOW_HOURS, tagPrefix: DEFAULT_TAG_PREFIX, exemptTagKey: `${DEFAULT_TAG_PREFIX}exempt` },
+    policy: {
+      minWindowHours: BENCH_MIN_WINDOW_HOURS,
+      tagPrefix: DEFAULT_TAG_PREFIX,
+      exemptTagKey: `${DEFAULT_TAG_PREFIX}exempt`,
+      maxExemptionDays: 90,
+      backtrackRegions: [],
+    },
     now: new Date(),
     homeRegion: HOME_REGION,
     tableName: TABLE,

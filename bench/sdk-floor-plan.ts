@@ -11,7 +11,7 @@ import { buildAlert } from '../lambda/core/alert';
 import { evaluate } from '../lambda/core/evaluate';
 import { type Finding, toFinding } from '../lambda/core/finding';
 import { type ClusterState, clusterKey } from '../lambda/core/state-types';
-import { type ClusterEvent, stateChanged, stepCluster, windowRaisedAt } from '../lambda/core/transitions';
+import { type ClusterEvent, rememberedFacts, stateChanged, stepCluster } from '../lambda/core/transitions';
 import type { AccountContext, BacktrackMetrics, ClusterFacts, Policy } from '../lambda/core/types';
 import type { Fleet, SyntheticCluster } from './fleet';
 import type { RunKind } from './minimum-calls';
@@ -97,6 +97,17 @@ export function clusterFactsOf(c: SyntheticCluster): ClusterFacts {
     status: 'available',
     ...(c.instanceIds[0] && { writerInstanceId: c.instanceIds[0] }),
     tags: Object.fromEntries(c.tags.map((t) => [t.Key, t.Value])),
+    // What bench/fake-aws/rds.ts describes for every cluster: default network, encrypted, protected.
+    restore: {
+      dbSubnetGroup: 'default-vpc',
+      vpcSecurityGroupIds: [`sg-0${c.resourceId.slice(8, 20).toLowerCase().slice(0, 16)}`],
+      dbClusterParameterGroup: `default.${c.engine === 'aurora' ? 'aurora5.6' : c.engine === 'aurora-mysql' ? `aurora-mysql${c.engineVersion.slice(0, 3)}` : c.engine}`,
+      kmsKeyId: `arn:aws:kms:${c.region}:${c.arn.split(':')[4] ?? ''}:key/0b5c7d1e-5f2a-4c1b-9e2d-${c.resourceId.slice(8, 20).toLowerCase()}`,
+      port: c.port,
+      deletionProtection: true,
+      iamDatabaseAuthentication: false,
+      cloudwatchLogsExports: [],
+    },
   };
 }
 
@@ -140,17 +151,18 @@ function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, Cl
     for (const sc of fleet.byRegion.get(region) ?? []) {
       const facts = clusterFactsOf(sc);
       const prev = previous.get(clusterKey(account.accountId, region, facts.resourceId));
-      const raisedAt = windowRaisedAt(facts, prev, now);
-      const c = raisedAt ? { ...facts, windowSetAt: raisedAt } : facts;
+      const c = rememberedFacts(facts, prev, now);
       const first = evaluate(c, o.policy, now);
       const wantsMetrics = first.scope === 'in-scope' && (first.condition === 'ok' || first.condition === 'actual-short');
       const e = wantsMetrics ? evaluate(c, o.policy, now, metricsOf(sc)) : first;
       const role: ClusterRole = wantsMetrics ? { metrics: c.writerInstanceId ? { writer: c.writerInstanceId } : {} } : {};
       if (e.scope === 'in-scope') {
-        const step = stepCluster(e, prev, account.accountId, now);
+        // The floor leaves out the first-sight workflow (BatchUpdateFindings on a first run) and the
+        // run lease: fewer calls than the checker makes, so it stays a floor.
+        const step = stepCluster(e, prev, account.accountId, now, { firstSighting: previous.size > 0 });
         if (step.event) events.push(step.event);
-        // As lambda/run.ts: a new finding carries its workflow, so only an event or a workflow
-        // change on an existing finding makes the item wait for the alert.
+        // A new finding carries its workflow, so only an event or a workflow change on an existing
+        // finding makes the item wait for the alert.
         const createdSuppressed = !prev && step.workflow?.status === 'SUPPRESSED';
         if (step.event || (step.workflow && !createdSuppressed)) afterAlert.push(step.state);
         else if (stateChanged(prev, step.state)) {

@@ -24,6 +24,8 @@ const FLAG_NAMES: SettingNames = {
   reminderAfterDays: '--reminder-after-days',
   actualWindow: '--no-actual-window',
   pageSize: '--page-size',
+  maxExemptionDays: '--max-exemption-days',
+  backtrackRegions: '--backtrack-regions',
 };
 
 interface ScanFlags {
@@ -45,6 +47,8 @@ interface ScanFlags {
   pageSize?: string;
   homeRegion?: string;
   timeout: string;
+  maxExemptionDays?: string;
+  backtrackRegions?: string;
 }
 
 /** `--timeout`: seconds the whole run may take (README "CLI"). */
@@ -147,6 +151,8 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
       alertTopicArn: flags.alertTopicArn,
       actualWindow: flags.actualWindow ? 'true' : 'false',
       pageSize: flags.pageSize,
+      maxExemptionDays: flags.maxExemptionDays,
+      backtrackRegions: flags.backtrackRegions,
     },
     FLAG_NAMES,
   );
@@ -235,6 +241,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--state-table <name>', 'DynamoDB table for run-to-run state (without it every current failure counts as new)')
     .option('--no-actual-window', 'skip CloudWatch Backtrack metrics (actual window, cost hint)')
     .option('--page-size <n>', 'DescribeDBClusters page size, 20–100', '100')
+    .option('--max-exemption-days <days>', 'an exemption ends at most this many days after it was first seen, 1–3650', '90')
+    .option(
+      '--backtrack-regions <list>',
+      'comma list of Regions to treat as offering Backtrack although the built-in list says AWS does not',
+    )
     .option('--home-region <region>', 'Region for STS, EC2 DescribeRegions and the state table (default: AWS_REGION)')
     .option(
       '--timeout <seconds>',

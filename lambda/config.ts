@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_EXEMPTION_DAYS } from './core/rules';
 import { parseHours } from './core/tags';
 import type { CheckConfig } from './run';
 
@@ -24,6 +25,8 @@ export interface RawSettings {
   reminderAfterDays?: string;
   actualWindow?: string;
   pageSize?: string;
+  maxExemptionDays?: string;
+  backtrackRegions?: string;
 }
 
 /** How each setting is called where it came from, for error messages (e.g. `--regions` or `REGIONS`). */
@@ -39,6 +42,8 @@ export const ENV_NAMES: SettingNames = {
   reminderAfterDays: 'REMINDER_AFTER_DAYS',
   actualWindow: 'ACTUAL_WINDOW',
   pageSize: 'PAGE_SIZE',
+  maxExemptionDays: 'MAX_EXEMPTION_DAYS',
+  backtrackRegions: 'BACKTRACK_REGIONS',
 };
 
 export function parseRegions(raw: string | undefined, name: string, problems: string[]): 'all' | string[] {
@@ -80,6 +85,30 @@ function parseIntIn(raw: string | undefined, name: string, fallback: number, min
   return Number(text);
 }
 
+/**
+ * Regions marked as offering Backtrack despite the built-in list: a comma list of Region codes. A
+ * code the list does not name changes nothing; it is accepted, as the stack's own validation
+ * accepts it (a value synth takes must never make every run fail).
+ */
+export function parseBacktrackRegions(raw: string | undefined, name: string, problems: string[]): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const list = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const bad = list.filter((r) => !REGION_PATTERN.test(r));
+  if (bad.length) {
+    problems.push(
+      `${name}: "${raw}" — ${bad.map((b) => `"${b}"`).join(', ')} is not a Region code; use a comma list such as eu-north-1,sa-east-1`,
+    );
+  }
+  return list;
+}
+
 /** Validates settings; every problem is reported at once in a ConfigError. */
 export function parseSettings(raw: RawSettings, names: SettingNames): CheckConfig {
   const problems: string[] = [];
@@ -108,7 +137,13 @@ export function parseSettings(raw: RawSettings, names: SettingNames): CheckConfi
   }
   const config: CheckConfig = {
     regions,
-    policy: { minWindowHours, tagPrefix, exemptTagKey },
+    policy: {
+      minWindowHours,
+      tagPrefix,
+      exemptTagKey,
+      maxExemptionDays: parseIntIn(raw.maxExemptionDays, names.maxExemptionDays, DEFAULT_MAX_EXEMPTION_DAYS, 1, 3650, problems),
+      backtrackRegions: parseBacktrackRegions(raw.backtrackRegions, names.backtrackRegions, problems),
+    },
     publishFindings: parseBool(raw.publishFindings, names.publishFindings, false, problems),
     actualWindow: parseBool(raw.actualWindow, names.actualWindow, true, problems),
     reminderAfterDays: parseIntIn(raw.reminderAfterDays, names.reminderAfterDays, 7, 1, 365, problems),

@@ -23,6 +23,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv) {
       reminderAfterDays: env.REMINDER_AFTER_DAYS,
       actualWindow: env.ACTUAL_WINDOW,
       pageSize: env.PAGE_SIZE,
+      maxExemptionDays: env.MAX_EXEMPTION_DAYS,
+      backtrackRegions: env.BACKTRACK_REGIONS,
     },
     ENV_NAMES,
   );

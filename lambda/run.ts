@@ -15,7 +15,8 @@ import { buildAlert, buildReminder, type AlertMessage, type Degradation } from '
 import { evaluate } from './core/evaluate';
 import { archivedFinding, findingId, productArn, toFinding } from './core/finding';
 import { clusterKey, metaKey, type ClusterState, type RunMeta } from './core/state-types';
-import { goneClusters, stateChanged, stepCluster, windowRaisedAt, type ClusterEvent, type WorkflowChange } from './core/transitions';
+import { forgetTagChanges } from './core/tag-audit';
+import { goneClusters, rememberedFacts, stateChanged, stepCluster, type ClusterEvent, type WorkflowChange } from './core/transitions';
 import type { AccountContext, ClusterFacts, ComplianceStatus, Evaluation, Policy } from './core/types';
 
 /** What a run is asked to do. */
@@ -205,8 +206,7 @@ class RegionJudge {
   add(facts: ClusterFacts): void {
     if (this.ctx.config.clusterFilter && !this.ctx.config.clusterFilter(facts.identifier)) return;
     const prev = this.ctx.previous.get(clusterKey(this.ctx.account.accountId, facts.region, facts.resourceId));
-    const raisedAt = windowRaisedAt(facts, prev, this.ctx.now);
-    const c = raisedAt ? { ...facts, windowSetAt: raisedAt } : facts;
+    const c = rememberedFacts(facts, prev, this.ctx.now);
     const e = evaluate(c, this.ctx.config.policy, this.ctx.now);
     const wantsMetrics = this.ctx.config.actualWindow && e.scope === 'in-scope' && (e.condition === 'ok' || e.condition === 'actual-short');
     if (!wantsMetrics) return this.finish(e);
@@ -254,9 +254,10 @@ class RegionJudge {
     const { accountId } = this.ctx.account;
     const pk = clusterKey(accountId, e.cluster.region, e.cluster.resourceId);
     const prev = this.ctx.previous.get(pk);
-    // A cluster without remembered state may still have a finding (the table is new or was emptied):
-    // its workflow is set explicitly, both ways, so an exemption added or removed meanwhile holds.
-    const step = stepCluster(e, prev, accountId, this.ctx.now, this.ctx.deps.persistentState);
+    const step = stepCluster(e, prev, accountId, this.ctx.now, {
+      firstSight: this.ctx.deps.persistentState,
+      firstSighting: this.ctx.previous.size > 0,
+    });
     this.seen.add(pk);
     if (step.workflow) this.workflow.push(step.workflow);
     // Unchanged clusters are not kept, and changed ones with nothing to alert or set are written at
@@ -446,6 +447,7 @@ function settle(
     if (step.event.kind === 'new-failure' && step.event.regression && prev) s.status = prev.status;
     if (prev?.expiryAlerted) s.expiryAlerted = true;
     else delete s.expiryAlerted;
+    if (step.event.kind !== 'deleted' && step.event.tagChanges?.length) forgetTagChanges(s, prev);
   }
   if (!workflowOk) {
     if (prev?.workflow) s.workflow = prev.workflow;

@@ -1,4 +1,4 @@
-import { formatDuration } from '../../lambda/core/evaluate';
+import { formatDuration, plainText } from '../../lambda/core/text';
 import type { Evaluation } from '../../lambda/core/types';
 import type { RunSummary } from '../../lambda/run';
 import { TOOL } from './version';
@@ -16,8 +16,15 @@ function cells(e: Evaluation): string[] {
   const actual =
     e.actual?.seconds !== undefined ? formatDuration(e.actual.seconds) : e.actual?.filling ? 'filling' : e.actual ? 'no data' : '-';
   const rate = e.changeRecordsPerHour !== undefined ? String(e.changeRecordsPerHour) : '-';
+  const x = e.exemption;
+  // The cap (maxExemptionDays) is shown when it ends the exemption before the tag would.
+  const span = x.cappedAt
+    ? `until ${x.cappedAt.slice(0, 10)} (capped${x.until ? `; tag ${x.until}` : ''})`
+    : x.until
+      ? `until ${x.until}`
+      : 'no expiry';
   const exemption = e.exemption.active
-    ? `${e.exemption.until ? `until ${e.exemption.until}` : 'no expiry'}: ${e.exemption.reason ?? 'no reason'}`
+    ? `${span}: ${plainText(e.exemption.reason ?? 'no reason')}`
     : e.exemption.expired
       ? `expired ${e.exemption.until}`
       : '-';
@@ -91,7 +98,7 @@ export function renderTable(s: RunSummary, opts: { color?: boolean } = {}): stri
   }
   if (s.tagProblems.length) {
     lines.push('Tag problems:');
-    for (const p of s.tagProblems) lines.push(`  - ${p}`);
+    for (const p of s.tagProblems) lines.push(`  - ${plainText(p)}`);
   }
   const published = s.regions.filter((r) => r.findings.imported || r.findings.failed || r.findings.notPublished);
   if (published.length) {

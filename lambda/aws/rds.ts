@@ -5,7 +5,7 @@ import {
   type DescribeDBClustersCommandInput,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import type { ClusterFacts } from '../core/types';
+import type { ClusterFacts, RestoreSettings } from '../core/types';
 import { InvalidResponseError } from './errors';
 
 /** A cluster DescribeDBClusters returned that cannot be checked, and why. */
@@ -44,6 +44,23 @@ const writerOf = (c: DBCluster): string | undefined => c.DBClusterMembers?.find(
 
 /** Non-empty string, or undefined. */
 const text = (value: string | undefined): string | undefined => (value ? value : undefined);
+
+/** What a restore of this cluster must repeat: its network, parameters, encryption and settings. */
+function restoreSettingsOf(c: DBCluster): RestoreSettings {
+  const kmsKeyId = c.StorageEncrypted === true ? text(c.KmsKeyId) : undefined;
+  const dbSubnetGroup = text(c.DBSubnetGroup);
+  const dbClusterParameterGroup = text(c.DBClusterParameterGroup);
+  return {
+    ...(dbSubnetGroup !== undefined && { dbSubnetGroup }),
+    vpcSecurityGroupIds: (c.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId ? [g.VpcSecurityGroupId] : [])),
+    ...(dbClusterParameterGroup !== undefined && { dbClusterParameterGroup }),
+    ...(kmsKeyId !== undefined && { kmsKeyId }),
+    ...(typeof c.Port === 'number' && { port: c.Port }),
+    deletionProtection: c.DeletionProtection === true,
+    iamDatabaseAuthentication: c.IAMDatabaseAuthenticationEnabled === true,
+    cloudwatchLogsExports: (c.EnabledCloudwatchLogsExports ?? []).filter((x) => x !== ''),
+  };
+}
 
 /**
  * Reduces one DescribeDBClusters entry to the facts the rules use. A cluster that lacks an
@@ -96,6 +113,7 @@ export function toClusterFacts(region: string, c: DBCluster): ClusterFacts | { r
     ...(text(c.Status) !== undefined && { status: c.Status }),
     ...(writerInstanceId !== undefined && { writerInstanceId }),
     tags: tagsOf(c),
+    restore: restoreSettingsOf(c),
   };
 }
 

@@ -1,5 +1,8 @@
-import { clusterConsoleUrl } from './links';
+import { clusterConsoleUrl, securityHubFindingsUrl } from './links';
+import { CUT_OVER_PROCEDURE } from './remediation';
 import type { ClusterState } from './state-types';
+import { clipLine, plainText, slackLink, slackText } from './text';
+import { tagChangeText } from './tag-audit';
 import type { ClusterEvent } from './transitions';
 import type { AccountContext, Condition, Evaluation, SeverityLabel } from './types';
 
@@ -38,6 +41,9 @@ export interface AlertInput {
 /** SNS allows 256 KB for the whole message; stay well below with room for attributes. */
 export const MAX_MESSAGE_BYTES = 240_000;
 const SLACK_DESCRIPTION_MAX = 3_500;
+/** Slack next steps: at most this many, each at most this long (a step never ends mid-command). */
+const NEXT_STEPS_MAX = 5;
+const NEXT_STEP_CHARS = 280;
 const SEVERITY_ORDER: SeverityLabel[] = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const CONDITION_WORDS: Record<Condition, string> = {
   disabled: 'Backtrack disabled',
@@ -57,8 +63,10 @@ interface Section {
   short: string[];
   /** Full entries for e-mail. */
   long: string[];
-  /** Fix commands for Slack's next steps. */
+  /** Short fixes for Slack's next steps, whole or not at all. */
   fixes: string[];
+  /** Regions named, for the links to their Security Hub findings. */
+  regions: Set<string>;
   severity: SeverityLabel;
   /** How the subject counts this section, [one, many]; default by event. */
   countWords?: [string, string];
@@ -68,11 +76,26 @@ function clusterWhere(e: Evaluation) {
   return `${e.cluster.identifier} (${e.cluster.region})`;
 }
 
+/** The fix as Slack shows it: the command when it fits in a step, else where the whole command is. */
+function shortFix(e: Evaluation): string | undefined {
+  if (!e.remediation) return undefined;
+  const who = `${e.cluster.identifier} (${e.cluster.region})`;
+  const whole = `${who}: ${e.fixCommand ?? e.remediation}`;
+  if (whole.length <= NEXT_STEP_CHARS) return whole;
+  return e.condition === 'disabled'
+    ? `${who}: restore into a new cluster with a window — the full command is in the e-mail and in the finding`
+    : `${who}: the full command is in the e-mail and in the finding`;
+}
+
 function evaluationEntry(e: Evaluation, account: AccountContext, lead: string): string {
-  const lines = [`- ${clusterWhere(e)}: ${lead}`, `  ${e.reason}`];
-  if (e.remediation) lines.push(`  Fix: ${e.remediation}`);
-  if (e.exemption.expired) lines.push(`  Exemption expired ${e.exemption.until ?? ''}; reason was: ${e.exemption.reason ?? 'none given'}`);
-  if (e.tagProblems.length) lines.push(`  Tag problems: ${e.tagProblems.join('; ')}`);
+  const lines = [`- ${clusterWhere(e)}: ${lead}`, `  ${plainText(e.reason)}`];
+  // A disabled cluster's long cut-over procedure is stated once per message; here only its command.
+  if (e.remediation) lines.push(`  Fix: ${e.condition === 'disabled' && e.fixCommand ? e.fixCommand : e.remediation}`);
+  if (e.exemption.expired)
+    lines.push(
+      `  Exemption expired ${e.exemption.cappedAt ?? e.exemption.until ?? ''}; reason was: ${plainText(e.exemption.reason ?? 'none given')}`,
+    );
+  if (e.tagProblems.length) lines.push(`  Tag problems: ${plainText(e.tagProblems.join('; '))}`);
   lines.push(`  Console: ${clusterConsoleUrl(account.partition, e.cluster.region, e.cluster.identifier)}`);
   return lines.join('\n');
 }
@@ -85,6 +108,7 @@ function sections(input: AlertInput): Section[] {
     short: [],
     long: [],
     fixes: [],
+    regions: new Set(),
     severity: 'INFORMATIONAL',
   });
   const failures = make('New failures', 'new-failure');
@@ -92,15 +116,35 @@ function sections(input: AlertInput): Section[] {
   const expired = make('Exemptions expired', 'exemption-expired');
   const fixed = make('Fixed', 'fixed');
   const deleted = make('Resolved: cluster deleted', 'deleted');
+  const tags = make('Tag changes', 'tag-change');
   const degraded = make('Checker degraded', 'degraded');
   const recovered = make('Checker recovered', 'recovered');
+  const consoleOf = (c: { region: string; identifier: string }) =>
+    slackLink(clusterConsoleUrl(account.partition, c.region, c.identifier), 'console');
   const add = (s: Section, e: Evaluation, lead: string) => {
-    s.short.push(`• *${e.cluster.identifier}* (${e.cluster.region}): ${lead}`);
-    s.long.push(evaluationEntry(e, account, lead));
-    if (e.remediation) s.fixes.push(`${e.cluster.identifier}: ${e.remediation}`);
+    s.short.push(`• *${e.cluster.identifier}* (${e.cluster.region}): ${slackText(lead)} — ${consoleOf(e.cluster)}`);
+    s.long.push(evaluationEntry(e, account, plainText(lead)));
+    const fix = shortFix(e);
+    if (fix) s.fixes.push(fix);
+    s.regions.add(e.cluster.region);
     s.severity = maxSeverity([s.severity, e.severity]);
   };
   for (const ev of input.events) {
+    if (ev.kind !== 'deleted' && ev.tagChanges?.length) {
+      const e = ev.evaluation;
+      tags.short.push(
+        `• *${e.cluster.identifier}* (${e.cluster.region}): ${ev.tagChanges.map((t) => tagChangeText(e, t, slackText)).join('; ')} — ${consoleOf(e.cluster)}`,
+      );
+      tags.long.push(
+        [
+          `- ${clusterWhere(e)}: ${ev.tagChanges.map((t) => tagChangeText(e, t, plainText)).join('; ')}`,
+          `  Verdict: ${e.status} (${CONDITION_WORDS[e.condition]})`,
+          `  Console: ${clusterConsoleUrl(account.partition, e.cluster.region, e.cluster.identifier)}`,
+        ].join('\n'),
+      );
+      tags.regions.add(e.cluster.region);
+      tags.severity = maxSeverity([tags.severity, 'LOW']);
+    }
     switch (ev.kind) {
       case 'new-failure':
         add(failures, ev.evaluation, `${CONDITION_WORDS[ev.evaluation.condition]}${ev.regression ? ' (was passing)' : ''}`);
@@ -118,14 +162,16 @@ function sections(input: AlertInput): Section[] {
         break;
       case 'fixed':
         fixed.short.push(
-          `• *${ev.evaluation.cluster.identifier}* (${ev.evaluation.cluster.region}): was ${CONDITION_WORDS[ev.from]}, now ${ev.evaluation.status}`,
+          `• *${ev.evaluation.cluster.identifier}* (${ev.evaluation.cluster.region}): was ${CONDITION_WORDS[ev.from]}, now ${ev.evaluation.status} — ${consoleOf(ev.evaluation.cluster)}`,
         );
+        fixed.regions.add(ev.evaluation.cluster.region);
         fixed.long.push(
-          `- ${clusterWhere(ev.evaluation)}: was ${CONDITION_WORDS[ev.from]}, now ${ev.evaluation.status}\n  ${ev.evaluation.reason}`,
+          `- ${clusterWhere(ev.evaluation)}: was ${CONDITION_WORDS[ev.from]}, now ${ev.evaluation.status}\n  ${plainText(ev.evaluation.reason)}`,
         );
         break;
       case 'deleted':
         deleted.short.push(`• *${ev.state.identifier}* (${ev.state.region}): deleted (was ${CONDITION_WORDS[ev.state.condition]})`);
+        deleted.regions.add(ev.state.region);
         deleted.long.push(
           `- ${ev.state.identifier} (${ev.state.region}): the cluster no longer exists (was ${CONDITION_WORDS[ev.state.condition]}); its finding is archived.`,
         );
@@ -133,8 +179,8 @@ function sections(input: AlertInput): Section[] {
     }
   }
   for (const d of input.degraded) {
-    degraded.short.push(`• ${d.message}`);
-    degraded.long.push(`- ${d.message}`);
+    degraded.short.push(`• ${slackText(d.message)}`);
+    degraded.long.push(`- ${plainText(d.message)}`);
     degraded.severity = 'HIGH';
   }
   for (const key of input.recovered) {
@@ -142,7 +188,7 @@ function sections(input: AlertInput): Section[] {
     recovered.short.push(`• ${what}`);
     recovered.long.push(`- ${what}`);
   }
-  return [failures, changed, expired, degraded, fixed, deleted, recovered].filter((s) => s.long.length > 0);
+  return [failures, changed, expired, tags, degraded, fixed, deleted, recovered].filter((s) => s.long.length > 0);
 }
 
 /** "region-not-scanned#eu-west-3" → readable text for the recovery line. */
@@ -157,6 +203,7 @@ const COUNT_WORDS: Record<string, [string, string]> = {
   'new-failure': ['new failure', 'new failures'],
   changed: ['changed', 'changed'],
   'exemption-expired': ['exemption expired', 'exemptions expired'],
+  'tag-change': ['tag change', 'tag changes'],
   degraded: ['checker problem', 'checker problems'],
   fixed: ['fixed', 'fixed'],
   deleted: ['deleted', 'deleted'],
@@ -178,14 +225,42 @@ function limited(lines: string[], max: number, unit: string): string[] {
   return [...lines.slice(0, max), `… and ${lines.length - max} more ${unit}`];
 }
 
+/**
+ * The card's text: each section's lines while they fit, then "… and N more" for the rest of that
+ * section (whole lines only, so no link or mention is ever cut), then the findings links.
+ */
+function slackDescription(secs: Section[], perSection: number, tail: string): string {
+  // Room kept for each section's header and its "… and N more" line.
+  const budget = SLACK_DESCRIPTION_MAX - tail.length - 2 - secs.length * 80;
+  const out: string[] = [];
+  let used = 0;
+  for (const s of secs) {
+    if (out.length) out.push('');
+    out.push(`*${s.heading} (${s.short.length})*`);
+    let shown = 0;
+    for (const line of s.short) {
+      if (shown >= perSection || used + line.length + 1 > budget) break;
+      out.push(line);
+      used += line.length + 1;
+      shown += 1;
+    }
+    if (shown < s.short.length) out.push(`… and ${s.short.length - shown} more`);
+  }
+  return tail ? `${out.join('\n')}\n\n${tail}` : out.join('\n');
+}
+
 function render(input: AlertInput, secs: Section[], perSection: number): AlertMessage {
   const { account, now } = input;
   const when = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const severity = maxSeverity(secs.map((s) => s.severity));
-  const subject = clip1(`Aurora Backtrack: ${countsPhrase(secs)} (account ${account.accountId})`, 99);
+  const subject = clipLine(`Aurora Backtrack: ${countsPhrase(secs)} (account ${account.accountId})`, 99);
+  const restores = secs.some(
+    (s) => s.event !== 'reminder' && s.long.some((l) => l.includes('  Fix: aws rds restore-db-cluster-to-point-in-time')),
+  );
   const email = [
     `Aurora Backtrack Checker — account ${account.accountId} (${account.partition}), ${when}`,
     '',
+    ...(restores ? ['How to turn Backtrack on where it is disabled:', CUT_OVER_PROCEDURE, ''] : []),
     ...secs.flatMap((s) => [
       `${s.heading.toUpperCase()} (${s.long.length})`,
       ...limited(s.long, perSection, 'clusters — see Security Hub'),
@@ -194,18 +269,22 @@ function render(input: AlertInput, secs: Section[], perSection: number): AlertMe
     'Every cluster has a finding in Security Hub in its own Region (product "Aurora Backtrack Checker").',
     'You receive this message because something changed; nothing is re-sent while it stays the same.',
   ].join('\n');
-  let description = secs
-    .map((s) => [`*${s.heading} (${s.short.length})*`, ...limited(s.short, Math.min(perSection, 15), 'more')].join('\n'))
-    .join('\n\n');
-  if (description.length > SLACK_DESCRIPTION_MAX)
-    description = `${description.slice(0, SLACK_DESCRIPTION_MAX - 40)}\n… (see the e-mail or Security Hub)`;
-  const nextSteps = secs.flatMap((s) => s.fixes).slice(0, 5);
+  const regions = [...new Set(secs.flatMap((s) => [...s.regions]))].sort();
+  const findingsLine = regions.length
+    ? `Findings in Security Hub: ${regions.map((r) => slackLink(securityHubFindingsUrl(account.partition, r), r)).join(', ')}`
+    : '';
+  const description = slackDescription(secs, Math.min(perSection, 15), findingsLine);
+  const fixes = secs.flatMap((s) => s.fixes);
+  const nextSteps =
+    fixes.length > NEXT_STEPS_MAX
+      ? [...fixes.slice(0, NEXT_STEPS_MAX - 1), `… and ${fixes.length - (NEXT_STEPS_MAX - 1)} more: see the e-mail or Security Hub`]
+      : fixes;
   const card = {
     version: '1.0',
     source: 'custom',
     content: {
       textType: 'client-markdown',
-      title: clip1(`:rotating_light: Aurora Backtrack: ${countsPhrase(secs)} (account ${account.accountId})`, 250),
+      title: clipLine(`:rotating_light: Aurora Backtrack: ${countsPhrase(secs)} (account ${account.accountId})`, 250),
       description,
       ...(nextSteps.length ? { nextSteps } : {}),
     },
@@ -217,12 +296,6 @@ function render(input: AlertInput, secs: Section[], perSection: number): AlertMe
     email,
     attributes: { severity, event: [...new Set(secs.map((s) => s.event))] },
   };
-}
-
-/** One line, at most `max` characters (an e-mail subject must have no line breaks). */
-function clip1(text: string, max: number): string {
-  const one = text.replace(/\s+/g, ' ').trim();
-  return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
 }
 
 /** Size of the SNS message as published (JSON of the per-protocol bodies). */
@@ -261,6 +334,7 @@ export function buildReminder(
     short: [],
     long: [],
     fixes: [],
+    regions: new Set(),
     severity: 'INFORMATIONAL',
     countWords: ['still failing', 'still failing'],
   };
@@ -276,13 +350,17 @@ export function buildReminder(
     short: [],
     long: [],
     fixes: [],
+    regions: new Set(),
     severity: 'INFORMATIONAL',
     countWords: ['exemption', 'exemptions'],
   };
   for (const s of exemptions) {
-    const expiry = s.exemptUntil ? `until ${s.exemptUntil}` : 'NO EXPIRY — set an exempt-until date';
-    exempt.short.push(`• *${s.identifier}* (${s.region}): ${expiry}; ${s.exemptReason ?? 'no reason given'}`);
-    exempt.long.push(`- ${s.identifier} (${s.region}): exempt ${expiry}; reason: ${s.exemptReason ?? 'no reason given'}`);
+    const given = s.exemptUntil ? `until ${s.exemptUntil}` : 'NO EXPIRY — set an exempt-until date';
+    const expiry = s.exemptCappedAt ? `${given} (capped: ends ${s.exemptCappedAt})` : given;
+    exempt.short.push(`• *${s.identifier}* (${s.region}): ${slackText(expiry)}; ${slackText(s.exemptReason ?? 'no reason given')}`);
+    exempt.long.push(
+      `- ${s.identifier} (${s.region}): exempt ${plainText(expiry)}; reason: ${plainText(s.exemptReason ?? 'no reason given')}`,
+    );
   }
   const secs = [broken, exempt].filter((s) => s.long.length > 0);
   const input: AlertInput = { account, now, events: [], degraded: [], recovered: [] };
@@ -290,7 +368,7 @@ export function buildReminder(
     const m = render(input, secs, n);
     return {
       ...m,
-      subject: clip1(`Aurora Backtrack reminder: ${countsPhrase(secs)} (account ${account.accountId})`, 99),
+      subject: clipLine(`Aurora Backtrack reminder: ${countsPhrase(secs)} (account ${account.accountId})`, 99),
       email: m.email.replace(
         'You receive this message because something changed; nothing is re-sent while it stays the same.',
         `This is the periodic reminder: clusters failing for more than ${afterDays} days and every exemption.`,

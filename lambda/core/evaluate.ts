@@ -1,8 +1,40 @@
-import { AURORA_MYSQL_ENGINES, DEFAULT_SUGGESTED_WINDOW_SECONDS, UNSUPPORTED_ENGINE_MODES, UNSUPPORTED_VERSIONS } from './rules';
+import { modifyCommand, restoreCommand } from './remediation';
+import {
+  AURORA_MYSQL_ENGINES,
+  DEFAULT_SUGGESTED_WINDOW_SECONDS,
+  MAX_WINDOW_SECONDS,
+  REGION_SOURCES,
+  REGIONS_WITHOUT_BACKTRACK,
+  UNSUPPORTED_ENGINE_MODES,
+  UNSUPPORTED_VERSIONS,
+} from './rules';
 import { exemptionFor, policyFor } from './tags';
+import { formatDuration } from './text';
+
+/** formatDuration lives in ./text; re-exported for the modules that read it from here. */
+export { formatDuration } from './text';
 import type { ActualWindow, BacktrackMetrics, ClusterFacts, Evaluation, Policy, PolicySource } from './types';
 
 export const isAuroraMySql = (engine: string): boolean => AURORA_MYSQL_ENGINES.has(engine);
+
+/**
+ * Why AWS offers no Backtrack in this Region, with the source of that statement, or undefined when
+ * it does (or the Region is marked with backtrackRegions).
+ */
+export function regionWithoutBacktrack(
+  region: string,
+  backtrackRegions: readonly string[],
+): { reason: string; source: string } | undefined {
+  const entry = REGIONS_WITHOUT_BACKTRACK[region];
+  if (!entry || backtrackRegions.includes(region)) return undefined;
+  const source = REGION_SOURCES[entry.source];
+  return {
+    reason:
+      `AWS does not offer Backtrack in ${region} (${entry.name}); source: ${source.title}, ${source.url}. ` +
+      'If AWS now offers it there, list the Region in the setting backtrackRegions',
+    source: source.url,
+  };
+}
 
 /** Why this Aurora MySQL cluster cannot use Backtrack, or undefined when it can. */
 export function whyBacktrackUnsupported(c: ClusterFacts): string | undefined {
@@ -22,20 +54,6 @@ export function whyBacktrackUnsupported(c: ClusterFacts): string | undefined {
     if (pattern.test(c.engineVersion)) return `engine version ${c.engineVersion}: ${reason}`;
   }
   return undefined;
-}
-
-/**
- * "26 h", "1.5 h", "45 min", "30 s", "23 h 59 min 59 s": durations as people read them. Never rounded,
- * so a window one second short of the minimum does not read as the minimum.
- */
-export function formatDuration(seconds: number): string {
-  // Whole hundredths of an hour (36 s) read well as decimal hours: 1.5 h, 0.25 h is 15 min.
-  if (seconds >= 3600 && seconds % 36 === 0) return `${Number((seconds / 3600).toFixed(2))} h`;
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  const parts = [h ? `${h} h` : '', m ? `${m} min` : '', s || (!h && !m) ? `${s} s` : ''];
-  return parts.filter(Boolean).join(' ');
 }
 
 const windowText = (seconds: number) => `${seconds} s (${formatDuration(seconds)})`;
@@ -90,7 +108,7 @@ function measureActual(c: ClusterFacts, target: number, p: PolicySource, now: Da
  */
 export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: BacktrackMetrics): Evaluation {
   const p = policyFor(c.tags, policy);
-  const exemption = exemptionFor(c.tags, policy, now);
+  const exemption = exemptionFor(c.tags, policy, now, c.exemptSince);
   const tagProblems = [...(p.problem ? [p.problem] : []), ...exemption.problems];
   const base = { cluster: c, policy: p, exemption, tagProblems, remediation: '' };
 
@@ -102,6 +120,18 @@ export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: B
       condition: 'unsupported',
       severity: 'INFORMATIONAL',
       reason: `engine ${c.engine} is not Aurora MySQL: Backtrack does not exist for it`,
+    };
+  }
+  const noRegion = regionWithoutBacktrack(c.region, policy.backtrackRegions);
+  if (noRegion) {
+    return {
+      ...base,
+      scope: 'in-scope',
+      status: 'NOT_AVAILABLE',
+      condition: 'unsupported',
+      severity: 'INFORMATIONAL',
+      reason: `Backtrack cannot be used here: ${noRegion.reason}`,
+      reasonSource: noRegion.source,
     };
   }
   const unsupported = whyBacktrackUnsupported(c);
@@ -119,7 +149,7 @@ export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: B
   const target = c.backtrackWindowSeconds ?? 0;
   const id = c.identifier;
   if (target <= 0) {
-    const w = suggestedWindow(p);
+    const command = restoreCommand(c, suggestedWindow(p));
     return {
       ...base,
       scope: 'in-scope',
@@ -128,10 +158,9 @@ export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: B
       severity: 'MEDIUM',
       reason: `Backtrack is disabled (window ${c.backtrackWindowSeconds === undefined ? 'not set' : '0'}); required: ${requiredText(p)}`,
       remediation:
-        `Backtrack cannot be turned on for an existing cluster. Restore into a new cluster with a window: ` +
-        `aws rds restore-db-cluster-to-point-in-time --source-db-cluster-identifier ${id} --db-cluster-identifier ${id}-bt ` +
-        `--restore-type full-copy --use-latest-restorable-time --backtrack-window ${w} --region ${c.region}, ` +
+        `Backtrack cannot be turned on for an existing cluster. Restore into a new cluster with a window: ${command}; ` +
         `add a writer (aws rds create-db-instance), move clients to the new endpoints, then retire ${id}.`,
+      fixCommand: command,
     };
   }
   if (target < p.requiredSeconds) {
@@ -142,9 +171,8 @@ export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: B
       condition: 'below-policy',
       severity: 'LOW',
       reason: `Backtrack window ${windowText(target)} is below the required ${requiredText(p)}`,
-      remediation:
-        `Raise the window in place: aws rds modify-db-cluster --db-cluster-identifier ${id} ` +
-        `--backtrack-window ${p.requiredSeconds} --region ${c.region}`,
+      remediation: `Raise the window in place: ${modifyCommand(c, p.requiredSeconds)}`,
+      fixCommand: modifyCommand(c, p.requiredSeconds),
     };
   }
 
@@ -156,6 +184,7 @@ export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: B
   // exactly the required minimum, that is actual < required.
   const shortByAlert = actual.seconds === undefined && (metrics?.windowAlertCount ?? 0) > 0 && target <= p.requiredSeconds;
   if (!actual.filling && (shortByTime || shortByAlert)) {
+    const raise = modifyCommand(c, Math.min(MAX_WINDOW_SECONDS, Math.max(target * 2, p.requiredSeconds)));
     const measured = shortByTime
       ? `the actual window is ${windowText(actual.seconds ?? 0)}`
       : `AWS reported the actual window below the target ${metrics?.windowAlertCount} time(s) in the last 24 h`;
@@ -167,8 +196,8 @@ export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: B
       reason: `Target window ${windowText(target)} meets policy, but ${measured}; required: ${requiredText(p)}`,
       remediation:
         `Write load makes Aurora keep fewer change records than the target needs. Reduce or spread heavy writes, ` +
-        `or raise the target: aws rds modify-db-cluster --db-cluster-identifier ${id} --backtrack-window ` +
-        `${Math.min(259_200, Math.max(target * 2, p.requiredSeconds))} --region ${c.region}; watch BacktrackWindowAlert.`,
+        `or raise the target: ${raise}; watch BacktrackWindowAlert.`,
+      fixCommand: raise,
     };
   }
   return {

@@ -1,8 +1,8 @@
-import { formatDuration } from './evaluate';
 import { clusterConsoleUrl } from './links';
 import { BACKTRACK_DOC_URL } from './rules';
 import type { ClusterState } from './state-types';
-import type { AccountContext, ComplianceStatus, Evaluation, SeverityLabel } from './types';
+import { clip, formatDuration } from './text';
+import type { AccountContext, ComplianceStatus, Evaluation, Exemption, SeverityLabel } from './types';
 
 /** The ASFF fields this product writes (a structural subset of Security Hub's AwsSecurityFinding). */
 export interface Finding {
@@ -60,10 +60,10 @@ export const productArn = (partition: string, region: string, accountId: string)
 export const findingId = (accountId: string, region: string, resourceId: string) =>
   `aurora-backtrack-checker/${accountId}/${region}/${resourceId}`;
 
-/** Cuts text to a limit, marking the cut. */
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+/** ASFF: a Details.Other value must be fewer than 1,024 characters. */
+export const MAX_OTHER_VALUE = 1023;
+/** ASFF: Remediation.Recommendation.Text is at most 512 characters. */
+export const MAX_RECOMMENDATION = 512;
 
 const TITLES: Record<Evaluation['condition'], string> = {
   disabled: 'Aurora Backtrack is disabled',
@@ -76,9 +76,14 @@ const TITLES: Record<Evaluation['condition'], string> = {
 /** Exemption text as stored in the finding's note and shown by the CLI. */
 export function exemptionNote(e: Evaluation): string | undefined {
   if (!e.exemption.active) return undefined;
-  const reason = e.exemption.reason ?? 'no reason given';
-  const until = e.exemption.until ? `until ${e.exemption.until}` : 'with no expiry';
-  return clip(`Exempt from the Backtrack check ${until}: ${reason}`, 512);
+  return clip(`Exempt from the Backtrack check ${exemptionSpan(e.exemption)}: ${e.exemption.reason ?? 'no reason given'}`, 512);
+}
+
+/** "until 2099-12-31", or the cap: "until 2027-02-18T12:00:00Z (capped: …)". */
+export function exemptionSpan(x: Exemption): string {
+  if (!x.cappedAt) return x.until ? `until ${x.until}` : 'with no expiry';
+  const asked = x.until ? `the tag says ${x.until}` : 'the tag gives no expiry';
+  return `until ${x.cappedAt} (capped: the longest an exemption may last; ${asked})`;
 }
 
 /** Values shown in ProductFields and Details.Other (strings only, as ASFF requires). */
@@ -100,11 +105,15 @@ export function findingFields(e: Evaluation): Record<string, string> {
     exempt: e.exemption.active ? 'true' : undefined,
     exemptReason: e.exemption.active ? e.exemption.reason : undefined,
     exemptUntil: e.exemption.active || e.exemption.expired ? e.exemption.until : undefined,
+    exemptCappedAt: e.exemption.active || e.exemption.expired ? e.exemption.cappedAt : undefined,
+    exemptSince: e.exemption.active || e.exemption.expired ? e.exemption.since : undefined,
     exemptionExpired: e.exemption.expired ? 'true' : undefined,
     tagProblems: e.tagProblems.length ? e.tagProblems.join(' | ') : undefined,
+    fixCommand: e.fixCommand,
+    reasonSource: e.reasonSource,
   };
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== '') out[k] = clip(v, 1024);
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== '') out[k] = clip(v, MAX_OTHER_VALUE);
   return out;
 }
 
@@ -117,7 +126,9 @@ function describe(e: Evaluation): string {
       ? `Cost hint: about ${e.changeRecordsPerHour} change records per hour; a ${formatDuration(c.backtrackWindowSeconds ?? 0)} window keeps about ${Math.round((e.changeRecordsPerHour * (c.backtrackWindowSeconds ?? 0)) / 3600)} records (billed per million per hour).`
       : '',
     exemptionNote(e) ?? '',
-    e.exemption.expired ? `The exemption expired (${e.exemption.until}); the cluster is judged again.` : '',
+    e.exemption.expired
+      ? `The exemption expired (${e.exemption.cappedAt ? `capped at ${e.exemption.cappedAt}` : e.exemption.until}); the cluster is judged again.`
+      : '',
     e.tagProblems.length ? `Tag problems: ${e.tagProblems.join('; ')}.` : '',
   ];
   return clip(parts.filter(Boolean).join(' '), 1024);
@@ -166,15 +177,32 @@ export function toFinding(e: Evaluation, account: AccountContext, now: Date, fir
     Compliance: { Status: e.status },
     RecordState: 'ACTIVE',
   };
-  if (e.remediation) {
-    finding.Remediation = { Recommendation: { Text: clip(e.remediation, 512), Url: BACKTRACK_DOC_URL } };
-  }
+  if (e.remediation) finding.Remediation = { Recommendation: { Text: recommendation(e), Url: BACKTRACK_DOC_URL } };
   // Workflow and Note are only honoured when the finding is created; later changes go through
   // BatchUpdateFindings.
   finding.Workflow = { Status: e.exemption.active ? 'SUPPRESSED' : 'NEW' };
   const note = exemptionNote(e);
   if (note) finding.Note = { Text: note, UpdatedBy: NOTE_AUTHOR, UpdatedAt: now.toISOString() };
   return finding;
+}
+
+/**
+ * The remediation as Security Hub shows it (at most 512 characters). A restore command that repeats
+ * the source's settings can be longer: then the text says where the whole command is, never a cut one.
+ */
+function recommendation(e: Evaluation): string {
+  if (e.remediation.length <= MAX_RECOMMENDATION) return e.remediation;
+  const commandOnly =
+    e.condition === 'disabled'
+      ? `Restore into a new cluster with a window (Backtrack cannot be turned on in place), then cut over: ${e.fixCommand ?? ''}`
+      : `Run: ${e.fixCommand ?? ''}`;
+  if (e.fixCommand && commandOnly.length <= MAX_RECOMMENDATION) return commandOnly;
+  const pointer =
+    e.condition === 'disabled'
+      ? `Backtrack cannot be turned on for an existing cluster: restore ${e.cluster.identifier} into a new cluster with a window and cut over. ` +
+        `The full restore command (with the source's subnet group, security groups, parameter group and other settings) is in this finding's field ${FIELD_PREFIX}fixCommand and in the alert.`
+      : `The full command is in this finding's field ${FIELD_PREFIX}fixCommand and in the alert.`;
+  return clip(pointer, MAX_RECOMMENDATION);
 }
 
 /** ASFF allows at most 50 resource tags; keep the checker's own first. */

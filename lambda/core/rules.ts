@@ -16,6 +16,53 @@ export const UNSUPPORTED_ENGINE_MODES: Readonly<Record<string, string>> = {
   serverless: 'Aurora Serverless v1 clusters cannot use Backtrack',
   multimaster: 'multi-master clusters cannot use Backtrack',
   global: 'clusters in engine mode "global" (Aurora global database) cannot use Backtrack',
+  parallelquery: 'clusters in engine mode "parallelquery" (Aurora MySQL 5.6 parallel query) cannot use Backtrack',
+};
+
+/** Where a Region's lack of Backtrack is stated. */
+export interface RegionSource {
+  title: string;
+  url: string;
+  /** The source does not speak of Backtrack itself (the list may be wrong for a Region). */
+  unverified: boolean;
+}
+
+export const REGION_SOURCES = {
+  'knowledge-center': {
+    title: 'AWS Knowledge Center "aurora-mysql-cluster-backtrack"',
+    url: 'https://repost.aws/knowledge-center/aurora-mysql-cluster-backtrack',
+    unverified: false,
+  },
+  'config-rule': {
+    title: 'AWS Config rule aurora-mysql-backtracking-enabled, not offered in this Region (unverified as a statement about Backtrack)',
+    url: 'https://docs.aws.amazon.com/config/latest/developerguide/aurora-mysql-backtracking-enabled.html',
+    unverified: true,
+  },
+} as const satisfies Record<string, RegionSource>;
+
+/**
+ * Regions where AWS does not offer Backtrack, each with its source. A Region AWS adds Backtrack to
+ * is marked with the setting backtrackRegions until this list is updated.
+ */
+export const REGIONS_WITHOUT_BACKTRACK: Readonly<Record<string, { name: string; source: keyof typeof REGION_SOURCES }>> = {
+  'af-south-1': { name: 'Africa (Cape Town)', source: 'knowledge-center' },
+  'cn-northwest-1': { name: 'China (Ningxia)', source: 'knowledge-center' },
+  'ap-east-1': { name: 'Asia Pacific (Hong Kong)', source: 'knowledge-center' },
+  'eu-south-1': { name: 'Europe (Milan)', source: 'knowledge-center' },
+  'eu-north-1': { name: 'Europe (Stockholm)', source: 'knowledge-center' },
+  'me-south-1': { name: 'Middle East (Bahrain)', source: 'knowledge-center' },
+  'sa-east-1': { name: 'South America (São Paulo)', source: 'knowledge-center' },
+  'ap-southeast-3': { name: 'Asia Pacific (Jakarta)', source: 'config-rule' },
+  'me-central-1': { name: 'Middle East (UAE)', source: 'config-rule' },
+  'ap-south-2': { name: 'Asia Pacific (Hyderabad)', source: 'config-rule' },
+  'ap-southeast-4': { name: 'Asia Pacific (Melbourne)', source: 'config-rule' },
+  'il-central-1': { name: 'Israel (Tel Aviv)', source: 'config-rule' },
+  'ca-west-1': { name: 'Canada West (Calgary)', source: 'config-rule' },
+  'eu-south-2': { name: 'Europe (Spain)', source: 'config-rule' },
+  'ap-southeast-6': { name: 'Asia Pacific (New Zealand)', source: 'config-rule' },
+  'cn-north-1': { name: 'China (Beijing)', source: 'config-rule' },
+  'us-gov-east-1': { name: 'AWS GovCloud (US-East)', source: 'config-rule' },
+  'us-gov-west-1': { name: 'AWS GovCloud (US-West)', source: 'config-rule' },
 };
 
 /**
@@ -25,6 +72,9 @@ export const UNSUPPORTED_ENGINE_MODES: Readonly<Record<string, string>> = {
 export const UNSUPPORTED_VERSIONS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
   { pattern: /mysql_aurora\.3\.0[12]\./, reason: 'Aurora MySQL 3.01 and 3.02 do not support Backtrack' },
 ];
+
+/** Exemption length when no setting says otherwise: an exemption is capped at this many days from first sight. */
+export const DEFAULT_MAX_EXEMPTION_DAYS = 90;
 
 export const BACKTRACK_DOC_URL = 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Managing.Backtrack.html';
 

@@ -20,10 +20,21 @@ export interface ClusterState {
   windowSetAt?: string;
   /** ISO time the current condition was first seen. */
   since: string;
-  /** An exemption was active at the last evaluation. */
+  /**
+   * An exemption was active at the last evaluation. With exemptReason, exemptUntil and policyHours
+   * it is also what the tag audit compares with: kept at its old value when the alert naming a
+   * change could not be sent, so the next run names it again.
+   */
   suppressed: boolean;
   exemptReason?: string;
+  /** The expiry as the tag gave it. */
   exemptUntil?: string;
+  /** When the exemption ends because of maxExemptionDays (earlier than the tag's expiry, or none given). */
+  exemptCappedAt?: string;
+  /** When the exemption tag was first seen saying `true` (the cap counts from it); kept while it says so. */
+  exemptSince?: string;
+  /** The per-cluster minimum (hours) from the policy tag at the last evaluation, when valid. */
+  policyHours?: number;
   /**
    * The failing condition people were last told about ('none' once they were told it is fixed, or
    * when nothing was ever wrong). Updated only after the alert was published, so an alert that could

@@ -39,7 +39,9 @@ export function policyFor(tags: Record<string, string>, policy: Policy): PolicyS
   if ('error' in parsed) {
     return { ...account, problem: `tag ${key}: ${parsed.error}; the account minimum of ${policy.minWindowHours} h applies` };
   }
-  return { requiredHours: parsed.hours, requiredSeconds: hoursToSeconds(parsed.hours), source: 'tag' };
+  const fromTag: PolicySource = { requiredHours: parsed.hours, requiredSeconds: hoursToSeconds(parsed.hours), source: 'tag' };
+  if (parsed.hours < policy.minWindowHours) fromTag.accountHours = policy.minWindowHours;
+  return fromTag;
 }
 
 /**
@@ -60,31 +62,46 @@ export function parseExpiry(raw: string): Date | undefined {
   return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
-/** Reads the exemption tags. Only the value `true` (any case) exempts; a bad expiry never exempts. */
-export function exemptionFor(tags: Record<string, string>, policy: Policy, now: Date): Exemption {
+const DAY_MS = 86_400_000;
+const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * Reads the exemption tags. Only the value `true` (any case) exempts; a bad expiry never exempts.
+ * An exemption ends at the tag's expiry or at `since` (first seen exempt; now when not remembered)
+ * plus maxExemptionDays, whichever comes first.
+ */
+export function exemptionFor(tags: Record<string, string>, policy: Policy, now: Date, since?: Date): Exemption {
   const keys = tagKeys(policy);
   const problems: string[] = [];
   const value = tags[keys.exempt];
   const reason = tags[keys.exemptReason]?.trim() || undefined;
   const untilRaw = tags[keys.exemptUntil];
   const base = { reason, problems };
-  if (value === undefined) return { active: false, expired: false, ...base };
+  if (value === undefined) return { active: false, expired: false, claimed: false, ...base };
   const normalized = value.trim().toLowerCase();
   if (normalized !== 'true') {
     if (normalized !== 'false') {
       problems.push(`tag ${keys.exempt} is "${value}": only "true" exempts a cluster`);
     }
-    return { active: false, expired: false, ...base };
+    return { active: false, expired: false, claimed: false, ...base };
   }
-  if (untilRaw === undefined) return { active: true, expired: false, ...base };
-  const end = parseExpiry(untilRaw);
-  if (!end) {
+  const start = since ?? now;
+  const claimed = { ...base, claimed: true, since: isoSeconds(start) };
+  const cap = new Date(start.getTime() + policy.maxExemptionDays * DAY_MS);
+  const given = untilRaw === undefined ? undefined : parseExpiry(untilRaw);
+  if (untilRaw !== undefined && !given) {
     problems.push(
       `tag ${keys.exemptUntil} is "${untilRaw}", not a date: use YYYY-MM-DD or an ISO 8601 date-time; the exemption does not apply until it is fixed`,
     );
-    return { active: false, expired: false, ...base };
+    return { active: false, expired: false, ...claimed };
   }
-  const until = untilRaw.trim();
-  if (now.getTime() >= end.getTime()) return { active: false, expired: true, until, ...base };
-  return { active: true, expired: false, until, ...base };
+  const capped = !given || given.getTime() > cap.getTime();
+  const end = capped ? cap : given;
+  const result: Exemption = { active: now.getTime() < end.getTime(), expired: now.getTime() >= end.getTime(), ...claimed };
+  if (untilRaw !== undefined) result.until = untilRaw.trim();
+  if (capped) result.cappedAt = isoSeconds(cap);
+  return result;
 }
+
+/** When an exemption ends (or ended): the cap when it applies, else the tag's expiry. */
+export const exemptionEnd = (e: Exemption): string | undefined => e.cappedAt ?? e.until;

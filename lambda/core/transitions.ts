@@ -1,14 +1,16 @@
 import { exemptionNote } from './finding';
+import { tagChanges, type TagChange } from './tag-audit';
 import type { ClusterState } from './state-types';
 import { clusterKey } from './state-types';
 import type { ClusterFacts, Condition, Evaluation } from './types';
 
-/** Something people should be told about one cluster. */
+/** Something people should be told about one cluster; `tagChanges` ride along with a verdict event. */
 export type ClusterEvent =
-  | { kind: 'new-failure'; evaluation: Evaluation; regression: boolean }
-  | { kind: 'changed'; evaluation: Evaluation; from: Condition }
-  | { kind: 'fixed'; evaluation: Evaluation; from: Condition }
-  | { kind: 'exemption-expired'; evaluation: Evaluation }
+  | { kind: 'new-failure'; evaluation: Evaluation; regression: boolean; tagChanges?: TagChange[] }
+  | { kind: 'changed'; evaluation: Evaluation; from: Condition; tagChanges?: TagChange[] }
+  | { kind: 'fixed'; evaluation: Evaluation; from: Condition; tagChanges?: TagChange[] }
+  | { kind: 'exemption-expired'; evaluation: Evaluation; tagChanges?: TagChange[] }
+  | { kind: 'tag-change'; evaluation: Evaluation; tagChanges: TagChange[] }
   | { kind: 'deleted'; state: ClusterState };
 
 /** A Security Hub workflow change the checker must make with BatchUpdateFindings. */
@@ -49,6 +51,19 @@ export function windowRaisedAt(c: ClusterFacts, prev: ClusterState | undefined, 
 /** Note of the workflow set on a cluster's finding the first time the checker remembers it, when not exempt. */
 export const FIRST_SIGHT_NOTE = 'Not exempt: workflow set by aurora-backtrack-checker from the exemption tag (no active exemption).';
 
+/**
+ * The facts with what only memory knows: when the window was last raised and when the exemption
+ * tag was first seen (the exemption cap counts from it).
+ */
+export function rememberedFacts(c: ClusterFacts, prev: ClusterState | undefined, now: Date): ClusterFacts {
+  const raisedAt = windowRaisedAt(c, prev, now);
+  return {
+    ...c,
+    ...(raisedAt && { windowSetAt: raisedAt }),
+    ...(prev?.exemptSince && { exemptSince: new Date(prev.exemptSince) }),
+  };
+}
+
 /** Next state of one evaluated cluster, assuming the alert about it is delivered. */
 function nextState(e: Evaluation, prev: ClusterState | undefined, accountId: string, now: Date, firstSight: boolean): ClusterState {
   const c = e.cluster;
@@ -74,6 +89,9 @@ function nextState(e: Evaluation, prev: ClusterState | undefined, accountId: str
   if (raisedAt) state.windowSetAt = raisedAt.toISOString();
   if (e.exemption.reason && e.exemption.active) state.exemptReason = e.exemption.reason;
   if (e.exemption.until && (e.exemption.active || e.exemption.expired)) state.exemptUntil = e.exemption.until;
+  if (e.exemption.cappedAt && (e.exemption.active || e.exemption.expired)) state.exemptCappedAt = e.exemption.cappedAt;
+  if (e.exemption.claimed && e.exemption.since) state.exemptSince = e.exemption.since;
+  if (e.policy.source === 'tag') state.policyHours = e.policy.requiredHours;
   if (e.exemption.expired) state.expiryAlerted = true;
   if (workflow) state.workflow = workflow;
   const workflowNote = wantSuppressed ? note : reopen ? undefined : prev?.workflowNote;
@@ -125,17 +143,32 @@ export interface ClusterStep {
 }
 
 /**
- * Compares one in-scope evaluation with its remembered state. `firstSight`: the state persists and
- * a cluster without any was never seen by it (a new cluster, or a new or emptied table), so its
- * finding may exist with any workflow: the workflow is set explicitly, SUPPRESSED when exempt and
- * NEW when not (the exemption tag is the only way to suppress the checker's findings).
+ * Compares one in-scope evaluation with its remembered state.
+ * - `firstSight`: the state persists and a cluster without any was never seen by it (a new cluster,
+ *   or a new or emptied table), so its finding may exist with any workflow: the workflow is set
+ *   explicitly, SUPPRESSED when exempt and NEW when not (the exemption tag is the only way to
+ *   suppress the checker's findings).
+ * - `firstSighting`: name the tags of a cluster without remembered state (see tagChanges).
  */
-export function stepCluster(e: Evaluation, prev: ClusterState | undefined, accountId: string, now: Date, firstSight = false): ClusterStep {
-  const state = nextState(e, prev, accountId, now, firstSight);
+export function stepCluster(
+  e: Evaluation,
+  prev: ClusterState | undefined,
+  accountId: string,
+  now: Date,
+  sight: { firstSight?: boolean; firstSighting?: boolean } = {},
+): ClusterStep {
+  const firstSighting = sight.firstSighting ?? false;
+  const state = nextState(e, prev, accountId, now, sight.firstSight ?? false);
   const step: ClusterStep = { state };
-  const event = eventFor(e, prev);
+  const changes = tagChanges(e, prev, firstSighting);
+  const verdict = eventFor(e, prev);
+  const event: ClusterEvent | undefined = verdict
+    ? { ...verdict, ...(changes.length && { tagChanges: changes }) }
+    : changes.length
+      ? { kind: 'tag-change', evaluation: e, tagChanges: changes }
+      : undefined;
   if (event) step.event = event;
-  const change = workflowChange(e, prev, state, firstSight);
+  const change = workflowChange(e, prev, state, sight.firstSight ?? false);
   if (change) step.workflow = change;
   return step;
 }
@@ -175,7 +208,8 @@ export function transition(
   const seen = new Set<string>();
   for (const e of evaluations) {
     if (e.scope !== 'in-scope') continue;
-    const step = stepCluster(e, previous.get(clusterKey(accountId, e.cluster.region, e.cluster.resourceId)), accountId, now);
+    const prev = previous.get(clusterKey(accountId, e.cluster.region, e.cluster.resourceId));
+    const step = stepCluster(e, prev, accountId, now, { firstSighting: previous.size > 0 });
     seen.add(step.state.pk);
     result.next.push(step.state);
     if (step.event) result.events.push(step.event);

@@ -30,6 +30,26 @@ export interface ClusterFacts {
   status?: string;
   writerInstanceId?: string;
   tags: Record<string, string>;
+  /** What a restore into a new cluster must carry over (network, parameters, encryption). */
+  restore?: RestoreSettings;
+  /**
+   * When the exemption tag was first seen saying `true`, as remembered between runs (not from AWS):
+   * the exemption is capped at that moment plus maxExemptionDays.
+   */
+  exemptSince?: Date;
+}
+
+/** The source cluster's settings a pasted restore command must repeat (else AWS uses defaults). */
+export interface RestoreSettings {
+  dbSubnetGroup?: string;
+  vpcSecurityGroupIds: string[];
+  dbClusterParameterGroup?: string;
+  /** KMS key of an encrypted cluster. */
+  kmsKeyId?: string;
+  port?: number;
+  deletionProtection: boolean;
+  iamDatabaseAuthentication: boolean;
+  cloudwatchLogsExports: string[];
 }
 
 /** CloudWatch figures for one cluster over the look-back period (issue: actual window). */
@@ -52,6 +72,10 @@ export interface Policy {
   tagPrefix: string;
   /** Full key of the exemption tag; default `${tagPrefix}exempt`. */
   exemptTagKey: string;
+  /** An exemption ends at most this many days after it was first seen (1–3650, default 90). */
+  maxExemptionDays: number;
+  /** Regions marked as offering Backtrack although the built-in list says AWS does not offer it there. */
+  backtrackRegions: string[];
 }
 
 export type ComplianceStatus = 'PASSED' | 'WARNING' | 'FAILED' | 'NOT_AVAILABLE';
@@ -70,11 +94,20 @@ export type Condition = 'disabled' | 'below-policy' | 'actual-short' | 'ok' | 'u
 export interface Exemption {
   /** The exemption tag is present with value `true` (case-insensitive) and not expired. */
   active: boolean;
-  /** The exemption tag says `true` but its expiry date has passed. */
+  /** The exemption tag says `true` but its expiry (or the cap) has passed. */
   expired: boolean;
+  /** The exemption tag says `true`, whatever its expiry. */
+  claimed: boolean;
   reason?: string;
   /** Expiry as given (ISO date or date-time), when valid. */
   until?: string;
+  /**
+   * The end set by maxExemptionDays (ISO date-time) when it comes before the tag's expiry or stands
+   * in for a missing one; the exemption ends then.
+   */
+  cappedAt?: string;
+  /** First seen exempt (ISO date-time); the cap counts from it. */
+  since?: string;
   /** Problems with the exemption tags (bad date, value other than true/false). */
   problems: string[];
 }
@@ -87,6 +120,8 @@ export interface PolicySource {
   source: 'account' | 'tag';
   /** Set when the tag was present but invalid (the account minimum then applies). */
   problem?: string;
+  /** Set when the tag asks for less than the account minimum: that minimum, hours (the tag audit names it). */
+  accountHours?: number;
 }
 
 /** The actual window as measured, with how it was obtained. */
@@ -118,6 +153,10 @@ export interface Evaluation {
   changeRecordsPerHour?: number;
   /** Problems in the cluster's own tags, stated in the finding and the run summary. */
   tagProblems: string[];
+  /** The command alone (restore or modify), for places that state the procedure once. */
+  fixCommand?: string;
+  /** Where the reason is documented (a NOT_AVAILABLE verdict that rests on an AWS page). */
+  reasonSource?: string;
 }
 
 /** The AWS account and partition the run works in. */

@@ -5,7 +5,13 @@ import type { Policy } from '../../lambda/core/types';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 
-const POLICY: Policy = { minWindowHours: BENCH_MIN_WINDOW_HOURS, tagPrefix: 'backtrack-check:', exemptTagKey: 'backtrack-check:exempt' };
+const POLICY: Policy = {
+  minWindowHours: BENCH_MIN_WINDOW_HOURS,
+  tagPrefix: 'backtrack-check:',
+  exemptTagKey: 'backtrack-check:exempt',
+  maxExemptionDays: 90,
+  backtrackRegions: [],
+};
 
 describe('generateFleet', () => {
   it('gives the same clusters for the same seed', () => {

@@ -27,6 +27,10 @@ describe('computeFloor', () => {
     expect(floor.regions[0]).toMatchObject({ pages: 1, listedMs: 50, verdictsMs: 50, importedMs: 100, binding: 'import-latency' });
   });
 
+  it('gives the run lease back after everything else: one more round trip at the end', () => {
+    expect(computeFloor(input({ lease: true })).totalMs).toBe(150);
+  });
+
   it('counts Marker pages sequentially: 1,000 clusters are ten pages', () => {
     // 10 pages × 50 = 500; the last finding can go once the last page is in: 550
     const floor = computeFloor(input({ regions: [region({ clusters: 1000, importCalls: 10 })] }));

@@ -19,6 +19,23 @@ describe('minimumCalls', () => {
     expect(min.total['ec2:DescribeRegions']).toBe(0);
   });
 
+  it('sets every workflow on a first run (NEW 100 at a time, SUPPRESSED per exemption note) and none on a steady run', () => {
+    const first = minimumCalls({ expectation, run: 'first', discoverRegions: false, stateBytes: 0 });
+    const steady = minimumCalls({ expectation, run: 'steady', discoverRegions: false, stateBytes: 1 });
+
+    const perRegion = expectation.regions.map(
+      (r) => Math.ceil((r.inScope - r.exempt) / 100) + Object.values(r.exemptGroups).reduce((a, n) => a + Math.ceil(n / 100), 0),
+    );
+    expect(first.total['securityhub:BatchUpdateFindings']).toBe(perRegion.reduce((a, n) => a + n, 0));
+    expect(steady.total['securityhub:BatchUpdateFindings']).toBe(0);
+  });
+
+  it('takes and gives back the run lease with one PutItem each, every run', () => {
+    for (const run of ['first', 'steady'] as const) {
+      expect(minimumCalls({ expectation, run, discoverRegions: false, stateBytes: 1 }).total['dynamodb:PutItem']).toBe(2);
+    }
+  });
+
   it('needs no GetCallerIdentity: the account comes from the function’s ARN', () => {
     const min = minimumCalls({ expectation, run: 'first', discoverRegions: false, stateBytes: 0 });
 

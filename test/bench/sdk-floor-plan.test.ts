@@ -10,7 +10,13 @@ import type { ClusterFacts } from '../../lambda/core/types';
 const NOW = new Date('2026-11-25T12:00:00Z');
 
 const OPTIONS: PlanOptions = {
-  policy: { minWindowHours: BENCH_MIN_WINDOW_HOURS, tagPrefix: 'backtrack-check:', exemptTagKey: 'backtrack-check:exempt' },
+  policy: {
+    minWindowHours: BENCH_MIN_WINDOW_HOURS,
+    tagPrefix: 'backtrack-check:',
+    exemptTagKey: 'backtrack-check:exempt',
+    maxExemptionDays: 90,
+    backtrackRegions: [],
+  },
   now: NOW,
   homeRegion: 'us-east-1',
   tableName: 'state',

@@ -118,12 +118,16 @@ describe.each(SHELLS)('$name', (shell) => {
     if (shell.kind === 'cli') expect(shown(id)).toMatchObject({ policySource: 'account', requiredWindowSeconds: 24 * H });
   });
 
-  it('puts an exemption reason and expiry in the finding note (and in the CLI JSON)', () => {
+  it('puts an exemption reason, the expiry the tag gives and the maxExemptionDays cap in the finding note (and in the CLI JSON)', () => {
     const c = cluster('archive-exempt-until-2099');
     const f = findings.get(c.id);
     expect(f?.Workflow?.Status).toBe('SUPPRESSED');
+    // First seen now: capped 90 days from now, well before the tag's 2099-12-31.
+    const cap = fields(c.id)[FIELD('exemptCappedAt')] ?? '';
+    const days = (Date.parse(cap) - Date.parse(fields(c.id)[FIELD('exemptSince')] ?? '')) / 86_400_000;
+    expect(days).toBe(90);
     expect(aws.proxy.workflowOf(c.region, f?.Id ?? '')?.note?.Text).toBe(
-      'Exempt from the Backtrack check until 2099-12-31: read-only archive',
+      `Exempt from the Backtrack check until ${cap} (capped: the longest an exemption may last; the tag says 2099-12-31): read-only archive`,
     );
     expect(fields(c.id)).toMatchObject({ [FIELD('exemptReason')]: 'read-only archive', [FIELD('exemptUntil')]: '2099-12-31' });
     if (shell.kind === 'cli') {
@@ -175,8 +179,8 @@ describe('CLI table', () => {
     expect(row('dev-tagged-1h').slice(5, 6)).toEqual(['1 h tag']);
     expect(row('queue-v3-alarm-at-minimum').slice(2, 7)).toEqual(['WARNING', 'actual-short', '24 h', '24 h account', 'no data']);
     expect(row('archive-exempt-until-2099').slice(2, 3)).toEqual(['FAILED (exempt)']);
-    expect(row('archive-exempt-until-2099').at(-1)).toBe('until 2099-12-31: read-only archive');
-    expect(row('sandbox-exempt').at(-1)).toBe('no expiry: throwaway test data');
+    expect(row('archive-exempt-until-2099').at(-1)).toMatch(/^until \d{4}-\d{2}-\d{2} \(capped; tag 2099-12-31\): read-only archive$/);
+    expect(row('sandbox-exempt').at(-1)).toMatch(/^until \d{4}-\d{2}-\d{2} \(capped\): throwaway test data$/);
     expect(r.stdout).toContain('tools-bad-policy-tag (eu-west-1): tag backtrack-check:min-window-hours');
   });
 });

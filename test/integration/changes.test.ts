@@ -94,22 +94,27 @@ describe.each(SHELLS)('$name', (shell) => {
     expect(run.summary?.events).toEqual([{ kind: 'deleted', region: DELETED.region, identifier: DELETED.id }]);
   });
 
-  it('an exemption added to a failing cluster suppresses its finding with the reason as note, and nobody is alerted', async () => {
+  it('an exemption added to a failing cluster suppresses its finding with the reason and cap as note, and the grant is named once', async () => {
     const reason = 'data migrated to shop-v4 next sprint';
     await tag(EXEMPTED, { 'backtrack-check:exempt': 'true', 'backtrack-check:exempt-reason': reason });
     const publishedBefore = aws.proxy.published.length;
 
     const { run, alerts } = await scan();
 
-    expect(alerts).toEqual([]);
-    expect(aws.proxy.published.length).toBe(publishedBefore);
+    expect(alerts).toHaveLength(1);
+    expect(headings(alerts[0] as ReceivedAlert)).toEqual(['TAG CHANGES']);
+    expect(namedIn((alerts[0] as ReceivedAlert).email, 'TAG CHANGES')).toEqual([where(EXEMPTED)]);
+    expect(aws.proxy.published.length).toBe(publishedBefore + 1);
     const [f] = await findingFor(EXEMPTED);
     expect(f?.Workflow?.Status).toBe('SUPPRESSED');
     const workflow = aws.proxy.workflowOf(EXEMPTED.region, f?.Id ?? '');
     expect(workflow?.workflowStatus).toBe('SUPPRESSED');
-    expect(workflow?.note?.Text).toBe(`Exempt from the Backtrack check with no expiry: ${reason}`);
+    expect(workflow?.note?.Text).toMatch(
+      /^Exempt from the Backtrack check until \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z \(capped: the longest an exemption may last; the tag gives no expiry\): /,
+    );
+    expect(workflow?.note?.Text?.endsWith(reason)).toBe(true);
     expect(f?.ProductFields?.[FIELD('exemptReason')]).toBe(reason);
-    expect(run.summary?.events).toEqual([]);
+    expect(run.summary?.events).toEqual([{ kind: 'tag-change', region: EXEMPTED.region, identifier: EXEMPTED.id }]);
     if (shell.kind === 'cli') {
       const shown = run.summary?.clusters?.find((c) => c.identifier === EXEMPTED.id);
       expect(shown).toMatchObject({ status: 'FAILED', suppressed: true, exemption: { active: true, reason } });
@@ -123,7 +128,8 @@ describe.each(SHELLS)('$name', (shell) => {
       'backtrack-check:exempt-until': isoDate(2),
     });
     const whileExempt = await scan();
-    expect(whileExempt.alerts).toEqual([]);
+    // The grant itself is named once (tag audit); nothing else.
+    expect(whileExempt.alerts.map(headings)).toEqual([['TAG CHANGES']]);
     const [f] = await findingFor(EXPIRING);
     expect(aws.proxy.workflowOf(EXPIRING.region, f?.Id ?? '')?.workflowStatus).toBe('SUPPRESSED');
 

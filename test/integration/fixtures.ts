@@ -263,6 +263,28 @@ export const METRICS_AND_POLICY_CLUSTERS: SeedCluster[] = [
   },
 ];
 
+/**
+ * Aurora MySQL clusters in Regions where AWS does not offer Backtrack (Stockholm, from the Knowledge
+ * Center page; São Paulo likewise): not applicable, however their window is set.
+ */
+export const NO_BACKTRACK_REGION_CLUSTERS: SeedCluster[] = [
+  {
+    region: 'eu-north-1',
+    id: 'stockholm-v3-off',
+    engine: 'aurora-mysql',
+    engineVersion: V3,
+    expected: { scope: 'in-scope', status: 'NOT_AVAILABLE', condition: 'unsupported' },
+  },
+  {
+    region: 'sa-east-1',
+    id: 'saopaulo-v2-off',
+    engine: 'aurora-mysql',
+    engineVersion: V2,
+    expected: { scope: 'in-scope', status: 'NOT_AVAILABLE', condition: 'unsupported' },
+  },
+  { region: 'sa-east-1', id: 'saopaulo-pg', engine: 'aurora-postgresql', engineVersion: '15.4', expected: { scope: 'out-of-scope' } },
+];
+
 /** Writes each cluster's datapoints into namespace AWS/RDS of its Region, as RDS would. */
 export async function seedMetrics(
   clientFor: (region: string) => CloudWatchClient,

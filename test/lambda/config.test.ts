@@ -14,7 +14,13 @@ describe('parseSettings', () => {
   it('applies the defaults when nothing is set', () => {
     expect(parseSettings({}, ENV_NAMES)).toEqual({
       regions: 'all',
-      policy: { minWindowHours: 24, tagPrefix: 'backtrack-check:', exemptTagKey: 'backtrack-check:exempt' },
+      policy: {
+        minWindowHours: 24,
+        tagPrefix: 'backtrack-check:',
+        exemptTagKey: 'backtrack-check:exempt',
+        maxExemptionDays: 90,
+        backtrackRegions: [],
+      },
       publishFindings: false,
       actualWindow: true,
       reminderAfterDays: 7,
@@ -49,13 +55,21 @@ describe('parseSettings', () => {
         reminderAfterDays: '14',
         actualWindow: 'false',
         pageSize: '20',
+        maxExemptionDays: '30',
+        backtrackRegions: 'eu-north-1, sa-east-1',
       },
       ENV_NAMES,
     );
 
     expect(c).toEqual({
       regions: ['us-east-1', 'eu-west-1'],
-      policy: { minWindowHours: 1.5, tagPrefix: 'ops/bt-', exemptTagKey: 'ops/bt-exempt' },
+      policy: {
+        minWindowHours: 1.5,
+        tagPrefix: 'ops/bt-',
+        exemptTagKey: 'ops/bt-exempt',
+        maxExemptionDays: 30,
+        backtrackRegions: ['eu-north-1', 'sa-east-1'],
+      },
       publishFindings: true,
       alertTopicArn: 'arn:aws:sns:eu-west-1:111122223333:backtrack-alerts',
       actualWindow: false,
@@ -128,5 +142,26 @@ describe('parseRegions', () => {
     parseRegions(' , ', 'REGIONS', problems);
 
     expect(problems).toHaveLength(1);
+  });
+
+  it.each([
+    ['1', 1],
+    ['3650', 3650],
+  ])('accepts maxExemptionDays at its bound %s', (raw, days) => {
+    expect(parseSettings({ maxExemptionDays: raw }, ENV_NAMES).policy.maxExemptionDays).toBe(days);
+  });
+
+  it.each(['0', '3651', '7.5', 'ninety'])('rejects maxExemptionDays "%s", naming the variable and the range', (raw) => {
+    expect(problemsOf({ maxExemptionDays: raw })).toEqual([`MAX_EXEMPTION_DAYS: "${raw}" — use a whole number from 1 to 3650`]);
+  });
+
+  it('rejects a backtrackRegions entry that is not a Region code', () => {
+    expect(problemsOf({ backtrackRegions: 'eu-north-1,stockholm' })).toEqual([
+      'BACKTRACK_REGIONS: "eu-north-1,stockholm" — "stockholm" is not a Region code; use a comma list such as eu-north-1,sa-east-1',
+    ]);
+  });
+
+  it('accepts a backtrackRegions entry the built-in list does not name (nothing to mark, as the stack accepts it)', () => {
+    expect(parseSettings({ backtrackRegions: 'eu-west-1' }, ENV_NAMES).policy.backtrackRegions).toEqual(['eu-west-1']);
   });
 });

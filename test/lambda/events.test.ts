@@ -20,17 +20,22 @@ describe('toRequest', () => {
     expect(toRequest({ mode })).toEqual({ mode });
   });
 
-  it.each(RECHECK_EVENT_NAMES.filter((n) => n !== 'AddTagsToResource' && n !== 'RemoveTagsFromResource'))(
-    '%s re-checks the cluster named in the request',
-    (eventName) => {
-      expect(toRequest(cloudTrail(eventName, { dBClusterIdentifier: 'orders' }))).toEqual({
-        mode: 'recheck',
-        region: 'eu-west-1',
-        identifier: 'orders',
-        trigger: eventName,
-      });
-    },
-  );
+  const BY_ARN = [
+    'AddTagsToResource',
+    'RemoveTagsFromResource',
+    'CreateGlobalCluster',
+    'RemoveFromGlobalCluster',
+    'SwitchoverBlueGreenDeployment',
+  ];
+
+  it.each(RECHECK_EVENT_NAMES.filter((n) => !BY_ARN.includes(n)))('%s re-checks the cluster named in the request', (eventName) => {
+    expect(toRequest(cloudTrail(eventName, { dBClusterIdentifier: 'orders' }))).toEqual({
+      mode: 'recheck',
+      region: 'eu-west-1',
+      identifier: 'orders',
+      trigger: eventName,
+    });
+  });
 
   it('re-checks a renamed cluster under its new name', () => {
     const event = cloudTrail('ModifyDBCluster', {
@@ -49,6 +54,100 @@ describe('toRequest', () => {
     });
 
     expect(toRequest(event)).toEqual({ mode: 'recheck', region: 'eu-west-1', identifier: 'orders', trigger: eventName });
+  });
+
+  it('re-checks the cluster restored from S3 (RestoreDBClusterFromS3 sets a window)', () => {
+    const event = cloudTrail('RestoreDBClusterFromS3', {
+      dBClusterIdentifier: 'imported',
+      engine: 'aurora-mysql',
+      sourceEngine: 'mysql',
+      s3BucketName: 'backups',
+      backtrackWindow: 86400,
+    });
+
+    expect(toRequest(event)).toEqual({ mode: 'recheck', region: 'eu-west-1', identifier: 'imported', trigger: 'RestoreDBClusterFromS3' });
+  });
+
+  it('re-checks the source cluster of CreateGlobalCluster in the Region of its ARN', () => {
+    const event = cloudTrail('CreateGlobalCluster', {
+      globalClusterIdentifier: 'payments-global',
+      sourceDBClusterIdentifier: 'arn:aws:rds:eu-central-1:111122223333:cluster:payments',
+    });
+
+    expect(toRequest(event)).toEqual({ mode: 'recheck', region: 'eu-central-1', identifier: 'payments', trigger: 'CreateGlobalCluster' });
+  });
+
+  it('ignores CreateGlobalCluster without a source cluster (an empty global database changes no cluster)', () => {
+    const event = cloudTrail('CreateGlobalCluster', { globalClusterIdentifier: 'payments-global', engine: 'aurora-mysql' });
+
+    expect(toRequest(event)).toBeUndefined();
+  });
+
+  it('re-checks the cluster RemoveFromGlobalCluster detaches, in the Region of its ARN', () => {
+    const event = cloudTrail('RemoveFromGlobalCluster', {
+      globalClusterIdentifier: 'payments-global',
+      dbClusterIdentifier: 'arn:aws:rds:ap-southeast-2:111122223333:cluster:payments-replica',
+    });
+
+    expect(toRequest(event)).toEqual({
+      mode: 'recheck',
+      region: 'ap-southeast-2',
+      identifier: 'payments-replica',
+      trigger: 'RemoveFromGlobalCluster',
+    });
+  });
+
+  it('re-checks the promoted cluster after PromoteReadReplicaDBCluster', () => {
+    expect(toRequest(cloudTrail('PromoteReadReplicaDBCluster', { dBClusterIdentifier: 'orders-replica' }))).toEqual({
+      mode: 'recheck',
+      region: 'eu-west-1',
+      identifier: 'orders-replica',
+      trigger: 'PromoteReadReplicaDBCluster',
+    });
+  });
+
+  it('re-checks the blue cluster name after SwitchoverBlueGreenDeployment (the green cluster now carries it)', () => {
+    const event = cloudTrail(
+      'SwitchoverBlueGreenDeployment',
+      { blueGreenDeploymentIdentifier: 'bgd-abc123' },
+      {
+        responseElements: {
+          blueGreenDeployment: {
+            blueGreenDeploymentIdentifier: 'bgd-abc123',
+            source: `${ARN_PREFIX}:cluster:orders`,
+            target: `${ARN_PREFIX}:cluster:orders-green-x1y2z3`,
+            switchoverDetails: [
+              { sourceMember: `${ARN_PREFIX}:cluster:orders`, targetMember: `${ARN_PREFIX}:cluster:orders-green-x1y2z3` },
+              { sourceMember: `${ARN_PREFIX}:db:orders-1`, targetMember: `${ARN_PREFIX}:db:orders-1-green-a1b2c3` },
+            ],
+            status: 'SWITCHOVER_IN_PROGRESS',
+          },
+        },
+      },
+    );
+
+    expect(toRequest(event)).toEqual({
+      mode: 'recheck',
+      region: 'eu-west-1',
+      identifier: 'orders',
+      trigger: 'SwitchoverBlueGreenDeployment',
+    });
+  });
+
+  it('takes the blue cluster from the switchover details when the deployment names no source', () => {
+    const event = cloudTrail(
+      'SwitchoverBlueGreenDeployment',
+      { blueGreenDeploymentIdentifier: 'bgd-abc123' },
+      { responseElements: { blueGreenDeployment: { switchoverDetails: [{ sourceMember: `${ARN_PREFIX}:cluster:orders` }] } } },
+    );
+
+    expect(toRequest(event)).toMatchObject({ identifier: 'orders' });
+  });
+
+  it('ignores SwitchoverBlueGreenDeployment when only the deployment id is known (the scheduled scan judges both clusters)', () => {
+    const event = cloudTrail('SwitchoverBlueGreenDeployment', { blueGreenDeploymentIdentifier: 'bgd-abc123' }, { responseElements: null });
+
+    expect(toRequest(event)).toBeUndefined();
   });
 
   it('ignores a tag change on a DB instance', () => {

@@ -13,6 +13,8 @@ export const POLICY: Policy = {
   minWindowHours: 24,
   tagPrefix: 'backtrack-check:',
   exemptTagKey: 'backtrack-check:exempt',
+  maxExemptionDays: 90,
+  backtrackRegions: [],
 };
 
 export const policy = (overrides: Partial<Policy> = {}): Policy => ({ ...POLICY, ...overrides });

@@ -271,7 +271,7 @@ describe('runCheck: scan', () => {
     expect(summary.degraded.map((d) => d.key)).toContain('findings-rejected#eu-west-1');
   });
 
-  it('suppresses the finding of a failing cluster once it is exempted, without an alert', async () => {
+  it('suppresses the finding of a failing cluster once it is exempted, and names the granted exemption in the alert', async () => {
     const w = world();
     w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
     await runCheck(config(), w.deps);
@@ -287,13 +287,17 @@ describe('runCheck: scan', () => {
 
     const summary = await runCheck(config(), w.deps);
 
-    expect(w.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(w.sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+    expect(summary.events).toEqual([{ kind: 'tag-change', region: 'eu-west-1', identifier: 'orders' }]);
     expect(w.region('eu-west-1').sh).toHaveReceivedCommandWith(BatchUpdateFindingsCommand, {
       FindingIdentifiers: [
         { Id: fid('eu-west-1', 'orders'), ProductArn: `arn:aws:securityhub:eu-west-1:${ACCOUNT_ID}:product/${ACCOUNT_ID}/default` },
       ],
       Workflow: { Status: 'SUPPRESSED' },
-      Note: { Text: 'Exempt from the Backtrack check with no expiry: retired in Q1', UpdatedBy: 'aurora-backtrack-checker' },
+      Note: {
+        Text: 'Exempt from the Backtrack check until 2027-02-18T12:00:00Z (capped: the longest an exemption may last; the tag gives no expiry): retired in Q1',
+        UpdatedBy: 'aurora-backtrack-checker',
+      },
     });
     expect(summary.totals).toMatchObject({ failed: 1, failedUnsuppressed: 0, suppressed: 1 });
     expect(storedClusters(w.store)[0]).toMatchObject({ suppressed: true, workflow: 'SUPPRESSED', alerted: 'none' });

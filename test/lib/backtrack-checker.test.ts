@@ -199,15 +199,20 @@ describe('BacktrackChecker schedules and events', () => {
             'DeleteDBCluster',
             'RestoreDBClusterFromSnapshot',
             'RestoreDBClusterToPointInTime',
+            'RestoreDBClusterFromS3',
             'AddTagsToResource',
             'RemoveTagsFromResource',
+            'CreateGlobalCluster',
+            'RemoveFromGlobalCluster',
+            'PromoteReadReplicaDBCluster',
+            'SwitchoverBlueGreenDeployment',
           ],
           errorCode: [{ exists: false }],
         },
       },
       Targets: [Match.objectLike({ Arn: functionArn, DeadLetterConfig: { Arn: queueArn } })],
     });
-    expect(RECHECK_EVENT_NAMES).toHaveLength(7);
+    expect(RECHECK_EVENT_NAMES).toHaveLength(12);
   });
 
   it('lets only the re-check rule invoke the function through EventBridge and write to the DLQ', () => {

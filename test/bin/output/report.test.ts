@@ -181,3 +181,17 @@ describe('renderJson', () => {
     expect(out.accountId).toBe(ACCOUNT_ID);
   });
 });
+
+describe('renderTable with hostile tag values', () => {
+  it('prints no control characters from a tag (no terminal escape sequences) and shows the exemption cap', () => {
+    const e = judge({
+      backtrackWindowSeconds: 0,
+      tags: { 'backtrack-check:exempt': 'true', 'backtrack-check:exempt-reason': 'ok\u001b[2J\u0007 then' },
+    });
+
+    const text = renderTable(summary([e], { tagProblems: ['orders (eu-west-1): tag backtrack-check:exempt is "\u001b[31mred"'] }));
+
+    expect([...text].some((ch) => ch.charCodeAt(0) < 0x20 && ch !== '\n')).toBe(false);
+    expect(text).toContain('until 2027-02-18 (capped): ok [2J  then');
+  });
+});

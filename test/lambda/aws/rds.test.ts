@@ -68,7 +68,48 @@ describe('toClusterFacts', () => {
       status: 'available',
       writerInstanceId: 'orders-writer',
       tags: { 'backtrack-check:exempt': 'true', empty: '' },
+      restore: { vpcSecurityGroupIds: [], deletionProtection: false, iamDatabaseAuthentication: false, cloudwatchLogsExports: [] },
     });
+  });
+
+  it('maps what a restore must repeat: subnet group, security groups, parameter group, KMS key of an encrypted cluster, port and settings', () => {
+    const facts = toClusterFacts(
+      'eu-west-1',
+      cluster('orders', {
+        DBSubnetGroup: 'db-private',
+        VpcSecurityGroups: [
+          { VpcSecurityGroupId: 'sg-0a1', Status: 'active' },
+          { VpcSecurityGroupId: 'sg-0b2', Status: 'active' },
+        ],
+        DBClusterParameterGroup: 'orders-params',
+        StorageEncrypted: true,
+        KmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd',
+        Port: 3307,
+        DeletionProtection: true,
+        IAMDatabaseAuthenticationEnabled: true,
+        EnabledCloudwatchLogsExports: ['audit', 'error'],
+      }),
+    );
+
+    expect('restore' in facts && facts.restore).toEqual({
+      dbSubnetGroup: 'db-private',
+      vpcSecurityGroupIds: ['sg-0a1', 'sg-0b2'],
+      dbClusterParameterGroup: 'orders-params',
+      kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd',
+      port: 3307,
+      deletionProtection: true,
+      iamDatabaseAuthentication: true,
+      cloudwatchLogsExports: ['audit', 'error'],
+    });
+  });
+
+  it('leaves out the KMS key of an unencrypted cluster (a restore with a key would encrypt it)', () => {
+    const facts = toClusterFacts(
+      'eu-west-1',
+      cluster('orders', { StorageEncrypted: false, KmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/x' }),
+    );
+
+    expect('restore' in facts && facts.restore?.kmsKeyId).toBeUndefined();
   });
 
   it('leaves an absent BacktrackWindow and EngineMode undefined rather than inventing a value', () => {

@@ -1,4 +1,5 @@
-import { evaluate, formatDuration, isAuroraMySql, whyBacktrackUnsupported } from '../../../lambda/core/evaluate';
+import { evaluate, isAuroraMySql, whyBacktrackUnsupported } from '../../../lambda/core/evaluate';
+import { formatDuration } from '../../../lambda/core/text';
 import type { BacktrackMetrics, ClusterFacts } from '../../../lambda/core/types';
 import { cluster, HOUR, NOW, POLICY, policy, secondsAgo } from '../fixtures';
 

@@ -220,7 +220,9 @@ describe('exemptionNote', () => {
   it('says when there is no expiry and no reason', () => {
     const e = evaluate(cluster({ tags: { 'backtrack-check:exempt': 'true' } }), POLICY, NOW);
 
-    expect(exemptionNote(e)).toBe('Exempt from the Backtrack check with no expiry: no reason given');
+    expect(exemptionNote(e)).toBe(
+      'Exempt from the Backtrack check until 2027-02-18T12:00:00Z (capped: the longest an exemption may last; the tag gives no expiry): no reason given',
+    );
   });
 
   it('is undefined for a cluster that is not exempt', () => {

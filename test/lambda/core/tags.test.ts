@@ -64,7 +64,7 @@ describe('exemptionFor', () => {
   it('carries the reason even when the cluster is not exempt', () => {
     const e = exemptionFor({ 'backtrack-check:exempt-reason': 'why' }, POLICY, NOW);
 
-    expect(e).toEqual({ active: false, expired: false, reason: 'why', problems: [] });
+    expect(e).toEqual({ active: false, expired: false, claimed: false, reason: 'why', problems: [] });
   });
 
   it('treats an empty reason as none', () => {

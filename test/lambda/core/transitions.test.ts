@@ -4,6 +4,7 @@ import { clusterKey } from '../../../lambda/core/state-types';
 import {
   alertable,
   goneClusters,
+  rememberedFacts,
   stateChanged,
   stepCluster,
   transition,
@@ -11,6 +12,7 @@ import {
   windowRaisedAt,
 } from '../../../lambda/core/transitions';
 import type { ClusterFacts, Evaluation } from '../../../lambda/core/types';
+import { forgetTagChanges } from '../../../lambda/core/tag-audit';
 import { ACCOUNT_ID, cluster, DAY_MS, NOW, POLICY, state } from '../fixtures';
 
 const LATER = new Date(NOW.getTime() + DAY_MS / 2);
@@ -22,9 +24,10 @@ const REGIONS = new Set(['eu-west-1']);
 
 /** Runs the transition and returns it together with the state the next run would load. */
 function run(clusters: ClusterFacts[], previous: ClusterState[], at = NOW, complete = REGIONS): Transition & { stored: ClusterState[] } {
+  const before = byPk(previous);
   const t = transition(
-    clusters.map((c) => judge(c, at)),
-    byPk(previous),
+    clusters.map((c) => judge(rememberedFacts(c, before.get(clusterKey(ACCOUNT_ID, c.region, c.resourceId)), at), at)),
+    before,
     complete,
     ACCOUNT_ID,
     at,
@@ -98,19 +101,22 @@ describe('transition', () => {
     expect(second.next[0]?.since).toBe(NOW.toISOString());
   });
 
-  it('an exemption added to a failing cluster raises no event and suppresses its finding with the reason as note', () => {
+  it('an exemption added to a failing cluster is named once as granted and suppresses its finding with the reason and cap as note', () => {
     const first = run([failing], []);
 
     const second = run([{ ...failing, tags: EXEMPT }], first.stored, LATER);
+    const third = run([{ ...failing, tags: EXEMPT }], second.stored, new Date(LATER.getTime() + DAY_MS));
 
-    expect(second.events).toEqual([]);
+    expect(second.events).toEqual([expect.objectContaining({ kind: 'tag-change', tagChanges: [{ kind: 'exemption-granted' }] })]);
+    expect(third.events).toEqual([]);
+    const cap = new Date(LATER.getTime() + 90 * DAY_MS).toISOString().replace('.000Z', 'Z');
     expect(second.workflow).toEqual([
       {
         pk: clusterKey(ACCOUNT_ID, 'eu-west-1', failing.resourceId),
         region: 'eu-west-1',
         resourceId: failing.resourceId,
         status: 'SUPPRESSED',
-        note: 'Exempt from the Backtrack check with no expiry: legacy batch',
+        note: `Exempt from the Backtrack check until ${cap} (capped: the longest an exemption may last; the tag gives no expiry): legacy batch`,
       },
     ]);
     expect(second.next[0]).toMatchObject({ suppressed: true, alerted: 'none', workflow: 'SUPPRESSED', exemptReason: 'legacy batch' });
@@ -290,4 +296,137 @@ describe('windowRaisedAt', () => {
 
     expect(step.state).toMatchObject({ windowSeconds: 86_400, windowSetAt: NOW.toISOString() });
   });
+});
+
+describe('tag audit', () => {
+  const failing = cluster({ identifier: 'orders', backtrackWindowSeconds: 0 });
+  const passing = cluster({ identifier: 'orders' });
+  // Remembered in a Region this run does not list in full, so it is not taken for deleted.
+  const other = state({ identifier: 'someone-else', region: 'us-east-1', resourceId: 'cluster-OTHER' });
+  const changesOf = (t: Transition) => t.events.flatMap((e) => (e.kind === 'deleted' ? [] : (e.tagChanges ?? [])));
+
+  it('names a changed exemption expiry once, with the old and new value', () => {
+    const first = run([{ ...failing, tags: { ...EXEMPT, 'backtrack-check:exempt-until': '2026-12-01' } }], [other]);
+
+    const second = run([{ ...failing, tags: { ...EXEMPT, 'backtrack-check:exempt-until': '2026-12-31' } }], first.stored, LATER);
+    const third = run([{ ...failing, tags: { ...EXEMPT, 'backtrack-check:exempt-until': '2026-12-31' } }], second.stored, LATER);
+
+    expect(changesOf(second)).toEqual([{ kind: 'exemption-changed', fromUntil: '2026-12-01', fromReason: 'legacy batch' }]);
+    expect(third.events).toEqual([]);
+  });
+
+  it('names a changed exemption reason once', () => {
+    const first = run([{ ...failing, tags: EXEMPT }], [other]);
+
+    const second = run([{ ...failing, tags: { ...EXEMPT, 'backtrack-check:exempt-reason': 'forever' } }], first.stored, LATER);
+
+    expect(changesOf(second)).toEqual([{ kind: 'exemption-changed', fromReason: 'legacy batch' }]);
+  });
+
+  it('names a new policy tag below the account minimum, and again when it is lowered further, but not a raise above it', () => {
+    const first = run([passing], [other]);
+
+    const lowered = run([{ ...passing, tags: { 'backtrack-check:min-window-hours': '12' } }], first.stored, LATER);
+    const lower = run([{ ...passing, tags: { 'backtrack-check:min-window-hours': '1' } }], lowered.stored, LATER);
+    const raised = run([{ ...passing, tags: { 'backtrack-check:min-window-hours': '48' } }], first.stored, LATER);
+    const atMinimum = run([{ ...passing, tags: { 'backtrack-check:min-window-hours': '24' } }], first.stored, LATER);
+
+    expect(changesOf(lowered)).toEqual([{ kind: 'policy-lowered' }]);
+    expect(changesOf(lower)).toEqual([{ kind: 'policy-lowered', fromHours: 12 }]);
+    expect(changesOf(raised)).toEqual([]);
+    expect(changesOf(atMinimum)).toEqual([]);
+  });
+
+  it('names the exemption of a cluster seen for the first time while other clusters are remembered', () => {
+    const t = run([{ ...failing, tags: EXEMPT }], [other]);
+
+    expect(t.events).toEqual([expect.objectContaining({ kind: 'tag-change', tagChanges: [{ kind: 'exemption-granted' }] })]);
+  });
+
+  it('takes the tags of the first run (nothing remembered) as the baseline and names nothing', () => {
+    const t = run(
+      [
+        { ...failing, tags: { ...EXEMPT } },
+        { ...passing, identifier: 'dev', tags: { 'backtrack-check:min-window-hours': '1' } },
+      ],
+      [],
+    );
+
+    expect(changesOf(t)).toEqual([]);
+  });
+
+  it('carries the tag change with the verdict event when both happen (a lowered tag that makes a failure pass)', () => {
+    const below = cluster({ identifier: 'orders', backtrackWindowSeconds: 3_600 });
+    const first = run([below], [other]);
+
+    const second = run([{ ...below, tags: { 'backtrack-check:min-window-hours': '1' } }], first.stored, LATER);
+
+    expect(second.events).toEqual([expect.objectContaining({ kind: 'fixed', tagChanges: [{ kind: 'policy-lowered' }] })]);
+  });
+
+  it('forgetTagChanges puts back what was remembered, so an alert that was not sent names the change again', () => {
+    const first = run([failing], [other]);
+    const second = run([{ ...failing, tags: { ...EXEMPT, 'backtrack-check:min-window-hours': '2' } }], first.stored, LATER);
+    const next = { ...(second.next[0] as ClusterState) };
+
+    forgetTagChanges(next, first.next[0]);
+
+    expect(next).toMatchObject({ suppressed: false });
+    expect(next.exemptReason).toBeUndefined();
+    expect(next.policyHours).toBeUndefined();
+    const again = run([{ ...failing, tags: { ...EXEMPT, 'backtrack-check:min-window-hours': '2' } }], [other, next], LATER);
+    expect(changesOf(again).map((c) => c.kind)).toEqual(['exemption-granted', 'policy-lowered']);
+  });
+});
+
+describe('exemption cap (maxExemptionDays)', () => {
+  const failing = cluster({ identifier: 'orders', backtrackWindowSeconds: 0 });
+  const FOREVER = { ...EXEMPT, 'backtrack-check:exempt-until': '9999-12-31' };
+  const at = (ms: number) => new Date(NOW.getTime() + ms);
+
+  it('remembers when the exemption was first seen and keeps it while the tag says true', () => {
+    const first = run([{ ...failing, tags: FOREVER }], []);
+    const later = run([{ ...failing, tags: FOREVER }], first.stored, at(30 * DAY_MS));
+
+    expect(first.next[0]?.exemptSince).toBe('2026-11-20T12:00:00Z');
+    expect(later.next[0]?.exemptSince).toBe('2026-11-20T12:00:00Z');
+    expect(later.next[0]?.exemptCappedAt).toBe('2027-02-18T12:00:00Z');
+  });
+
+  it('keeps an exemption up to one millisecond before first-seen + 90 days and ends it at exactly 90 days, saying so once', () => {
+    const first = run([{ ...failing, tags: FOREVER }], []);
+
+    const justBefore = run([{ ...failing, tags: FOREVER }], first.stored, at(90 * DAY_MS - 1));
+    const atCap = run([{ ...failing, tags: FOREVER }], justBefore.stored, at(90 * DAY_MS));
+    const after = run([{ ...failing, tags: FOREVER }], atCap.stored, at(91 * DAY_MS));
+
+    expect(justBefore.next[0]).toMatchObject({ suppressed: true });
+    expect(kinds(atCap)).toEqual(['exemption-expired']);
+    expect(atCap.next[0]).toMatchObject({ suppressed: false, alerted: 'disabled', exemptSince: '2026-11-20T12:00:00Z' });
+    expect(after.events).toEqual([]);
+  });
+
+  it('does not cap an expiry that comes before the cap', () => {
+    const first = run([{ ...failing, tags: { ...EXEMPT, 'backtrack-check:exempt-until': '2026-12-01' } }], []);
+
+    expect(first.next[0]?.exemptCappedAt).toBeUndefined();
+    expect(first.next[0]?.exemptUntil).toBe('2026-12-01');
+  });
+
+  it('starts the cap again only after the exemption tag was removed (a new grant, which is named)', () => {
+    const first = run([{ ...failing, tags: FOREVER }], [state({ identifier: 'x', region: 'us-east-1', resourceId: 'cluster-X' })]);
+    const removed = run([failing], first.stored, at(100 * DAY_MS));
+    const again = run([{ ...failing, tags: FOREVER }], removed.stored, at(101 * DAY_MS));
+
+    expect(removed.next[0]?.exemptSince).toBeUndefined();
+    expect(again.next[0]).toMatchObject({
+      suppressed: true,
+      exemptSince: at(101 * DAY_MS)
+        .toISOString()
+        .replace('.000Z', 'Z'),
+    });
+    expect(changesOf(again)).toEqual([{ kind: 'exemption-granted' }]);
+  });
+
+  const changesOf = (t: Transition) => t.events.flatMap((e) => (e.kind === 'deleted' ? [] : (e.tagChanges ?? [])));
 });
