@@ -808,7 +808,15 @@ export async function runCheck(
   options: RunOptions = {},
 ): Promise<RunSummary> {
   const clock = runClock(options.deadline);
-  const account = await deps.account();
+  // Who the account is (STS in the CLI) is bounded by the run's deadline too: an endpoint that never
+  // answers must not hold the run past it.
+  const { value: account, late } = await beforeDeadline(
+    clock.regionsBy,
+    () => deps.account(),
+    () => undefined,
+  );
+  if (late || !account)
+    throw new DeadlineExceededError('finding out the account (STS GetCallerIdentity)', (clock.regionsBy ?? 0) - clock.startedMs);
   // One run at a time per state table: a run that overlaps another waits for it, so it reads the
   // state the other saved and does not alert the same change again.
   const taken: LeaseOutcome = deps.persistentState

@@ -593,6 +593,17 @@ describe('runCheck: deadline', () => {
     expect(storedClusters(w.store).map((s) => [s.identifier, s.alerted])).toEqual([['orders', 'disabled']]);
   });
 
+  it('gives up on an account lookup that never answers at the deadline, naming the call', async () => {
+    const w = world(['eu-west-1']);
+    const deps = { ...w.deps, account: () => new Promise<never>(() => undefined) };
+    const started = Date.now();
+
+    await expect(runCheck(config({ regions: ['eu-west-1'] }), deps, { mode: 'scan' }, { deadline: started + 2_500 })).rejects.toThrow(
+      /finding out the account \(STS GetCallerIdentity\) did not finish within the run's deadline/,
+    );
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
   it("aborts the abandoned Region's in-flight SDK call", async () => {
     const w = world(['eu-west-1']);
     w.region('eu-west-1').rds.on(DescribeDBClustersCommand).callsFake(hang);
