@@ -70,6 +70,17 @@ export function renderMarkdown(r: BenchResults): string {
     '',
   ];
   if (r.fatal) lines.push(`**The benchmark could not run:** ${r.fatal}`, '');
+  if (r.cli) {
+    const { start, scan } = r.cli;
+    lines.push(
+      `CLI (fresh process, median of ${start.runs}): \`--help\` ${start.help.wallMs.toFixed(0)} ms and ${(start.help.maxRssKb / 1024).toFixed(0)} MB peak RSS, ` +
+        `beside a bare \`node -e 0\` at ${start.bare.wallMs.toFixed(0)} ms and ${(start.bare.maxRssKb / 1024).toFixed(0)} MB. ` +
+        `Scan of ${scan.clusters} clusters × ${scan.regions} Regions (first run, publishing): ${scan.wallMs.toFixed(0)} ms from process start to exit, ` +
+        `floor ${scan.floorMs.toFixed(0)} ms (model floor + one STS call + a bare Node start), ${scan.ratio.toFixed(2)}×; ` +
+        `${(scan.maxRssKb / 1024).toFixed(0)} MB peak RSS${scan.ok ? '' : ` — FAILED: ${scan.error}`}.`,
+      '',
+    );
+  }
   if (r.bundle) {
     lines.push(
       `Bundle: ${kb(r.bundle.bytes)} (${kb(r.bundle.gzipBytes)} gzipped). ` +

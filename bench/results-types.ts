@@ -1,3 +1,4 @@
+import type { CliScanFigures, StartFigures } from './cli-point';
 /** Shape of bench/results/latest.json. */
 import type { Binding } from './floor';
 import type { ColdLoad } from './invoke';
@@ -79,6 +80,8 @@ export interface BenchResults {
   bundle?: { bytes: number; gzipBytes: number; byPackage: { name: string; bytes: number }[] };
   coldLoad?: ColdLoad;
   points: PointResult[];
+  /** The CLI in a fresh process: `--help` beside a bare `node -e 0`, and one scan through the fake. */
+  cli?: { start: StartFigures; scan: CliScanFigures };
   ok: boolean;
   /** Why the benchmark could not run at all (missing handler, bundling failed). */
   fatal?: string;

@@ -23,6 +23,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_TAG_PREFIX } from '../lambda/config';
 import { CLIENT_SETTINGS } from '../lambda/default-deps';
 import { checkRun, totalsByOperation } from './checks';
+import { cliWorkDir, measureCliScan, measureStart } from './cli-point';
 import type { ChildReport, SdkFloorReport } from './reports';
 import { startFakeAws } from './fake-aws';
 import { BENCH_MIN_WINDOW_HOURS, DEFAULT_REGIONS, DEFAULT_SEED, expectationsOf, generateFleet } from './fleet';
@@ -42,6 +43,8 @@ const TABLE = 'aurora-backtrack-checker-state';
 const TOPIC = `arn:aws:sns:${HOME_REGION}:123456789012:aurora-backtrack-checker-alerts`;
 export const FULL_POINTS = ['100x1', '100x4', '100x17', '1000x1', '1000x4', '1000x17', '10000x1', '10000x4', '10000x17'];
 export const QUICK = { points: ['100x2'], latencyMs: 5 };
+/** The CLI's scan point: a fleet a person audits from a laptop. */
+export const CLI_POINT = { clusters: 100, regions: 3 };
 
 export interface Point {
   clusters: number;
@@ -389,7 +392,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bundle ${b.bytes} bytes (${b.gzipBytes} gzipped), cold load ${results.coldLoad.medianRequireMs.toFixed(0)} ms\n`);
     for (const p of o.points)
       results.points.push(await runPoint(parsePoint(p), o, { dir: work, childPath, bundlePath: b.file, sdkChildPath, logDir }));
-    results.ok = results.points.every((p) => p.runs.every((r) => r.ok));
+    const cliDir = cliWorkDir();
+    process.stderr.write('  the CLI: --help beside bare Node, then 100 clusters × 3 Regions … ');
+    const start = await measureStart(o.coldLoads, cliDir);
+    const scan = await measureCliScan(CLI_POINT, { latencyMs: o.latencyMs, seed: o.seed, bareStartMs: start.bare.wallMs, workDir: cliDir });
+    fs.rmSync(cliDir, { recursive: true, force: true });
+    results.cli = { start, scan };
+    process.stderr.write(`${scan.ok ? 'ok' : `FAILED: ${scan.error}`}\n`);
+    results.ok = results.points.every((p) => p.runs.every((r) => r.ok)) && scan.ok;
   } catch (err) {
     results.fatal = err instanceof Error ? err.message : String(err);
     process.stderr.write(`the benchmark could not run: ${results.fatal}\n`);
