@@ -290,10 +290,16 @@ class RegionJudge {
       for (const w of this.workflow) this.out.workflowFailed.add(w.pk);
       return;
     }
+    // A finding Security Hub did not take cannot have its workflow set (it may not exist): it is
+    // already reported as not published, and its workflow is set again by the next run.
+    const unimported = (w: WorkflowChange) => this.sink.failedIds.has(findingId(account.accountId, w.region, w.resourceId));
+    for (const w of this.workflow.filter(unimported)) this.out.workflowFailed.add(w.pk);
+    const updates = this.workflow.filter((w) => !unimported(w));
+    if (updates.length === 0) return;
     try {
       const result = await updateWorkflow(
         this.clients.securityHub,
-        this.workflow.map((w) => ({
+        updates.map((w) => ({
           id: findingId(account.accountId, w.region, w.resourceId),
           productArn: productArn(account.partition, w.region, account.accountId),
           status: w.status,
@@ -301,7 +307,7 @@ class RegionJudge {
         })),
       );
       const failedIds = new Set(result.failed.map((f) => f.id));
-      for (const w of this.workflow) {
+      for (const w of updates) {
         if (failedIds.has(findingId(account.accountId, w.region, w.resourceId))) this.out.workflowFailed.add(w.pk);
       }
       if (result.failed.length) {
@@ -312,7 +318,7 @@ class RegionJudge {
         });
       }
     } catch (err) {
-      for (const w of this.workflow) this.out.workflowFailed.add(w.pk);
+      for (const w of updates) this.out.workflowFailed.add(w.pk);
       const { code, message } = describeError(err);
       this.out.degraded.push({
         key: `workflow-not-updated#${this.out.report.region}`,

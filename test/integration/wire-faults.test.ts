@@ -467,7 +467,11 @@ describe(`${CLI_SHELL.name}: STS GetCallerIdentity failing on every attempt`, ()
       expect(s.run.stderr).toContain(wireReason('sts', kind));
       expect(s.run.stderr).toContain('nothing was judged');
       expect(s.run.stderr).not.toMatch(/\n\s+at /);
-      expect(s.run.json).toBeUndefined();
+      // With --format json a run that could not start still writes a JSON document naming the error.
+      expect(s.run.json).toMatchObject({
+        schemaVersion: '1.0',
+        error: { exitCode: 3, message: expect.stringContaining('STS GetCallerIdentity') },
+      });
       expectRetriedThenGaveUp(s, kind, 'sts', 'GetCallerIdentity');
       expect(new Set(s.calls.map((c) => c.service))).toEqual(new Set(['sts']));
       expect(s.alerts).toEqual([]);
