@@ -6,7 +6,14 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateDBClusterCommand, DescribeDBClustersCommand, RDSClient, paginateDescribeDBClusters } from '@aws-sdk/client-rds';
+import {
+  CreateDBClusterCommand,
+  CreateGlobalClusterCommand,
+  DescribeDBClustersCommand,
+  RDSClient,
+  RemoveFromGlobalClusterCommand,
+  paginateDescribeDBClusters,
+} from '@aws-sdk/client-rds';
 import {
   BatchImportFindingsCommand,
   BatchUpdateFindingsCommand,
@@ -196,6 +203,31 @@ describe('DescribeDBClusters as AWS pages it', () => {
       'rw-002': '2026-11-22T00:00:00.000Z',
     });
     expect(result.DBClusters?.[0]?.EngineVersion).toMatch(/-x$/);
+  });
+});
+
+describe('RemoveFromGlobalCluster as AWS applies it', () => {
+  it('leaves the removed cluster standalone: DescribeDBClusters no longer names the global database', async () => {
+    const client = rds();
+    await client.send(new CreateGlobalClusterCommand({ GlobalClusterIdentifier: 'g1', Engine: 'aurora-mysql' }));
+    const created = await client.send(
+      new CreateDBClusterCommand({
+        DBClusterIdentifier: 'member',
+        Engine: 'aurora-mysql',
+        GlobalClusterIdentifier: 'g1',
+        MasterUsername: 'admin',
+        MasterUserPassword: 'password123',
+      }),
+    );
+    const describe = async () =>
+      (await client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'member' }))).DBClusters?.[0]?.GlobalClusterIdentifier;
+    expect(await describe()).toBe('g1');
+
+    await client.send(
+      new RemoveFromGlobalClusterCommand({ GlobalClusterIdentifier: 'g1', DbClusterIdentifier: created.DBCluster?.DBClusterArn }),
+    );
+
+    expect(await describe()).toBeUndefined();
   });
 });
 

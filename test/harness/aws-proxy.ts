@@ -2,6 +2,7 @@
  * The AWS-behaviour proxy: a loopback HTTP server in front of moto that adds what AWS does and
  * moto does not (see shared/aws-facts.md, "Differs from AWS"):
  * - DescribeDBClusters: MaxRecords (20–100) validated, pages with Marker, per-cluster overrides;
+ * - RemoveFromGlobalCluster: the removed cluster no longer names its global database (moto keeps it);
  * - Security Hub: not-enabled Regions rejected, at most 100 findings per import, ASFF validation
  *   per finding, the UpdatedAt rule, BatchUpdateFindings (recorded and shown in GetFindings),
  *   GetFindings filters and pagination;
@@ -285,6 +286,19 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
         return out;
       });
       return asResponse(up, paged);
+    },
+
+    // moto leaves GlobalClusterIdentifier on a cluster removed from its global database; AWS clears
+    // it (the cluster becomes standalone). The proxy records the removal as an override.
+    'rds:RemoveFromGlobalCluster': async (raw) => {
+      const up = await forward(raw);
+      const member = queryParams(raw).get('DbClusterIdentifier') ?? '';
+      const arn = /^arn:[^:]+:rds:([^:]+):\d{12}:cluster:(.+)$/.exec(member);
+      if (up.status === 200 && arn) {
+        const k = key(arn[1] as string, arn[2] as string);
+        clusterOverrides.set(k, { ...clusterOverrides.get(k), GlobalClusterIdentifier: null });
+      }
+      return asResponse(up);
     },
 
     'sns:Publish': async (raw, info) => {

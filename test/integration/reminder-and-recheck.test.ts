@@ -3,7 +3,13 @@
  * table, and the instant re-check of one cluster from a CloudTrail event delivered by EventBridge.
  */
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { AddTagsToResourceCommand, DeleteDBClusterCommand, ModifyDBClusterCommand, type DBCluster } from '@aws-sdk/client-rds';
+import {
+  AddTagsToResourceCommand,
+  DeleteDBClusterCommand,
+  ModifyDBClusterCommand,
+  RemoveFromGlobalClusterCommand,
+  type DBCluster,
+} from '@aws-sdk/client-rds';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import type { EmulatedAws } from '../harness';
 import { describeAll, emailEntry, emailSections, expectValidChatbotCard, FIELD, namedIn, namedInCard, where } from './checks';
@@ -201,6 +207,29 @@ describe('instant re-check from a CloudTrail event', () => {
     expect(namedIn((alerts[0] as ReceivedAlert).email, 'TAG CHANGES')).toEqual([where(tagged)]);
     expect(aws.proxy.published.length).toBe(publishedBefore + 1);
   });
+  it('after RemoveFromGlobalCluster re-checks the detached cluster, named by ARN in its own Region: NOT_AVAILABLE becomes a failure, alerted', async () => {
+    const member = cluster('global-member');
+    const arn = arnOf(member);
+    await d
+      .rds(member.region)
+      .send(new RemoveFromGlobalClusterCommand({ GlobalClusterIdentifier: 'payments-global', DbClusterIdentifier: arn }));
+    const before = updatedAt(await allFindings());
+
+    // CloudTrail records the call in the Region it was made in; the cluster's ARN names its own.
+    const r = await runHandler(
+      d,
+      cloudTrailEvent('RemoveFromGlobalCluster', member.region, { globalClusterIdentifier: 'payments-global', dbClusterIdentifier: arn }),
+    );
+
+    expect({ code: r.code, ok: r.json.ok, mode: r.json.result?.mode }).toEqual({ code: 0, ok: true, mode: 'recheck' });
+    const after = await allFindings();
+    expect(after.filter((f) => f.UpdatedAt !== before.get(f.Id ?? '')).map((f) => f.Resources?.[0]?.Id)).toEqual([arn]);
+    expect(after.find((x) => x.Resources?.[0]?.Id === arn)?.Compliance?.Status).toBe('FAILED');
+    const alerts = await d.drainAlerts();
+    expect(alerts).toHaveLength(1);
+    expect(namedIn((alerts[0] as ReceivedAlert).email, 'NEW FAILURES')).toEqual([where(member)]);
+  });
+
   it('after DeleteDBCluster of a failing cluster archives its finding and says it is resolved, touching no other finding', async () => {
     const gone = cluster('orders-v3-off');
     const arn = arnOf(gone);
