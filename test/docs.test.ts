@@ -51,9 +51,11 @@ describe('documentation', () => {
 
   it('says what every alarm of the stack means in docs/operations.md', () => {
     const { template } = synth();
-    const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) =>
-      String((a as { Properties: { AlarmName?: unknown } }).Properties.AlarmName ?? ''),
-    );
+    const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => {
+      const name = (a as { Properties: { AlarmName?: unknown } }).Properties.AlarmName;
+      if (typeof name !== 'string') throw new Error(`an alarm without a literal name: ${JSON.stringify(name)}`);
+      return name;
+    });
     const suffixes = names.map((n) => n.split('-').pop() ?? n);
     expect(suffixes.length).toBeGreaterThanOrEqual(7);
     const ops = read('docs/operations.md');
