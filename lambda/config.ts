@@ -78,8 +78,12 @@ function parseBool(raw: string | undefined, name: string, fallback: boolean, pro
 function parseIntIn(raw: string | undefined, name: string, fallback: number, min: number, max: number, problems: string[]): number {
   if (raw === undefined || raw === '') return fallback;
   const text = raw.trim();
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+  if (!/^-?\d+$/.test(text)) {
     problems.push(`${name}: "${raw}" — use a whole number from ${min} to ${max}`);
+    return fallback;
+  }
+  if (Number(text) < min || Number(text) > max) {
+    problems.push(`${name}: "${raw}" — out of range ${min}–${max}`);
     return fallback;
   }
   return Number(text);

@@ -15,12 +15,12 @@ export const hoursToSeconds = (hours: number): number => Math.round(hours * 3600
 /** Parses an hours value in 0–72; returns an error sentence for anything else. */
 export function parseHours(raw: string): { hours: number } | { error: string } {
   const text = raw.trim();
-  if (!/^\d+(\.\d+)?$/.test(text)) {
+  if (!/^-?\d+(\.\d+)?$/.test(text)) {
     return { error: `"${raw}" is not a number of hours (use e.g. 24 or 1.5, from 0 to ${MAX_WINDOW_HOURS})` };
   }
   const hours = Number(text);
-  if (hours > MAX_WINDOW_HOURS) {
-    return { error: `${raw} hours is more than the ${MAX_WINDOW_HOURS} hours Backtrack allows` };
+  if (hours < 0 || hours > MAX_WINDOW_HOURS) {
+    return { error: `"${raw}" is out of range 0–${MAX_WINDOW_HOURS} (hours; Backtrack allows at most ${MAX_WINDOW_HOURS})` };
   }
   return { hours };
 }

@@ -119,7 +119,7 @@ describe('the CLI flags --backtrack-regions and --max-exemption-days', () => {
   });
 
   it.each([
-    [['--max-exemption-days', '0'], '--max-exemption-days: "0" — use a whole number from 1 to 3650'],
+    [['--max-exemption-days', '0'], '--max-exemption-days: "0" — out of range 1–3650'],
     [['--backtrack-regions', 'eu-north-1,stockholm'], '--backtrack-regions: "eu-north-1,stockholm" — "stockholm" is not a Region code'],
   ])('rejects %j with exit 2 and a message naming the flag and the fix', async (args, message) => {
     const r = await runCli(d, args);

@@ -110,8 +110,8 @@ describe('parseSettings', () => {
     ]);
     expect(problems[0]).toContain('"mars-1"');
     expect(problems[1]).toContain('72');
-    expect(problems[7]).toContain('from 1 to 365');
-    expect(problems[8]).toContain('from 20 to 100');
+    expect(problems[7]).toContain('out of range 1–365');
+    expect(problems[8]).toContain('out of range 20–100');
   });
 
   it.each(['abc', '-1', '72.5'])('rejects minimum window %j', (value) => {
@@ -151,8 +151,18 @@ describe('parseRegions', () => {
     expect(parseSettings({ maxExemptionDays: raw }, ENV_NAMES).policy.maxExemptionDays).toBe(days);
   });
 
-  it.each(['0', '3651', '7.5', 'ninety'])('rejects maxExemptionDays "%s", naming the variable and the range', (raw) => {
+  it.each(['0', '3651', '-1'])('rejects maxExemptionDays "%s" as out of range, naming the variable and the range', (raw) => {
+    expect(problemsOf({ maxExemptionDays: raw })).toEqual([`MAX_EXEMPTION_DAYS: "${raw}" — out of range 1–3650`]);
+  });
+
+  it.each(['7.5', 'ninety'])('rejects maxExemptionDays "%s" as not a whole number', (raw) => {
     expect(problemsOf({ maxExemptionDays: raw })).toEqual([`MAX_EXEMPTION_DAYS: "${raw}" — use a whole number from 1 to 3650`]);
+  });
+
+  it.each(['72.5', '73', '-1', '-0.5'])('rejects a minimum window of %s hours as out of range 0–72', (raw) => {
+    expect(problemsOf({ minWindowHours: raw })).toEqual([
+      `MIN_WINDOW_HOURS: "${raw}" is out of range 0–72 (hours; Backtrack allows at most 72)`,
+    ]);
   });
 
   it('rejects a backtrackRegions entry that is not a Region code', () => {
