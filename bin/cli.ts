@@ -181,7 +181,7 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   const summary = await runCheck(config, deps, { mode: 'scan' }, { deadline: startedMs + Number(flags.timeout) * 1000 });
   const format = flags.format as Format;
   const color = format === 'table' && !flags.output && Boolean(io.isTTY) && flags.color && !io.env.NO_COLOR;
-  emit(render(format, summary, { color }), flags, io);
+  emit(render(format, summary, { color, actualWindow: config.actualWindow }), flags, io);
   return exitCodeFor(summary, flags.failOn as (typeof FAIL_ON)[number]);
 }
 

@@ -9,7 +9,7 @@ import { renderSarif } from './sarif';
 export const FORMATS = ['table', 'json', 'csv', 'sarif', 'asff', 'markdown'] as const;
 export type Format = (typeof FORMATS)[number];
 
-export function render(format: Format, s: RunSummary, opts: { color?: boolean } = {}): string {
+export function render(format: Format, s: RunSummary, opts: { color?: boolean; actualWindow?: boolean } = {}): string {
   switch (format) {
     case 'table':
       return renderTable(s, opts);

@@ -8,13 +8,22 @@ export const JSON_SCHEMA_VERSION = '1.0';
 
 const ORDER: Record<string, number> = { FAILED: 0, WARNING: 1, PASSED: 2, NOT_AVAILABLE: 3 };
 
-function cells(e: Evaluation): string[] {
+function cells(e: Evaluation, actualWindowRead: boolean): string[] {
   const c = e.cluster;
   const verdict = e.exemption.active ? `${e.status} (exempt)` : e.status;
   const window = c.backtrackWindowSeconds ? formatDuration(c.backtrackWindowSeconds) : e.condition === 'unsupported' ? '-' : 'off';
   const required = `${e.policy.requiredSeconds ? formatDuration(e.policy.requiredSeconds) : 'any'} ${e.policy.source}`;
+  // Without --no-actual-window, "no data" means AWS had none; with it, nothing was asked.
   const actual =
-    e.actual?.seconds !== undefined ? formatDuration(e.actual.seconds) : e.actual?.filling ? 'filling' : e.actual ? 'no data' : '-';
+    e.actual?.seconds !== undefined
+      ? formatDuration(e.actual.seconds)
+      : e.actual?.filling
+        ? 'filling'
+        : !actualWindowRead && e.condition === 'ok'
+          ? 'not measured'
+          : e.actual
+            ? 'no data'
+            : '-';
   const rate = e.changeRecordsPerHour !== undefined ? String(e.changeRecordsPerHour) : '-';
   const x = e.exemption;
   // The cap (maxExemptionDays) is shown when it ends the exemption before the tag would.
@@ -54,7 +63,8 @@ function table(rows: string[][], colorColumn?: number): string {
 }
 
 /** The CLI's table: one row per in-scope cluster, then what was not judged and why. */
-export function renderTable(s: RunSummary, opts: { color?: boolean } = {}): string {
+/** `actualWindow: false`: the run did not read the actual window (`--no-actual-window`). */
+export function renderTable(s: RunSummary, opts: { color?: boolean; actualWindow?: boolean } = {}): string {
   const inScope = (s.evaluations ?? [])
     .filter((e) => e.scope === 'in-scope')
     .sort(
@@ -71,7 +81,7 @@ export function renderTable(s: RunSummary, opts: { color?: boolean } = {}): stri
       table(
         [
           ['REGION', 'CLUSTER', 'VERDICT', 'CONDITION', 'WINDOW', 'REQUIRED (SOURCE)', 'ACTUAL', 'CHANGE REC/H', 'EXEMPTION'],
-          ...inScope.map(cells),
+          ...inScope.map((e) => cells(e, opts.actualWindow ?? true)),
         ],
         opts.color ? 2 : undefined,
       ),

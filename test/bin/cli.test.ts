@@ -402,3 +402,18 @@ describe('main: output, gates and filters', () => {
     expect(noColorFlag.out()).not.toContain('\u001b[');
   });
 });
+
+describe('main: --no-actual-window', () => {
+  it('says the actual window was not measured rather than leaving it blank', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [dbCluster('catalog', { EarliestBacktrackTime: undefined })] });
+    const off = capture();
+    const on = capture();
+
+    await main(['scan', '--regions', 'eu-west-1', '--no-actual-window'], off.io);
+    await main(['scan', '--regions', 'eu-west-1'], on.io);
+
+    expect(off.out()).toMatch(/catalog\s+PASSED\s+ok\s+24 h\s+24 h account\s+not measured/);
+    expect(on.out()).not.toContain('not measured');
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
+  });
+});
