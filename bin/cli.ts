@@ -207,11 +207,18 @@ async function namingEveryBadFlag(flags: ScanFlags, command: () => Promise<numbe
 export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command('aurora-backtrack-check')
     .description(
-      'Checks every Aurora MySQL cluster for Aurora Backtrack and a minimum window.\n' +
-        'Read-only by default: nothing is written to AWS unless --publish-findings, --alert-topic-arn or --state-table is given.\n' +
-        'Credentials and endpoint come from the standard AWS chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).\n\n' +
-        'Exit status: 0 no cluster FAILED; 1 at least one cluster FAILED (exempt clusters do not count);\n' +
-        '2 usage or configuration error; 3 a Region was not scanned or a publish step failed (takes precedence over 1).',
+      [
+        'Checks every Aurora MySQL cluster for Aurora Backtrack and a minimum window.',
+        'Read-only by default: nothing is written to AWS unless --publish-findings,',
+        '--alert-topic-arn or --state-table is given. Credentials and endpoint come',
+        'from the standard AWS chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).',
+        '',
+        'Exit status:',
+        '  0  no cluster FAILED (with --fail-on warning: nor WARNING)',
+        '  1  at least one cluster FAILED; exempt clusters do not count',
+        '  2  usage or configuration error',
+        '  3  a Region not scanned or a publish step failed (takes precedence over 1)',
+      ].join('\n'),
     )
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride()
