@@ -265,6 +265,26 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   return program;
 }
 
+/** What to check when a call failed before AWS answered, or AWS refused who we are. */
+export function hintFor(name: string, message: string, env: NodeJS.ProcessEnv): string | undefined {
+  const text = `${name} ${message}`;
+  if (
+    /credential|Region is missing|security token|ExpiredToken|UnrecognizedClient|InvalidClientTokenId|SignatureDoesNotMatch/i.test(text)
+  ) {
+    return 'Check your AWS credentials and Region (AWS_PROFILE or --profile, AWS_REGION); nothing was judged.';
+  }
+  if (
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|socket hang up|TimeoutError|requestTimeout|certificate|CERT_/i.test(
+      text,
+    )
+  ) {
+    const endpoint = env.AWS_ENDPOINT_URL ? `AWS_ENDPOINT_URL is set to ${env.AWS_ENDPOINT_URL}: is something listening there? ` : '';
+    const proxy = env.HTTPS_PROXY || env.https_proxy ? 'HTTPS_PROXY is set: is the proxy reachable? ' : '';
+    return `The AWS endpoint could not be reached. ${endpoint}${proxy}Check the network, a proxy (HTTPS_PROXY) and the endpoint (AWS_ENDPOINT_URL).`;
+  }
+  return undefined;
+}
+
 /** Runs the CLI with argv (without `node` and the script); resolves to the exit status. */
 export async function main(argv: string[], io: Io): Promise<number> {
   let code: number = EXIT.OK;
@@ -294,9 +314,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return fail(EXIT.USAGE, { code: 'ConfigError', message: err.message, problems: err.problems });
     }
     const { code: name, message } = describeError(err);
-    io.err(`error: ${name}: ${message}`);
+    io.err(name === 'Error' ? `error: ${message}` : `error: ${name}: ${message}`);
+    const hint = hintFor(name, message, io.env);
+    if (hint) io.err(hint);
     if (/credential|Region is missing|security token|ExpiredToken|UnrecognizedClient/i.test(`${name} ${message}`)) {
-      io.err('Check your AWS credentials and Region (AWS_PROFILE, AWS_REGION); nothing was judged.');
       return fail(EXIT.USAGE, { code: name, message });
     }
     return fail(EXIT.DEGRADED, { code: name, message });

@@ -8,7 +8,7 @@ import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-s
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { buildProgram, EXIT, exitCodeFor, main, type Io } from '../../bin/cli';
+import { buildProgram, EXIT, exitCodeFor, hintFor, main, type Io } from '../../bin/cli';
 import type { RunSummary } from '../../lambda/run';
 import { dbCluster } from '../lambda/run-world';
 
@@ -430,5 +430,28 @@ describe('main: --no-actual-window', () => {
     expect(off.out()).toMatch(/catalog\s+PASSED\s+ok\s+24 h\s+24 h account\s+not measured/);
     expect(on.out()).not.toContain('not measured');
     expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
+  });
+});
+
+describe('main: a call that fails before AWS answers', () => {
+  it('names the call and Region, then hints at the network, proxy and endpoint — never a bare connect error', async () => {
+    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }));
+    const c = capture({ AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+
+    expect(await main(['scan', '--regions', 'eu-west-1'], c.io)).toBe(EXIT.DEGRADED);
+    expect(c.err()).toContain('STS GetCallerIdentity in eu-west-1 failed: connect ECONNREFUSED 127.0.0.1:9');
+    expect(c.err()).toContain('AWS_ENDPOINT_URL is set to http://127.0.0.1:9: is something listening there?');
+    expect(c.err()).not.toMatch(/^error: Error:/m);
+  });
+
+  it.each([
+    ['ExpiredToken', 'The security token included in the request is expired', /credentials and Region/],
+    ['TimeoutError', 'socket hang up', /could not be reached/],
+    ['ENOTFOUND', 'getaddrinfo ENOTFOUND sts.us-east-1.amazonaws.com', /could not be reached/],
+    ['AccessDenied', 'not authorized to perform rds:DescribeDBClusters', undefined],
+  ])('hints for %s: %s', (name, message, hint) => {
+    const text = hintFor(name, message, {});
+    if (hint) expect(text).toMatch(hint);
+    else expect(text).toBeUndefined();
   });
 });
