@@ -17,6 +17,8 @@ import(pathToFileURL(bundle).href)
       err: (s) => process.stderr.write(`${s}\n`),
       env: process.env,
       isTTY: process.stdout.isTTY,
+      // Progress only where a person watches: stderr is a terminal.
+      ...(process.stderr.isTTY && { progress: (s) => process.stderr.write(s) }),
     }),
   )
   // Exit once the output is written (pipes and files are written synchronously on Linux and macOS):

@@ -103,6 +103,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** stdout is a terminal: colour the table (unless NO_COLOR or --no-color). */
   isTTY?: boolean;
+  /** stderr is a terminal: show progress on it, rewriting one line. */
+  progress?: (text: string) => void;
 }
 
 /** A `--cluster` glob (`*`, `?`) as a whole-identifier matcher. */
@@ -178,7 +180,12 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
     alertTopicArn: config.alertTopicArn,
     log: quietLog(io, Boolean(io.env.DEBUG)),
   });
+  if (io.progress && !flags.quiet) {
+    const show = io.progress;
+    deps.progress = (p) => show(`\r\u001b[K${p.regionsDone}/${p.regionsTotal} Regions done, ${p.clustersJudged} clusters judged`);
+  }
   const summary = await runCheck(config, deps, { mode: 'scan' }, { deadline: startedMs + Number(flags.timeout) * 1000 });
+  io.progress?.('\r\u001b[K');
   const format = flags.format as Format;
   const color = format === 'table' && !flags.output && Boolean(io.isTTY) && flags.color && !io.env.NO_COLOR;
   emit(render(format, summary, { color, actualWindow: config.actualWindow }), flags, io);

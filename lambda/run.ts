@@ -77,6 +77,14 @@ export interface Deps {
   /** True when `state` persists between runs (a table); false for the in-memory store. */
   persistentState: boolean;
   log: Logger;
+  /** Told as the scan goes on (the CLI shows it on a terminal): Regions done, clusters judged. */
+  progress?: (p: ScanProgress) => void;
+}
+
+export interface ScanProgress {
+  regionsDone: number;
+  regionsTotal: number;
+  clustersJudged: number;
 }
 
 export interface RegionReport {
@@ -146,6 +154,8 @@ interface RunContext {
   stateOk: boolean;
   writer: StateWriter;
   clock: RunClock;
+  /** Clusters judged so far over every Region (for progress). */
+  judged: { count: number };
 }
 
 interface RegionOutcome {
@@ -242,6 +252,7 @@ class RegionJudge {
     if (this.signal?.aborted) return;
     const r = this.out.report;
     r.clusters += 1;
+    this.ctx.judged.count += 1;
     if (this.ctx.config.keepEvaluations) this.out.evaluations.push(e);
     if (e.scope === 'out-of-scope') {
       r.outOfScope += 1;
@@ -579,6 +590,7 @@ function newContext(
     now,
     previous,
     ready: Promise.resolve(),
+    judged: { count: 0 },
     imports: new Semaphore(IMPORTS_IN_FLIGHT),
     stateOk: true,
     writer: new StateWriter(deps.state),
@@ -643,14 +655,19 @@ async function scan(config: CheckConfig, deps: Deps, account: AccountContext, st
     });
     regions = [];
   }
+  let regionsDone = 0;
+  const tell = () => deps.progress?.({ regionsDone, regionsTotal: regions.length, clustersJudged: ctx.judged.count });
+  const ticker = deps.progress ? setInterval(tell, 250) : undefined;
   const outcomes = await mapLimit(regions, config.regionConcurrency ?? MAX_REGION_CONCURRENCY, async (r) => {
     const { value } = await beforeDeadline(
       clock.regionsBy,
       (signal) => scanRegion(ctx, r, signal),
       () => abandonedRegion(ctx, r),
     );
+    regionsDone += 1;
+    tell();
     return value;
-  });
+  }).finally(() => clearInterval(ticker));
   const { meta, ok: stateOk } = await stateLoad;
   await finishStreamedState(ctx, degraded);
   for (const o of outcomes) degraded.push(...o.degraded);

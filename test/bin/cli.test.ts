@@ -455,3 +455,29 @@ describe('main: a call that fails before AWS answers', () => {
     else expect(text).toBeUndefined();
   });
 });
+
+describe('main: progress', () => {
+  it('shows Regions done and clusters judged on a terminal stderr, and clears the line at the end', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [dbCluster('orders', { BacktrackWindow: 0 }), dbCluster('catalog')] });
+    const c = capture();
+    const shown: string[] = [];
+    c.io.progress = (s) => shown.push(s);
+
+    await main(['scan', '--regions', 'eu-west-1,us-east-1'], c.io);
+
+    expect(shown).toContain('\r\u001b[K2/2 Regions done, 4 clusters judged');
+    expect(shown.at(-1)).toBe('\r\u001b[K');
+    expect(c.out()).not.toContain('Regions done');
+  });
+
+  it('shows no progress with --quiet', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [dbCluster('catalog')] });
+    const c = capture();
+    const shown: string[] = [];
+    c.io.progress = (s) => shown.push(s);
+
+    await main(['scan', '--regions', 'eu-west-1', '--quiet'], c.io);
+
+    expect(shown.filter((s) => s.includes('Regions done'))).toEqual([]);
+  });
+});
