@@ -14,7 +14,7 @@ import { acquireRunLease, releaseRunLease, type LeaseOutcome } from './lease';
 import { buildAlert, buildReminder, type AlertMessage, type Degradation } from './core/alert';
 import { evaluate } from './core/evaluate';
 import { archivedFinding, findingId, productArn, toFinding } from './core/finding';
-import { clusterKey, metaKey, type ClusterState, type RunMeta } from './core/state-types';
+import { clusterKey, metaKey, policySignature, type ClusterState, type RunMeta } from './core/state-types';
 import { forgetTagChanges } from './core/tag-audit';
 import { goneClusters, rememberedFacts, stateChanged, stepCluster, type ClusterEvent, type WorkflowChange } from './core/transitions';
 import type { AccountContext, ClusterFacts, ComplianceStatus, Evaluation, Policy } from './core/types';
@@ -669,6 +669,14 @@ async function scan(config: CheckConfig, deps: Deps, account: AccountContext, st
     return value;
   }).finally(() => clearInterval(ticker));
   const { meta, ok: stateOk } = await stateLoad;
+  const policy = policySignature(config.policy);
+  if (meta?.policy && meta.policy !== policy) {
+    // A second checker (say, the CLI with --state-table) judging by another policy would alert
+    // changes that are only the difference between the two policies.
+    deps.log.warn(
+      `the state table was last written by a scan with another policy (${meta.policy}); this run uses ${policy}: its alert reflects this run's policy`,
+    );
+  }
   await finishStreamedState(ctx, degraded);
   for (const o of outcomes) degraded.push(...o.degraded);
 
@@ -697,9 +705,10 @@ async function scan(config: CheckConfig, deps: Deps, account: AccountContext, st
       }
     }
     const degradedKeys = message && !delivered ? [...before] : [...nowKeys];
-    const nextMeta: RunMeta = { pk: metaKey(account.accountId), accountId: account.accountId, degraded: degradedKeys.sort() };
+    const nextMeta: RunMeta = { pk: metaKey(account.accountId), accountId: account.accountId, degraded: degradedKeys.sort(), policy };
     if (meta?.lastReminderAt) nextMeta.lastReminderAt = meta.lastReminderAt;
     const metaChanged =
+      meta?.policy !== policy ||
       !meta ||
       [...(meta.degraded ?? [])].sort().join('\n') !== nextMeta.degraded.join('\n') ||
       meta.lastReminderAt !== nextMeta.lastReminderAt;
@@ -813,6 +822,7 @@ async function remind(config: CheckConfig, deps: Deps, account: AccountContext, 
         accountId: account.accountId,
         degraded: meta?.degraded ?? [],
         lastReminderAt: startedAt.toISOString(),
+        ...(meta?.policy && { policy: meta.policy }),
       };
       await saveState(deps, [], [], nextMeta, degraded);
     }

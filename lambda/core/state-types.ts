@@ -57,6 +57,25 @@ export interface RunMeta {
   /** Degradation keys already alerted, e.g. `region-not-scanned#eu-west-3`. */
   degraded: string[];
   lastReminderAt?: string;
+  /** The policy of the last scan that wrote this table, in words (see policySignature). */
+  policy?: string;
+}
+
+/** The parts of a policy that change verdicts, in words: two runs that differ here judge differently. */
+export function policySignature(p: {
+  minWindowHours: number;
+  tagPrefix: string;
+  exemptTagKey: string;
+  maxExemptionDays?: number;
+  backtrackRegions?: readonly string[];
+}): string {
+  return [
+    `minimum ${p.minWindowHours} h`,
+    `tag prefix "${p.tagPrefix}"`,
+    `exemption tag "${p.exemptTagKey}"`,
+    ...(p.maxExemptionDays !== undefined ? [`exemptions at most ${p.maxExemptionDays} days`] : []),
+    ...(p.backtrackRegions?.length ? [`Backtrack also in ${[...p.backtrackRegions].sort().join(',')}`] : []),
+  ].join(', ');
 }
 
 export const clusterKey = (accountId: string, region: string, resourceId: string) => `cluster#${accountId}#${region}#${resourceId}`;

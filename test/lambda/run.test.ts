@@ -8,7 +8,7 @@ import { MemoryStateStore } from '../../lambda/aws/state';
 import { findingId } from '../../lambda/core/finding';
 import { clusterKey, metaKey, type ClusterState, type RunMeta } from '../../lambda/core/state-types';
 import { isDegraded, REMINDER_MIN_GAP_MS, runCheck, Semaphore } from '../../lambda/run';
-import { ACCOUNT_ID, DAY_MS, NOW, state } from './fixtures';
+import { ACCOUNT_ID, DAY_MS, NOW, POLICY, state } from './fixtures';
 import { config, dbCluster, importedFindings, publishedMessages, TOPIC, world } from './run-world';
 
 const LATER = new Date(NOW.getTime() + DAY_MS / 2);
@@ -857,5 +857,22 @@ describe('Semaphore', () => {
 
     await expect(gate.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(gate.run(() => Promise.resolve('next'))).resolves.toBe('next');
+  });
+});
+
+describe('runCheck: a state table written by another policy', () => {
+  it('warns before the alert when the last scan used another policy, and records the policy of this one', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    await runCheck(config({ regions: ['eu-west-1'] }), w.deps);
+    expect(w.log.warn).not.toHaveBeenCalled();
+
+    await runCheck(config({ regions: ['eu-west-1'], policy: { ...POLICY, minWindowHours: 48 } }), w.deps);
+
+    const warning = w.log.warn.mock.calls.map((c) => String(c[0])).find((m) => m.includes('another policy'));
+    expect(warning).toContain('(minimum 24 h,');
+    expect(warning).toContain('this run uses minimum 48 h,');
+    const { meta } = await w.store.load(ACCOUNT_ID);
+    expect(meta?.policy).toMatch(/^minimum 48 h, /);
   });
 });
