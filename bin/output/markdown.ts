@@ -5,6 +5,7 @@
 import { formatDuration } from '../../lambda/core/evaluate';
 import type { Evaluation } from '../../lambda/core/types';
 import type { RunSummary } from '../../lambda/run';
+import { inScopeByUrgency } from './report';
 
 /** Control characters and line/paragraph separators: a tag value must not start a new line. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are removed
@@ -22,8 +23,6 @@ export function mdText(text: string): string {
 
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
 
-const ORDER: Record<string, number> = { FAILED: 0, WARNING: 1, PASSED: 2, NOT_AVAILABLE: 3 };
-
 function window(e: Evaluation): string {
   const w = e.cluster.backtrackWindowSeconds;
   return w ? formatDuration(w) : 'off';
@@ -31,14 +30,7 @@ function window(e: Evaluation): string {
 
 export function renderMarkdown(s: RunSummary): string {
   const t = s.totals;
-  const inScope = (s.evaluations ?? [])
-    .filter((e) => e.scope === 'in-scope')
-    .sort(
-      (a, b) =>
-        (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9) ||
-        a.cluster.region.localeCompare(b.cluster.region) ||
-        a.cluster.identifier.localeCompare(b.cluster.identifier),
-    );
+  const inScope = inScopeByUrgency(s);
   const out: string[] = [];
   out.push(`## Aurora Backtrack check — account ${s.accountId}`);
   out.push('');

@@ -8,6 +8,18 @@ export const JSON_SCHEMA_VERSION = '1.0';
 
 const ORDER: Record<string, number> = { FAILED: 0, WARNING: 1, PASSED: 2, NOT_AVAILABLE: 3 };
 
+/** The Aurora MySQL clusters of a run, most urgent verdict first, then by Region and identifier. */
+export function inScopeByUrgency(s: RunSummary): Evaluation[] {
+  return (s.evaluations ?? [])
+    .filter((e) => e.scope === 'in-scope')
+    .sort(
+      (a, b) =>
+        (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9) ||
+        a.cluster.region.localeCompare(b.cluster.region) ||
+        a.cluster.identifier.localeCompare(b.cluster.identifier),
+    );
+}
+
 function cells(e: Evaluation, actualWindowRead: boolean): string[] {
   const c = e.cluster;
   const verdict = e.exemption.active ? `${e.status} (exempt)` : e.status;
@@ -62,17 +74,12 @@ function table(rows: string[][], colorColumn?: number): string {
     .join('\n');
 }
 
-/** The CLI's table: one row per in-scope cluster, then what was not judged and why. */
-/** `actualWindow: false`: the run did not read the actual window (`--no-actual-window`). */
+/**
+ * The CLI's table: one row per in-scope cluster, then what was not judged and why.
+ * `actualWindow: false`: the run did not read the actual window (`--no-actual-window`).
+ */
 export function renderTable(s: RunSummary, opts: { color?: boolean; actualWindow?: boolean } = {}): string {
-  const inScope = (s.evaluations ?? [])
-    .filter((e) => e.scope === 'in-scope')
-    .sort(
-      (a, b) =>
-        (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9) ||
-        a.cluster.region.localeCompare(b.cluster.region) ||
-        a.cluster.identifier.localeCompare(b.cluster.identifier),
-    );
+  const inScope = inScopeByUrgency(s);
   const lines: string[] = [];
   lines.push(`Aurora Backtrack check — account ${s.accountId}, ${s.startedAt}`);
   lines.push('');
