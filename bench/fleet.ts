@@ -12,7 +12,7 @@
  * Clusters are spread evenly over the Regions (cluster i goes to Region i mod R).
  */
 import type { ComplianceStatus } from '../lambda/core/types';
-import { seededRandom } from '../test/harness/faults';
+import { seededRandom } from '../emulator/faults';
 
 /** The account minimum the fleet is built around (the handler gets MIN_WINDOW_HOURS=24). */
 export const BENCH_MIN_WINDOW_HOURS = 24;

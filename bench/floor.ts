@@ -2,7 +2,7 @@
  * The floor: the shortest wall time any implementation of a scan could reach under the
  * benchmark's latency and rate-limit model. The benchmark reports wall / floor.
  */
-import type { RateLimit } from './token-bucket';
+import { SECURITY_HUB_RATES, type RateLimit } from '../emulator/aws-limits';
 
 export interface FloorRegion {
   region: string;
@@ -66,8 +66,6 @@ export interface Floor {
   regions: RegionFloor[];
 }
 
-const DEFAULT_IMPORT_LIMIT: RateLimit = { rate: 10, burst: 30 };
-
 /**
  * Floor of one scan run, in ms. Model and assumptions:
  * - Every call takes exactly L = latencyMs from send to response; the checker's own CPU time is
@@ -104,8 +102,8 @@ const DEFAULT_IMPORT_LIMIT: RateLimit = { rate: 10, burst: 30 };
 export function computeFloor(input: FloorInput): Floor {
   const L = input.latencyMs;
   const pageSize = input.pageSize ?? 100;
-  const imp = input.importLimit ?? DEFAULT_IMPORT_LIMIT;
-  const upd = input.updateLimit ?? DEFAULT_IMPORT_LIMIT;
+  const imp = input.importLimit ?? SECURITY_HUB_RATES.BatchImportFindings;
+  const upd = input.updateLimit ?? SECURITY_HUB_RATES.BatchUpdateFindings;
   if (!(L >= 0) || !(pageSize >= 1)) throw new RangeError(`latencyMs must be ≥ 0 and pageSize ≥ 1 (got ${L}, ${pageSize})`);
   const rateWait = (calls: number, limit: RateLimit) => (Math.max(0, calls - limit.burst) / limit.rate) * 1000;
   const s0 = input.discoverRegions ? L : 0;

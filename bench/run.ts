@@ -34,7 +34,7 @@ import { renderMarkdown } from './report';
 import type { BenchResults, OperationCalls, PointResult, RunResult, SdkFloorResult } from './results-types';
 import { buildSdkFloorChild, runSdkFloor } from './sdk-floor';
 import { type SdkFloorPlan, buildSdkFloorPlans, ratioToFloors } from './sdk-floor-plan';
-import { SECURITY_HUB_LIMITS } from './token-bucket';
+import { SECURITY_HUB_RATES } from '../emulator/aws-limits';
 import { failedChildReport, failedSdkFloorReport } from './reports';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -255,7 +255,7 @@ async function runPoint(point: Point, o: Options, work: Work): Promise<PointResu
     tableName: TABLE,
     topicArn: TOPIC,
     clientSettings: CLIENT_SETTINGS,
-    importLimit: SECURITY_HUB_LIMITS.BatchImportFindings,
+    importLimit: SECURITY_HUB_RATES.BatchImportFindings,
   });
   const runs: RunResult[] = [];
   try {

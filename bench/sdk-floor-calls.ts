@@ -4,7 +4,8 @@
  * checker uses. No SDK client and no I/O here, so they are tested without a network.
  */
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { type RateLimit, TokenBucket } from './token-bucket';
+import type { RateLimit } from '../emulator/aws-limits';
+import { TokenBucket } from './token-bucket';
 
 export interface BatchPipelineOptions {
   /** Items per call. */

@@ -15,7 +15,7 @@ import { type ClusterEvent, rememberedFacts, stateChanged, stepCluster } from '.
 import type { AccountContext, BacktrackMetrics, ClusterFacts, Policy } from '../lambda/core/types';
 import type { Fleet, SyntheticCluster } from './fleet';
 import type { RunKind } from './minimum-calls';
-import type { RateLimit } from './token-bucket';
+import type { RateLimit } from '../emulator/aws-limits';
 
 /** The checker's schedule, which the SDK floor keeps (lambda/run.ts, lambda/aws/*). */
 export const SCHEDULE = {

@@ -1,14 +1,10 @@
 /**
  * The token bucket AWS uses to describe API rate limits: `rate` tokens per second refill a bucket
  * that holds at most `burst`; each call takes one token; a call that finds the bucket empty is
- * throttled. The bucket starts full. Time is passed in (milliseconds), so it is testable.
+ * throttled. The bucket starts full. Time is passed in (milliseconds), so it is testable. AWS's
+ * rates themselves are in emulator/aws-limits.ts.
  */
-export interface RateLimit {
-  /** Sustained calls per second. */
-  rate: number;
-  /** Calls allowed at once from a full bucket. */
-  burst: number;
-}
+import type { RateLimit } from '../emulator/aws-limits';
 
 export class TokenBucket {
   private tokens: number;
@@ -42,11 +38,3 @@ export class TokenBucket {
     if (this.last === undefined || nowMs > this.last) this.last = nowMs;
   }
 }
-
-/** Security Hub's published limits, per account and Region. */
-export const SECURITY_HUB_LIMITS = {
-  BatchImportFindings: { rate: 10, burst: 30 },
-  /** Documented like BatchImportFindings (10 TPS, burst 30). */
-  BatchUpdateFindings: { rate: 10, burst: 30 },
-  GetFindings: { rate: 3, burst: 6 },
-} as const satisfies Record<string, RateLimit>;

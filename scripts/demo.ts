@@ -6,9 +6,9 @@
  */
 import { bundleHandler } from '../lib/bundle';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
-import { startEmulatedAws, type EmulatedAws } from '../test/harness';
-import { deploy, type Deployment, type ReceivedAlert } from '../test/integration/deployment';
-import { REGIONS_OF, SAMPLE_ACCOUNT, seedClusters } from '../test/integration/fixtures';
+import { startEmulatedAws, type EmulatedAws } from '../emulator';
+import { deploy, type Deployment, type ReceivedAlert } from '../emulator/deployment';
+import { REGIONS_OF, SAMPLE_ACCOUNT, seedClusters } from '../emulator/sample-account';
 import { HANDLER_BUNDLE_DIR } from './build';
 import { invokeBundled } from './invoke-local';
 

@@ -8,10 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
-import { startEmulatedAws } from '../test/harness';
-import { EmulatorSetupError, MotoStartError, ensureEmulator, findProjectRoot, stopPid } from '../test/harness/emulator';
-import { deploy } from '../test/integration/deployment';
-import { REGIONS_OF, SAMPLE_ACCOUNT, seedClusters } from '../test/integration/fixtures';
+import { startEmulatedAws } from '../emulator';
+import { EmulatorSetupError, MotoStartError, ensureEmulator, findProjectRoot, stopPid } from '../emulator/emulator';
+import { deploy } from '../emulator/deployment';
+import { REGIONS_OF, SAMPLE_ACCOUNT, seedClusters } from '../emulator/sample-account';
 
 /** What a running `serve` records, so that `status` and `stop` find it. */
 interface ServeRecord {
@@ -23,7 +23,7 @@ interface ServeRecord {
   example?: string;
 }
 
-const root = findProjectRoot(path.join(__dirname, '..', 'test', 'harness'));
+const root = findProjectRoot(path.join(__dirname, '..', 'emulator'));
 /** Where the running emulator's record and log go (EMULATOR_RUN_DIR lets tests keep theirs apart). */
 const runDir = process.env.EMULATOR_RUN_DIR || path.join(root, '.emulator');
 const recordPath = path.join(runDir, 'serve.json');

@@ -3,11 +3,12 @@
  * metrics: a cluster with Backtrack on has data under one dimension set (cluster or writer
  * instance, as the fleet says), one datapoint per period over the requested range.
  */
+import { CLOUDWATCH_LIMITS } from '../../emulator/aws-limits';
 import type { SyntheticCluster } from '../fleet';
 import { AwsError, isRecord } from './wire';
 
-export const MAX_QUERIES = 500;
-export const MAX_DATAPOINTS = 100_800;
+const MAX_QUERIES = CLOUDWATCH_LIMITS.queriesPerGetMetricData;
+const MAX_DATAPOINTS = CLOUDWATCH_LIMITS.datapointsPerGetMetricData;
 const ID_PATTERN = /^[a-z][a-zA-Z0-9_]*$/;
 const STATS = /^(SampleCount|Average|Sum|Minimum|Maximum|p\d{1,2}(\.\d+)?|tm\d+|IQM|TM\(.*\)|PR\(.*\))$/;
 

@@ -10,11 +10,12 @@ import {
   compileCondition,
   projectionNames,
 } from './dynamodb-expression';
+import { DYNAMODB_LIMITS } from '../../emulator/aws-limits';
 import { AwsError, isRecord } from './wire';
 
-export const BATCH_WRITE_LIMIT = 25;
-export const PAGE_BYTES = 1024 * 1024;
-export const MAX_ITEM_BYTES = 400 * 1024;
+const BATCH_WRITE_LIMIT = DYNAMODB_LIMITS.requestsPerBatchWrite;
+const PAGE_BYTES = DYNAMODB_LIMITS.pageBytes;
+const MAX_ITEM_BYTES = DYNAMODB_LIMITS.itemBytes;
 
 /** DynamoDB's item size: attribute name bytes plus value bytes (numbers ≈ digits / 2 + 1). */
 export function attributeSize(v: AttributeValue): number {
@@ -189,7 +190,7 @@ export class DynamoFake {
     for (const [name, list] of Object.entries(requests)) {
       const t = this.table(region, name);
       if (!Array.isArray(list) || list.length === 0)
-        throw new AwsError('ValidationException', `RequestItems.${name} must list 1–25 requests`);
+        throw new AwsError('ValidationException', `RequestItems.${name} must list 1–${BATCH_WRITE_LIMIT} requests`);
       for (const r of list) {
         if (isRecord(r) && isRecord(r['PutRequest'])) {
           const item = validateItem(t, r['PutRequest']['Item'], 'BatchWriteItem PutRequest');

@@ -8,7 +8,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Fleet } from '../fleet';
-import { type RateLimit, SECURITY_HUB_LIMITS, TokenBucket } from '../token-bucket';
+import { type RateLimit, SECURITY_HUB_RATES } from '../../emulator/aws-limits';
+import { TokenBucket } from '../token-bucket';
 import { CloudWatchFake } from './cloudwatch';
 import { DynamoFake } from './dynamodb';
 import { RDS_NAMESPACE, describeDBClusters } from './rds';
@@ -39,7 +40,7 @@ export interface FakeAwsOptions {
   homeRegion?: string;
   securityHubDisabledRegions?: string[];
   /** Override Security Hub rate limits (per Region). */
-  rateLimits?: Partial<Record<keyof typeof SECURITY_HUB_LIMITS, RateLimit>>;
+  rateLimits?: Partial<Record<keyof typeof SECURITY_HUB_RATES, RateLimit>>;
   /** Clock for rate limits and traces (ms). */
   clock?: () => number;
 }
@@ -134,7 +135,7 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
   const latencyFor = typeof latency === 'number' ? () => latency : latency;
   const home = options.homeRegion ?? 'us-east-1';
   const accountId = fleet.accountId;
-  const limits = { ...SECURITY_HUB_LIMITS, ...options.rateLimits };
+  const limits = { ...SECURITY_HUB_RATES, ...options.rateLimits };
   const securityHub = new SecurityHubFake(accountId, new Set(options.securityHubDisabledRegions ?? []));
   const dynamo = new DynamoFake();
   for (const t of options.tables ?? []) dynamo.createTable(home, t);
@@ -147,7 +148,7 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
   let errors: ErrorRecord[] = [];
   let epoch = clock();
 
-  const bucket = (op: keyof typeof SECURITY_HUB_LIMITS, region: string) => {
+  const bucket = (op: keyof typeof SECURITY_HUB_RATES, region: string) => {
     const key = `${op}@${region}`;
     let b = buckets.get(key);
     if (!b) buckets.set(key, (b = new TokenBucket(limits[op])));
@@ -212,7 +213,7 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     let response: FakeResponse;
     try {
       if (!scope) throw new AwsError('MissingAuthenticationTokenException', 'Request is missing a SigV4 Authorization header', 403);
-      const limited = service === 'securityhub' && operation in limits ? (operation as keyof typeof SECURITY_HUB_LIMITS) : undefined;
+      const limited = service === 'securityhub' && operation in limits ? (operation as keyof typeof SECURITY_HUB_RATES) : undefined;
       if (limited && !bucket(limited, region).tryTake(clock())) {
         s.throttled++;
         throw new AwsError('TooManyRequestsException', 'Rate exceeded', 429);

@@ -1,10 +1,10 @@
 /** RDS DescribeDBClusters (awsQuery) over the synthetic fleet, paged like AWS. */
+import { RDS_LIMITS } from '../../emulator/aws-limits';
 import type { SyntheticCluster } from '../fleet';
 import { AwsError, type XmlNode, queryList, xmlList } from './wire';
 
 export const RDS_NAMESPACE = 'http://rds.amazonaws.com/doc/2014-10-31/';
-const MIN_RECORDS = 20;
-const MAX_RECORDS = 100;
+const { min: MIN_RECORDS, max: MAX_RECORDS } = RDS_LIMITS.describeDbClustersMaxRecords;
 
 const AZ_SUFFIXES = ['a', 'b', 'c'];
 

@@ -2,10 +2,11 @@
  * Security Hub (CSPM) findings API, restJson1: BatchImportFindings, BatchUpdateFindings,
  * GetFindings, DescribeHub. Rate limits are enforced by the server (token buckets per Region).
  */
+import { SECURITY_HUB_LIMITS as LIMITS } from '../../emulator/aws-limits';
 import { AwsError, isRecord } from './wire';
 
-export const MAX_IMPORT = 100;
-export const MAX_FINDING_BYTES = 240 * 1024;
+const MAX_IMPORT = LIMITS.findingsPerImport;
+const MAX_FINDING_BYTES = LIMITS.findingBytes;
 const SEVERITY_LABELS = new Set(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
 const COMPLIANCE = new Set(['PASSED', 'WARNING', 'FAILED', 'NOT_AVAILABLE']);
 const WORKFLOW = new Set(['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED']);
@@ -43,22 +44,22 @@ const text = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringif
 export function findingProblem(f: Record<string, unknown>, region: string, accountId: string): string | undefined {
   const product = productArnFor(region, accountId);
   if (f['SchemaVersion'] !== '2018-10-08') return 'SchemaVersion must be 2018-10-08';
-  if (!str(f['Id'], 512)) return 'Id is required (1–512 characters)';
+  if (!str(f['Id'], LIMITS.idChars)) return `Id is required (1–${LIMITS.idChars} characters)`;
   if (f['ProductArn'] !== product) return `ProductArn ${String(f['ProductArn'])} is not ${product} (the caller's product in this Region)`;
-  if (!str(f['GeneratorId'], 512)) return 'GeneratorId is required (1–512 characters)';
+  if (!str(f['GeneratorId'], LIMITS.generatorIdChars)) return `GeneratorId is required (1–${LIMITS.generatorIdChars} characters)`;
   if (f['AwsAccountId'] !== accountId) return `AwsAccountId ${String(f['AwsAccountId'])} is not the calling account ${accountId}`;
   if (!isIso(f['CreatedAt'])) return 'CreatedAt must be an ISO 8601 date-time';
   if (!isIso(f['UpdatedAt'])) return 'UpdatedAt must be an ISO 8601 date-time';
-  if (!str(f['Title'], 256)) return 'Title is required (1–256 characters)';
-  if (!str(f['Description'], 1024)) return 'Description is required (1–1024 characters)';
+  if (!str(f['Title'], LIMITS.titleChars)) return `Title is required (1–${LIMITS.titleChars} characters)`;
+  if (!str(f['Description'], LIMITS.descriptionChars)) return `Description is required (1–${LIMITS.descriptionChars} characters)`;
   const types = f['Types'];
   if (
     !Array.isArray(types) ||
     types.length === 0 ||
-    types.length > 50 ||
+    types.length > LIMITS.typesPerFinding ||
     !types.every((t) => typeof t === 'string' && TYPE_PATTERN.test(t))
   ) {
-    return 'Types is required: 1–50 strings of the form namespace/category/classifier';
+    return `Types is required: 1–${LIMITS.typesPerFinding} strings of the form namespace/category/classifier`;
   }
   const sev = f['Severity'];
   if (!isRecord(sev) || !SEVERITY_LABELS.has(String(sev['Label'])))
@@ -67,10 +68,10 @@ export function findingProblem(f: Record<string, unknown>, region: string, accou
   if (
     !Array.isArray(res) ||
     res.length === 0 ||
-    res.length > 32 ||
-    !res.every((r) => isRecord(r) && str(r['Type'], 256) && str(r['Id'], 512))
+    res.length > LIMITS.resourcesPerFinding ||
+    !res.every((r) => isRecord(r) && str(r['Type'], LIMITS.resourceTypeChars) && str(r['Id'], LIMITS.resourceIdChars))
   ) {
-    return 'Resources is required: 1–32 entries each with Type and Id';
+    return `Resources is required: 1–${LIMITS.resourcesPerFinding} entries each with Type and Id`;
   }
   const comp = f['Compliance'];
   if (comp !== undefined && (!isRecord(comp) || (comp['Status'] !== undefined && !COMPLIANCE.has(text(comp['Status']))))) {
@@ -80,12 +81,15 @@ export function findingProblem(f: Record<string, unknown>, region: string, accou
   const rem = f['Remediation'];
   if (isRecord(rem) && isRecord(rem['Recommendation'])) {
     const text = rem['Recommendation']['Text'];
-    if (text !== undefined && (typeof text !== 'string' || text.length > 512))
-      return 'Remediation.Recommendation.Text is at most 512 characters';
+    if (text !== undefined && (typeof text !== 'string' || text.length > LIMITS.recommendationTextChars))
+      return `Remediation.Recommendation.Text is at most ${LIMITS.recommendationTextChars} characters`;
   }
   const pf = f['ProductFields'];
-  if (pf !== undefined && (!isRecord(pf) || Object.keys(pf).length > 50 || !Object.values(pf).every((v) => typeof v === 'string'))) {
-    return 'ProductFields is a map of at most 50 string values';
+  if (
+    pf !== undefined &&
+    (!isRecord(pf) || Object.keys(pf).length > LIMITS.productFieldsPairs || !Object.values(pf).every((v) => typeof v === 'string'))
+  ) {
+    return `ProductFields is a map of at most ${LIMITS.productFieldsPairs} string values`;
   }
   return undefined;
 }
@@ -181,8 +185,8 @@ export class SecurityHubFake {
   batchUpdate(body: Record<string, unknown>, region: string) {
     this.assertEnabled(region);
     const ids = body['FindingIdentifiers'];
-    if (!Array.isArray(ids) || ids.length < 1 || ids.length > MAX_IMPORT) {
-      throw new AwsError('InvalidInputException', `FindingIdentifiers must contain between 1 and ${MAX_IMPORT} items`);
+    if (!Array.isArray(ids) || ids.length < 1 || ids.length > LIMITS.findingIdsPerUpdate) {
+      throw new AwsError('InvalidInputException', `FindingIdentifiers must contain between 1 and ${LIMITS.findingIdsPerUpdate} items`);
     }
     const workflow = body['Workflow'];
     const status = isRecord(workflow) ? workflow['Status'] : undefined;
@@ -190,8 +194,8 @@ export class SecurityHubFake {
       throw new AwsError('InvalidInputException', `Workflow.Status ${text(status)} is not valid`);
     const note = body['Note'];
     if (note !== undefined) {
-      if (!isRecord(note) || !str(note['Text'], 512) || !str(note['UpdatedBy'], 512)) {
-        throw new AwsError('InvalidInputException', 'Note needs Text (1–512 characters) and UpdatedBy');
+      if (!isRecord(note) || !str(note['Text'], LIMITS.noteChars) || !str(note['UpdatedBy'], LIMITS.noteChars)) {
+        throw new AwsError('InvalidInputException', `Note needs Text (1–${LIMITS.noteChars} characters) and UpdatedBy`);
       }
     }
     const store = this.store(region);
@@ -217,8 +221,9 @@ export class SecurityHubFake {
   /** POST /findings: filters Id, ProductArn, GeneratorId, RecordState, ComplianceStatus, WorkflowStatus, ResourceId (EQUALS). */
   getFindings(body: Record<string, unknown>, region: string) {
     this.assertEnabled(region);
-    const max = body['MaxResults'] === undefined ? 100 : Number(body['MaxResults']);
-    if (!Number.isInteger(max) || max < 1 || max > 100) throw new AwsError('InvalidInputException', 'MaxResults must be 1–100');
+    const pageMax = LIMITS.findingsPerPage;
+    const max = body['MaxResults'] === undefined ? pageMax : Number(body['MaxResults']);
+    if (!Number.isInteger(max) || max < 1 || max > pageMax) throw new AwsError('InvalidInputException', `MaxResults must be 1–${pageMax}`);
     const filters = isRecord(body['Filters']) ? body['Filters'] : {};
     const field: Record<string, (f: StoredFinding) => string | undefined> = {
       Id: (f) => f.id,

@@ -1,10 +1,11 @@
 /** STS GetCallerIdentity, EC2 DescribeRegions and SNS Publish. */
 import { randomUUID } from 'node:crypto';
+import { SNS_LIMITS } from '../../emulator/aws-limits';
 import { AwsError, type XmlNode, queryList, xmlList } from './wire';
 
 export const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 export const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
-export const SNS_MAX_BYTES = 256 * 1024;
+const SNS_MAX_BYTES = SNS_LIMITS.messageBytes;
 
 export function getCallerIdentity(accountId: string): XmlNode[] {
   return [
@@ -53,9 +54,12 @@ export function publish(params: URLSearchParams, region: string, topics: Readonl
   const subject = params.get('Subject') ?? undefined;
   if (
     subject !== undefined &&
-    (subject.length === 0 || subject.length >= 100 || /[\r\n]/.test(subject) || !/^[\x20-\x7e]+$/.test(subject))
+    (subject.length === 0 || subject.length > SNS_LIMITS.subjectMaxChars || /[\r\n]/.test(subject) || !/^[\x20-\x7e]+$/.test(subject))
   ) {
-    throw new AwsError('InvalidParameter', 'Invalid parameter: Subject must be ASCII text under 100 characters without line breaks');
+    throw new AwsError(
+      'InvalidParameter',
+      `Invalid parameter: Subject must be ASCII text under ${SNS_LIMITS.subjectMaxChars + 1} characters without line breaks`,
+    );
   }
   const attributes: Record<string, string> = {};
   let bytes = Buffer.byteLength(message);

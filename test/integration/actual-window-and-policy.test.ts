@@ -5,10 +5,12 @@
  */
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { EmulatedAws } from '../harness';
+import type { EmulatedAws } from '../../emulator';
 import { expectFindingsExactlyRight, FIELD } from './checks';
-import { deploy, type Deployment, useEmulatedAws } from './deployment';
-import { METRICS_AND_POLICY_CLUSTERS, REGIONS_OF, SAMPLE_ACCOUNT, seedClusters, seedMetrics, fixtureNamed } from './fixtures';
+import { deploy, type Deployment } from '../../emulator/deployment';
+import { useEmulatedAws } from './emulated-account';
+import { REGIONS_OF, SAMPLE_ACCOUNT, seedClusters, seedMetrics } from '../../emulator/sample-account';
+import { METRICS_AND_POLICY_CLUSTERS, fixtureNamed } from './fixtures';
 import { runCli, SHELLS, type CliCluster, type ScanRun } from './shells';
 
 jest.setTimeout(120_000);

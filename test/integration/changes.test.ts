@@ -3,10 +3,11 @@
  * window, a deleted cluster, an exemption added, an exemption that expires.
  */
 import { AddTagsToResourceCommand, DeleteDBClusterCommand, ModifyDBClusterCommand, type DBCluster } from '@aws-sdk/client-rds';
-import type { EmulatedAws } from '../harness';
+import type { EmulatedAws } from '../../emulator';
 import { describeAll, emailEntry, emailSections, FIELD, namedIn, namedInCard, where } from './checks';
-import { deploy, type Deployment, type ReceivedAlert, useEmulatedAws } from './deployment';
-import { REGIONS_OF, SAMPLE_ACCOUNT, seedClusters, type SeedCluster } from './fixtures';
+import { deploy, type Deployment, type ReceivedAlert } from '../../emulator/deployment';
+import { useEmulatedAws } from './emulated-account';
+import { REGIONS_OF, SAMPLE_ACCOUNT, seedClusters, type SeedCluster } from '../../emulator/sample-account';
 import { SHELLS, type ScanRun } from './shells';
 
 jest.setTimeout(120_000);

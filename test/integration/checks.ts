@@ -5,8 +5,8 @@
  */
 import { paginateDescribeDBClusters, type DBCluster } from '@aws-sdk/client-rds';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import type { Deployment, ReceivedAlert } from './deployment';
-import type { SeedCluster } from './fixtures';
+import type { Deployment, ReceivedAlert } from '../../emulator/deployment';
+import type { SeedCluster } from '../../emulator/sample-account';
 
 export const FIELD = (name: string) => `aurora-backtrack-checker/${name}`;
 export const BACKTRACK_DOC_URL = 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Managing.Backtrack.html';

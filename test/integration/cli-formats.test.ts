@@ -9,9 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Log } from 'sarif';
-import type { EmulatedAws } from '../harness';
-import { freshAccount, useEmulatedAws, type Deployment } from './deployment';
-import { SAMPLE_ACCOUNT } from './fixtures';
+import type { EmulatedAws } from '../../emulator';
+import type { Deployment } from '../../emulator/deployment';
+import { freshAccount, useEmulatedAws } from './emulated-account';
+import { SAMPLE_ACCOUNT } from '../../emulator/sample-account';
 import { runCli } from './shells';
 
 jest.setTimeout(120_000);

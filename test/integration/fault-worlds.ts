@@ -4,11 +4,11 @@
  * Regions reaches it alone. Fault scenarios that wait out the SDK's back-off can then overlap.
  */
 import { CreateDBClusterCommand } from '@aws-sdk/client-rds';
-import type { EmulatedAws, ProxyCall } from '../harness';
-import { serviceError } from '../harness/aws-errors';
+import type { EmulatedAws, ProxyCall } from '../../emulator';
+import { serviceError } from '../../emulator/aws-errors';
 import { describeAll, emailSections, FIELD } from './checks';
-import { deploy, type Deployment, type ReceivedAlert } from './deployment';
-import { seedClusters, type SeedCluster } from './fixtures';
+import { deploy, type Deployment, type ReceivedAlert } from '../../emulator/deployment';
+import { seedClusters, type SeedCluster } from '../../emulator/sample-account';
 import { runCli, runHandler, type ScanRun, type Shell, type SummaryJson } from './shells';
 
 const V3 = '8.0.mysql_aurora.3.05.2';

@@ -2,10 +2,11 @@
  * End to end, both shells: AWS misbehaving — throttling everywhere, a Region denied, Security Hub
  * off in a Region, SNS refusing the alert. Nothing is lost and every blind spot is reported.
  */
-import type { EmulatedAws } from '../harness';
+import type { EmulatedAws } from '../../emulator';
 import { expectEmailNamesEach, expectFindingsExactlyRight, expectValidChatbotCard, failingUnsuppressed, namedIn, where } from './checks';
-import { freshAccount, type Deployment, type ReceivedAlert, useEmulatedAws } from './deployment';
-import { REGIONS_OF, SAMPLE_ACCOUNT } from './fixtures';
+import type { Deployment, ReceivedAlert } from '../../emulator/deployment';
+import { freshAccount, useEmulatedAws } from './emulated-account';
+import { REGIONS_OF, SAMPLE_ACCOUNT } from '../../emulator/sample-account';
 import { reportedProblems, SHELLS, type ScanRun, type Shell } from './shells';
 
 jest.setTimeout(120_000);

@@ -3,7 +3,7 @@
  * more than 100 clusters in one, then a second run with nothing changed.
  */
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import type { EmulatedAws } from '../harness';
+import type { EmulatedAws } from '../../emulator';
 import {
   expectEmailNamesEach,
   expectFindingsExactlyRight,
@@ -13,8 +13,10 @@ import {
   namedInCard,
   where,
 } from './checks';
-import { deploy, type Deployment, type ReceivedAlert, useEmulatedAws } from './deployment';
-import { bulkClusters, REGIONS_OF, SAMPLE_ACCOUNT, seedClusters } from './fixtures';
+import { deploy, type Deployment, type ReceivedAlert } from '../../emulator/deployment';
+import { useEmulatedAws } from './emulated-account';
+import { REGIONS_OF, SAMPLE_ACCOUNT, seedClusters } from '../../emulator/sample-account';
+import { bulkClusters } from './fixtures';
 import { SHELLS, type ScanRun } from './shells';
 
 jest.setTimeout(120_000);

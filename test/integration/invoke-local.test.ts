@@ -3,9 +3,9 @@
  * given: no finding imported, no alert published, no state item, whatever account it reaches.
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { EmulatedAws } from '../harness';
-import { freshAccount, useEmulatedAws } from './deployment';
-import { SAMPLE_ACCOUNT } from './fixtures';
+import type { EmulatedAws } from '../../emulator';
+import { freshAccount, useEmulatedAws } from './emulated-account';
+import { SAMPLE_ACCOUNT } from '../../emulator/sample-account';
 import { runHandler } from './shells';
 
 jest.setTimeout(120_000);

@@ -10,10 +10,12 @@ import {
   CreateDBClusterParameterGroupCommand,
   CreateDBSubnetGroupCommand,
 } from '@aws-sdk/client-rds';
-import type { EmulatedAws } from '../harness';
+import type { EmulatedAws } from '../../emulator';
 import { describeAll, emailEntry, emailSections, expectFindingsExactlyRight, FIELD, namedIn, namedInCard, where } from './checks';
-import { deploy, type Deployment, type ReceivedAlert, useEmulatedAws } from './deployment';
-import { NO_BACKTRACK_REGION_CLUSTERS, REGIONS_OF, seedClusters } from './fixtures';
+import { deploy, type Deployment, type ReceivedAlert } from '../../emulator/deployment';
+import { useEmulatedAws } from './emulated-account';
+import { REGIONS_OF, seedClusters } from '../../emulator/sample-account';
+import { NO_BACKTRACK_REGION_CLUSTERS } from './fixtures';
 import { runCli, runHandler, SHELLS, type ScanRun, type SummaryJson } from './shells';
 
 jest.setTimeout(120_000);

@@ -11,10 +11,12 @@ import {
   type DBCluster,
 } from '@aws-sdk/client-rds';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import type { EmulatedAws } from '../harness';
+import type { EmulatedAws } from '../../emulator';
 import { describeAll, emailEntry, emailSections, expectValidChatbotCard, FIELD, namedIn, namedInCard, where } from './checks';
-import { deploy, type Deployment, type ReceivedAlert, useEmulatedAws } from './deployment';
-import { METRICS_AND_POLICY_CLUSTERS, REGIONS_OF, SAMPLE_ACCOUNT, seedClusters, type SeedCluster, fixtureNamed } from './fixtures';
+import { deploy, type Deployment, type ReceivedAlert } from '../../emulator/deployment';
+import { useEmulatedAws } from './emulated-account';
+import { REGIONS_OF, SAMPLE_ACCOUNT, seedClusters, type SeedCluster } from '../../emulator/sample-account';
+import { METRICS_AND_POLICY_CLUSTERS, fixtureNamed } from './fixtures';
 import { runHandler } from './shells';
 
 jest.setTimeout(120_000);

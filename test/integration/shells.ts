@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { silenceSdkNodeVersionWarning } from '../../lambda/node-warnings';
-import type { Deployment } from './deployment';
+import type { Deployment } from '../../emulator/deployment';
 
 // The tests' own SDK clients run on the Node.js of the test run; its support notice is noise here.
 silenceSdkNodeVersionWarning();

@@ -6,10 +6,12 @@
  */
 import { BatchWriteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { AddTagsToResourceCommand, RemoveTagsFromResourceCommand, type DBCluster } from '@aws-sdk/client-rds';
-import type { EmulatedAws } from '../harness';
+import type { EmulatedAws } from '../../emulator';
 import { describeAll, expectFindingsExactlyRight, failingUnsuppressed, namedIn, where } from './checks';
-import { freshAccount, type Deployment, type ReceivedAlert, useEmulatedAws } from './deployment';
-import { fixtureNamed, REGIONS_OF, SAMPLE_ACCOUNT, type SeedCluster } from './fixtures';
+import type { Deployment, ReceivedAlert } from '../../emulator/deployment';
+import { freshAccount, useEmulatedAws } from './emulated-account';
+import { REGIONS_OF, SAMPLE_ACCOUNT, type SeedCluster } from '../../emulator/sample-account';
+import { fixtureNamed } from './fixtures';
 import { CLI_SHELL, runCli, runHandler, SHELLS, startCli, startHandler, type RunningShell, type SummaryJson } from './shells';
 
 jest.setTimeout(180_000);

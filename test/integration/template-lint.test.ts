@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BacktrackCheckerStack, type BacktrackCheckerStackProps } from '../../lib/backtrack-checker-stack';
-import { ensureEmulator } from '../harness';
+import { ensureEmulator } from '../../emulator';
 import { testApp } from '../lib/stack-fixture';
 
 jest.setTimeout(180_000);

@@ -12,9 +12,9 @@
  */
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { AddTagsToResourceCommand, ModifyDBClusterCommand } from '@aws-sdk/client-rds';
-import type { EmulatedAws, FaultSpec } from '../harness';
+import type { EmulatedAws, FaultSpec } from '../../emulator';
 import { where } from './checks';
-import { useEmulatedAws } from './deployment';
+import { useEmulatedAws } from './emulated-account';
 import {
   entries,
   failing,
@@ -27,7 +27,7 @@ import {
   type WireFault,
   type World,
 } from './fault-worlds';
-import type { SeedCluster } from './fixtures';
+import type { SeedCluster } from '../../emulator/sample-account';
 import { CLI_SHELL, reportedProblems, runCli, SHELLS, type ScanRun, type Shell } from './shells';
 
 jest.setTimeout(180_000);

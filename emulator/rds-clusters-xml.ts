@@ -7,6 +7,7 @@
  * inside a DBCluster), and each DBCluster is kept byte for byte except the fields overridden.
  */
 import { xmlEscape } from './aws-errors';
+import { RDS_LIMITS } from './aws-limits';
 
 /** A value to put in a DBCluster field; `null` removes the field; Dates become ISO 8601. */
 export type ClusterFieldValue = string | number | boolean | Date | null;
@@ -21,9 +22,6 @@ export interface ClusterOverrides {
   EngineMode?: string | null;
   [field: string]: ClusterFieldValue | undefined;
 }
-
-export const MIN_MAX_RECORDS = 20;
-export const MAX_MAX_RECORDS = 100;
 
 export interface ClustersDocument {
   /** Everything up to and including `<DBClusters>` (normalized when moto wrote `<DBClusters/>`). */
@@ -146,8 +144,9 @@ export function applyClusterOverrides(cluster: string, overrides: Readonly<Clust
 export function maxRecordsError(raw: string | null): string | undefined {
   if (raw === null) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < MIN_MAX_RECORDS || n > MAX_MAX_RECORDS) {
-    return `Invalid value ${raw} for MaxRecords. Must be between ${MIN_MAX_RECORDS} and ${MAX_MAX_RECORDS}`;
+  const { min, max } = RDS_LIMITS.describeDbClustersMaxRecords;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    return `Invalid value ${raw} for MaxRecords. Must be between ${min} and ${max}`;
   }
   return undefined;
 }

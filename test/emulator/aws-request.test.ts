@@ -1,5 +1,5 @@
-import { errorResponse, serviceError } from './aws-errors';
-import { credentialScope, identifyRequest, type RawRequest } from './aws-request';
+import { errorResponse, serviceError } from '../../emulator/aws-errors';
+import { credentialScope, identifyRequest, type RawRequest } from '../../emulator/aws-request';
 
 function signed(service: string, region: string, extra: Partial<RawRequest> & { headers?: RawRequest['headers'] } = {}): RawRequest {
   return {

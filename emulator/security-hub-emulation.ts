@@ -4,14 +4,13 @@
  * BatchUpdateFindings may change. Pure functions and a small per-Region ledger; the proxy wires
  * them to HTTP.
  */
+import { SECURITY_HUB_LIMITS } from './aws-limits';
 
 /** A value as text for comparisons and messages (strings as they are, anything else as JSON). */
 const asText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 export type Finding = Record<string, unknown>;
 
-export const MAX_FINDINGS_PER_IMPORT = 100;
-export const MAX_FINDING_BYTES = 240 * 1024;
-export const MAX_IDS_PER_BATCH_UPDATE = 100;
+const LIMITS = SECURITY_HUB_LIMITS;
 
 const SEVERITY_LABELS = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const COMPLIANCE_STATUSES = ['PASSED', 'WARNING', 'FAILED', 'NOT_AVAILABLE'];
@@ -39,8 +38,8 @@ function isIsoDate(v: unknown): boolean {
 /** Why a whole BatchImportFindings request is rejected (InvalidInputException), if it is. */
 export function importBatchError(findings: unknown): string | undefined {
   if (!Array.isArray(findings)) return 'Findings is required and must be a list';
-  if (findings.length < 1 || findings.length > MAX_FINDINGS_PER_IMPORT) {
-    return `Invalid parameter 'Findings'. Findings must contain between 1 and ${MAX_FINDINGS_PER_IMPORT} findings (got ${findings.length})`;
+  if (findings.length < 1 || findings.length > LIMITS.findingsPerImport) {
+    return `Invalid parameter 'Findings'. Findings must contain between 1 and ${LIMITS.findingsPerImport} findings (got ${findings.length})`;
   }
   return undefined;
 }
@@ -66,11 +65,11 @@ export function findingProblems(finding: unknown, ctx: ImportContext): string[] 
   };
   if (finding.SchemaVersion === undefined) problems.push("data should have required property 'SchemaVersion'");
   else if (finding.SchemaVersion !== '2018-10-08') problems.push("data.SchemaVersion should be equal to '2018-10-08'");
-  str('Id', 512);
-  str('ProductArn', 2048);
-  str('GeneratorId', 512);
-  str('Title', 256);
-  str('Description', 1024);
+  str('Id', LIMITS.idChars);
+  str('ProductArn', LIMITS.productArnChars);
+  str('GeneratorId', LIMITS.generatorIdChars);
+  str('Title', LIMITS.titleChars);
+  str('Description', LIMITS.descriptionChars);
   for (const key of ['CreatedAt', 'UpdatedAt']) {
     if (finding[key] === undefined) problems.push(`data should have required property '${key}'`);
     else if (!isIsoDate(finding[key])) problems.push(`data.${key} should match format "date-time"`);
@@ -81,8 +80,13 @@ export function findingProblems(finding: unknown, ctx: ImportContext): string[] 
   }
   const types = finding.Types;
   if (types === undefined) problems.push("data should have required property 'Types'");
-  else if (!Array.isArray(types) || types.length < 1 || types.length > 50 || !types.every((t) => typeof t === 'string' && t.length > 0)) {
-    problems.push('data.Types should be a list of 1 to 50 strings');
+  else if (
+    !Array.isArray(types) ||
+    types.length < 1 ||
+    types.length > LIMITS.typesPerFinding ||
+    !types.every((t) => typeof t === 'string' && t.length > 0)
+  ) {
+    problems.push(`data.Types should be a list of 1 to ${LIMITS.typesPerFinding} strings`);
   }
   const severity = finding.Severity;
   if (severity === undefined) problems.push("data should have required property 'Severity'");
@@ -93,8 +97,8 @@ export function findingProblems(finding: unknown, ctx: ImportContext): string[] 
   }
   const resources = finding.Resources;
   if (resources === undefined) problems.push("data should have required property 'Resources'");
-  else if (!Array.isArray(resources) || resources.length < 1 || resources.length > 32) {
-    problems.push('data.Resources should contain 1 to 32 items');
+  else if (!Array.isArray(resources) || resources.length < 1 || resources.length > LIMITS.resourcesPerFinding) {
+    problems.push(`data.Resources should contain 1 to ${LIMITS.resourcesPerFinding} items`);
   } else {
     resources.forEach((r, i) => {
       if (!isObject(r) || typeof r.Type !== 'string' || !r.Type) problems.push(`data.Resources[${i}] should have required property 'Type'`);
@@ -113,14 +117,15 @@ export function findingProblems(finding: unknown, ctx: ImportContext): string[] 
     problems.push(`data.Workflow.Status should be one of ${WORKFLOW_STATUSES.join(', ')}`);
   }
   const recommendation = get(finding, 'Remediation', 'Recommendation', 'Text');
-  if (typeof recommendation === 'string' && recommendation.length > 512) {
-    problems.push('data.Remediation.Recommendation.Text should NOT be longer than 512 characters');
+  if (typeof recommendation === 'string' && recommendation.length > LIMITS.recommendationTextChars) {
+    problems.push(`data.Remediation.Recommendation.Text should NOT be longer than ${LIMITS.recommendationTextChars} characters`);
   }
   const note = finding.Note;
   if (note !== undefined) {
     if (!isObject(note) || typeof note.Text !== 'string' || typeof note.UpdatedBy !== 'string' || !isIsoDate(note.UpdatedAt)) {
       problems.push('data.Note should have Text, UpdatedBy and UpdatedAt');
-    } else if (note.Text.length > 512) problems.push('data.Note.Text should NOT be longer than 512 characters');
+    } else if (note.Text.length > LIMITS.noteChars)
+      problems.push(`data.Note.Text should NOT be longer than ${LIMITS.noteChars} characters`);
   }
   if (typeof finding.ProductArn === 'string') {
     const arn = /^arn:[\w-]+:securityhub:([\w-]+):(\d{12})?:product\/([^/]+)\/(.+)$/.exec(finding.ProductArn);
@@ -131,7 +136,9 @@ export function findingProblems(finding: unknown, ctx: ImportContext): string[] 
       problems.push(`data.ProductArn ${finding.ProductArn} is the default product of another account`);
     }
   }
-  if (Buffer.byteLength(JSON.stringify(finding), 'utf8') > MAX_FINDING_BYTES) problems.push('finding is larger than 240 KB');
+  if (Buffer.byteLength(JSON.stringify(finding), 'utf8') > LIMITS.findingBytes) {
+    problems.push(`finding is larger than ${LIMITS.findingBytes / 1024} KB`);
+  }
   return problems;
 }
 
@@ -277,7 +284,7 @@ export class WorkflowLedger {
 
   private table(region: string): Map<string, WorkflowEntry> {
     let t = this.regions.get(region);
-    if (!t) this.regions.set(region, (t = new Map()));
+    if (!t) this.regions.set(region, (t = new Map<string, WorkflowEntry>()));
     return t;
   }
 

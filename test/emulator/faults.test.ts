@@ -1,4 +1,4 @@
-import { FaultSet, seededRandom } from './faults';
+import { FaultSet, seededRandom } from '../../emulator/faults';
 
 const describeClusters = { service: 'rds', region: 'us-east-1', operation: 'DescribeDBClusters' };
 

@@ -4,8 +4,7 @@
  * 256 KB. Also turns the query parameters into a record the tests can read, including the e-mail
  * body, which an SQS subscriber never sees (it receives the `sqs` or `default` text).
  */
-
-export const MAX_MESSAGE_BYTES = 256 * 1024;
+import { SNS_LIMITS } from './aws-limits';
 
 export interface PublishedMessage {
   region: string;
@@ -64,12 +63,14 @@ export function publishError(p: PublishedMessage): string | undefined {
   } else if (p.messageStructure !== undefined) {
     return 'Invalid parameter: MessageStructure';
   }
+  const subject = p.subject;
+  const tooLong = subject !== undefined && subject.length > SNS_LIMITS.subjectMaxChars;
   // eslint-disable-next-line no-control-regex -- AWS refuses control characters in a subject: that is the check
-  if (p.subject !== undefined && (p.subject.length === 0 || p.subject.length >= 100 || /[\u0000-\u001f]/.test(p.subject))) {
+  if (subject !== undefined && (subject.length === 0 || tooLong || /[\u0000-\u001f]/.test(subject))) {
     return 'Invalid parameter: Subject';
   }
   const attributeBytes = Object.entries(p.attributes).reduce((n, [k, v]) => n + Buffer.byteLength(k + v, 'utf8'), 0);
-  if (Buffer.byteLength(p.message, 'utf8') + attributeBytes > MAX_MESSAGE_BYTES) return 'Invalid parameter: Message too long';
+  if (Buffer.byteLength(p.message, 'utf8') + attributeBytes > SNS_LIMITS.messageBytes) return 'Invalid parameter: Message too long';
   if (p.message.length === 0) return 'Invalid parameter: Empty message';
   return undefined;
 }

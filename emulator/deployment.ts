@@ -1,7 +1,7 @@
 /**
  * What the CDK stack would create, made in the emulated account: the state table, the alert topic
- * with an SQS queue subscribed (so tests read alerts back as a subscriber gets them), and Security
- * Hub enabled in the chosen Regions. Also the readers the tests and the demo use.
+ * with an SQS queue subscribed (so alerts are read back as a subscriber gets them), and Security
+ * Hub enabled in the chosen Regions. Also the readers the end-to-end tests and the demo use.
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -14,8 +14,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { startEmulatedAws, type EmulatedAws } from '../harness';
-import { REGIONS_OF, seedClusters, type SeedCluster } from './fixtures';
+import type { EmulatedAws } from './emulated-aws';
 
 export interface DeploymentOptions {
   /** Regions the checker watches. */
@@ -179,29 +178,4 @@ export async function deploy(aws: EmulatedAws, opts: DeploymentOptions): Promise
       return c;
     },
   };
-}
-
-/** One emulated AWS per test file: started before its tests (first run installs it), stopped after. */
-export function useEmulatedAws(onStart: (aws: EmulatedAws) => void): void {
-  let started: EmulatedAws | undefined;
-  beforeAll(async () => {
-    started = await startEmulatedAws();
-    onStart(started);
-  }, 600_000);
-  afterAll(async () => {
-    await started?.stop();
-  });
-}
-
-/** An empty emulator, the stack's resources made, the clusters seeded and the call log cleared. */
-export async function freshAccount(aws: EmulatedAws, clusters: SeedCluster[], opts: Partial<DeploymentOptions> = {}): Promise<Deployment> {
-  await aws.reset();
-  const d = await deploy(aws, { regions: REGIONS_OF(clusters), ...opts });
-  await seedClusters(
-    (r) => d.rds(r),
-    clusters,
-    (r, id, o) => aws.proxy.setClusterOverrides(r, id, o),
-  );
-  aws.proxy.clearCalls();
-  return d;
 }

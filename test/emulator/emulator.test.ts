@@ -18,7 +18,7 @@ import {
   startMoto,
   type EmulatorPaths,
   type MotoServer,
-} from './emulator';
+} from '../../emulator/emulator';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -100,7 +100,7 @@ describe('installing the emulator', () => {
     expect(reinstall).toBeInstanceOf(EmulatorSetupError);
   });
 
-  it('finds the repository root from the harness folder', () => {
+  it('finds the repository root from the emulator folder', () => {
     const root = findProjectRoot();
 
     expect(fs.existsSync(path.join(root, 'emulator', 'requirements.txt'))).toBe(true);
@@ -177,7 +177,7 @@ describe('running moto', () => {
     const script = path.join(os.tmpdir(), `moto-owner-${process.pid}.ts`);
     fs.writeFileSync(
       script,
-      `import { startMoto } from ${JSON.stringify(path.join(__dirname, 'emulator'))};\n` +
+      `import { startMoto } from ${JSON.stringify(path.join(__dirname, '..', '..', 'emulator', 'emulator'))};\n` +
         'startMoto().then((m) => { console.log(m.pid); setInterval(() => undefined, 1000); });\n',
     );
     const owner = spawn(process.execPath, ['--require', 'tsx/cjs', script], {

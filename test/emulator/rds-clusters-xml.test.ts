@@ -7,7 +7,7 @@ import {
   maxRecordsError,
   pageClusters,
   splitClusters,
-} from './rds-clusters-xml';
+} from '../../emulator/rds-clusters-xml';
 
 function cluster(id: string, extra = ''): string {
   return (

@@ -25,7 +25,7 @@ import {
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { startEmulatedAws, type EmulatedAws } from './emulated-aws';
+import { startEmulatedAws, type EmulatedAws } from '../../emulator/emulated-aws';
 
 const ACCOUNT = '123456789012';
 const HOME = 'us-east-1';

@@ -1,4 +1,4 @@
-/** The emulator harness used by the end-to-end tests and `npm run demo`. */
+/** The local AWS emulator (moto behind the AWS-behaviour proxy) of the end-to-end tests, `npm run demo` and `npm run emulator`. */
 export * from './emulator';
 export * from './aws-proxy';
 export * from './emulated-aws';

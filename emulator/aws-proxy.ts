@@ -15,13 +15,13 @@
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { errorResponse, serviceError, type AwsErrorSpec, type ProxyResponse } from './aws-errors';
+import { RDS_LIMITS, SECURITY_HUB_LIMITS } from './aws-limits';
 import { header, identifyRequest, normalizeService, queryParams, type AwsRequestInfo, type RawRequest } from './aws-request';
 import { FaultSet, type Fault, type FaultKind, type FaultSpec } from './faults';
 import {
   applyClusterOverrides,
   clusterField,
   decodeMarker,
-  MAX_MAX_RECORDS,
   maxRecordsError,
   pageClusters,
   type ClusterOverrides,
@@ -37,7 +37,6 @@ import {
   findingProblems,
   importBatchError,
   matchesFilters,
-  MAX_IDS_PER_BATCH_UPDATE,
   type Finding,
   type StringFilter,
   type WorkflowEntry,
@@ -264,7 +263,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       const params = queryParams(raw);
       const invalid = maxRecordsError(params.get('MaxRecords'));
       if (invalid) return { code: 'InvalidParameterValue', status: 400, message: invalid };
-      const maxRecords = Number(params.get('MaxRecords') ?? MAX_MAX_RECORDS);
+      const maxRecords = Number(params.get('MaxRecords') ?? RDS_LIMITS.describeDbClustersMaxRecords.max);
       const marker = params.get('Marker');
       const offset = marker === null ? 0 : decodeMarker(marker);
       if (offset === undefined) return { code: 'InvalidParameterValue', status: 400, message: `Invalid Marker: ${marker}` };
@@ -340,8 +339,9 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
     'securityhub:BatchUpdateFindings': async (raw, info, rid) => {
       const body = parseJson(raw.body);
       const ids = body.FindingIdentifiers;
-      if (!Array.isArray(ids) || ids.length < 1 || ids.length > MAX_IDS_PER_BATCH_UPDATE) {
-        return invalidInput(`FindingIdentifiers must contain between 1 and ${MAX_IDS_PER_BATCH_UPDATE} items`);
+      const maxIds = SECURITY_HUB_LIMITS.findingIdsPerUpdate;
+      if (!Array.isArray(ids) || ids.length < 1 || ids.length > maxIds) {
+        return invalidInput(`FindingIdentifiers must contain between 1 and ${maxIds} items`);
       }
       const identifiers = ids as { Id?: unknown; ProductArn?: unknown }[];
       if (!identifiers.every((i) => typeof i?.Id === 'string' && typeof i.ProductArn === 'string')) {
@@ -356,10 +356,10 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
         noteIn !== undefined &&
         (typeof noteIn.Text !== 'string' ||
           typeof noteIn.UpdatedBy !== 'string' ||
-          noteIn.Text.length > 512 ||
-          noteIn.UpdatedBy.length > 512)
+          noteIn.Text.length > SECURITY_HUB_LIMITS.noteChars ||
+          noteIn.UpdatedBy.length > SECURITY_HUB_LIMITS.noteChars)
       ) {
-        return invalidInput('Note needs Text and UpdatedBy of at most 512 characters');
+        return invalidInput(`Note needs Text and UpdatedBy of at most ${SECURITY_HUB_LIMITS.noteChars} characters`);
       }
       if (!(await isSecurityHubEnabledFor(raw, info.region))) return notSubscribed();
       const existing = new Set((await allFindings(raw)).map((f) => `${String(f.Id)}\u0000${String(f.ProductArn)}`));
@@ -391,9 +391,10 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       const body = parseJson(raw.body);
       const invalid = filtersError(body.Filters);
       if (invalid) return invalidInput(invalid);
-      const maxResults = body.MaxResults === undefined ? 100 : Number(body.MaxResults);
-      if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100)
-        return invalidInput('MaxResults must be a number between 1 and 100');
+      const pageMax = SECURITY_HUB_LIMITS.findingsPerPage;
+      const maxResults = body.MaxResults === undefined ? pageMax : Number(body.MaxResults);
+      if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > pageMax)
+        return invalidInput(`MaxResults must be a number between 1 and ${pageMax}`);
       const offset = typeof body.NextToken === 'string' && body.NextToken ? decodeNextToken(body.NextToken) : 0;
       if (offset === undefined) return invalidInput('Invalid NextToken');
       if (!(await isSecurityHubEnabledFor(raw, info.region))) return notSubscribed();

@@ -1,4 +1,4 @@
-import { publishError, readPublish } from './sns-emulation';
+import { publishError, readPublish } from '../../emulator/sns-emulation';
 
 function publish(fields: Record<string, string>): URLSearchParams {
   return new URLSearchParams({ Action: 'Publish', TopicArn: 'arn:aws:sns:us-east-1:123456789012:alerts', ...fields });

@@ -7,7 +7,7 @@ import {
   importBatchError,
   matchesFilters,
   type Finding,
-} from './security-hub-emulation';
+} from '../../emulator/security-hub-emulation';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
