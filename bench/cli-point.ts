@@ -1,14 +1,22 @@
 /**
  * The CLI as a person starts it: a fresh process of bin/aurora-backtrack-check.js, beside a bare
  * `node -e 0`. Two figures: `--help` (what loading the entry costs) and a scan of a fleet on the
- * fake AWS, wall time from process start to exit, against the model floor plus a bare Node start
- * plus the CLI's one extra call (STS GetCallerIdentity; the Lambda takes its account from its ARN).
+ * fake AWS, wall time from process start to exit, against the larger of two floors, each counting
+ * process start and the CLI's one extra call (STS GetCallerIdentity; the Lambda takes its account
+ * from its ARN):
+ * - the model floor plus a bare `node -e 0`;
+ * - the SDK floor (bench/sdk-floor-child.ts: the same calls with the same SDK clients and no
+ *   checker logic) run in a fresh process on its own fake, timed from spawn to exit: what any
+ *   program built on the AWS SDK pays to load it and make those calls.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startFakeAws } from './fake-aws';
+import { forkForReport, handlerEnv } from './invoke';
+import type { SdkFloorReport } from './reports';
+import type { SdkFloorPlan } from './sdk-floor-plan';
 import { BENCH_MIN_WINDOW_HOURS, expectationsOf, generateFleet } from './fleet';
 import { computeFloor } from './floor';
 import { floorInputFor, minimumCalls } from './minimum-calls';
@@ -42,6 +50,10 @@ export interface CliScanFigures {
   latencyMs: number;
   wallMs: number;
   /** Model floor of the run + one STS call + the median bare Node start. */
+  modelFloorMs: number;
+  /** The SDK floor in a fresh process, spawn to exit, + one STS call; undefined when not measured. */
+  sdkFloorMs?: number;
+  /** The larger of the two floors. */
   floorMs: number;
   ratio: number;
   maxRssKb: number;
@@ -84,16 +96,57 @@ export async function measureStart(runs: number, workDir: string): Promise<Start
   return { bare: fig(bare), help: fig(help), runs };
 }
 
+/** What the SDK floor of the CLI point needs: the bundled floor child and its plan for this fleet. */
+export interface CliSdkFloor {
+  childPath: string;
+  plan: (fleet: ReturnType<typeof generateFleet>) => SdkFloorPlan;
+}
+
+/** The SDK floor of the fleet's first run in a fresh process on its own fake, spawn to exit. */
+async function measureSdkFloorProcess(
+  fleet: ReturnType<typeof generateFleet>,
+  floor: CliSdkFloor,
+  o: { latencyMs: number; workDir: string },
+): Promise<number> {
+  const fake = await startFakeAws({ fleet, latencyMs: o.latencyMs, tables: [TABLE], topics: [TOPIC], homeRegion: HOME_REGION });
+  try {
+    const planPath = path.join(o.workDir, 'cli-sdk-floor-plan.json');
+    fs.writeFileSync(planPath, JSON.stringify(floor.plan(fleet)));
+    const env = handlerEnv({
+      endpoint: fake.url,
+      regions: fleet.regions,
+      minWindowHours: BENCH_MIN_WINDOW_HOURS,
+      topicArn: TOPIC,
+      tableName: TABLE,
+    });
+    const started = performance.now();
+    const report = await forkForReport<SdkFloorReport>({
+      modulePath: floor.childPath,
+      args: [planPath],
+      env,
+      logFile: path.join(o.workDir, 'cli-sdk-floor.log'),
+      what: 'the SDK floor process',
+    });
+    const wallMs = performance.now() - started;
+    if (!report.ok) throw new Error(`the SDK floor run failed: ${report.error?.message ?? 'no report'}`);
+    return wallMs;
+  } finally {
+    await fake.close();
+  }
+}
+
 /** One first-run scan of `clusters` × `regions` through the CLI, publishing like the deployed checker. */
 export async function measureCliScan(
   point: { clusters: number; regions: number },
-  o: { latencyMs: number; seed: number; bareStartMs: number; workDir: string },
+  o: { latencyMs: number; seed: number; bareStartMs: number; workDir: string; sdkFloor?: CliSdkFloor },
 ): Promise<CliScanFigures> {
   const fleet = generateFleet({ clusters: point.clusters, regions: point.regions, seed: o.seed });
+  const sdkFloorMs = o.sdkFloor ? (await measureSdkFloorProcess(fleet, o.sdkFloor, o)) + o.latencyMs : undefined;
   const fake = await startFakeAws({ fleet, latencyMs: o.latencyMs, tables: [TABLE], topics: [TOPIC], homeRegion: HOME_REGION });
   try {
     const min = minimumCalls({ expectation: expectationsOf(fleet), run: 'first', discoverRegions: false, stateBytes: 0 });
-    const floorMs = computeFloor(floorInputFor(min, o.latencyMs, false)).totalMs + o.latencyMs + o.bareStartMs;
+    const modelFloorMs = computeFloor(floorInputFor(min, o.latencyMs, false)).totalMs + o.latencyMs + o.bareStartMs;
+    const floorMs = Math.max(modelFloorMs, sdkFloorMs ?? 0);
     const env = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       AWS_ENDPOINT_URL: fake.url,
@@ -133,6 +186,8 @@ export async function measureCliScan(
       regions: point.regions,
       latencyMs: o.latencyMs,
       wallMs: run.wallMs,
+      modelFloorMs,
+      ...(sdkFloorMs !== undefined && { sdkFloorMs }),
       floorMs,
       ratio: run.wallMs / floorMs,
       maxRssKb: run.maxRssKb,

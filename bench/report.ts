@@ -76,7 +76,9 @@ export function renderMarkdown(r: BenchResults): string {
       `CLI (fresh process, median of ${start.runs}): \`--help\` ${start.help.wallMs.toFixed(0)} ms and ${(start.help.maxRssKb / 1024).toFixed(0)} MB peak RSS, ` +
         `beside a bare \`node -e 0\` at ${start.bare.wallMs.toFixed(0)} ms and ${(start.bare.maxRssKb / 1024).toFixed(0)} MB. ` +
         `Scan of ${scan.clusters} clusters × ${scan.regions} Regions (first run, publishing): ${scan.wallMs.toFixed(0)} ms from process start to exit, ` +
-        `floor ${scan.floorMs.toFixed(0)} ms (model floor + one STS call + a bare Node start), ${scan.ratio.toFixed(2)}×; ` +
+        `floor ${scan.floorMs.toFixed(0)} ms, ${scan.ratio.toFixed(2)}× (the larger of: the model floor + one STS call + a bare Node start, ` +
+        `${(scan.modelFloorMs ?? scan.floorMs).toFixed(0)} ms; the SDK floor in a fresh process + one STS call, ` +
+        `${scan.sdkFloorMs === undefined ? 'not measured' : `${scan.sdkFloorMs.toFixed(0)} ms`}); ` +
         `${(scan.maxRssKb / 1024).toFixed(0)} MB peak RSS${scan.ok ? '' : ` — FAILED: ${scan.error}`}.`,
       '',
     );

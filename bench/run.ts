@@ -228,21 +228,9 @@ async function sdkFloorRun(
   };
 }
 
-async function runPoint(point: Point, o: Options, work: Work): Promise<PointResult> {
-  const fleet = generateFleet({ clusters: point.clusters, regions: point.regions, seed: o.seed });
-  const expectation = expectationsOf(fleet);
-  const fakeOptions = { fleet, latencyMs: o.latencyMs, tables: [TABLE], topics: [TOPIC], homeRegion: HOME_REGION };
-  const fake = await startFakeAws(fakeOptions);
-  const sdkFake = await startFakeAws(fakeOptions);
-  const env = handlerEnv({
-    endpoint: fake.url,
-    regions: fleet.regions,
-    minWindowHours: BENCH_MIN_WINDOW_HOURS,
-    topicArn: TOPIC,
-    tableName: TABLE,
-  });
-  // Built before anything is timed: the findings, state items and alert the SDK floor sends.
-  const plans = buildSdkFloorPlans(fleet, {
+/** The SDK floor's plans (first and steady run) for a fleet, under the bench's policy. */
+function sdkFloorPlans(fleet: ReturnType<typeof generateFleet>): Record<RunKind, SdkFloorPlan> {
+  return buildSdkFloorPlans(fleet, {
     policy: {
       minWindowHours: BENCH_MIN_WINDOW_HOURS,
       tagPrefix: DEFAULT_TAG_PREFIX,
@@ -257,6 +245,23 @@ async function runPoint(point: Point, o: Options, work: Work): Promise<PointResu
     clientSettings: CLIENT_SETTINGS,
     importLimit: SECURITY_HUB_RATES.BatchImportFindings,
   });
+}
+
+async function runPoint(point: Point, o: Options, work: Work): Promise<PointResult> {
+  const fleet = generateFleet({ clusters: point.clusters, regions: point.regions, seed: o.seed });
+  const expectation = expectationsOf(fleet);
+  const fakeOptions = { fleet, latencyMs: o.latencyMs, tables: [TABLE], topics: [TOPIC], homeRegion: HOME_REGION };
+  const fake = await startFakeAws(fakeOptions);
+  const sdkFake = await startFakeAws(fakeOptions);
+  const env = handlerEnv({
+    endpoint: fake.url,
+    regions: fleet.regions,
+    minWindowHours: BENCH_MIN_WINDOW_HOURS,
+    topicArn: TOPIC,
+    tableName: TABLE,
+  });
+  // Built before anything is timed: the findings, state items and alert the SDK floor sends.
+  const plans = sdkFloorPlans(fleet);
   const runs: RunResult[] = [];
   try {
     for (const run of ['first', 'steady'] as RunKind[]) {
@@ -395,7 +400,13 @@ export async function main(argv: string[]): Promise<number> {
     const cliDir = cliWorkDir();
     process.stderr.write('  the CLI: --help beside bare Node, then 100 clusters × 3 Regions … ');
     const start = await measureStart(o.coldLoads, cliDir);
-    const scan = await measureCliScan(CLI_POINT, { latencyMs: o.latencyMs, seed: o.seed, bareStartMs: start.bare.wallMs, workDir: cliDir });
+    const scan = await measureCliScan(CLI_POINT, {
+      latencyMs: o.latencyMs,
+      seed: o.seed,
+      bareStartMs: start.bare.wallMs,
+      workDir: cliDir,
+      sdkFloor: { childPath: sdkChildPath, plan: (fleet) => sdkFloorPlans(fleet).first },
+    });
     fs.rmSync(cliDir, { recursive: true, force: true });
     results.cli = { start, scan };
     process.stderr.write(`${scan.ok ? 'ok' : `FAILED: ${scan.error}`}\n`);

@@ -1,13 +1,12 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { whoAmI } from './aws/identity';
-import { listEnabledRegions } from './aws/regions';
 import { DynamoStateStore, MemoryStateStore } from './aws/state';
 import type { AccountContext } from './core/types';
 import type { Deps, Logger, RegionClients } from './run';
@@ -43,7 +42,7 @@ export interface AwsDepsOptions {
 export function awsDeps(opts: AwsDepsOptions): Deps {
   const perRegion = new Map<string, RegionClients>();
   const sts = new STSClient({ region: opts.homeRegion, ...CLIENT_SETTINGS });
-  const ec2 = new EC2Client({ region: opts.homeRegion, ...CLIENT_SETTINGS });
+  let ec2: EC2Client | undefined;
   let account: Promise<AccountContext> | undefined;
   const state = opts.stateTable
     ? new DynamoStateStore(
@@ -62,7 +61,13 @@ export function awsDeps(opts: AwsDepsOptions): Deps {
       });
       return account;
     },
-    enabledRegions: () => listEnabledRegions(ec2),
+    // EC2 is needed only for `regions: all`: its client and the adapter load on first use, so a
+    // run with a Region list never loads them.
+    enabledRegions: async () => {
+      const { EC2Client, listEnabledRegions } = await import('./aws/regions');
+      ec2 ??= new EC2Client({ region: opts.homeRegion, ...CLIENT_SETTINGS });
+      return listEnabledRegions(ec2);
+    },
     clients: (region) => {
       let c = perRegion.get(region);
       if (!c) {

@@ -1,6 +1,9 @@
-import { DescribeRegionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { clientRegion } from './client-region';
 import { InvalidResponseError } from './errors';
+
+/** The client's class, for callers that load this module only when they need it. */
+export { EC2Client };
 
 /** The Regions enabled for the account (opted-in or not requiring opt-in), sorted by code. */
 export async function listEnabledRegions(client: EC2Client): Promise<string[]> {
