@@ -3,7 +3,7 @@ import { cliWorkDir, measureCliScan, measureProcess } from '../../bench/cli-poin
 import { BENCH_MIN_WINDOW_HOURS } from '../../bench/fleet';
 import { buildSdkFloorChild } from '../../bench/sdk-floor';
 import { buildSdkFloorPlans } from '../../bench/sdk-floor-plan';
-import { SECURITY_HUB_LIMITS } from '../../bench/token-bucket';
+import { SECURITY_HUB_RATES } from '../../emulator/aws-limits';
 import { CLIENT_SETTINGS } from '../../lambda/default-deps';
 
 jest.setTimeout(60_000);
@@ -50,7 +50,7 @@ describe('the CLI point of the benchmark', () => {
               tableName: 'aurora-backtrack-checker-state',
               topicArn: 'arn:aws:sns:us-east-1:123456789012:aurora-backtrack-checker-alerts',
               clientSettings: CLIENT_SETTINGS,
-              importLimit: SECURITY_HUB_LIMITS.BatchImportFindings,
+              importLimit: SECURITY_HUB_RATES.BatchImportFindings,
             }).first,
         },
       },
