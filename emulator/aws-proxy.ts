@@ -10,39 +10,18 @@
  *   message recorded (the e-mail body included, which an SQS subscriber never sees);
  * - fault injection per service / Region / operation: throttling, 5xx, latency, dropped
  *   connections, requests never answered, access denied; and a log of every call.
- * Test tooling only: it binds 127.0.0.1 and forwards to the given emulator.
+ * This module is the server, the faults and the call log; what each operation adds is in
+ * service-handlers.ts. Test tooling only: it binds 127.0.0.1 and forwards to the given emulator.
  */
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { errorResponse, serviceError, type AwsErrorSpec, type ProxyResponse } from './aws-errors';
-import { RDS_LIMITS, SECURITY_HUB_LIMITS } from './aws-limits';
-import { header, identifyRequest, normalizeService, queryParams, type AwsRequestInfo, type RawRequest } from './aws-request';
+import { header, identifyRequest, normalizeService, type RawRequest } from './aws-request';
 import { FaultSet, type Fault, type FaultKind, type FaultSpec } from './faults';
-import {
-  applyClusterOverrides,
-  clusterField,
-  decodeMarker,
-  maxRecordsError,
-  pageClusters,
-  type ClusterOverrides,
-} from './rds-clusters-xml';
-import { publishError, readPublish, type PublishedMessage } from './sns-emulation';
-import {
-  WORKFLOW_STATUSES,
-  WorkflowLedger,
-  decodeNextToken,
-  encodeNextToken,
-  filtersError,
-  findingProblemMessage,
-  findingProblems,
-  importBatchError,
-  matchesFilters,
-  type Finding,
-  type StringFilter,
-  type WorkflowEntry,
-  type WorkflowStatus,
-  type WorkflowUpdate,
-} from './security-hub-emulation';
+import type { ClusterOverrides } from './rds-clusters-xml';
+import { clusterKey, serviceHandlers, type ClusterRewriter, type PassedOn, type UpstreamResponse } from './service-handlers';
+import type { PublishedMessage } from './sns-emulation';
+import { WorkflowLedger, type WorkflowEntry, type WorkflowUpdate } from './security-hub-emulation';
 
 export interface AwsProxyOptions {
   /** The emulator to forward to, e.g. moto's `http://127.0.0.1:5000`. */
@@ -75,14 +54,7 @@ export interface CallFilter {
   operation?: string;
 }
 
-/** A field-level view of one DBCluster element in a DescribeDBClusters answer. */
-export interface ClusterRewriteContext {
-  region: string;
-  identifier: string | undefined;
-  get(field: string): string | undefined;
-}
-
-export type ClusterRewriter = (cluster: ClusterRewriteContext) => ClusterOverrides | undefined;
+export type { ClusterRewriteContext, ClusterRewriter } from './service-handlers';
 
 export interface AwsProxy {
   /** `http://127.0.0.1:<port>`: give it to SDK clients as `endpoint`. */
@@ -119,12 +91,6 @@ export interface AwsProxy {
   close(): Promise<void>;
 }
 
-interface UpstreamResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -151,16 +117,6 @@ function requestId(seq: number): string {
   return `00000000-0000-4000-8000-${seq.toString(16).padStart(12, '0')}`;
 }
 
-function json(status: number, body: unknown, requestIdValue: string): ProxyResponse {
-  return { status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestIdValue }, body: JSON.stringify(body) };
-}
-
-function parseJson(body: Buffer): Record<string, unknown> {
-  if (body.length === 0) return {};
-  const value: unknown = JSON.parse(body.toString('utf8'));
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
 export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy> {
   const target = new URL(options.target);
   const accountId = options.accountId ?? '123456789012';
@@ -176,8 +132,6 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
   /** Connections of requests held by a `hang` fault: ended when the proxy is reset or closed. */
   const hanging = new Set<Socket>();
   let seq = 0;
-
-  const key = (region: string, id: string) => `${region}\u0000${id}`;
 
   function forward(raw: RawRequest, body: Buffer = raw.body): Promise<UpstreamResponse> {
     return new Promise((resolve, reject) => {
@@ -200,10 +154,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
     });
   }
 
-  function asResponse(
-    up: UpstreamResponse,
-    body: Buffer | string = up.body,
-  ): { status: number; headers: Record<string, string>; body: Buffer | string } {
+  function asResponse(up: UpstreamResponse, body: Buffer | string = up.body): PassedOn {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(up.headers)) {
       if (v === undefined || HOP_BY_HOP.has(k)) continue;
@@ -224,192 +175,18 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
     return forward({ method, url: path, headers, body: payload }, payload);
   }
 
-  async function isSecurityHubEnabledFor(raw: RawRequest, region: string): Promise<boolean> {
-    const forced = securityHubForced.get(region);
-    if (forced !== undefined) return forced;
-    const res = await internal(raw, 'GET', '/accounts');
-    return res.status === 200;
-  }
-
-  /** Every finding moto holds in the caller's Region (moto pages at 100). */
-  async function allFindings(raw: RawRequest): Promise<Finding[]> {
-    const out: Finding[] = [];
-    let token: string | undefined;
-    do {
-      const res = await internal(raw, 'POST', '/findings', { MaxResults: 100, ...(token ? { NextToken: token } : {}) });
-      if (res.status !== 200) throw new Error(`emulator GetFindings failed: HTTP ${res.status} ${res.body.toString('utf8').slice(0, 300)}`);
-      const page = parseJson(res.body);
-      out.push(...((page.Findings as Finding[] | undefined) ?? []));
-      token = typeof page.NextToken === 'string' && page.NextToken ? page.NextToken : undefined;
-    } while (token);
-    return out;
-  }
-
-  const notSubscribed = (): AwsErrorSpec => ({
-    code: 'InvalidAccessException',
-    status: 401,
-    message: `Account ${accountId} is not subscribed to AWS Security Hub`,
+  const handlers = serviceHandlers({
+    accountId,
+    forward,
+    internal,
+    asResponse,
+    clusterOverrides,
+    clusterRewriter: () => clusterRewriter,
+    securityHubForced,
+    ledger,
+    workflowUpdates,
+    published,
   });
-  const invalidInput = (message: string): AwsErrorSpec => ({ code: 'InvalidInputException', status: 400, message });
-
-  type Handler = (
-    raw: RawRequest,
-    info: AwsRequestInfo,
-    rid: string,
-  ) => Promise<ProxyResponse | ReturnType<typeof asResponse> | AwsErrorSpec>;
-
-  const handlers: Record<string, Handler> = {
-    'rds:DescribeDBClusters': async (raw, info) => {
-      const params = queryParams(raw);
-      const invalid = maxRecordsError(params.get('MaxRecords'));
-      if (invalid) return { code: 'InvalidParameterValue', status: 400, message: invalid };
-      const maxRecords = Number(params.get('MaxRecords') ?? RDS_LIMITS.describeDbClustersMaxRecords.max);
-      const marker = params.get('Marker');
-      const offset = marker === null ? 0 : decodeMarker(marker);
-      if (offset === undefined) return { code: 'InvalidParameterValue', status: 400, message: `Invalid Marker: ${marker}` };
-      let body = raw.body;
-      if (raw.method === 'POST') {
-        params.delete('MaxRecords');
-        params.delete('Marker');
-        body = Buffer.from(params.toString(), 'utf8');
-      }
-      const up = await forward(raw, body);
-      if (up.status !== 200) return asResponse(up);
-      const paged = pageClusters(up.body.toString('utf8'), { maxRecords, offset }, (cluster) => {
-        const identifier = clusterField(cluster, 'DBClusterIdentifier');
-        let out = cluster;
-        const overrides = identifier === undefined ? undefined : clusterOverrides.get(key(info.region, identifier));
-        if (overrides) out = applyClusterOverrides(out, overrides);
-        const extra = clusterRewriter?.({ region: info.region, identifier, get: (field) => clusterField(out, field) });
-        if (extra) out = applyClusterOverrides(out, extra);
-        return out;
-      });
-      return asResponse(up, paged);
-    },
-
-    // moto leaves GlobalClusterIdentifier on a cluster removed from its global database; AWS clears
-    // it (the cluster becomes standalone). The proxy records the removal as an override.
-    'rds:RemoveFromGlobalCluster': async (raw) => {
-      const up = await forward(raw);
-      const member = queryParams(raw).get('DbClusterIdentifier') ?? '';
-      const arn = /^arn:[^:]+:rds:([^:]+):\d{12}:cluster:(.+)$/.exec(member);
-      if (up.status === 200 && arn) {
-        const k = key(arn[1] as string, arn[2] as string);
-        clusterOverrides.set(k, { ...clusterOverrides.get(k), GlobalClusterIdentifier: null });
-      }
-      return asResponse(up);
-    },
-
-    'sns:Publish': async (raw, info) => {
-      const message = readPublish(info.region, queryParams(raw));
-      published.push(message);
-      const invalid = publishError(message);
-      if (invalid) return { code: 'InvalidParameter', status: 400, message: invalid };
-      const up = await forward(raw);
-      message.accepted = up.status === 200;
-      return asResponse(up);
-    },
-
-    'securityhub:BatchImportFindings': async (raw, info, rid) => {
-      const body = parseJson(raw.body);
-      const invalid = importBatchError(body.Findings);
-      if (invalid) return invalidInput(invalid);
-      if (!(await isSecurityHubEnabledFor(raw, info.region))) return notSubscribed();
-      const failed: { Id: string; ErrorCode: string; ErrorMessage: string }[] = [];
-      const accepted: Finding[] = [];
-      let ignored = 0;
-      for (const finding of body.Findings as unknown[]) {
-        const problems = findingProblems(finding, { region: info.region, accountId });
-        const id = typeof (finding as Finding | null)?.Id === 'string' ? String((finding as Finding).Id) : '';
-        if (problems.length) failed.push({ Id: id, ErrorCode: 'InvalidInput', ErrorMessage: findingProblemMessage(problems) });
-        else if (ledger.recordImport(info.region, finding as Finding)) accepted.push(finding as Finding);
-        else ignored++; // not newer than the stored finding: Security Hub ignores it silently
-      }
-      let success = ignored;
-      if (accepted.length) {
-        const up = await internal(raw, 'POST', '/findings/import', { Findings: accepted });
-        if (up.status !== 200) return asResponse(up);
-        const result = parseJson(up.body);
-        success += Number(result.SuccessCount ?? 0);
-        failed.push(...((result.FailedFindings as typeof failed | undefined) ?? []));
-      }
-      return json(200, { FailedCount: failed.length, SuccessCount: success, FailedFindings: failed }, rid);
-    },
-
-    'securityhub:BatchUpdateFindings': async (raw, info, rid) => {
-      const body = parseJson(raw.body);
-      const ids = body.FindingIdentifiers;
-      const maxIds = SECURITY_HUB_LIMITS.findingIdsPerUpdate;
-      if (!Array.isArray(ids) || ids.length < 1 || ids.length > maxIds) {
-        return invalidInput(`FindingIdentifiers must contain between 1 and ${maxIds} items`);
-      }
-      const identifiers = ids as { Id?: unknown; ProductArn?: unknown }[];
-      if (!identifiers.every((i) => typeof i?.Id === 'string' && typeof i.ProductArn === 'string')) {
-        return invalidInput('each FindingIdentifier needs Id and ProductArn');
-      }
-      const status = (body.Workflow as { Status?: unknown } | undefined)?.Status;
-      if (status !== undefined && !(WORKFLOW_STATUSES as readonly unknown[]).includes(status)) {
-        return invalidInput(`Workflow.Status must be one of ${WORKFLOW_STATUSES.join(', ')}`);
-      }
-      const noteIn = body.Note as { Text?: unknown; UpdatedBy?: unknown } | undefined;
-      if (
-        noteIn !== undefined &&
-        (typeof noteIn.Text !== 'string' ||
-          typeof noteIn.UpdatedBy !== 'string' ||
-          noteIn.Text.length > SECURITY_HUB_LIMITS.noteChars ||
-          noteIn.UpdatedBy.length > SECURITY_HUB_LIMITS.noteChars)
-      ) {
-        return invalidInput(`Note needs Text and UpdatedBy of at most ${SECURITY_HUB_LIMITS.noteChars} characters`);
-      }
-      if (!(await isSecurityHubEnabledFor(raw, info.region))) return notSubscribed();
-      const existing = new Set((await allFindings(raw)).map((f) => `${String(f.Id)}\u0000${String(f.ProductArn)}`));
-      const note = noteIn
-        ? { Text: String(noteIn.Text), UpdatedBy: String(noteIn.UpdatedBy), UpdatedAt: new Date().toISOString() }
-        : undefined;
-      const processed: { Id: string; ProductArn: string }[] = [];
-      const unprocessed: { FindingIdentifier: { Id: string; ProductArn: string }; ErrorCode: string; ErrorMessage: string }[] = [];
-      for (const i of identifiers) {
-        const ident = { Id: String(i.Id), ProductArn: String(i.ProductArn) };
-        if (!existing.has(`${ident.Id}\u0000${ident.ProductArn}`)) {
-          unprocessed.push({ FindingIdentifier: ident, ErrorCode: 'FindingNotFound', ErrorMessage: 'Finding Not Found' });
-          continue;
-        }
-        ledger.applyUpdate(info.region, ident.Id, ident.ProductArn, status as WorkflowStatus | undefined, note);
-        processed.push(ident);
-      }
-      workflowUpdates.push({
-        region: info.region,
-        findings: processed.map((p) => ({ id: p.Id, productArn: p.ProductArn })),
-        workflowStatus: status as WorkflowStatus | undefined,
-        note: note ? { text: note.Text, updatedBy: note.UpdatedBy } : undefined,
-        request: body,
-      });
-      return json(200, { ProcessedFindings: processed, UnprocessedFindings: unprocessed }, rid);
-    },
-
-    'securityhub:GetFindings': async (raw, info, rid) => {
-      const body = parseJson(raw.body);
-      const invalid = filtersError(body.Filters);
-      if (invalid) return invalidInput(invalid);
-      const pageMax = SECURITY_HUB_LIMITS.findingsPerPage;
-      const maxResults = body.MaxResults === undefined ? pageMax : Number(body.MaxResults);
-      if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > pageMax)
-        return invalidInput(`MaxResults must be a number between 1 and ${pageMax}`);
-      const offset = typeof body.NextToken === 'string' && body.NextToken ? decodeNextToken(body.NextToken) : 0;
-      if (offset === undefined) return invalidInput('Invalid NextToken');
-      if (!(await isSecurityHubEnabledFor(raw, info.region))) return notSubscribed();
-      const filters = body.Filters as Record<string, StringFilter[]> | undefined;
-      const matching = (await allFindings(raw)).map((f) => ledger.overlay(info.region, f)).filter((f) => matchesFilters(f, filters));
-      const page = matching.slice(offset, offset + maxResults);
-      const next = offset + maxResults < matching.length ? encodeNextToken(offset + maxResults) : undefined;
-      return json(200, { Findings: page, ...(next ? { NextToken: next } : {}) }, rid);
-    },
-
-    'securityhub:UpdateFindings': async (raw, info) => {
-      if (!(await isSecurityHubEnabledFor(raw, info.region))) return notSubscribed();
-      return asResponse(await forward(raw));
-    },
-  };
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = Date.now();
@@ -424,7 +201,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       call.fault = 'latency';
       await sleep(decision.latencyMs);
     }
-    let response: ProxyResponse | ReturnType<typeof asResponse>;
+    let response: ProxyResponse | PassedOn;
     const fault = decision.fault;
     if (fault) {
       call.fault = fault.spec.kind;
@@ -510,8 +287,8 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       return faults.active;
     },
     setClusterOverrides: (region, id, overrides) => {
-      if (overrides === undefined) clusterOverrides.delete(key(region, id));
-      else clusterOverrides.set(key(region, id), { ...overrides });
+      if (overrides === undefined) clusterOverrides.delete(clusterKey(region, id));
+      else clusterOverrides.set(clusterKey(region, id), { ...overrides });
     },
     setClusterRewriter: (rewriter) => {
       clusterRewriter = rewriter;

@@ -1,0 +1,274 @@
+/**
+ * What the AWS-behaviour proxy does per operation, beyond forwarding to moto: DescribeDBClusters
+ * pages and overrides, RemoveFromGlobalCluster, SNS Publish checks, and Security Hub's import
+ * limits, ASFF validation, BatchUpdateFindings, GetFindings filters and the enabled-per-Region
+ * rule. aws-proxy.ts owns the HTTP server, faults and the call log, and gives these handlers the
+ * way to reach moto and the proxy's state.
+ */
+import type * as http from 'node:http';
+import type { AwsErrorSpec, ProxyResponse } from './aws-errors';
+import { RDS_LIMITS, SECURITY_HUB_LIMITS } from './aws-limits';
+import { queryParams, type AwsRequestInfo, type RawRequest } from './aws-request';
+import {
+  applyClusterOverrides,
+  clusterField,
+  decodeMarker,
+  maxRecordsError,
+  pageClusters,
+  type ClusterOverrides,
+} from './rds-clusters-xml';
+import { publishError, readPublish, type PublishedMessage } from './sns-emulation';
+import {
+  WORKFLOW_STATUSES,
+  decodeNextToken,
+  encodeNextToken,
+  filtersError,
+  findingProblemMessage,
+  findingProblems,
+  importBatchError,
+  matchesFilters,
+  type Finding,
+  type StringFilter,
+  type WorkflowLedger,
+  type WorkflowStatus,
+  type WorkflowUpdate,
+} from './security-hub-emulation';
+
+/** A field-level view of one DBCluster element in a DescribeDBClusters answer. */
+export interface ClusterRewriteContext {
+  region: string;
+  identifier: string | undefined;
+  get(field: string): string | undefined;
+}
+
+export type ClusterRewriter = (cluster: ClusterRewriteContext) => ClusterOverrides | undefined;
+
+export interface UpstreamResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** moto's answer passed on, with its body possibly rewritten. */
+export interface PassedOn {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+/** The way to moto and the proxy's state that the handlers work with. */
+export interface HandlerContext {
+  accountId: string;
+  /** Sends the caller's request (or another body) to moto. */
+  forward: (raw: RawRequest, body?: Buffer) => Promise<UpstreamResponse>;
+  /** A request to moto made by the proxy itself, signed like the caller's. */
+  internal: (raw: RawRequest, method: string, path: string, body?: unknown) => Promise<UpstreamResponse>;
+  asResponse: (up: UpstreamResponse, body?: Buffer | string) => PassedOn;
+  /** Overrides by clusterKey(region, identifier). */
+  clusterOverrides: Map<string, ClusterOverrides>;
+  clusterRewriter: () => ClusterRewriter | undefined;
+  securityHubForced: ReadonlyMap<string, boolean>;
+  ledger: WorkflowLedger;
+  workflowUpdates: WorkflowUpdate[];
+  published: PublishedMessage[];
+}
+
+export type Handler = (raw: RawRequest, info: AwsRequestInfo, rid: string) => Promise<ProxyResponse | PassedOn | AwsErrorSpec>;
+
+export const clusterKey = (region: string, id: string) => `${region}\u0000${id}`;
+
+function json(status: number, body: unknown, requestIdValue: string): ProxyResponse {
+  return { status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestIdValue }, body: JSON.stringify(body) };
+}
+
+function parseJson(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) return {};
+  const value: unknown = JSON.parse(body.toString('utf8'));
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** The handlers by `service:Operation`; an operation without one is forwarded as it is. */
+export function serviceHandlers(ctx: HandlerContext): Record<string, Handler> {
+  const { accountId, forward, internal, asResponse, clusterOverrides, securityHubForced, ledger, workflowUpdates, published } = ctx;
+
+  async function isSecurityHubEnabledFor(raw: RawRequest, region: string): Promise<boolean> {
+    const forced = securityHubForced.get(region);
+    if (forced !== undefined) return forced;
+    const res = await internal(raw, 'GET', '/accounts');
+    return res.status === 200;
+  }
+
+  /** Every finding moto holds in the caller's Region (moto pages at 100). */
+  async function allFindings(raw: RawRequest): Promise<Finding[]> {
+    const out: Finding[] = [];
+    let token: string | undefined;
+    do {
+      const res = await internal(raw, 'POST', '/findings', { MaxResults: 100, ...(token ? { NextToken: token } : {}) });
+      if (res.status !== 200) throw new Error(`emulator GetFindings failed: HTTP ${res.status} ${res.body.toString('utf8').slice(0, 300)}`);
+      const page = parseJson(res.body);
+      out.push(...((page.Findings as Finding[] | undefined) ?? []));
+      token = typeof page.NextToken === 'string' && page.NextToken ? page.NextToken : undefined;
+    } while (token);
+    return out;
+  }
+
+  const notSubscribed = (): AwsErrorSpec => ({
+    code: 'InvalidAccessException',
+    status: 401,
+    message: `Account ${accountId} is not subscribed to AWS Security Hub`,
+  });
+  const invalidInput = (message: string): AwsErrorSpec => ({ code: 'InvalidInputException', status: 400, message });
+
+  return {
+    'rds:DescribeDBClusters': async (raw, info) => {
+      const params = queryParams(raw);
+      const invalid = maxRecordsError(params.get('MaxRecords'));
+      if (invalid) return { code: 'InvalidParameterValue', status: 400, message: invalid };
+      const maxRecords = Number(params.get('MaxRecords') ?? RDS_LIMITS.describeDbClustersMaxRecords.max);
+      const marker = params.get('Marker');
+      const offset = marker === null ? 0 : decodeMarker(marker);
+      if (offset === undefined) return { code: 'InvalidParameterValue', status: 400, message: `Invalid Marker: ${marker}` };
+      let body = raw.body;
+      if (raw.method === 'POST') {
+        params.delete('MaxRecords');
+        params.delete('Marker');
+        body = Buffer.from(params.toString(), 'utf8');
+      }
+      const up = await forward(raw, body);
+      if (up.status !== 200) return asResponse(up);
+      const paged = pageClusters(up.body.toString('utf8'), { maxRecords, offset }, (cluster) => {
+        const identifier = clusterField(cluster, 'DBClusterIdentifier');
+        let out = cluster;
+        const overrides = identifier === undefined ? undefined : clusterOverrides.get(clusterKey(info.region, identifier));
+        if (overrides) out = applyClusterOverrides(out, overrides);
+        const extra = ctx.clusterRewriter()?.({ region: info.region, identifier, get: (field) => clusterField(out, field) });
+        if (extra) out = applyClusterOverrides(out, extra);
+        return out;
+      });
+      return asResponse(up, paged);
+    },
+
+    // moto leaves GlobalClusterIdentifier on a cluster removed from its global database; AWS clears
+    // it (the cluster becomes standalone). The proxy records the removal as an override.
+    'rds:RemoveFromGlobalCluster': async (raw) => {
+      const up = await forward(raw);
+      const member = queryParams(raw).get('DbClusterIdentifier') ?? '';
+      const arn = /^arn:[^:]+:rds:([^:]+):\d{12}:cluster:(.+)$/.exec(member);
+      if (up.status === 200 && arn) {
+        const k = clusterKey(arn[1] as string, arn[2] as string);
+        clusterOverrides.set(k, { ...clusterOverrides.get(k), GlobalClusterIdentifier: null });
+      }
+      return asResponse(up);
+    },
+
+    'sns:Publish': async (raw, info) => {
+      const message = readPublish(info.region, queryParams(raw));
+      published.push(message);
+      const invalid = publishError(message);
+      if (invalid) return { code: 'InvalidParameter', status: 400, message: invalid };
+      const up = await forward(raw);
+      message.accepted = up.status === 200;
+      return asResponse(up);
+    },
+
+    'securityhub:BatchImportFindings': async (raw, info, rid) => {
+      const body = parseJson(raw.body);
+      const invalid = importBatchError(body.Findings);
+      if (invalid) return invalidInput(invalid);
+      if (!(await isSecurityHubEnabledFor(raw, info.region))) return notSubscribed();
+      const failed: { Id: string; ErrorCode: string; ErrorMessage: string }[] = [];
+      const accepted: Finding[] = [];
+      let ignored = 0;
+      for (const finding of body.Findings as unknown[]) {
+        const problems = findingProblems(finding, { region: info.region, accountId });
+        const id = typeof (finding as Finding | null)?.Id === 'string' ? String((finding as Finding).Id) : '';
+        if (problems.length) failed.push({ Id: id, ErrorCode: 'InvalidInput', ErrorMessage: findingProblemMessage(problems) });
+        else if (ledger.recordImport(info.region, finding as Finding)) accepted.push(finding as Finding);
+        else ignored++; // not newer than the stored finding: Security Hub ignores it silently
+      }
+      let success = ignored;
+      if (accepted.length) {
+        const up = await internal(raw, 'POST', '/findings/import', { Findings: accepted });
+        if (up.status !== 200) return asResponse(up);
+        const result = parseJson(up.body);
+        success += Number(result.SuccessCount ?? 0);
+        failed.push(...((result.FailedFindings as typeof failed | undefined) ?? []));
+      }
+      return json(200, { FailedCount: failed.length, SuccessCount: success, FailedFindings: failed }, rid);
+    },
+
+    'securityhub:BatchUpdateFindings': async (raw, info, rid) => {
+      const body = parseJson(raw.body);
+      const ids = body.FindingIdentifiers;
+      const maxIds = SECURITY_HUB_LIMITS.findingIdsPerUpdate;
+      if (!Array.isArray(ids) || ids.length < 1 || ids.length > maxIds) {
+        return invalidInput(`FindingIdentifiers must contain between 1 and ${maxIds} items`);
+      }
+      const identifiers = ids as { Id?: unknown; ProductArn?: unknown }[];
+      if (!identifiers.every((i) => typeof i?.Id === 'string' && typeof i.ProductArn === 'string')) {
+        return invalidInput('each FindingIdentifier needs Id and ProductArn');
+      }
+      const status = (body.Workflow as { Status?: unknown } | undefined)?.Status;
+      if (status !== undefined && !(WORKFLOW_STATUSES as readonly unknown[]).includes(status)) {
+        return invalidInput(`Workflow.Status must be one of ${WORKFLOW_STATUSES.join(', ')}`);
+      }
+      const noteIn = body.Note as { Text?: unknown; UpdatedBy?: unknown } | undefined;
+      if (
+        noteIn !== undefined &&
+        (typeof noteIn.Text !== 'string' ||
+          typeof noteIn.UpdatedBy !== 'string' ||
+          noteIn.Text.length > SECURITY_HUB_LIMITS.noteChars ||
+          noteIn.UpdatedBy.length > SECURITY_HUB_LIMITS.noteChars)
+      ) {
+        return invalidInput(`Note needs Text and UpdatedBy of at most ${SECURITY_HUB_LIMITS.noteChars} characters`);
+      }
+      if (!(await isSecurityHubEnabledFor(raw, info.region))) return notSubscribed();
+      const existing = new Set((await allFindings(raw)).map((f) => `${String(f.Id)}\u0000${String(f.ProductArn)}`));
+      const note = noteIn
+        ? { Text: String(noteIn.Text), UpdatedBy: String(noteIn.UpdatedBy), UpdatedAt: new Date().toISOString() }
+        : undefined;
+      const processed: { Id: string; ProductArn: string }[] = [];
+      const unprocessed: { FindingIdentifier: { Id: string; ProductArn: string }; ErrorCode: string; ErrorMessage: string }[] = [];
+      for (const i of identifiers) {
+        const ident = { Id: String(i.Id), ProductArn: String(i.ProductArn) };
+        if (!existing.has(`${ident.Id}\u0000${ident.ProductArn}`)) {
+          unprocessed.push({ FindingIdentifier: ident, ErrorCode: 'FindingNotFound', ErrorMessage: 'Finding Not Found' });
+          continue;
+        }
+        ledger.applyUpdate(info.region, ident.Id, ident.ProductArn, status as WorkflowStatus | undefined, note);
+        processed.push(ident);
+      }
+      workflowUpdates.push({
+        region: info.region,
+        findings: processed.map((p) => ({ id: p.Id, productArn: p.ProductArn })),
+        workflowStatus: status as WorkflowStatus | undefined,
+        note: note ? { text: note.Text, updatedBy: note.UpdatedBy } : undefined,
+        request: body,
+      });
+      return json(200, { ProcessedFindings: processed, UnprocessedFindings: unprocessed }, rid);
+    },
+
+    'securityhub:GetFindings': async (raw, info, rid) => {
+      const body = parseJson(raw.body);
+      const invalid = filtersError(body.Filters);
+      if (invalid) return invalidInput(invalid);
+      const pageMax = SECURITY_HUB_LIMITS.findingsPerPage;
+      const maxResults = body.MaxResults === undefined ? pageMax : Number(body.MaxResults);
+      if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > pageMax)
+        return invalidInput(`MaxResults must be a number between 1 and ${pageMax}`);
+      const offset = typeof body.NextToken === 'string' && body.NextToken ? decodeNextToken(body.NextToken) : 0;
+      if (offset === undefined) return invalidInput('Invalid NextToken');
+      if (!(await isSecurityHubEnabledFor(raw, info.region))) return notSubscribed();
+      const filters = body.Filters as Record<string, StringFilter[]> | undefined;
+      const matching = (await allFindings(raw)).map((f) => ledger.overlay(info.region, f)).filter((f) => matchesFilters(f, filters));
+      const page = matching.slice(offset, offset + maxResults);
+      const next = offset + maxResults < matching.length ? encodeNextToken(offset + maxResults) : undefined;
+      return json(200, { Findings: page, ...(next ? { NextToken: next } : {}) }, rid);
+    },
+
+    'securityhub:UpdateFindings': async (raw, info) => {
+      if (!(await isSecurityHubEnabledFor(raw, info.region))) return notSubscribed();
+      return asResponse(await forward(raw));
+    },
+  };
+}
