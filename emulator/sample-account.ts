@@ -47,6 +47,7 @@ export const V3 = '8.0.mysql_aurora.3.05.2';
 export const V2 = '5.7.mysql_aurora.2.11.2';
 const H = 3600;
 const DAY = 86_400;
+/** The ISO 8601 time `seconds` before `now`. */
 export const ago = (now: Date, seconds: number) => new Date(now.getTime() - seconds * 1000).toISOString();
 /** A cluster old enough for a full window, with the actual window given. */
 export const aged = (actualSeconds: number) => (now: Date) => ({
