@@ -43,7 +43,7 @@ describe('buildAlert', () => {
   it('writes a subject under 100 characters with no line break', () => {
     const m = alertOf({
       events: [newFailure(cluster({ backtrackWindowSeconds: 0 }))],
-      degraded: [{ key: 'region-not-scanned#eu-west-3', region: 'eu-west-3', message: 'eu-west-3: Region not scanned\n(AccessDenied)' }],
+      degraded: [{ kind: 'region-not-scanned', region: 'eu-west-3', cause: { code: 'AccessDenied', message: 'not\nauthorized' } }],
       recovered: ['security-hub-not-enabled#us-east-1'],
     });
 
@@ -124,7 +124,7 @@ describe('buildAlert', () => {
 
   it('reports the checker degraded with HIGH severity, and its recovery', () => {
     const m = alertOf({
-      degraded: [{ key: 'security-hub-not-enabled#eu-west-1', region: 'eu-west-1', message: 'eu-west-1: findings not published' }],
+      degraded: [{ kind: 'security-hub-not-enabled', region: 'eu-west-1', reason: 'Security Hub is not enabled in eu-west-1' }],
       recovered: ['region-not-scanned#us-east-1'],
     });
 

@@ -7,8 +7,8 @@ import {
   rememberedFacts,
   stateChanged,
   stepCluster,
-  transition,
-  type Transition,
+  type ClusterEvent,
+  type WorkflowChange,
   windowRaisedAt,
 } from '../../../lambda/core/transitions';
 import type { ClusterFacts, Evaluation } from '../../../lambda/core/types';
@@ -22,16 +22,36 @@ const judge = (c: ClusterFacts, at = NOW): Evaluation => evaluate(c, POLICY, at)
 const byPk = (states: ClusterState[]) => new Map(states.map((s) => [s.pk, s]));
 const REGIONS = new Set(['eu-west-1']);
 
-/** Runs the transition and returns it together with the state the next run would load. */
+interface Transition {
+  events: ClusterEvent[];
+  next: ClusterState[];
+  gone: ClusterState[];
+  workflow: WorkflowChange[];
+}
+
+/**
+ * One run over `clusters` as a scan steps them (in-scope clusters stepped one by one, then the
+ * clusters of the complete Regions not seen declared gone), with the state the next run would load.
+ */
 function run(clusters: ClusterFacts[], previous: ClusterState[], at = NOW, complete = REGIONS): Transition & { stored: ClusterState[] } {
   const before = byPk(previous);
-  const t = transition(
-    clusters.map((c) => judge(rememberedFacts(c, before.get(clusterKey(ACCOUNT_ID, c.region, c.resourceId)), at), at)),
-    before,
-    complete,
-    ACCOUNT_ID,
-    at,
-  );
+  const t: Transition = { events: [], next: [], gone: [], workflow: [] };
+  const seen = new Set<string>();
+  for (const c of clusters) {
+    const prev = before.get(clusterKey(ACCOUNT_ID, c.region, c.resourceId));
+    const e = judge(rememberedFacts(c, prev, at), at);
+    if (e.scope !== 'in-scope') continue;
+    const step = stepCluster(e, prev, ACCOUNT_ID, at, { firstSighting: before.size > 0 });
+    seen.add(step.state.pk);
+    t.next.push(step.state);
+    if (step.event) t.events.push(step.event);
+    if (step.workflow) t.workflow.push(step.workflow);
+  }
+  for (const region of complete) {
+    const { gone, events } = goneClusters(before.values(), region, seen, ACCOUNT_ID);
+    t.gone.push(...gone);
+    t.events.push(...events);
+  }
   const gone = new Set(t.gone.map((g) => g.pk));
   const kept = previous.filter((p) => !gone.has(p.pk) && !t.next.some((n) => n.pk === p.pk));
   return { ...t, stored: [...kept, ...t.next] };
@@ -39,7 +59,7 @@ function run(clusters: ClusterFacts[], previous: ClusterState[], at = NOW, compl
 
 const kinds = (t: Transition) => t.events.map((e) => e.kind);
 
-describe('transition', () => {
+describe('stepCluster and goneClusters over a run', () => {
   const failing = cluster({ identifier: 'orders', backtrackWindowSeconds: 0 });
   const short = cluster({ identifier: 'billing', backtrackWindowSeconds: 3_600 });
   const passing = cluster({ identifier: 'catalog' });
