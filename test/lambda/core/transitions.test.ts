@@ -4,7 +4,9 @@ import { clusterKey } from '../../../lambda/core/state-types';
 import {
   alertable,
   goneClusters,
+  goneSettled,
   rememberedFacts,
+  settle,
   stateChanged,
   stepCluster,
   type ClusterEvent,
@@ -449,4 +451,86 @@ describe('exemption cap (maxExemptionDays)', () => {
   });
 
   const changesOf = (t: Transition) => t.events.flatMap((e) => (e.kind === 'deleted' ? [] : (e.tagChanges ?? [])));
+});
+
+describe('settle', () => {
+  const prev = state({ status: 'PASSED', condition: 'ok', alerted: 'none', workflow: 'NEW', since: NOW.toISOString() });
+  const regressed = stepCluster(judge(cluster({ backtrackWindowSeconds: 0 }), LATER), prev, ACCOUNT_ID, LATER);
+
+  it('stores the next state as is when the alert was delivered and the workflow set', () => {
+    expect(settle({ ...regressed, prev }, true, true)).toEqual(regressed.state);
+  });
+
+  it('does not remember as told an event whose alert was not delivered: the alerted condition and the verdict stay as before', () => {
+    const s = settle({ ...regressed, prev }, false, true);
+
+    expect(regressed.event).toMatchObject({ kind: 'new-failure', regression: true });
+    expect(s).toMatchObject({ alerted: 'none', status: 'PASSED', condition: 'disabled' });
+  });
+
+  it("keeps a new cluster's alerted condition at none when its alert was not delivered", () => {
+    const first = stepCluster(judge(cluster({ backtrackWindowSeconds: 0 })), undefined, ACCOUNT_ID, NOW);
+
+    expect(settle(first, false, true)).toMatchObject({ alerted: 'none', status: 'FAILED' });
+  });
+
+  it('changes nothing for a cluster without an event when the alert was not delivered', () => {
+    const quiet = stepCluster(judge(cluster({ backtrackWindowSeconds: 0 }), LATER), state({ alerted: 'disabled' }), ACCOUNT_ID, LATER);
+
+    expect(quiet.event).toBeUndefined();
+    expect(settle(quiet, false, true)).toEqual(quiet.state);
+  });
+
+  it('does not remember an expiry as alerted when that alert was not delivered', () => {
+    const tags = { ...EXEMPT, 'backtrack-check:exempt-until': '2026-11-01' };
+    const before = state({ suppressed: true, alerted: 'none', workflow: 'SUPPRESSED', exemptUntil: '2026-11-01' });
+    const expired = stepCluster(judge(cluster({ backtrackWindowSeconds: 0, tags }), LATER), before, ACCOUNT_ID, LATER);
+
+    expect(expired.event?.kind).toBe('exemption-expired');
+    expect(expired.state.expiryAlerted).toBe(true);
+    expect(settle({ ...expired, prev: before }, false, true)).not.toHaveProperty('expiryAlerted');
+    expect(settle({ ...expired, prev: { ...before, expiryAlerted: true } }, false, true).expiryAlerted).toBe(true);
+  });
+
+  it('forgets the tag changes of an undelivered alert, so the next run names them again', () => {
+    const before = state({ alerted: 'disabled' });
+    const granted = stepCluster(judge(cluster({ backtrackWindowSeconds: 0, tags: EXEMPT }), LATER), before, ACCOUNT_ID, LATER, {
+      firstSighting: true,
+    });
+
+    expect(granted.event?.kind === 'deleted' ? [] : (granted.event?.tagChanges ?? []).map((t) => t.kind)).toEqual(['exemption-granted']);
+    expect(settle({ ...granted, prev: before }, false, true)).toMatchObject({ suppressed: false });
+    expect(settle({ ...granted, prev: before }, false, true)).not.toHaveProperty('exemptReason');
+    expect(settle({ ...granted, prev: before }, true, true)).toMatchObject({ suppressed: true, exemptReason: 'legacy batch' });
+  });
+
+  it('keeps the workflow remembered before when Security Hub did not take the change', () => {
+    const before = state({ alerted: 'disabled', workflow: 'NEW', workflowNote: 'old note' });
+    const exempted = stepCluster(judge(cluster({ backtrackWindowSeconds: 0, tags: EXEMPT }), LATER), before, ACCOUNT_ID, LATER);
+
+    expect(exempted.state.workflow).toBe('SUPPRESSED');
+    expect(settle({ ...exempted, prev: before }, true, false)).toMatchObject({ workflow: 'NEW', workflowNote: 'old note' });
+  });
+
+  it('stores no workflow for a new cluster whose first workflow Security Hub did not take', () => {
+    const first = stepCluster(judge(cluster({ backtrackWindowSeconds: 0, tags: EXEMPT })), undefined, ACCOUNT_ID, NOW, {
+      firstSight: true,
+    });
+
+    expect(first.state.workflow).toBe('SUPPRESSED');
+    const s = settle(first, true, false);
+    expect(s).not.toHaveProperty('workflow');
+    expect(s).not.toHaveProperty('workflowNote');
+  });
+});
+
+describe('goneSettled', () => {
+  it.each([
+    ['removes a silent deletion once archived, even when the alert was lost', 'none', false, true, true],
+    ['removes an alerted deletion once told and archived', 'disabled', true, true, true],
+    ['keeps an alerted deletion whose alert was lost', 'disabled', false, true, false],
+    ['keeps a deletion whose archived finding Security Hub did not take', 'none', true, false, false],
+  ] as const)('%s', (_case, alerted, delivered, archived, removed) => {
+    expect(goneSettled(state({ alerted }), delivered, archived)).toBe(removed);
+  });
 });
