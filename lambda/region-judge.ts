@@ -12,7 +12,15 @@ import { findingsDegradation, type Degradation } from './core/degradation';
 import { evaluate } from './core/evaluate';
 import { findingId, productArn, toFinding } from './core/finding';
 import { clusterKey, type ClusterState } from './core/state-types';
-import { rememberedFacts, stateChanged, stepCluster, type ClusterEvent, type PendingStep, type WorkflowChange } from './core/transitions';
+import {
+  rememberedFacts,
+  stateChanged,
+  stepCluster,
+  waitsForRunEnd,
+  type ClusterEvent,
+  type PendingStep,
+  type WorkflowChange,
+} from './core/transitions';
 import type { AccountContext, BacktrackMetrics, ClusterFacts, ComplianceStatus, Evaluation } from './core/types';
 import type { CheckConfig, Deps, RegionClients, RegionReport } from './run-types';
 import type { FindingSink, StateWriter } from './sinks';
@@ -155,8 +163,7 @@ export class RegionJudge {
     if (step.workflow) this.workflow.push(step.workflow);
     // Unchanged clusters are not kept, and changed ones with nothing to alert or set are written at
     // once: at fleet scale, memory holds only what waits for the alert or for BatchUpdateFindings.
-    const waits = step.event !== undefined || step.workflow !== undefined;
-    if (waits) {
+    if (waitsForRunEnd(step)) {
       this.out.steps.push({ state: step.state, ...(prev ? { prev } : {}), ...(step.event ? { event: step.event } : {}) });
     } else if (this.ctx.stateOk && stateChanged(prev, step.state)) {
       this.ctx.writer.put(step.state);

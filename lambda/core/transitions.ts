@@ -165,6 +165,12 @@ export function stepCluster(
 }
 
 /**
+ * Whether a cluster's next state waits for the end of the run: an event whose alert may not go out,
+ * or a workflow Security Hub may not take. Any other changed state is written at once.
+ */
+export const waitsForRunEnd = (step: ClusterStep): boolean => step.event !== undefined || step.workflow !== undefined;
+
+/**
  * Remembered clusters of `region` that this run did not see. Call only for a Region whose cluster
  * list was read in full; `keep` names state keys that must not be declared gone (clusters whose
  * description was unusable this run).

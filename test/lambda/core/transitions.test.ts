@@ -9,6 +9,7 @@ import {
   settle,
   stateChanged,
   stepCluster,
+  waitsForRunEnd,
   type ClusterEvent,
   type WorkflowChange,
   windowRaisedAt,
@@ -532,5 +533,28 @@ describe('goneSettled', () => {
     ['keeps a deletion whose archived finding Security Hub did not take', 'none', true, false, false],
   ] as const)('%s', (_case, alerted, delivered, archived, removed) => {
     expect(goneSettled(state({ alerted }), delivered, archived)).toBe(removed);
+  });
+});
+
+describe('waitsForRunEnd', () => {
+  it('keeps a cluster with an event until the alert is sent', () => {
+    const first = stepCluster(judge(cluster({ backtrackWindowSeconds: 0 })), undefined, ACCOUNT_ID, NOW);
+
+    expect(first.event?.kind).toBe('new-failure');
+    expect(waitsForRunEnd(first)).toBe(true);
+  });
+
+  it('keeps a cluster with a workflow change and no event until Security Hub took it (first sight of a passing cluster)', () => {
+    const first = stepCluster(judge(cluster()), undefined, ACCOUNT_ID, NOW, { firstSight: true });
+
+    expect(first.event).toBeUndefined();
+    expect(first.workflow?.status).toBe('NEW');
+    expect(waitsForRunEnd(first)).toBe(true);
+  });
+
+  it('writes at once a cluster with neither (a passing cluster seen before)', () => {
+    const again = stepCluster(judge(cluster(), LATER), state({ status: 'PASSED', condition: 'ok', alerted: 'none' }), ACCOUNT_ID, LATER);
+
+    expect(waitsForRunEnd(again)).toBe(false);
   });
 });
