@@ -215,4 +215,11 @@ describe('buildReminder', () => {
     expect(m?.email).toContain('- bounded (eu-west-1): exempt until 2027-01-31; reason: no reason given');
     expect(m?.email).toContain('This is the periodic reminder');
   });
+
+  it('ends with why the reminder came, not with the change alert\'s "something changed"', () => {
+    const m = buildReminder(ACCOUNT, NOW, [{ state: state({ identifier: 'old' }), days: 9 }], [], 7);
+
+    expect(m?.email.endsWith('This is the periodic reminder: clusters failing for more than 7 days and every exemption.')).toBe(true);
+    expect(m?.email).not.toContain('something changed');
+  });
 });
