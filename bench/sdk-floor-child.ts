@@ -23,6 +23,7 @@ import { DescribeDBClustersCommand, type DescribeDBClustersCommandOutput, RDSCli
 import { type AwsSecurityFinding, BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { createStateDocumentClient } from '../lambda/aws/state';
 import type { ClusterState } from '../lambda/core/state-types';
 import { BatchPipeline, type MetricsTarget, Pacer, metricQueries, pacingLimit } from './sdk-floor-calls';
 import type { ClusterRole, RegionPlan, SdkFloorPlan } from './sdk-floor-plan';
@@ -198,9 +199,7 @@ async function main(): Promise<SdkFloorReport> {
 
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: plan.homeRegion, ...settings }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const doc = createStateDocumentClient(new DynamoDBClient({ region: plan.homeRegion, ...settings }));
   const sns = new SNSClient({ region: plan.topicArn.split(':')[3] || plan.homeRegion, ...settings });
   const stateRead = scanState(doc, plan);
   stateRead.catch(() => undefined);

@@ -5,10 +5,9 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { whoAmI } from './aws/identity';
 import { listEnabledRegions } from './aws/regions';
-import { DynamoStateStore, MemoryStateStore } from './aws/state';
+import { createStateDocumentClient, DynamoStateStore, MemoryStateStore } from './aws/state';
 import type { AccountContext } from './core/types';
 import type { Deps, Logger, RegionClients } from './run';
 
@@ -46,12 +45,7 @@ export function awsDeps(opts: AwsDepsOptions): Deps {
   const ec2 = new EC2Client({ region: opts.homeRegion, ...CLIENT_SETTINGS });
   let account: Promise<AccountContext> | undefined;
   const state = opts.stateTable
-    ? new DynamoStateStore(
-        DynamoDBDocumentClient.from(new DynamoDBClient({ region: opts.homeRegion, ...CLIENT_SETTINGS }), {
-          marshallOptions: { removeUndefinedValues: true },
-        }),
-        opts.stateTable,
-      )
+    ? new DynamoStateStore(createStateDocumentClient(new DynamoDBClient({ region: opts.homeRegion, ...CLIENT_SETTINGS })), opts.stateTable)
     : new MemoryStateStore();
   return {
     now: () => new Date(),
