@@ -5,15 +5,16 @@
  * checker logic — findings, state items and alert are read ready-made from the plan before the
  * clock starts.
  *
- * Schedule (the checker's): every Region in parallel; per Region, DescribeDBClusters pages one
- * after another (MaxRecords 100), the next page asked for before the current one is looked at; a
- * GetMetricData call as soon as 83 listed clusters need metrics. A cluster is judged once its page
- * (or its metrics) answered and the state Scan (started at once) has answered: its finding joins
- * the Region's imports — BatchImportFindings as soon as 100 are waiting, at most 3 calls in
- * flight, paced to Security Hub's rate limit so none is throttled (a token is taken right before
- * each call is sent) — and its state item, unless it waits for the alert, joins the state writes
- * (BatchWriteItem, 25 per call, 8 in flight). Once every Region is done: the alert (Publish),
- * then the state items that waited for it.
+ * Schedule (the checker's, with its batch sizes from bench/sdk-floor-plan.ts SCHEDULE): every
+ * Region in parallel; per Region, DescribeDBClusters pages one after another (MaxRecords
+ * `pageSize`), the next page asked for before the current one is looked at; a GetMetricData call
+ * as soon as `clustersPerMetricsCall` listed clusters need metrics. A cluster is judged once its
+ * page (or its metrics) answered and the state Scan (started at once) has answered: its finding
+ * joins the Region's imports — BatchImportFindings as soon as `findingsPerImport` are waiting, at
+ * most `importsInFlight` calls in flight, paced to Security Hub's rate limit so none is throttled
+ * (a token is taken right before each call is sent) — and its state item, unless it waits for the
+ * alert, joins the state writes (BatchWriteItem, `itemsPerWrite` per call, `writesInFlight` in
+ * flight). Once every Region is done: the alert (Publish), then the state items that waited for it.
  *   argv: <plan JSON path>
  */
 import { readFileSync } from 'node:fs';
@@ -168,7 +169,7 @@ function paceImports(client: SecurityHubClient, limit: SdkFloorPlan['importLimit
 
 type StackMiddleware = Parameters<SecurityHubClient['middlewareStack']['addRelativeTo']>[0];
 
-/** State writes: BatchWriteItem of 25 items, 8 calls in flight, after `ready`. */
+/** State writes: BatchWriteItem of `itemsPerWrite` items, `writesInFlight` calls in flight, after `ready`. */
 function stateWrites(doc: DynamoDBDocumentClient, plan: SdkFloorPlan, ready: Promise<unknown>): BatchPipeline<ClusterState> {
   const s = plan.schedule;
   return new BatchPipeline<ClusterState>(
