@@ -9,7 +9,8 @@
 import { CLUSTERS_PER_METRICS_CALL, LOOK_BACK_MS } from '../lambda/aws/cloudwatch';
 import { MAX_PAGE_SIZE } from '../lambda/aws/rds';
 import { FINDINGS_PER_CALL } from '../lambda/aws/security-hub';
-import { BATCH_WRITE_CONCURRENCY, BATCH_WRITE_LIMIT } from '../lambda/aws/state';
+import { BATCH_WRITE_LIMIT } from '../lambda/aws/state';
+import { IMPORT_LANES, STATE_WRITES_IN_FLIGHT } from '../lambda/sinks';
 import type { AlertMessage } from '../lambda/core/alert';
 import { buildAlert } from '../lambda/core/alert';
 import { evaluate } from '../lambda/core/evaluate';
@@ -28,11 +29,11 @@ export const SCHEDULE = {
   /** Clusters per GetMetricData call: 6 queries each, at most 500 queries. */
   clustersPerMetricsCall: CLUSTERS_PER_METRICS_CALL,
   findingsPerImport: FINDINGS_PER_CALL,
-  /** BatchImportFindings calls in flight per Region (lambda/sinks.ts). */
-  importsInFlight: 3,
+  /** BatchImportFindings calls in flight per Region. */
+  importsInFlight: IMPORT_LANES,
   /** BatchWriteItem: items per call and calls in flight. */
   itemsPerWrite: BATCH_WRITE_LIMIT,
-  writesInFlight: BATCH_WRITE_CONCURRENCY,
+  writesInFlight: STATE_WRITES_IN_FLIGHT,
   /** Metrics look back one day. */
   lookBackMs: LOOK_BACK_MS,
 } as const;

@@ -5,13 +5,11 @@
  */
 import type { AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { describeError, SecurityHubNotEnabledError } from './aws/errors';
-import { importFindings } from './aws/security-hub';
-import type { StateStore } from './aws/state';
+import { FINDINGS_PER_CALL, importFindings } from './aws/security-hub';
+import { BATCH_WRITE_LIMIT, type StateStore } from './aws/state';
 import type { Finding } from './core/finding';
 import type { ClusterState } from './core/state-types';
 import type { Logger } from './run';
-
-const FINDINGS_PER_IMPORT = 100;
 
 /** Runs promises with at most `limit` at once, keeping order of results. */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -28,7 +26,7 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
 }
 
 /** Import calls in flight at once per Region: within Security Hub's burst of 30, far from its 10 TPS. */
-const IMPORT_LANES = 3;
+export const IMPORT_LANES = 3;
 /** Import calls in flight at once over all Regions: each holds 100 findings and their JSON in memory. */
 export const IMPORTS_IN_FLIGHT = 8;
 
@@ -80,7 +78,7 @@ export class FindingSink {
   add(f: Finding): void {
     if (!this.client) return;
     this.buffer.push(f);
-    if (this.buffer.length >= FINDINGS_PER_IMPORT) this.flush();
+    if (this.buffer.length >= FINDINGS_PER_CALL) this.flush();
   }
 
   private flush(): void {
@@ -137,9 +135,8 @@ export class FindingSink {
   }
 }
 
-/** State items at once in one BatchWriteItem, and such calls in flight over the whole run. */
-const STATE_ITEMS_PER_WRITE = 25;
-const STATE_WRITES_IN_FLIGHT = 8;
+/** BatchWriteItem calls in flight over the whole run (each of at most BATCH_WRITE_LIMIT items). */
+export const STATE_WRITES_IN_FLIGHT = 8;
 
 /**
  * Writes state items while the scan goes on: an item whose cluster has nothing to tell people and
@@ -157,7 +154,7 @@ export class StateWriter {
   put(state: ClusterState): void {
     if (this.closed) return;
     this.buffer.push(state);
-    if (this.buffer.length >= STATE_ITEMS_PER_WRITE) this.flush();
+    if (this.buffer.length >= BATCH_WRITE_LIMIT) this.flush();
   }
 
   private flush(): void {
