@@ -23,7 +23,7 @@ describe('isCheckerTag', () => {
     ['team:bt/owner', false],
     ['custom-exempt-reason', false],
     ['backtrack-check:exempt', false],
-  ])("says %s is the checker's own: %s", (key, own) => {
+  ])("%s is the checker's own tag (prefix bt/, exemption key custom-exempt): %s", (key, own) => {
     expect(isCheckerTag(key, custom)).toBe(own);
   });
 });
