@@ -3,7 +3,7 @@
  * the one way every run mode finishes a Region: findings imported and archived, what Security Hub
  * did not take noted, workflow set, degradations recorded.
  */
-import { getBacktrackMetrics } from './aws/cloudwatch';
+import { CLUSTERS_PER_METRICS_CALL, getBacktrackMetrics } from './aws/cloudwatch';
 import { describeError } from './aws/errors';
 import { updateWorkflow } from './aws/security-hub';
 import type { Semaphore } from './concurrency';
@@ -24,9 +24,6 @@ import {
 import type { AccountContext, BacktrackMetrics, ClusterFacts, ComplianceStatus, Evaluation } from './core/types';
 import type { CheckConfig, Deps, RegionClients, RegionReport } from './run-types';
 import type { FindingSink, StateWriter } from './sinks';
-
-/** GetMetricData takes 500 queries: 3 metrics × 2 dimension sets per cluster. */
-const CLUSTERS_PER_METRICS_CALL = 83;
 
 /** What every Region of a run shares. */
 export interface RunContext {

@@ -5,7 +5,7 @@
 import type { AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { describeError, SecurityHubNotEnabledError } from './aws/errors';
 import { FINDINGS_PER_CALL, importFindings } from './aws/security-hub';
-import type { StateStore } from './aws/state';
+import { BATCH_WRITE_LIMIT, type StateStore } from './aws/state';
 import type { Finding } from './core/finding';
 import type { ClusterState } from './core/state-types';
 import { Semaphore } from './concurrency';
@@ -13,7 +13,7 @@ import type { ErrorCause, FindingsOutcome } from './core/degradation';
 import type { Logger } from './run-types';
 
 /** Import calls in flight at once per Region: within Security Hub's burst of 30, far from its 10 TPS. */
-const IMPORT_LANES = 3;
+export const IMPORT_LANES = 3;
 /** Import calls in flight at once over all Regions: each holds 100 findings and their JSON in memory. */
 export const IMPORTS_IN_FLIGHT = 8;
 
@@ -112,9 +112,8 @@ export class FindingSink {
   }
 }
 
-/** State items at once in one BatchWriteItem, and such calls in flight over the whole run. */
-const STATE_ITEMS_PER_WRITE = 25;
-const STATE_WRITES_IN_FLIGHT = 8;
+/** BatchWriteItem calls in flight over the whole run (each of at most BATCH_WRITE_LIMIT items). */
+export const STATE_WRITES_IN_FLIGHT = 8;
 
 /**
  * Writes state items while the scan goes on: an item whose cluster has nothing to tell people and
@@ -132,7 +131,7 @@ export class StateWriter {
   put(state: ClusterState): void {
     if (this.closed) return;
     this.buffer.push(state);
-    if (this.buffer.length >= STATE_ITEMS_PER_WRITE) this.flush();
+    if (this.buffer.length >= BATCH_WRITE_LIMIT) this.flush();
   }
 
   private flush(): void {
