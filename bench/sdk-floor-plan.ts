@@ -143,7 +143,7 @@ export interface PlanOptions {
 }
 
 /**
- * One run of the checker over the fleet, judged the way lambda/run.ts RegionJudge judges it, with
+ * One run of the checker over the fleet, judged the way lambda/region-judge.ts RegionJudge judges it, with
  * `previous` the state the run starts from. Returns the plan and the state a next run would find.
  */
 function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, ClusterState>, o: PlanOptions) {
