@@ -1,6 +1,14 @@
 import * as fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, ENV_NAMES, parseRuntimeSettings, REGION_PATTERN, type RawSettings, type SettingNames } from '../lambda/config';
+import {
+  ConfigError,
+  ENV_NAMES,
+  parseRuntimeSettings,
+  REGION_PATTERN,
+  type RawSettings,
+  type RuntimeSettings,
+  type SettingNames,
+} from '../lambda/config';
 import { DEFAULTS, FLAG_NAMES as SCHEMA_FLAG_NAMES, RUNTIME_KEYS, SETTINGS, type RuntimeKey } from '../lambda/settings/schema';
 import { describeError } from '../lambda/aws/errors';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
@@ -30,7 +38,7 @@ function settingOption(key: RuntimeKey): Option {
   return option;
 }
 
-interface ScanFlags {
+export interface ScanFlags {
   regions?: string;
   minWindowHours?: string;
   tagPrefix?: string;
@@ -55,6 +63,12 @@ interface ScanFlags {
 
 /** `--timeout`: seconds the whole run may take (README "CLI"). */
 export const TIMEOUT_SECONDS = { default: 90, min: 10, max: 3600 } as const;
+
+/** The settings the CLI shares with the function, read from their flags with the schema's parsers. */
+export function settingsFromFlags(flags: Readonly<Partial<Record<RuntimeKey, unknown>>>): RuntimeSettings {
+  const shared: RawSettings = Object.fromEntries(SHARED_FLAGS.map((key) => [key, flags[key] as RawSettings[RuntimeKey]]));
+  return parseRuntimeSettings(shared, FLAG_NAMES);
+}
 
 /** Problems with the flags only the CLI has (every one is reported, with parseSettings' own). */
 function cliFlagProblems(flags: ScanFlags): string[] {
@@ -142,10 +156,7 @@ export function exitCodeFor(summary: RunSummary, failOn: (typeof FAIL_ON)[number
 
 async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   const startedMs = Date.now();
-  const shared: RawSettings = Object.fromEntries(
-    SHARED_FLAGS.map((key) => [key, flags[key as keyof ScanFlags] as RawSettings[RuntimeKey]]),
-  );
-  const { config, stateTable } = parseRuntimeSettings(shared, FLAG_NAMES);
+  const { config, stateTable } = settingsFromFlags(flags);
   const problems = cliFlagProblems(flags);
   if (problems.length) throw new ConfigError(problems);
   config.keepEvaluations = true;
