@@ -9,6 +9,7 @@ import {
   type RuntimeSettings,
   type SettingNames,
 } from '../lambda/config';
+import { regionCaseHint } from '../lambda/settings/parse';
 import { DEFAULTS, FLAG_NAMES as SCHEMA_FLAG_NAMES, RUNTIME_KEYS, SETTINGS, type RuntimeKey } from '../lambda/settings/schema';
 import { describeError } from '../lambda/aws/errors';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
@@ -91,7 +92,9 @@ function cliFlagProblems(flags: ScanFlags): string[] {
     problems.push(`--fail-on: "${flags.failOn}" — use failed (exit 1 for a FAILED cluster) or warning (also for a WARNING one)`);
   }
   if (flags.homeRegion !== undefined && !REGION_PATTERN.test(flags.homeRegion)) {
-    problems.push(`--home-region: "${flags.homeRegion}" — not a Region code; use one such as us-east-1`);
+    problems.push(
+      `--home-region: "${flags.homeRegion}" — not a Region code${regionCaseHint([flags.homeRegion])}; use one such as us-east-1`,
+    );
   }
   for (const c of flags.cluster) {
     if (!/^[A-Za-z0-9*?-]{1,63}$/.test(c)) {

@@ -108,14 +108,19 @@ export function parseBoolean(value: unknown): Parsed<boolean> {
   return fail(value, 'is not true or false', `${quote(value)} — use true or false`);
 }
 
+/** ` (Region codes are lower-case: did you mean us-east-1?)` for codes that are Region codes in lower case, else empty. */
+export function regionCaseHint(codes: readonly string[]): string {
+  const meant = codes.map((c) => c.toLowerCase()).filter((c) => REGION_PATTERN.test(c));
+  return meant.length > 0 ? ` (Region codes are lower-case: did you mean ${meant.join(', ')}?)` : '';
+}
+
 /** Region codes, lower-case only: `US-EAST-1` is refused with the code it probably means. */
 export function parseRegionCodes(value: unknown, fix: string): Parsed<string[]> {
   const list = parseList(value);
   if ('problem' in list) return list;
   const bad = list.ok.filter((r) => !REGION_PATTERN.test(r));
   if (bad.length === 0) return { ok: list.ok };
-  const meant = bad.map((b) => b.toLowerCase()).filter((b) => REGION_PATTERN.test(b));
-  const hint = meant.length > 0 ? ` (Region codes are lower-case: did you mean ${meant.join(', ')}?)` : '';
+  const hint = regionCaseHint(bad);
   return fail(
     value,
     `contains ${quoted(bad)}, ${plural(bad.length, 'which is not a Region code', 'which are not Region codes')}${hint}`,
