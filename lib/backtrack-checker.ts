@@ -26,6 +26,7 @@ import { bundleHandler, LAMBDA_DIR } from './bundle';
 import { RECHECK_EVENT_NAMES } from '../lambda/events';
 import { createTopic, createTopicKey } from './alert-topic';
 import { loadConfig, type CheckerConfig } from './config';
+import { toEnvironment } from '../lambda/settings/schema';
 import { grantFunctionPermissions } from './function-permissions';
 import { createAlarms, createDashboard, METRICS_NAMESPACE, SERVICE_NAME, type CheckerAlarms } from './monitoring';
 import { nagResource } from './nag';
@@ -228,20 +229,10 @@ export class BacktrackChecker extends Construct {
     this.dashboard = createDashboard(this, monitoring, this.alarms);
   }
 
+  /** The function's environment, written from the settings schema; Powertools' own variables beside it. */
   private environment(topic: sns.ITopic): Record<string, string> {
-    const c = this.config;
     return {
-      REGIONS: c.regions === 'all' ? 'all' : c.regions.join(','),
-      MIN_WINDOW_HOURS: String(c.minWindowHours),
-      TAG_PREFIX: c.tagPrefix,
-      EXEMPT_TAG_KEY: c.exemptTagKey,
-      PUBLISH_FINDINGS: 'true',
-      ALERT_TOPIC_ARN: topic.topicArn,
-      STATE_TABLE: this.stateTable.tableName,
-      REMINDER_AFTER_DAYS: String(c.reminderAfterDays),
-      ACTUAL_WINDOW: String(c.actualWindow),
-      MAX_EXEMPTION_DAYS: String(c.maxExemptionDays),
-      ...(c.backtrackRegions.length > 0 ? { BACKTRACK_REGIONS: c.backtrackRegions.join(',') } : {}),
+      ...toEnvironment({ ...this.config, publishFindings: true, alertTopicArn: topic.topicArn, stateTable: this.stateTable.tableName }),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     };

@@ -14,6 +14,8 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { toEnvironment } from '../../lambda/settings/schema';
+import { loadConfig } from '../../lib/config';
 import { startEmulatedAws, type EmulatedAws } from '../harness';
 import { REGIONS_OF, seedClusters, type SeedCluster } from './fixtures';
 
@@ -90,15 +92,13 @@ export async function deploy(aws: EmulatedAws, opts: DeploymentOptions): Promise
     regions: opts.regions,
     handlerEnv: (extra = {}) => ({
       ...aws.env(homeRegion),
-      REGIONS: opts.regions.join(','),
-      MIN_WINDOW_HOURS: String(opts.minWindowHours ?? 24),
-      TAG_PREFIX: 'backtrack-check:',
-      EXEMPT_TAG_KEY: 'backtrack-check:exempt',
-      PUBLISH_FINDINGS: 'true',
-      ALERT_TOPIC_ARN: topicArn,
-      STATE_TABLE: tableName,
-      REMINDER_AFTER_DAYS: '7',
-      ACTUAL_WINDOW: 'true',
+      // The environment the stack writes for this context (lib/backtrack-checker.ts does the same).
+      ...toEnvironment({
+        ...loadConfig({ regions: opts.regions, minWindowHours: opts.minWindowHours }),
+        publishFindings: true,
+        alertTopicArn: topicArn,
+        stateTable: tableName,
+      }),
       POWERTOOLS_SERVICE_NAME: 'aurora-backtrack-checker',
       POWERTOOLS_METRICS_NAMESPACE: 'AuroraBacktrackChecker',
       ...extra,
