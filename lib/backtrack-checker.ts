@@ -30,7 +30,7 @@ import { toEnvironment } from '../lambda/settings/schema';
 import { grantFunctionPermissions } from './function-permissions';
 import { createAlarms, createDashboard, METRICS_NAMESPACE, SERVICE_NAME, type CheckerAlarms } from './monitoring';
 import { nagResource } from './nag';
-import { heartbeatWindow } from './schedule';
+import { heartbeatWindow } from '../lambda/settings/schedule';
 
 /** CloudTrail-recorded RDS calls that can change a cluster's Backtrack verdict (the handler's own list). */
 export { RECHECK_EVENT_NAMES };

@@ -10,7 +10,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { HeartbeatWindow } from './schedule';
+import type { HeartbeatWindow } from '../lambda/settings/schedule';
 
 /** The function's Powertools metrics: namespace and the `service` dimension it adds to every metric. */
 export const METRICS_NAMESPACE = 'AuroraBacktrackChecker';

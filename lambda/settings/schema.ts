@@ -4,7 +4,7 @@
  * environment (lambda/config.ts) and the CLI's flags (bin/cli.ts) only read this table, and the
  * stack writes the function's environment with {@link toEnvironment}. Pure: no SDK, no aws-cdk-lib.
  */
-import { heartbeatWindow, parseSchedule, SCHEDULE_ALLOWED } from '../../lib/schedule';
+import { heartbeatWindow, parseSchedule, SCHEDULE_ALLOWED } from './schedule';
 import { DEFAULT_MAX_EXEMPTION_DAYS, MAX_WINDOW_HOURS } from '../core/rules';
 import {
   fail,
@@ -40,7 +40,7 @@ export interface Setting<T> {
 const setting = <T>(s: Setting<T>): Setting<T> => s;
 const joined = (list: 'all' | readonly string[]): string => (list === 'all' ? 'all' : list.join(','));
 
-/** A schedule parser from lib/schedule, with the one-line form environment and flags would print. */
+/** A schedule parser from ./schedule, with the one-line form environment and flags would print. */
 const withLine =
   <T>(parse: (value: unknown) => { ok: T } | { problem: string }) =>
   (value: unknown): Parsed<T> => {
