@@ -5,10 +5,11 @@ import { ConfigError, readEnvironment } from './config';
 import { awsDeps } from './default-deps';
 import type { AccountContext } from './core/types';
 import { toRequest } from './events';
+import { TELEMETRY } from './settings/schema';
 import { isDegraded, runCheck, type Deps, type RunSummary } from './run';
 
-const logger = new Logger({ serviceName: 'aurora-backtrack-checker' });
-const metrics = new Metrics({ namespace: 'AuroraBacktrackChecker', serviceName: 'aurora-backtrack-checker' });
+const logger = new Logger({ serviceName: TELEMETRY.serviceName });
+const metrics = new Metrics({ namespace: TELEMETRY.metricsNamespace, serviceName: TELEMETRY.serviceName });
 
 /** Settings from the environment the stack sets (lambda/settings/schema.ts, README "Configuration"). */
 export const configFromEnv = (env: NodeJS.ProcessEnv) => readEnvironment(env).config;

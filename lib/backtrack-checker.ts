@@ -26,9 +26,9 @@ import { bundleHandler, LAMBDA_DIR } from './bundle';
 import { RECHECK_EVENT_NAMES } from '../lambda/events';
 import { createTopic, createTopicKey } from './alert-topic';
 import { loadConfig, type CheckerConfig } from './config';
-import { toEnvironment } from '../lambda/settings/schema';
+import { telemetryEnvironment, toEnvironment } from '../lambda/settings/schema';
 import { grantFunctionPermissions } from './function-permissions';
-import { createAlarms, createDashboard, METRICS_NAMESPACE, SERVICE_NAME, type CheckerAlarms } from './monitoring';
+import { createAlarms, createDashboard, type CheckerAlarms } from './monitoring';
 import { nagResource } from './nag';
 import { heartbeatWindow } from '../lambda/settings/schedule';
 
@@ -233,8 +233,7 @@ export class BacktrackChecker extends Construct {
   private environment(topic: sns.ITopic): Record<string, string> {
     return {
       ...toEnvironment({ ...this.config, publishFindings: true, alertTopicArn: topic.topicArn, stateTable: this.stateTable.tableName }),
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      ...telemetryEnvironment(),
     };
   }
 

@@ -11,10 +11,11 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { HeartbeatWindow } from '../lambda/settings/schedule';
+import { TELEMETRY } from '../lambda/settings/schema';
 
 /** The function's Powertools metrics: namespace and the `service` dimension it adds to every metric. */
-export const METRICS_NAMESPACE = 'AuroraBacktrackChecker';
-export const SERVICE_NAME = 'aurora-backtrack-checker';
+export const METRICS_NAMESPACE = TELEMETRY.metricsNamespace;
+export const SERVICE_NAME = TELEMETRY.serviceName;
 /** Metrics the function emits per Region (extra dimension `Region`), one per verdict. */
 export const VERDICT_METRICS = [
   'ClustersFailed',

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bundleHandler, BUNDLE_FILE } from '../lib/bundle';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
-import { ENV_NAMES } from '../lambda/settings/schema';
+import { ENV_NAMES, telemetryEnvironment } from '../lambda/settings/schema';
 import { HANDLER_BUNDLE_DIR } from './build';
 
 export interface InvokeResult {
@@ -55,8 +55,7 @@ function timeoutArg(args: string[]): number | undefined {
 
 /** Loads the bundle fresh and invokes its handler once. */
 export async function invokeBundled(event: unknown, bundleDir = HANDLER_BUNDLE_DIR, context?: unknown): Promise<InvokeResult> {
-  process.env.POWERTOOLS_SERVICE_NAME ??= 'aurora-backtrack-checker';
-  process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'AuroraBacktrackChecker';
+  for (const [name, value] of Object.entries(telemetryEnvironment())) process.env[name] ??= value;
   const file = path.join(bundleDir, BUNDLE_FILE);
   delete require.cache[require.resolve(file)];
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -316,3 +316,12 @@ export function toEnvironment(values: EnvironmentValues): Record<string, string>
   }
   return env;
 }
+
+/** The function's Powertools names: the metrics namespace and the `service` dimension on every metric. */
+export const TELEMETRY = { metricsNamespace: 'AuroraBacktrackChecker', serviceName: 'aurora-backtrack-checker' } as const;
+
+/** Powertools' own variables for the function, beside the checker's (the handler also passes the names in code). */
+export const telemetryEnvironment = (): Record<string, string> => ({
+  POWERTOOLS_SERVICE_NAME: TELEMETRY.serviceName,
+  POWERTOOLS_METRICS_NAMESPACE: TELEMETRY.metricsNamespace,
+});

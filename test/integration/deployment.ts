@@ -14,7 +14,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { toEnvironment } from '../../lambda/settings/schema';
+import { telemetryEnvironment, toEnvironment } from '../../lambda/settings/schema';
 import { loadConfig } from '../../lib/config';
 import { startEmulatedAws, type EmulatedAws } from '../harness';
 import { REGIONS_OF, seedClusters, type SeedCluster } from './fixtures';
@@ -99,8 +99,7 @@ export async function deploy(aws: EmulatedAws, opts: DeploymentOptions): Promise
         alertTopicArn: topicArn,
         stateTable: tableName,
       }),
-      POWERTOOLS_SERVICE_NAME: 'aurora-backtrack-checker',
-      POWERTOOLS_METRICS_NAMESPACE: 'AuroraBacktrackChecker',
+      ...telemetryEnvironment(),
       ...extra,
     }),
     cliArgs: (extra = []) => [
