@@ -11,7 +11,7 @@ export interface AlertMessage {
   subject: string;
   default: string;
   email: string;
-  attributes: { severity: SeverityLabel; event: string[] };
+  attributes: { severity: SeverityLabel; event: string[]; accountId: string };
 }
 
 /** Something wrong with the checker itself in this run (a blind spot people must know about). */
@@ -294,7 +294,7 @@ function render(input: AlertInput, secs: Section[], perSection: number): AlertMe
     subject,
     default: JSON.stringify(card),
     email,
-    attributes: { severity, event: [...new Set(secs.map((s) => s.event))] },
+    attributes: { severity, event: [...new Set(secs.map((s) => s.event))], accountId: account.accountId },
   };
 }
 
