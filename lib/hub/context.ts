@@ -37,7 +37,8 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):[A-Za-z0-9_-]{1,256}$/;
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;
 
-const render = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value)));
+/** A context value as the error message shows it: JSON (strings quoted), or `(not set)`. */
+const render = (value: unknown): string => (value === undefined || value === null ? '(not set)' : JSON.stringify(value));
 const isAbsent = (value: unknown) => value === undefined || value === null;
 
 /** Context values arrive as strings from `-c`, or as JSON values from cdk.json. */
