@@ -1,5 +1,5 @@
 import { Validations } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { GENERATOR_ID, PRODUCT_NAME } from '../../../lambda/core/finding';
 import { MEMBER_ALARM_FORWARDER_ROLE_NAME, MEMBER_FUNCTION_ROLE_NAME } from '../../../lib/hub/member-roles';
@@ -106,6 +106,30 @@ describe('HubStack alert topic', () => {
 
   it('subscribes the e-mail addresses to the central topic', () => {
     hub.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'sec@example.com' });
+  });
+});
+
+describe('HubStack subscribers', () => {
+  const warnings = (stack: ReturnType<typeof synthHub>['stack']) =>
+    Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('alert topic has no subscriber'));
+
+  it('warns when no one is subscribed to the organization topic, and not when e-mail or Slack is given or allowed', () => {
+    expect(warnings(synthHub({ config: { allowNoSubscribers: false } }).stack)).toHaveLength(1);
+    expect(warnings(hub.stack)).toHaveLength(0);
+    expect(
+      warnings(synthHub({ config: { slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD', allowNoSubscribers: false } }).stack),
+    ).toHaveLength(0);
+    expect(warnings(synthHub().stack)).toHaveLength(0);
+  });
+
+  it('gives the Slack channel the organization topic', () => {
+    const { template } = synthHub({ config: { slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' } });
+
+    template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      SlackWorkspaceId: 'T0123ABCD',
+      SlackChannelId: 'C0123ABCD',
+      SnsTopicArns: [{ Ref: logicalIdOf(template, 'AWS::SNS::Topic', 'Alerts') }],
+    });
   });
 });
 

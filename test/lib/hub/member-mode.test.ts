@@ -58,7 +58,15 @@ describe('member mode', () => {
       },
       Targets: [Match.objectLike({ Arn: HUB_TOPIC, RoleArn: { 'Fn::GetAtt': [forwarderRole, 'Arn'] } })],
     });
-    // Recovery of the heartbeat, degraded and errors alarms, as their OK actions do in one account.
+    // Recovery of the heartbeat, degraded and errors alarms (and no other), as their OK actions do in one account.
+    const alarm = (prefix: string) => ({ Ref: logicalIdOf(template, 'AWS::CloudWatch::Alarm', prefix) });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        detail: Match.objectLike({
+          alarmName: [alarm('CheckerHeartbeatAlarm'), alarm('CheckerDegradedAlarm'), alarm('CheckerErrorsAlarm')],
+        }),
+      }),
+    });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({
         detail: {
