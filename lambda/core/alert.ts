@@ -13,7 +13,7 @@ export interface AlertMessage {
   subject: string;
   default: string;
   email: string;
-  attributes: { severity: SeverityLabel; event: string[] };
+  attributes: { severity: SeverityLabel; event: string[]; accountId: string };
 }
 
 export type { Degradation } from './degradation';
@@ -294,7 +294,7 @@ function render(account: AccountContext, now: Date, kind: Kind, secs: Section[],
     subject,
     default: JSON.stringify(card),
     email,
-    attributes: { severity, event: [...new Set(secs.map((s) => s.event))] },
+    attributes: { severity, event: [...new Set(secs.map((s) => s.event))], accountId: account.accountId },
   };
 }
 

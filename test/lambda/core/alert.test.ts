@@ -128,7 +128,7 @@ describe('buildAlert', () => {
       recovered: ['region-not-scanned#us-east-1'],
     });
 
-    expect(m.attributes).toEqual({ severity: 'HIGH', event: ['degraded', 'recovered'] });
+    expect(m.attributes).toEqual({ severity: 'HIGH', event: ['degraded', 'recovered'], accountId: ACCOUNT.accountId });
     expect(m.email).toContain('CHECKER DEGRADED (1)\n- eu-west-1: findings not published');
     expect(m.email).toContain('us-east-1: region not scanned — no longer');
   });
@@ -141,7 +141,7 @@ describe('buildAlert', () => {
       ],
     });
 
-    expect(m.attributes).toEqual({ severity: 'MEDIUM', event: ['new-failure'] });
+    expect(m.attributes).toEqual({ severity: 'MEDIUM', event: ['new-failure'], accountId: ACCOUNT.accountId });
   });
 
   it('summarises 5 000 new failures under 256 KB with an "… and N more" line', () => {
@@ -195,7 +195,7 @@ describe('buildReminder', () => {
     expect(m?.subject.length).toBeLessThan(100);
     expect(m?.email).toContain('STILL FAILING AFTER 7 DAYS (2)\n- older (eu-west-1): Backtrack disabled for 40 days');
     expect(m?.email.indexOf('older')).toBeLessThan(m?.email.indexOf('newer') ?? -1);
-    expect(m?.attributes).toEqual({ severity: 'MEDIUM', event: ['reminder'] });
+    expect(m?.attributes).toEqual({ severity: 'MEDIUM', event: ['reminder'], accountId: ACCOUNT.accountId });
     expect(JSON.parse(m?.default ?? '{}')).toMatchObject({ version: '1.0', source: 'custom' });
   });
 
