@@ -11,6 +11,7 @@
  *    7 % not Aurora MySQL (Aurora PostgreSQL, Multi-AZ mysql/postgres, Neptune) → no finding
  * Clusters are spread evenly over the Regions (cluster i goes to Region i mod R).
  */
+import { MAX_WINDOW_SECONDS } from '../lambda/core/rules';
 import type { ComplianceStatus } from '../lambda/core/types';
 import { seededRandom } from '../emulator/faults';
 
@@ -153,7 +154,7 @@ const resourceIdFrom = (rand: () => number) => `cluster-${Array.from({ length: 2
 
 const HOUR = 3600;
 const DAY_MS = 86_400_000;
-const ON_WINDOWS = [24 * HOUR, 24 * HOUR, 48 * HOUR, 72 * HOUR];
+const ON_WINDOWS = [24 * HOUR, 24 * HOUR, 48 * HOUR, MAX_WINDOW_SECONDS];
 const BELOW_WINDOWS = [HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR - 1];
 const MYSQL_VERSIONS = ['5.7.mysql_aurora.2.11.4', '5.7.mysql_aurora.2.12.2', '8.0.mysql_aurora.3.05.2', '8.0.mysql_aurora.3.08.0'];
 const EXEMPT_REASONS = ['legacy application, replacement planned', 'vendor-managed schema, approved by security'];

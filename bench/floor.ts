@@ -2,6 +2,7 @@
  * The floor: the shortest wall time any implementation of a scan could reach under the
  * benchmark's latency and rate-limit model. The benchmark reports wall / floor.
  */
+import { MAX_PAGE_SIZE } from '../lambda/aws/rds';
 import { SECURITY_HUB_RATES, type RateLimit } from '../emulator/aws-limits';
 
 export interface FloorRegion {
@@ -31,7 +32,7 @@ export interface FloorInput {
    * first reads, but giving it back comes after the last state write, one more call at the end.
    */
   lease?: boolean;
-  /** DescribeDBClusters MaxRecords: 100 is the largest AWS allows. */
+  /** DescribeDBClusters MaxRecords (default the checker's, the largest AWS allows). */
   pageSize?: number;
   importLimit?: RateLimit;
   updateLimit?: RateLimit;
@@ -101,7 +102,7 @@ export interface Floor {
  */
 export function computeFloor(input: FloorInput): Floor {
   const L = input.latencyMs;
-  const pageSize = input.pageSize ?? 100;
+  const pageSize = input.pageSize ?? MAX_PAGE_SIZE;
   const imp = input.importLimit ?? SECURITY_HUB_RATES.BatchImportFindings;
   const upd = input.updateLimit ?? SECURITY_HUB_RATES.BatchUpdateFindings;
   if (!(L >= 0) || !(pageSize >= 1)) throw new RangeError(`latencyMs must be ≥ 0 and pageSize ≥ 1 (got ${L}, ${pageSize})`);

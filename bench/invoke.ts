@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import type { ChildReport } from './reports';
+import { loadConfig } from '../lib/config';
+import { telemetryEnvironment, toEnvironment } from '../lambda/settings/schema';
 
 export interface HandlerEnvOptions {
   endpoint: string;
@@ -29,14 +31,14 @@ export function handlerEnv(o: HandlerEnvOptions): Record<string, string> {
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_LAMBDA_FUNCTION_NAME: 'aurora-backtrack-checker-bench',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
-    REGIONS: o.regions.join(','),
-    MIN_WINDOW_HOURS: String(o.minWindowHours),
-    PUBLISH_FINDINGS: 'true',
-    ALERT_TOPIC_ARN: o.topicArn,
-    STATE_TABLE: o.tableName,
-    ACTUAL_WINDOW: 'true',
-    POWERTOOLS_SERVICE_NAME: 'aurora-backtrack-checker',
-    POWERTOOLS_METRICS_NAMESPACE: 'AuroraBacktrackChecker',
+    // The variables lib/backtrack-checker.ts writes for this context, from the same schema.
+    ...toEnvironment({
+      ...loadConfig({ regions: [...o.regions], minWindowHours: o.minWindowHours }),
+      publishFindings: true,
+      alertTopicArn: o.topicArn,
+      stateTable: o.tableName,
+    }),
+    ...telemetryEnvironment(),
   };
 }
 

@@ -2,22 +2,24 @@
  * The fewest API calls a correct scan of a fleet can make, per operation, and the floor input
  * they imply. Operations are named `<signing service>:<Operation>` as the fake AWS counts them.
  */
+import { METRICS_PER_DIMENSION_SET, QUERIES_PER_CALL, QUERIES_PER_CLUSTER } from '../lambda/aws/cloudwatch';
+import { MAX_PAGE_SIZE } from '../lambda/aws/rds';
+import { FINDINGS_PER_CALL } from '../lambda/aws/security-hub';
+import { BATCH_WRITE_LIMIT } from '../lambda/aws/state';
 import type { FleetExpectation, RegionExpectation } from './fleet';
 import type { FloorInput, FloorRegion } from './floor';
 
 export type RunKind = 'first' | 'steady';
 
+/** The largest batch of each call, as the checker's adapters send them. */
 export const LIMITS = {
-  describeClustersPage: 100,
-  importBatch: 100,
-  metricQueries: 500,
-  batchWrite: 25,
+  describeClustersPage: MAX_PAGE_SIZE,
+  importBatch: FINDINGS_PER_CALL,
+  metricQueries: QUERIES_PER_CALL,
+  batchWrite: BATCH_WRITE_LIMIT,
   /** A Scan page stops at 1 MB of items read. */
   scanPageBytes: 1024 * 1024,
 } as const;
-
-/** Queries per cluster that needs metrics: 3 metrics × (cluster dimension + writer instance). */
-export const METRICS_PER_CLUSTER = 3;
 
 export interface MinimumCallsInput {
   expectation: FleetExpectation;
@@ -40,7 +42,8 @@ export interface MinimumCalls {
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
 function regionCalls(r: RegionExpectation, run: RunKind): FloorRegion {
-  const queries = r.needsMetricsWithWriter * METRICS_PER_CLUSTER * 2 + (r.needsMetrics - r.needsMetricsWithWriter) * METRICS_PER_CLUSTER;
+  // Each metric by cluster, and again by writer instance when the cluster has one.
+  const queries = r.needsMetricsWithWriter * QUERIES_PER_CLUSTER + (r.needsMetrics - r.needsMetricsWithWriter) * METRICS_PER_DIMENSION_SET;
   // A cluster the state table does not remember gets its workflow set explicitly (its finding may
   // exist from before a lost table): on the first run, NEW for the clusters that are not exempt,
   // 100 per call, and SUPPRESSED with each exemption's own note. An unchanged fleet needs none.

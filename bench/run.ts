@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_TAG_PREFIX } from '../lambda/config';
+import { DEFAULT_MAX_EXEMPTION_DAYS } from '../lambda/core/rules';
 import { CLIENT_SETTINGS } from '../lambda/default-deps';
 import { checkRun, totalsByOperation } from './checks';
 import { cliWorkDir, measureCliScan, measureStart } from './cli-point';
@@ -235,7 +236,7 @@ function sdkFloorPlans(fleet: ReturnType<typeof generateFleet>): Record<RunKind,
       minWindowHours: BENCH_MIN_WINDOW_HOURS,
       tagPrefix: DEFAULT_TAG_PREFIX,
       exemptTagKey: `${DEFAULT_TAG_PREFIX}exempt`,
-      maxExemptionDays: 90,
+      maxExemptionDays: DEFAULT_MAX_EXEMPTION_DAYS,
       backtrackRegions: [],
     },
     now: new Date(),

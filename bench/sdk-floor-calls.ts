@@ -1,9 +1,10 @@
 /**
  * Pure building blocks of the SDK floor's call schedule (bench/sdk-floor-child.ts): batches sent
- * a few at a time, client-side pacing to a rate limit, and the GetMetricData query shape the
- * checker uses. No SDK client and no I/O here, so they are tested without a network.
+ * a few at a time, client-side pacing to a rate limit, and the checker's own GetMetricData
+ * queries. No SDK client and no I/O here, so they are tested without a network.
  */
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { metricQueries as checkerMetricQueries } from '../lambda/aws/cloudwatch';
 import type { RateLimit } from '../emulator/aws-limits';
 import { TokenBucket } from './token-bucket';
 
@@ -130,32 +131,13 @@ export interface MetricsTarget {
   writer?: string;
 }
 
-/** The checker's metrics (lambda/aws/cloudwatch.ts): name, statistic and period of each. */
-const METRICS = [
-  ['actual', 'BacktrackWindowActual', 'Minimum', 300],
-  ['alert', 'BacktrackWindowAlert', 'Sum', 86_400],
-  ['rate', 'BacktrackChangeRecordsCreationRate', 'Average', 86_400],
-] as const;
-
 /**
- * The GetMetricData queries the checker sends for a batch of clusters, in its shape: each metric
- * by DBClusterIdentifier and, when there is a writer, by its DBInstanceIdentifier (6 per cluster);
+ * The GetMetricData queries the checker sends for a batch of clusters (lambda/aws/cloudwatch.ts):
+ * each metric by DBClusterIdentifier and, when there is a writer, by its DBInstanceIdentifier;
  * ids `q<index in batch>_<metric>_<c|w>`.
  */
 export function metricQueries(targets: readonly MetricsTarget[]): MetricDataQuery[] {
-  return targets.flatMap((t, i) => {
-    const dims: [string, string, string][] = [['c', 'DBClusterIdentifier', t.identifier]];
-    if (t.writer) dims.push(['w', 'DBInstanceIdentifier', t.writer]);
-    return dims.flatMap(([dim, name, value]) =>
-      METRICS.map(([key, metricName, stat, period]) => ({
-        Id: `q${i}_${key}_${dim}`,
-        MetricStat: {
-          Metric: { Namespace: 'AWS/RDS', MetricName: metricName, Dimensions: [{ Name: name, Value: value }] },
-          Period: period,
-          Stat: stat,
-        },
-        ReturnData: true,
-      })),
-    );
-  });
+  return checkerMetricQueries(
+    targets.map((t) => ({ identifier: t.identifier, ...(t.writer !== undefined && { writerInstanceId: t.writer }) })),
+  );
 }

@@ -5,15 +5,16 @@
  * checker logic — findings, state items and alert are read ready-made from the plan before the
  * clock starts.
  *
- * Schedule (the checker's): every Region in parallel; per Region, DescribeDBClusters pages one
- * after another (MaxRecords 100), the next page asked for before the current one is looked at; a
- * GetMetricData call as soon as 83 listed clusters need metrics. A cluster is judged once its page
- * (or its metrics) answered and the state Scan (started at once) has answered: its finding joins
- * the Region's imports — BatchImportFindings as soon as 100 are waiting, at most 3 calls in
- * flight, paced to Security Hub's rate limit so none is throttled (a token is taken right before
- * each call is sent) — and its state item, unless it waits for the alert, joins the state writes
- * (BatchWriteItem, 25 per call, 8 in flight). Once every Region is done: the alert (Publish),
- * then the state items that waited for it.
+ * Schedule (the checker's, with its batch sizes from bench/sdk-floor-plan.ts SCHEDULE): every
+ * Region in parallel; per Region, DescribeDBClusters pages one after another (MaxRecords
+ * `pageSize`), the next page asked for before the current one is looked at; a GetMetricData call
+ * as soon as `clustersPerMetricsCall` listed clusters need metrics. A cluster is judged once its
+ * page (or its metrics) answered and the state Scan (started at once) has answered: its finding
+ * joins the Region's imports — BatchImportFindings as soon as `findingsPerImport` are waiting, at
+ * most `importsInFlight` calls in flight, paced to Security Hub's rate limit so none is throttled
+ * (a token is taken right before each call is sent) — and its state item, unless it waits for the
+ * alert, joins the state writes (BatchWriteItem, `itemsPerWrite` per call, `writesInFlight` in
+ * flight). Once every Region is done: the alert (Publish), then the state items that waited for it.
  *   argv: <plan JSON path>
  */
 import { readFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { DescribeDBClustersCommand, type DescribeDBClustersCommandOutput, RDSCli
 import { type AwsSecurityFinding, BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { createStateDocumentClient } from '../lambda/aws/state';
 import type { ClusterState } from '../lambda/core/state-types';
 import { BatchPipeline, type MetricsTarget, Pacer, metricQueries, pacingLimit } from './sdk-floor-calls';
 import type { ClusterRole, RegionPlan, SdkFloorPlan } from './sdk-floor-plan';
@@ -167,7 +169,7 @@ function paceImports(client: SecurityHubClient, limit: SdkFloorPlan['importLimit
 
 type StackMiddleware = Parameters<SecurityHubClient['middlewareStack']['addRelativeTo']>[0];
 
-/** State writes: BatchWriteItem of 25 items, 8 calls in flight, after `ready`. */
+/** State writes: BatchWriteItem of `itemsPerWrite` items, `writesInFlight` calls in flight, after `ready`. */
 function stateWrites(doc: DynamoDBDocumentClient, plan: SdkFloorPlan, ready: Promise<unknown>): BatchPipeline<ClusterState> {
   const s = plan.schedule;
   return new BatchPipeline<ClusterState>(
@@ -198,9 +200,7 @@ async function main(): Promise<SdkFloorReport> {
 
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: plan.homeRegion, ...settings }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const doc = createStateDocumentClient(new DynamoDBClient({ region: plan.homeRegion, ...settings }));
   const sns = new SNSClient({ region: plan.topicArn.split(':')[3] || plan.homeRegion, ...settings });
   const stateRead = scanState(doc, plan);
   stateRead.catch(() => undefined);

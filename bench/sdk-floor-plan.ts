@@ -6,6 +6,11 @@
  * buildAlert) over the same facts and metrics the fake serves, so the SDK floor sends the same
  * bytes the checker does.
  */
+import { CLUSTERS_PER_METRICS_CALL, LOOK_BACK_MS } from '../lambda/aws/cloudwatch';
+import { MAX_PAGE_SIZE } from '../lambda/aws/rds';
+import { FINDINGS_PER_CALL } from '../lambda/aws/security-hub';
+import { BATCH_WRITE_LIMIT } from '../lambda/aws/state';
+import { IMPORT_LANES, STATE_WRITES_IN_FLIGHT } from '../lambda/sinks';
 import type { AlertMessage } from '../lambda/core/alert';
 import { buildAlert } from '../lambda/core/alert';
 import { evaluate } from '../lambda/core/evaluate';
@@ -17,20 +22,20 @@ import type { Fleet, SyntheticCluster } from './fleet';
 import type { RunKind } from './minimum-calls';
 import type { RateLimit } from '../emulator/aws-limits';
 
-/** The checker's schedule, which the SDK floor keeps (lambda/run.ts, lambda/aws/*). */
+/** The checker's schedule, which the SDK floor keeps: the batch sizes of its adapters (lambda/aws/*). */
 export const SCHEDULE = {
   /** DescribeDBClusters MaxRecords. */
-  pageSize: 100,
+  pageSize: MAX_PAGE_SIZE,
   /** Clusters per GetMetricData call: 6 queries each, at most 500 queries. */
-  clustersPerMetricsCall: 83,
-  findingsPerImport: 100,
+  clustersPerMetricsCall: CLUSTERS_PER_METRICS_CALL,
+  findingsPerImport: FINDINGS_PER_CALL,
   /** BatchImportFindings calls in flight per Region. */
-  importsInFlight: 3,
+  importsInFlight: IMPORT_LANES,
   /** BatchWriteItem: items per call and calls in flight. */
-  itemsPerWrite: 25,
-  writesInFlight: 8,
+  itemsPerWrite: BATCH_WRITE_LIMIT,
+  writesInFlight: STATE_WRITES_IN_FLIGHT,
   /** Metrics look back one day. */
-  lookBackMs: 86_400_000,
+  lookBackMs: LOOK_BACK_MS,
 } as const;
 
 /**
@@ -138,7 +143,7 @@ export interface PlanOptions {
 }
 
 /**
- * One run of the checker over the fleet, judged the way lambda/run.ts RegionJudge judges it, with
+ * One run of the checker over the fleet, judged the way lambda/region-judge.ts RegionJudge judges it, with
  * `previous` the state the run starts from. Returns the plan and the state a next run would find.
  */
 function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, ClusterState>, o: PlanOptions) {

@@ -1,6 +1,16 @@
 import * as fs from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { ConfigError, parseSettings, REGION_PATTERN, type SettingNames } from '../lambda/config';
+import { Command, CommanderError, Option } from 'commander';
+import {
+  ConfigError,
+  ENV_NAMES,
+  parseRuntimeSettings,
+  REGION_PATTERN,
+  type RawSettings,
+  type RuntimeSettings,
+  type SettingNames,
+} from '../lambda/config';
+import { regionCaseHint } from '../lambda/settings/parse';
+import { DEFAULTS, FLAG_NAMES as SCHEMA_FLAG_NAMES, RUNTIME_KEYS, SETTINGS, type RuntimeKey } from '../lambda/settings/schema';
 import { describeError } from '../lambda/aws/errors';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
 import { FORMATS, render, type Format } from './output';
@@ -14,21 +24,22 @@ silenceSdkNodeVersionWarning();
 /** Exit statuses (README "CLI"). */
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, DEGRADED: 3 } as const;
 
-const FLAG_NAMES: SettingNames = {
-  regions: '--regions',
-  minWindowHours: '--min-window-hours',
-  tagPrefix: '--tag-prefix',
-  exemptTagKey: '--exempt-tag-key',
-  publishFindings: '--publish-findings',
-  alertTopicArn: '--alert-topic-arn',
-  reminderAfterDays: '--reminder-after-days',
-  actualWindow: '--no-actual-window',
-  pageSize: '--page-size',
-  maxExemptionDays: '--max-exemption-days',
-  backtrackRegions: '--backtrack-regions',
-};
+/** Problems name the flag; reminderAfterDays has no flag and keeps its variable's name. */
+const FLAG_NAMES: SettingNames = { ...ENV_NAMES, ...SCHEMA_FLAG_NAMES };
 
-interface ScanFlags {
+/** The settings the CLI shares with the function, as flags (commander names each after its setting). */
+const SHARED_FLAGS = RUNTIME_KEYS.filter((key) => SETTINGS[key].flag !== undefined);
+
+/** A shared setting's flag, with its help and default from the schema. */
+function settingOption(key: RuntimeKey): Option {
+  const { flag, help } = SETTINGS[key];
+  const option = new Option(flag ?? `--${key}`, help);
+  const fallback = (DEFAULTS as Partial<Record<RuntimeKey, unknown>>)[key];
+  if (flag?.includes('<') && (typeof fallback === 'string' || typeof fallback === 'number')) option.default(String(fallback));
+  return option;
+}
+
+export interface ScanFlags {
   regions?: string;
   minWindowHours?: string;
   tagPrefix?: string;
@@ -54,6 +65,12 @@ interface ScanFlags {
 /** `--timeout`: seconds the whole run may take (README "CLI"). */
 export const TIMEOUT_SECONDS = { default: 90, min: 10, max: 3600 } as const;
 
+/** The settings the CLI shares with the function, read from their flags with the schema's parsers. */
+export function settingsFromFlags(flags: Readonly<Partial<Record<RuntimeKey, unknown>>>): RuntimeSettings {
+  const shared: RawSettings = Object.fromEntries(SHARED_FLAGS.map((key) => [key, flags[key] as RawSettings[RuntimeKey]]));
+  return parseRuntimeSettings(shared, FLAG_NAMES);
+}
+
 /** Problems with the flags only the CLI has (every one is reported, with parseSettings' own). */
 function cliFlagProblems(flags: ScanFlags): string[] {
   const problems: string[] = [];
@@ -68,9 +85,6 @@ function cliFlagProblems(flags: ScanFlags): string[] {
   } else if (Number(flags.timeout) < min || Number(flags.timeout) > max) {
     problems.push(`--timeout: "${flags.timeout}" — out of range ${min}–${max} (seconds the run may take)`);
   }
-  if (flags.stateTable !== undefined && !/^[a-zA-Z0-9_.-]{3,255}$/.test(flags.stateTable)) {
-    problems.push(`--state-table: "${flags.stateTable}" — use a DynamoDB table name (3–255 of a-z A-Z 0-9 _ . -)`);
-  }
   if (!(FORMATS as readonly string[]).includes(flags.format)) {
     problems.push(`--format: "${flags.format}" — use one of ${FORMATS.join(', ')}`);
   }
@@ -78,7 +92,9 @@ function cliFlagProblems(flags: ScanFlags): string[] {
     problems.push(`--fail-on: "${flags.failOn}" — use failed (exit 1 for a FAILED cluster) or warning (also for a WARNING one)`);
   }
   if (flags.homeRegion !== undefined && !REGION_PATTERN.test(flags.homeRegion)) {
-    problems.push(`--home-region: "${flags.homeRegion}" — not a Region code; use one such as us-east-1`);
+    problems.push(
+      `--home-region: "${flags.homeRegion}" — not a Region code${regionCaseHint([flags.homeRegion])}; use one such as us-east-1`,
+    );
   }
   for (const c of flags.cluster) {
     if (!/^[A-Za-z0-9*?-]{1,63}$/.test(c)) {
@@ -143,21 +159,7 @@ export function exitCodeFor(summary: RunSummary, failOn: (typeof FAIL_ON)[number
 
 async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   const startedMs = Date.now();
-  const config = parseSettings(
-    {
-      regions: flags.regions,
-      minWindowHours: flags.minWindowHours,
-      tagPrefix: flags.tagPrefix,
-      exemptTagKey: flags.exemptTagKey,
-      publishFindings: flags.publishFindings ? 'true' : 'false',
-      alertTopicArn: flags.alertTopicArn,
-      actualWindow: flags.actualWindow ? 'true' : 'false',
-      pageSize: flags.pageSize,
-      maxExemptionDays: flags.maxExemptionDays,
-      backtrackRegions: flags.backtrackRegions,
-    },
-    FLAG_NAMES,
-  );
+  const { config, stateTable } = settingsFromFlags(flags);
   const problems = cliFlagProblems(flags);
   if (problems.length) throw new ConfigError(problems);
   config.keepEvaluations = true;
@@ -176,7 +178,7 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   const [{ awsDeps }, { runCheck }] = await Promise.all([import('../lambda/default-deps'), import('../lambda/run')]);
   const deps = awsDeps({
     homeRegion,
-    stateTable: flags.stateTable,
+    stateTable,
     alertTopicArn: config.alertTopicArn,
     log: quietLog(io, Boolean(io.env.DEBUG)),
   });
@@ -234,10 +236,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const scan = program
     .command('scan')
     .description('Judge every cluster of the watched Regions and print the verdicts')
-    .option('--regions <list>', 'comma list of Region codes, or "all" for every Region enabled in the account', 'all')
-    .option('--min-window-hours <hours>', 'required minimum window, 0–72 (fractional allowed; 0 = any enabled window)', '24')
-    .option('--tag-prefix <prefix>', 'prefix of the tags the checker reads', 'backtrack-check:')
-    .option('--exempt-tag-key <key>', 'exemption tag key (default: <tag-prefix>exempt); value "true" exempts')
+    .addOption(settingOption('regions'))
+    .addOption(settingOption('minWindowHours'))
+    .addOption(settingOption('tagPrefix'))
+    .addOption(settingOption('exemptTagKey'))
     .option('--format <format>', `output format: ${FORMATS.join(', ')} (docs/cli.md)`, 'table')
     .option('--output <file>', 'write the result to this file instead of stdout')
     .option('--quiet', 'print only the result: no notes or warnings on stderr')
@@ -250,16 +252,13 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       [],
     )
     .option('--profile <name>', 'AWS shared config profile to use (SSO profiles too)')
-    .option('--publish-findings', "import one finding per cluster into Security Hub (in the cluster's Region)")
-    .option('--alert-topic-arn <arn>', 'publish the change alert to this SNS topic')
-    .option('--state-table <name>', 'DynamoDB table for run-to-run state (without it every current failure counts as new)')
-    .option('--no-actual-window', 'skip CloudWatch Backtrack metrics (actual window, cost hint)')
-    .option('--page-size <n>', 'DescribeDBClusters page size, 20–100', '100')
-    .option('--max-exemption-days <days>', 'an exemption ends at most this many days after it was first seen, 1–3650', '90')
-    .option(
-      '--backtrack-regions <list>',
-      'comma list of Regions to treat as offering Backtrack although the built-in list says AWS does not',
-    )
+    .addOption(settingOption('publishFindings'))
+    .addOption(settingOption('alertTopicArn'))
+    .addOption(settingOption('stateTable'))
+    .addOption(settingOption('actualWindow'))
+    .addOption(settingOption('pageSize'))
+    .addOption(settingOption('maxExemptionDays'))
+    .addOption(settingOption('backtrackRegions'))
     .option('--home-region <region>', 'Region for STS, EC2 DescribeRegions and the state table (default: AWS_REGION)')
     .option(
       '--timeout <seconds>',

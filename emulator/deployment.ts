@@ -14,6 +14,8 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { telemetryEnvironment, toEnvironment } from '../lambda/settings/schema';
+import { loadConfig } from '../lib/config';
 import type { EmulatedAws } from './emulated-aws';
 
 export interface DeploymentOptions {
@@ -89,17 +91,14 @@ export async function deploy(aws: EmulatedAws, opts: DeploymentOptions): Promise
     regions: opts.regions,
     handlerEnv: (extra = {}) => ({
       ...aws.env(homeRegion),
-      REGIONS: opts.regions.join(','),
-      MIN_WINDOW_HOURS: String(opts.minWindowHours ?? 24),
-      TAG_PREFIX: 'backtrack-check:',
-      EXEMPT_TAG_KEY: 'backtrack-check:exempt',
-      PUBLISH_FINDINGS: 'true',
-      ALERT_TOPIC_ARN: topicArn,
-      STATE_TABLE: tableName,
-      REMINDER_AFTER_DAYS: '7',
-      ACTUAL_WINDOW: 'true',
-      POWERTOOLS_SERVICE_NAME: 'aurora-backtrack-checker',
-      POWERTOOLS_METRICS_NAMESPACE: 'AuroraBacktrackChecker',
+      // The environment the stack writes for this context (lib/backtrack-checker.ts does the same).
+      ...toEnvironment({
+        ...loadConfig({ regions: opts.regions, minWindowHours: opts.minWindowHours }),
+        publishFindings: true,
+        alertTopicArn: topicArn,
+        stateTable: tableName,
+      }),
+      ...telemetryEnvironment(),
       ...extra,
     }),
     cliArgs: (extra = []) => [

@@ -1,6 +1,22 @@
-import { DEFAULT_MAX_EXEMPTION_DAYS } from './core/rules';
-import { parseHours } from './core/tags';
+/**
+ * The function's and the CLI's reading of the settings schema (lambda/settings/schema.ts): raw
+ * text from environment variables or flags in, a validated CheckConfig out. Every problem is
+ * reported at once, each named as the caller calls the setting (`MIN_WINDOW_HOURS` or `--min-window-hours`).
+ */
 import type { CheckConfig } from './run';
+import {
+  DEFAULTS,
+  defaultExemptTagKey,
+  ENV_NAMES as SCHEMA_ENV_NAMES,
+  FUNCTION_DEFAULTS,
+  FUNCTION_REGION_VARIABLE,
+  RUNTIME_KEYS,
+  settingOf,
+  type RuntimeKey,
+  type SettingValue,
+} from './settings/schema';
+
+export { REGION_PATTERN } from './settings/parse';
 
 /** A bad setting: the message names every bad value and what is allowed. */
 export class ConfigError extends Error {
@@ -10,150 +26,76 @@ export class ConfigError extends Error {
   }
 }
 
-export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-export const TAG_KEY_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-export const DEFAULT_TAG_PREFIX = 'backtrack-check:';
+export const DEFAULT_TAG_PREFIX = DEFAULTS.tagPrefix;
 
-/** Raw settings as strings, from environment variables or command-line flags. */
-export interface RawSettings {
-  regions?: string;
-  minWindowHours?: string;
-  tagPrefix?: string;
-  exemptTagKey?: string;
-  publishFindings?: string;
-  alertTopicArn?: string;
-  reminderAfterDays?: string;
-  actualWindow?: string;
-  pageSize?: string;
-  maxExemptionDays?: string;
-  backtrackRegions?: string;
-}
+/** Raw settings as given: text from environment variables, text or booleans from command-line flags. */
+export type RawSettings = { [K in RuntimeKey]?: string | boolean };
 
 /** How each setting is called where it came from, for error messages (e.g. `--regions` or `REGIONS`). */
-export type SettingNames = Record<keyof RawSettings, string>;
+export type SettingNames = Record<RuntimeKey, string>;
 
-export const ENV_NAMES: SettingNames = {
-  regions: 'REGIONS',
-  minWindowHours: 'MIN_WINDOW_HOURS',
-  tagPrefix: 'TAG_PREFIX',
-  exemptTagKey: 'EXEMPT_TAG_KEY',
-  publishFindings: 'PUBLISH_FINDINGS',
-  alertTopicArn: 'ALERT_TOPIC_ARN',
-  reminderAfterDays: 'REMINDER_AFTER_DAYS',
-  actualWindow: 'ACTUAL_WINDOW',
-  pageSize: 'PAGE_SIZE',
-  maxExemptionDays: 'MAX_EXEMPTION_DAYS',
-  backtrackRegions: 'BACKTRACK_REGIONS',
-};
+export const ENV_NAMES: SettingNames = SCHEMA_ENV_NAMES;
 
-export function parseRegions(raw: string | undefined, name: string, problems: string[]): 'all' | string[] {
-  const text = (raw ?? 'all').trim();
-  if (text === '' || text.toLowerCase() === 'all') return 'all';
-  const list = [
-    ...new Set(
-      text
-        .split(',')
-        .map((r) => r.trim())
-        .filter(Boolean),
-    ),
-  ];
-  const bad = list.filter((r) => !REGION_PATTERN.test(r));
-  if (bad.length || list.length === 0) {
-    problems.push(
-      `${name}: "${raw}" — ${bad.map((b) => `"${b}"`).join(', ') || 'nothing'} is not a Region code; use "all" or a comma list such as us-east-1,eu-west-1`,
-    );
-  }
-  return list;
+/** The validated settings of one run: the check itself and the state table it keeps, if any. */
+export interface RuntimeSettings {
+  readonly config: CheckConfig;
+  readonly stateTable?: string;
 }
 
-function parseBool(raw: string | undefined, name: string, fallback: boolean, problems: string[]): boolean {
-  if (raw === undefined || raw === '') return fallback;
-  const v = raw.trim().toLowerCase();
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  problems.push(`${name}: "${raw}" — use true or false`);
-  return fallback;
-}
+/** Unset: absent, or empty text (an unset variable and `VAR=` mean the same). */
+const isUnset = (value: string | boolean | undefined): value is undefined | string =>
+  value === undefined || (typeof value === 'string' && value.trim() === '');
 
-function parseIntIn(raw: string | undefined, name: string, fallback: number, min: number, max: number, problems: string[]): number {
-  if (raw === undefined || raw === '') return fallback;
-  const text = raw.trim();
-  if (!/^-?\d+$/.test(text)) {
-    problems.push(`${name}: "${raw}" — use a whole number from ${min} to ${max}`);
-    return fallback;
-  }
-  if (Number(text) < min || Number(text) > max) {
-    problems.push(`${name}: "${raw}" — out of range ${min}–${max}`);
-    return fallback;
-  }
-  return Number(text);
-}
+/** Validates settings against the schema; every problem is reported at once in a ConfigError. */
+export function parseRuntimeSettings(raw: RawSettings, names: SettingNames): RuntimeSettings {
+  const problems: string[] = [];
+  const read = <K extends RuntimeKey>(key: K): SettingValue<K> | undefined => {
+    const value = raw[key];
+    if (isUnset(value)) return undefined;
+    const parsed = settingOf(key).parse(value);
+    if ('ok' in parsed) return parsed.ok;
+    problems.push(`${names[key]}: ${parsed.line}`);
+    return undefined;
+  };
+  const values = Object.fromEntries(RUNTIME_KEYS.map((k) => [k, read(k)])) as { [K in RuntimeKey]?: SettingValue<K> };
+  if (problems.length) throw new ConfigError(problems);
 
-/**
- * Regions marked as offering Backtrack despite the built-in list: a comma list of Region codes. A
- * code the list does not name changes nothing; it is accepted, as the stack's own validation
- * accepts it (a value synth takes must never make every run fail).
- */
-export function parseBacktrackRegions(raw: string | undefined, name: string, problems: string[]): string[] {
-  if (raw === undefined || raw.trim() === '') return [];
-  const list = [
-    ...new Set(
-      raw
-        .split(',')
-        .map((r) => r.trim())
-        .filter(Boolean),
-    ),
-  ];
-  const bad = list.filter((r) => !REGION_PATTERN.test(r));
-  if (bad.length) {
-    problems.push(
-      `${name}: "${raw}" — ${bad.map((b) => `"${b}"`).join(', ')} is not a Region code; use a comma list such as eu-north-1,sa-east-1`,
-    );
-  }
-  return list;
+  const tagPrefix = values.tagPrefix ?? DEFAULTS.tagPrefix;
+  const config: CheckConfig = {
+    regions: values.regions ?? DEFAULTS.regions,
+    policy: {
+      minWindowHours: values.minWindowHours ?? DEFAULTS.minWindowHours,
+      tagPrefix,
+      exemptTagKey: values.exemptTagKey ?? defaultExemptTagKey(tagPrefix),
+      maxExemptionDays: values.maxExemptionDays ?? DEFAULTS.maxExemptionDays,
+      backtrackRegions: values.backtrackRegions ?? [...DEFAULTS.backtrackRegions],
+    },
+    publishFindings: values.publishFindings ?? DEFAULTS.publishFindings,
+    actualWindow: values.actualWindow ?? DEFAULTS.actualWindow,
+    reminderAfterDays: values.reminderAfterDays ?? DEFAULTS.reminderAfterDays,
+    pageSize: values.pageSize ?? DEFAULTS.pageSize,
+  };
+  if (values.alertTopicArn !== undefined) config.alertTopicArn = values.alertTopicArn;
+  return values.stateTable === undefined ? { config } : { config, stateTable: values.stateTable };
 }
 
 /** Validates settings; every problem is reported at once in a ConfigError. */
-export function parseSettings(raw: RawSettings, names: SettingNames): CheckConfig {
-  const problems: string[] = [];
-  const regions = parseRegions(raw.regions, names.regions, problems);
-  let minWindowHours = 24;
-  if (raw.minWindowHours !== undefined && raw.minWindowHours !== '') {
-    const parsed = parseHours(raw.minWindowHours);
-    if ('error' in parsed) problems.push(`${names.minWindowHours}: ${parsed.error}`);
-    else minWindowHours = parsed.hours;
-  }
-  const tagPrefix = raw.tagPrefix ?? DEFAULT_TAG_PREFIX;
-  if (!TAG_KEY_PATTERN.test(tagPrefix) || tagPrefix.length > 100 || tagPrefix.toLowerCase().startsWith('aws:')) {
-    problems.push(
-      `${names.tagPrefix}: "${tagPrefix}" — use 1–100 tag-key characters (letters, digits, spaces, _ . : / = + - @), not starting with aws:`,
-    );
-  }
-  const exemptTagKey = raw.exemptTagKey ?? `${tagPrefix}exempt`;
-  if (!TAG_KEY_PATTERN.test(exemptTagKey) || exemptTagKey.toLowerCase().startsWith('aws:')) {
-    problems.push(`${names.exemptTagKey}: "${exemptTagKey}" — use a tag key of 1–128 tag-key characters, not starting with aws:`);
-  }
-  const alertTopicArn = raw.alertTopicArn?.trim() || undefined;
-  if (alertTopicArn && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(alertTopicArn)) {
-    problems.push(
-      `${names.alertTopicArn}: "${alertTopicArn}" — use an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:backtrack-alerts`,
-    );
-  }
-  const config: CheckConfig = {
-    regions,
-    policy: {
-      minWindowHours,
-      tagPrefix,
-      exemptTagKey,
-      maxExemptionDays: parseIntIn(raw.maxExemptionDays, names.maxExemptionDays, DEFAULT_MAX_EXEMPTION_DAYS, 1, 3650, problems),
-      backtrackRegions: parseBacktrackRegions(raw.backtrackRegions, names.backtrackRegions, problems),
-    },
-    publishFindings: parseBool(raw.publishFindings, names.publishFindings, false, problems),
-    actualWindow: parseBool(raw.actualWindow, names.actualWindow, true, problems),
-    reminderAfterDays: parseIntIn(raw.reminderAfterDays, names.reminderAfterDays, 7, 1, 365, problems),
-    pageSize: parseIntIn(raw.pageSize, names.pageSize, 100, 20, 100, problems),
-  };
-  if (alertTopicArn) config.alertTopicArn = alertTopicArn;
-  if (problems.length) throw new ConfigError(problems);
-  return config;
+export const parseSettings = (raw: RawSettings, names: SettingNames): CheckConfig => parseRuntimeSettings(raw, names).config;
+
+/** What the function reads from its environment: the settings, and the Region Lambda runs it in. */
+export interface FunctionEnvironment extends RuntimeSettings {
+  readonly homeRegion?: string;
+}
+
+/**
+ * The function's settings from its environment (the variables the stack sets, see
+ * `toEnvironment`); the function imports findings unless `PUBLISH_FINDINGS` says otherwise.
+ * @throws ConfigError naming every bad variable
+ */
+export function readEnvironment(env: Readonly<Record<string, string | undefined>>): FunctionEnvironment {
+  const raw: RawSettings = Object.fromEntries(RUNTIME_KEYS.map((k) => [k, env[ENV_NAMES[k]]]));
+  if (isUnset(raw.publishFindings)) raw.publishFindings = String(FUNCTION_DEFAULTS.publishFindings);
+  const settings = parseRuntimeSettings(raw, ENV_NAMES);
+  const homeRegion = env[FUNCTION_REGION_VARIABLE];
+  return homeRegion ? { ...settings, homeRegion } : settings;
 }

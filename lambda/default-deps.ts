@@ -5,9 +5,8 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { whoAmI } from './aws/identity';
-import { DynamoStateStore, MemoryStateStore } from './aws/state';
+import { createStateDocumentClient, DynamoStateStore, MemoryStateStore } from './aws/state';
 import type { AccountContext } from './core/types';
 import type { Deps, Logger, RegionClients } from './run';
 
@@ -45,12 +44,7 @@ export function awsDeps(opts: AwsDepsOptions): Deps {
   let ec2: EC2Client | undefined;
   let account: Promise<AccountContext> | undefined;
   const state = opts.stateTable
-    ? new DynamoStateStore(
-        DynamoDBDocumentClient.from(new DynamoDBClient({ region: opts.homeRegion, ...CLIENT_SETTINGS }), {
-          marshallOptions: { removeUndefinedValues: true },
-        }),
-        opts.stateTable,
-      )
+    ? new DynamoStateStore(createStateDocumentClient(new DynamoDBClient({ region: opts.homeRegion, ...CLIENT_SETTINGS })), opts.stateTable)
     : new MemoryStateStore();
   return {
     now: () => new Date(),

@@ -1,4 +1,4 @@
-import type { RunSummary } from './run';
+import type { RunSummary } from './run-types';
 
 /** True when the run left something undone that people must know about. */
 export const isDegraded = (s: Pick<RunSummary, 'degraded' | 'alert'>): boolean =>

@@ -1,43 +1,25 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { ConfigError, ENV_NAMES, parseSettings } from './config';
+import { ConfigError, readEnvironment } from './config';
 import { awsDeps } from './default-deps';
 import type { AccountContext } from './core/types';
 import { toRequest } from './events';
+import { TELEMETRY } from './settings/schema';
 import { isDegraded, runCheck, type Deps, type RunSummary } from './run';
 
-const logger = new Logger({ serviceName: 'aurora-backtrack-checker' });
-const metrics = new Metrics({ namespace: 'AuroraBacktrackChecker', serviceName: 'aurora-backtrack-checker' });
+const logger = new Logger({ serviceName: TELEMETRY.serviceName });
+const metrics = new Metrics({ namespace: TELEMETRY.metricsNamespace, serviceName: TELEMETRY.serviceName });
 
-/** Settings from the environment the stack sets (see README "Configuration"). */
-export function configFromEnv(env: NodeJS.ProcessEnv) {
-  return parseSettings(
-    {
-      regions: env.REGIONS,
-      minWindowHours: env.MIN_WINDOW_HOURS,
-      tagPrefix: env.TAG_PREFIX,
-      exemptTagKey: env.EXEMPT_TAG_KEY,
-      publishFindings: env.PUBLISH_FINDINGS ?? 'true',
-      alertTopicArn: env.ALERT_TOPIC_ARN,
-      reminderAfterDays: env.REMINDER_AFTER_DAYS,
-      actualWindow: env.ACTUAL_WINDOW,
-      pageSize: env.PAGE_SIZE,
-      maxExemptionDays: env.MAX_EXEMPTION_DAYS,
-      backtrackRegions: env.BACKTRACK_REGIONS,
-    },
-    ENV_NAMES,
-  );
-}
+/** Settings from the environment the stack sets (lambda/settings/schema.ts, README "Configuration"). */
+export const configFromEnv = (env: NodeJS.ProcessEnv) => readEnvironment(env).config;
 
 let defaultDeps: Deps | undefined;
-const makeDefaultDeps = (): Deps =>
-  (defaultDeps ??= awsDeps({
-    homeRegion: process.env.AWS_REGION ?? 'us-east-1',
-    stateTable: process.env.STATE_TABLE || undefined,
-    alertTopicArn: process.env.ALERT_TOPIC_ARN || undefined,
-    log: logger,
-  }));
+const makeDefaultDeps = (): Deps => {
+  if (defaultDeps) return defaultDeps;
+  const { config, stateTable, homeRegion } = readEnvironment(process.env);
+  return (defaultDeps = awsDeps({ homeRegion: homeRegion ?? 'us-east-1', stateTable, alertTopicArn: config.alertTopicArn, log: logger }));
+};
 
 /** Kept back from the Lambda's remaining time: the handler's own metrics and log after the run. */
 export const HANDLER_MARGIN_MS = 3_000;

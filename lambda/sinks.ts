@@ -1,58 +1,21 @@
 /**
- * The plumbing of a run: bounded concurrency, and the two streams that write while the scan goes
- * on (findings to Security Hub, state items to the table), each with back-pressure and its own
- * record of what failed.
+ * The two streams that write while the scan goes on (findings to Security Hub, state items to the
+ * table), each with back-pressure and its own record of what failed.
  */
 import type { AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { describeError, SecurityHubNotEnabledError } from './aws/errors';
-import { importFindings } from './aws/security-hub';
-import type { StateStore } from './aws/state';
+import { FINDINGS_PER_CALL, importFindings } from './aws/security-hub';
+import { BATCH_WRITE_LIMIT, type StateStore } from './aws/state';
 import type { Finding } from './core/finding';
 import type { ClusterState } from './core/state-types';
-import type { Logger } from './run';
-
-const FINDINGS_PER_IMPORT = 100;
-
-/** Runs promises with at most `limit` at once, keeping order of results. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
+import { Semaphore } from './concurrency';
+import type { ErrorCause, FindingsOutcome } from './core/degradation';
+import type { Logger } from './run-types';
 
 /** Import calls in flight at once per Region: within Security Hub's burst of 30, far from its 10 TPS. */
-const IMPORT_LANES = 3;
+export const IMPORT_LANES = 3;
 /** Import calls in flight at once over all Regions: each holds 100 findings and their JSON in memory. */
 export const IMPORTS_IN_FLIGHT = 8;
-
-/** A counting semaphore: at most `limit` holders at once, the rest wait in order. */
-export class Semaphore {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(limit: number) {
-    this.free = limit;
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free -= 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free += 1;
-    }
-  }
-}
 
 /** Sends findings of one Region in batches of 100, a few calls at a time, while the scan goes on. */
 export class FindingSink {
@@ -61,8 +24,10 @@ export class FindingSink {
   /** Ids of findings Security Hub did not take (after the retry). */
   readonly failedIds = new Set<string>();
   notPublished?: string;
+  /** Security Hub is not enabled in the Region (`notPublished` says so). */
+  notEnabled = false;
   /** The first import call that failed as a whole (throttled, 5xx, connection lost) after the SDK's retries. */
-  callError?: { code: string; message: string };
+  callError?: ErrorCause;
   private buffer: Finding[] = [];
   private readonly lanes: Promise<void>[] = Array.from({ length: IMPORT_LANES }, () => Promise.resolve());
   private batches = 0;
@@ -80,7 +45,7 @@ export class FindingSink {
   add(f: Finding): void {
     if (!this.client) return;
     this.buffer.push(f);
-    if (this.buffer.length >= FINDINGS_PER_IMPORT) this.flush();
+    if (this.buffer.length >= FINDINGS_PER_CALL) this.flush();
   }
 
   private flush(): void {
@@ -116,6 +81,7 @@ export class FindingSink {
       this.failed += batch.length;
       for (const f of batch) this.failedIds.add(f.Id);
       const { code, message } = describeError(err);
+      this.notEnabled = err instanceof SecurityHubNotEnabledError;
       this.notPublished =
         err instanceof SecurityHubNotEnabledError
           ? `Security Hub is not enabled in ${this.region}: ${message}`
@@ -135,11 +101,19 @@ export class FindingSink {
     this.flush();
     await Promise.all(this.lanes);
   }
+
+  /** What the imports came to (call once `done` resolved). */
+  outcome(): FindingsOutcome {
+    return {
+      failed: this.failed,
+      ...(this.notPublished !== undefined && { notPublished: this.notPublished, notEnabled: this.notEnabled }),
+      ...(this.callError && { callError: this.callError }),
+    };
+  }
 }
 
-/** State items at once in one BatchWriteItem, and such calls in flight over the whole run. */
-const STATE_ITEMS_PER_WRITE = 25;
-const STATE_WRITES_IN_FLIGHT = 8;
+/** BatchWriteItem calls in flight over the whole run (each of at most BATCH_WRITE_LIMIT items). */
+export const STATE_WRITES_IN_FLIGHT = 8;
 
 /**
  * Writes state items while the scan goes on: an item whose cluster has nothing to tell people and
@@ -148,7 +122,7 @@ const STATE_WRITES_IN_FLIGHT = 8;
 export class StateWriter {
   private buffer: ClusterState[] = [];
   private readonly writes: Promise<void>[] = [];
-  readonly errors: string[] = [];
+  readonly errors: ErrorCause[] = [];
   private readonly gate = new Semaphore(STATE_WRITES_IN_FLIGHT);
   private closed = false;
 
@@ -157,7 +131,7 @@ export class StateWriter {
   put(state: ClusterState): void {
     if (this.closed) return;
     this.buffer.push(state);
-    if (this.buffer.length >= STATE_ITEMS_PER_WRITE) this.flush();
+    if (this.buffer.length >= BATCH_WRITE_LIMIT) this.flush();
   }
 
   private flush(): void {
@@ -167,8 +141,7 @@ export class StateWriter {
       this.gate
         .run(() => this.store.write(batch, []))
         .catch((err: unknown) => {
-          const { code, message } = describeError(err);
-          this.errors.push(`${code}: ${message}`);
+          this.errors.push(describeError(err));
         }),
     );
   }

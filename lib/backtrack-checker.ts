@@ -18,7 +18,7 @@ import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
-import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -26,10 +26,15 @@ import { bundleHandler, LAMBDA_DIR } from './bundle';
 import { RECHECK_EVENT_NAMES } from '../lambda/events';
 import { createTopic, createTopicKey } from './alert-topic';
 import { loadConfig, type CheckerConfig } from './config';
+import { telemetryEnvironment, toEnvironment } from '../lambda/settings/schema';
 import { grantFunctionPermissions } from './function-permissions';
-import { createAlarms, createDashboard, METRICS_NAMESPACE, SERVICE_NAME, type CheckerAlarms } from './monitoring';
+import { AlarmForwarder } from './hub/alarm-forwarder';
+import { assertMemberConfig } from './hub/member-config';
+import { MEMBER_ALARM_FORWARDER_ROLE_NAME, MEMBER_FUNCTION_ROLE_NAME } from './hub/member-roles';
+import { createAlarms, createDashboard, notifiesRecovery, type CheckerAlarms } from './monitoring';
 import { nagResource } from './nag';
-import { heartbeatWindow } from './schedule';
+import { createSlackChannel } from './slack-channel';
+import { heartbeatWindow } from '../lambda/settings/schedule';
 
 /** CloudTrail-recorded RDS calls that can change a cluster's Backtrack verdict (the handler's own list). */
 export { RECHECK_EVENT_NAMES };
@@ -60,6 +65,19 @@ export interface BacktrackCheckerProps {
    * @default - no key permissions for an existing topic
    */
   readonly alertTopicKey?: kms.IKey;
+  /**
+   * Member mode of an organization deployment: publish alerts to the organization's central topic
+   * (another account, this Region) instead of a topic of this stack. No topic, key, subscription
+   * or Slack channel is created here; the function role and the alarm forwarder role get the fixed
+   * names the hub's topic and key policies admit, and the alarms reach the topic through EventBridge.
+   * @default - single-account mode
+   */
+  readonly hubTopicArn?: string;
+  /**
+   * The customer-managed key of the hub's topic (member mode).
+   * @default - no key permissions
+   */
+  readonly hubTopicKeyArn?: string;
 }
 
 export class BacktrackChecker extends Construct {
@@ -82,6 +100,8 @@ export class BacktrackChecker extends Construct {
   readonly alarmNamePrefix: string;
   readonly alarms: CheckerAlarms;
   readonly dashboard: cloudwatch.Dashboard;
+  /** Member mode: sends the alarms' state changes to the hub's topic. */
+  readonly alarmForwarder?: AlarmForwarder;
 
   constructor(scope: Construct, id: string, props: BacktrackCheckerProps = {}) {
     super(scope, id);
@@ -91,7 +111,12 @@ export class BacktrackChecker extends Construct {
 
     let topic: sns.ITopic;
     let topicKey: kms.IKey | undefined;
-    if (props.alertTopic) {
+    const hubTopicArn = props.hubTopicArn;
+    if (hubTopicArn !== undefined) {
+      assertMemberConfig(config);
+      topic = sns.Topic.fromTopicArn(this, 'HubTopic', hubTopicArn);
+      if (props.hubTopicKeyArn !== undefined) topicKey = kms.Key.fromKeyArn(this, 'HubTopicKey', props.hubTopicKeyArn);
+    } else if (props.alertTopic) {
       topic = props.alertTopic;
       topicKey = props.alertTopicKey;
     } else {
@@ -103,7 +128,13 @@ export class BacktrackChecker extends Construct {
       topic.addSubscription(new snsSubscriptions.EmailSubscription(email));
     }
     const slackConfigured = config.slackWorkspaceId !== undefined && config.slackChannelId !== undefined;
-    if (!props.alertTopic && config.alertEmails.length === 0 && !slackConfigured && !config.allowNoSubscribers) {
+    if (
+      !props.alertTopic &&
+      hubTopicArn === undefined &&
+      config.alertEmails.length === 0 &&
+      !slackConfigured &&
+      !config.allowNoSubscribers
+    ) {
       Annotations.of(this).addWarningV2(
         'aurora-backtrack-checker:no-subscribers',
         'The alert topic has no subscriber: alerts and alarms will reach no one. Set alertEmails (-c alertEmails=ops@example.com) or slackWorkspaceId and slackChannelId, subscribe the topic yourself after deploy, or set allowNoSubscribers=true to deploy without this warning.',
@@ -143,6 +174,7 @@ export class BacktrackChecker extends Construct {
     this.functionRole = new iam.Role(this, 'FunctionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Aurora Backtrack checker: read clusters, import findings, publish alerts, keep state',
+      ...(hubTopicArn !== undefined ? { roleName: MEMBER_FUNCTION_ROLE_NAME } : {}),
     });
     grantFunctionPermissions(this, {
       role: this.functionRole,
@@ -211,7 +243,7 @@ export class BacktrackChecker extends Construct {
 
     if (config.instantRecheck) this.recheckRule = this.createRecheckRule();
     if (config.slackWorkspaceId !== undefined && config.slackChannelId !== undefined) {
-      this.slackChannel = this.createSlackChannel(topic, config.slackWorkspaceId, config.slackChannelId);
+      this.slackChannel = createSlackChannel(this, topic, config.slackWorkspaceId, config.slackChannelId);
     }
 
     const heartbeat = heartbeatWindow(config.schedule);
@@ -219,31 +251,31 @@ export class BacktrackChecker extends Construct {
     const monitoring = {
       checkerFunction: this.checkerFunction,
       deadLetterQueue: this.deadLetterQueue,
-      alertTopic: topic,
+      ...(hubTopicArn === undefined ? { alertTopic: topic } : {}),
       alarmNamePrefix: this.alarmNamePrefix,
       heartbeat: heartbeat.ok,
       hasFailureDestination: true,
     };
     this.alarms = createAlarms(this, monitoring);
     this.dashboard = createDashboard(this, monitoring, this.alarms);
+    if (hubTopicArn !== undefined) {
+      this.alarmForwarder = new AlarmForwarder(this, 'AlarmForwarder', {
+        topicArn: hubTopicArn,
+        ...(props.hubTopicKeyArn !== undefined ? { topicKeyArn: props.hubTopicKeyArn } : {}),
+        alarmNamePrefix: this.alarmNamePrefix,
+        recoveryAlarms: Object.values<cloudwatch.Alarm | undefined>({ ...this.alarms }).filter(
+          (a): a is cloudwatch.Alarm => a !== undefined && notifiesRecovery(a),
+        ),
+        roleName: MEMBER_ALARM_FORWARDER_ROLE_NAME,
+      });
+    }
   }
 
+  /** The function's environment, written from the settings schema; Powertools' own variables beside it. */
   private environment(topic: sns.ITopic): Record<string, string> {
-    const c = this.config;
     return {
-      REGIONS: c.regions === 'all' ? 'all' : c.regions.join(','),
-      MIN_WINDOW_HOURS: String(c.minWindowHours),
-      TAG_PREFIX: c.tagPrefix,
-      EXEMPT_TAG_KEY: c.exemptTagKey,
-      PUBLISH_FINDINGS: 'true',
-      ALERT_TOPIC_ARN: topic.topicArn,
-      STATE_TABLE: this.stateTable.tableName,
-      REMINDER_AFTER_DAYS: String(c.reminderAfterDays),
-      ACTUAL_WINDOW: String(c.actualWindow),
-      MAX_EXEMPTION_DAYS: String(c.maxExemptionDays),
-      ...(c.backtrackRegions.length > 0 ? { BACKTRACK_REGIONS: c.backtrackRegions.join(',') } : {}),
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      ...toEnvironment({ ...this.config, publishFindings: true, alertTopicArn: topic.topicArn, stateTable: this.stateTable.tableName }),
+      ...telemetryEnvironment(),
     };
   }
 
@@ -282,50 +314,6 @@ export class BacktrackChecker extends Construct {
           retryAttempts: 3,
         }),
       ],
-    });
-  }
-
-  /**
-   * AWS Chatbot for Slack with a notifications-only guardrail: the channel may read alarms and
-   * metrics to render notifications and nothing else (the Chatbot default guardrail is AdministratorAccess).
-   */
-  private createSlackChannel(topic: sns.ITopic, workspaceId: string, channelId: string): chatbot.SlackChannelConfiguration {
-    const guardrail = new iam.ManagedPolicy(this, 'SlackGuardrailPolicy', {
-      description: 'Aurora Backtrack checker Slack channel: read CloudWatch alarms and metrics to render notifications, nothing else',
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'RenderAlarmNotifications',
-          actions: [
-            'cloudwatch:DescribeAlarms',
-            'cloudwatch:GetMetricData',
-            'cloudwatch:GetMetricStatistics',
-            'cloudwatch:GetMetricWidgetImage',
-          ],
-          resources: ['*'],
-        }),
-      ],
-    });
-    Validations.of(guardrail).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Read-only CloudWatch actions Chatbot uses to render alarm notifications; GetMetricData, GetMetricStatistics and GetMetricWidgetImage have no resource-level scoping, DescribeAlarms must list the alarms it renders.',
-    });
-    // Chatbot may assume the channel role only on behalf of this account (confused-deputy protection).
-    const role = new iam.Role(this, 'SlackChannelRole', {
-      assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: 'Aurora Backtrack checker Slack channel: render alarm and alert notifications',
-      managedPolicies: [guardrail],
-    });
-    return new chatbot.SlackChannelConfiguration(this, 'SlackChannel', {
-      slackChannelConfigurationName: Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
-      slackWorkspaceId: workspaceId,
-      slackChannelId: channelId,
-      notificationTopics: [topic],
-      guardrailPolicies: [guardrail],
-      role,
-      userRoleRequired: false,
     });
   }
 }

@@ -11,7 +11,8 @@
  * - any other key is CDK's, unless it is a near miss of a checker setting once case and
  *   punctuation are ignored (`alert-emails`, `MIN_WINDOW_HOURS`): that is an error too.
  */
-import { CONTEXT_KEYS, ConfigError, loadConfig, readContext, type CheckerConfig, type ConfigProblem } from './config';
+import { CONTEXT_KEYS } from '../lambda/settings/schema';
+import { ConfigError, loadConfig, readContext, type CheckerConfig, type ConfigProblem } from './config';
 
 const PLAIN_WORD = /^[A-Za-z][A-Za-z0-9_]*$/;
 

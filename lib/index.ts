@@ -20,5 +20,5 @@ export {
   type CheckerAlarms,
   type MonitoringProps,
 } from './monitoring';
-export { heartbeatWindow, longestGapSeconds, type HeartbeatWindow } from './schedule';
+export { heartbeatWindow, longestGapSeconds, type HeartbeatWindow } from '../lambda/settings/schedule';
 export { bundleHandler, HANDLER_ENTRY, type BundleOptions } from './bundle';

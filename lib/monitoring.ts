@@ -10,11 +10,12 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { HeartbeatWindow } from './schedule';
+import type { HeartbeatWindow } from '../lambda/settings/schedule';
+import { TELEMETRY } from '../lambda/settings/schema';
 
 /** The function's Powertools metrics: namespace and the `service` dimension it adds to every metric. */
-export const METRICS_NAMESPACE = 'AuroraBacktrackChecker';
-export const SERVICE_NAME = 'aurora-backtrack-checker';
+export const METRICS_NAMESPACE = TELEMETRY.metricsNamespace;
+export const SERVICE_NAME = TELEMETRY.serviceName;
 /** Metrics the function emits per Region (extra dimension `Region`), one per verdict. */
 export const VERDICT_METRICS = [
   'ClustersFailed',
@@ -30,7 +31,11 @@ const EVENT_PERIOD = Duration.minutes(5);
 export interface MonitoringProps {
   readonly checkerFunction: lambda.Function;
   readonly deadLetterQueue: sqs.IQueue;
-  readonly alertTopic: sns.ITopic;
+  /**
+   * The topic the alarms notify directly. Absent in member mode, where the topic is in another
+   * account and the alarms' state changes are forwarded through EventBridge instead.
+   */
+  readonly alertTopic?: sns.ITopic;
   /** Every alarm's name starts with this; the topic policy admits `alarm:<prefix>*`. */
   readonly alarmNamePrefix: string;
   /** Window of the heartbeat alarm, derived from the scan schedule. */
@@ -67,8 +72,13 @@ interface AlarmSpec {
   readonly notifyRecovery: boolean;
 }
 
+const RECOVERY_NOTIFIED = new WeakSet<cloudwatch.IAlarm>();
+
+/** Whether the alarm's subscribers are told when it clears (only where recovery means something). */
+export const notifiesRecovery = (alarm: cloudwatch.IAlarm): boolean => RECOVERY_NOTIFIED.has(alarm);
+
 export function createAlarms(scope: Construct, props: MonitoringProps): CheckerAlarms {
-  const action = new cloudwatchActions.SnsAction(props.alertTopic);
+  const action = props.alertTopic ? new cloudwatchActions.SnsAction(props.alertTopic) : undefined;
   const fn = props.checkerFunction;
   const alarm = (spec: AlarmSpec): cloudwatch.Alarm => {
     const periods = spec.evaluationPeriods ?? 1;
@@ -84,8 +94,11 @@ export function createAlarms(scope: Construct, props: MonitoringProps): CheckerA
         : cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: spec.treatMissingData,
     });
-    created.addAlarmAction(action);
-    if (spec.notifyRecovery) created.addOkAction(action);
+    if (spec.notifyRecovery) RECOVERY_NOTIFIED.add(created);
+    if (action) {
+      created.addAlarmAction(action);
+      if (spec.notifyRecovery) created.addOkAction(action);
+    }
     return created;
   };
   const eventCount = (metric: cloudwatch.IMetric) => ({

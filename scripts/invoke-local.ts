@@ -4,11 +4,10 @@
  *
  *   npm run invoke-local -- [scan | reminder | path/to/event.json] [--publish] [--no-build] [--timeout SECONDS]
  *
- * Settings come from the same variables the stack sets (REGIONS, MIN_WINDOW_HOURS, TAG_PREFIX,
- * EXEMPT_TAG_KEY, PUBLISH_FINDINGS, ALERT_TOPIC_ARN, STATE_TABLE, REMINDER_AFTER_DAYS,
- * ACTUAL_WINDOW). Read-only unless `--publish` is given: without it no finding is imported, no
- * alert is published and no state is written, whatever account the credentials reach. With it,
- * PUBLISH_FINDINGS and ACTUAL_WINDOW default to true as in the stack.
+ * Settings come from the same variables the stack sets (lambda/settings/schema.ts, `ENV_VARIABLES`).
+ * Read-only unless `--publish` is given: without it no finding is imported, no alert is published
+ * and no state is written, whatever account the credentials reach. With it, findings are imported
+ * and the actual window is read unless the environment says otherwise, as in the stack.
  * `--timeout` gives the handler a Lambda context with that many seconds remaining, as the function's
  * timeout does (without it the handler runs without a deadline).
  * Prints the run summary as JSON; exits 1 when the handler threw (the stack's Errors alarm).
@@ -17,6 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bundleHandler, BUNDLE_FILE } from '../lib/bundle';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
+import { ENV_NAMES, telemetryEnvironment } from '../lambda/settings/schema';
 import { HANDLER_BUNDLE_DIR } from './build';
 
 export interface InvokeResult {
@@ -34,9 +34,9 @@ export function eventFor(arg: string | undefined): unknown {
 
 /** Settings that make the handler write nothing: no imports, no alert topic, no state table. */
 export function readOnly(env: NodeJS.ProcessEnv): void {
-  env.PUBLISH_FINDINGS = 'false';
-  delete env.ALERT_TOPIC_ARN;
-  delete env.STATE_TABLE;
+  env[ENV_NAMES.publishFindings] = 'false';
+  delete env[ENV_NAMES.alertTopicArn];
+  delete env[ENV_NAMES.stateTable];
 }
 
 /** The part of a Lambda context the handler reads for its deadline, for a function with this timeout. */
@@ -55,10 +55,7 @@ function timeoutArg(args: string[]): number | undefined {
 
 /** Loads the bundle fresh and invokes its handler once. */
 export async function invokeBundled(event: unknown, bundleDir = HANDLER_BUNDLE_DIR, context?: unknown): Promise<InvokeResult> {
-  process.env.PUBLISH_FINDINGS ??= 'true';
-  process.env.ACTUAL_WINDOW ??= 'true';
-  process.env.POWERTOOLS_SERVICE_NAME ??= 'aurora-backtrack-checker';
-  process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'AuroraBacktrackChecker';
+  for (const [name, value] of Object.entries(telemetryEnvironment())) process.env[name] ??= value;
   const file = path.join(bundleDir, BUNDLE_FILE);
   delete require.cache[require.resolve(file)];
   // eslint-disable-next-line @typescript-eslint/no-require-imports

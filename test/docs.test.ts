@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildProgram } from '../bin/cli';
-import { CONTEXT_KEYS } from '../lib/config';
+import { CONTEXT_KEYS, ENV_VARIABLES, FLAG_NAMES } from '../lambda/settings/schema';
 import { synth } from './lib/stack-fixture';
 
 const ROOT = path.join(__dirname, '..');
@@ -38,6 +38,13 @@ describe('documentation', () => {
   it('documents every context key in the README configuration table', () => {
     const readme = read('README.md');
     expect(CONTEXT_KEYS.filter((k) => !readme.includes(`| \`${k}\``))).toEqual([]);
+  });
+
+  it('documents every flag of the settings schema in docs/cli.md and every variable the function reads in docs/iam.md', () => {
+    const flags = Object.values(FLAG_NAMES);
+    expect(flags.length).toBeGreaterThanOrEqual(10);
+    expect(flags.filter((f) => !read('docs/cli.md').includes(`\`${f}`))).toEqual([]);
+    expect(ENV_VARIABLES.filter((v) => !read('docs/iam.md').includes(`\`${v}\``))).toEqual([]);
   });
 
   it('documents every flag of the CLI in docs/cli.md', () => {

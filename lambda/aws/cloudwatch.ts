@@ -12,9 +12,14 @@ import { chunk } from './chunk';
 /** GetMetricData takes at most 500 queries per call. */
 export const QUERIES_PER_CALL = 500;
 export const LOOK_BACK_MS = 24 * 60 * 60 * 1000;
+/** The summarised metrics take the whole look-back as one period. */
+const LOOK_BACK_SECONDS = LOOK_BACK_MS / 1000;
 
 type MetricKey = 'actual' | 'alert' | 'rate';
 type DimKey = 'c' | 'w';
+
+/** The dimension each metric is asked for by: the cluster, and its writer instance. */
+const DIMENSIONS: Record<DimKey, string> = { c: 'DBClusterIdentifier', w: 'DBInstanceIdentifier' };
 
 /**
  * The metrics read, with how each is aggregated. BacktrackWindowActual is read at 5-minute
@@ -22,10 +27,17 @@ type DimKey = 'c' | 'w';
  */
 const METRICS: Record<MetricKey, { name: string; stat: string; period: number }> = {
   actual: { name: 'BacktrackWindowActual', stat: 'Minimum', period: 300 },
-  alert: { name: 'BacktrackWindowAlert', stat: 'Sum', period: 86_400 },
-  rate: { name: 'BacktrackChangeRecordsCreationRate', stat: 'Average', period: 86_400 },
+  alert: { name: 'BacktrackWindowAlert', stat: 'Sum', period: LOOK_BACK_SECONDS },
+  rate: { name: 'BacktrackChangeRecordsCreationRate', stat: 'Average', period: LOOK_BACK_SECONDS },
 };
 const METRIC_KEYS = Object.keys(METRICS) as MetricKey[];
+
+/** Metrics read per dimension set (3). */
+export const METRICS_PER_DIMENSION_SET = METRIC_KEYS.length;
+/** Queries for one cluster with a writer instance: 3 metrics × 2 dimension sets = 6. */
+export const QUERIES_PER_CLUSTER = METRICS_PER_DIMENSION_SET * Object.keys(DIMENSIONS).length;
+/** Clusters whose queries always fit one GetMetricData call: floor(500 / 6) = 83. */
+export const CLUSTERS_PER_METRICS_CALL = Math.floor(QUERIES_PER_CALL / QUERIES_PER_CLUSTER);
 
 interface QueryRef {
   cluster: number;
@@ -47,15 +59,17 @@ function parseQueryId(id: string): QueryRef | undefined {
   return m ? { cluster: Number(m[1]), metric: m[2] as MetricKey, dim: m[3] as DimKey } : undefined;
 }
 
+type MetricsSubject = Pick<ClusterFacts, 'identifier' | 'writerInstanceId'>;
+
 /** The queries for one cluster: each metric by cluster, and by writer instance when there is one. */
-function queriesFor(index: number, c: ClusterFacts): MetricDataQuery[] {
-  const dims: [DimKey, string, string][] = [['c', 'DBClusterIdentifier', c.identifier]];
-  if (c.writerInstanceId) dims.push(['w', 'DBInstanceIdentifier', c.writerInstanceId]);
-  return dims.flatMap(([dim, name, value]) =>
+function queriesFor(index: number, c: MetricsSubject): MetricDataQuery[] {
+  const dims: [DimKey, string][] = [['c', c.identifier]];
+  if (c.writerInstanceId) dims.push(['w', c.writerInstanceId]);
+  return dims.flatMap(([dim, value]) =>
     METRIC_KEYS.map((metric) => ({
       Id: queryId({ cluster: index, metric, dim }),
       MetricStat: {
-        Metric: { Namespace: 'AWS/RDS', MetricName: METRICS[metric].name, Dimensions: [{ Name: name, Value: value }] },
+        Metric: { Namespace: 'AWS/RDS', MetricName: METRICS[metric].name, Dimensions: [{ Name: DIMENSIONS[dim], Value: value }] },
         Period: METRICS[metric].period,
         Stat: METRICS[metric].stat,
       },
@@ -63,6 +77,9 @@ function queriesFor(index: number, c: ClusterFacts): MetricDataQuery[] {
     })),
   );
 }
+
+/** The queries for a list of clusters, in order; ids `q<index in the list>_<metric>_<c|w>`. */
+export const metricQueries = (clusters: readonly MetricsSubject[]): MetricDataQuery[] => clusters.flatMap((c, i) => queriesFor(i, c));
 
 /** Every datapoint of every query in the batch, following NextToken. */
 async function fetchBatch(
@@ -135,7 +152,7 @@ export async function getBacktrackMetrics(
   clusters: ClusterFacts[],
   now: Date,
 ): Promise<Map<string, BacktrackMetrics>> {
-  const queries = clusters.flatMap((c, i) => queriesFor(i, c));
+  const queries = metricQueries(clusters);
   const points = new Map<string, Point[]>();
   const start = new Date(now.getTime() - LOOK_BACK_MS);
   for (const batch of chunk(queries, QUERIES_PER_CALL)) {

@@ -10,7 +10,8 @@ export interface AlertMessage {
   subject: string;
   default: string;
   email: string;
-  attributes: { severity: string; event: string | readonly string[] };
+  /** `accountId`: the account the checker ran in (the hub's topic receives every member's alerts). */
+  attributes: { severity: string; event: string | readonly string[]; accountId: string };
 }
 
 /** A String attribute, or a String.Array one (a JSON array, which subscription filters match per element). */
@@ -19,8 +20,8 @@ const attribute = (value: string | readonly string[]) =>
 
 /**
  * Publishes the alert with MessageStructure json, so e-mail subscribers get `email` and every other
- * protocol (AWS Chatbot among them) gets `default`. The attributes (`severity`, `event`) let
- * subscriptions filter.
+ * protocol (AWS Chatbot among them) gets `default`. The attributes (`severity`, `event`,
+ * `account_id`) let subscriptions filter, e.g. a team to its own accounts of an organization.
  * Returns the SNS MessageId.
  */
 export async function publishAlert(client: SNSClient, topicArn: string, alert: AlertMessage): Promise<string> {
@@ -33,6 +34,7 @@ export async function publishAlert(client: SNSClient, topicArn: string, alert: A
       MessageAttributes: {
         severity: { DataType: 'String', StringValue: alert.attributes.severity },
         event: attribute(alert.attributes.event),
+        account_id: { DataType: 'String', StringValue: alert.attributes.accountId },
       },
     }),
   );

@@ -1,12 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  ScanCommand,
-  type ScanCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { metaKey, type ClusterState, type RunMeta } from '../core/state-types';
 import { StateStoreError } from './errors';
 import { leaseHolder, type LeaseHolder, type RunLease } from './lease-item';
@@ -19,12 +12,8 @@ export { leaseKey, type LeaseHolder, type RunLease } from './lease-item';
 export interface StateStore {
   /** Every item of the account in one read: the cluster items keyed by pk, and the run-meta item. */
   load(accountId: string): Promise<{ clusters: Map<string, ClusterState>; meta?: RunMeta }>;
-  /** Every cluster item of the account, keyed by pk. */
-  loadAll(accountId: string): Promise<Map<string, ClusterState>>;
-  get(pk: string): Promise<ClusterState | undefined>;
   /** Puts the given cluster items and deletes the given pks. */
   write(put: ClusterState[], remove: string[]): Promise<void>;
-  loadMeta(accountId: string): Promise<RunMeta | undefined>;
   saveMeta(meta: RunMeta): Promise<void>;
   /**
    * Takes the account's run lease when it is free or expired at `nowMs`; false when another owner
@@ -150,17 +139,6 @@ export class DynamoStateStore implements StateStore {
     return meta ? { clusters, meta } : { clusters };
   }
 
-  async loadAll(accountId: string): Promise<Map<string, ClusterState>> {
-    return (await this.load(accountId)).clusters;
-  }
-
-  async get(pk: string): Promise<ClusterState | undefined> {
-    const out = await this.call('GetItem', () =>
-      this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true })),
-    );
-    return out.Item ? this.asClusterState(out.Item) : undefined;
-  }
-
   /**
    * BatchWriteItem, 25 requests per call. UnprocessedItems are sent again with exponential back-off
    * up to maxRetries times; whatever is still unwritten after every batch was tried raises
@@ -186,21 +164,6 @@ export class DynamoStateStore implements StateStore {
           `(${pks.slice(0, 5).join(', ')}${pks.length > 5 ? ', ...' : ''}); the table is being throttled`,
       );
     }
-  }
-
-  async loadMeta(accountId: string): Promise<RunMeta | undefined> {
-    const out = await this.call('GetItem', () =>
-      this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: metaKey(accountId) }, ConsistentRead: true })),
-    );
-    if (!out.Item) return undefined;
-    const item = out.Item;
-    if (!isString(item['pk']) || !isString(item['accountId']) || !Array.isArray(item['degraded'])) {
-      throw new StateStoreError(
-        this.tableName,
-        `item "${metaKey(accountId)}" is not a run-meta item; delete it and the next run recreates it`,
-      );
-    }
-    return item as RunMeta;
   }
 
   async saveMeta(meta: RunMeta): Promise<void> {
@@ -313,27 +276,12 @@ export class MemoryStateStore implements StateStore {
     });
   }
 
-  loadAll(accountId: string): Promise<Map<string, ClusterState>> {
-    return this.later(() => this.clustersOf(accountId));
-  }
-
-  get(pk: string): Promise<ClusterState | undefined> {
-    return this.later(() => {
-      const item = pk.startsWith(CLUSTER_PREFIX) ? this.items.get(pk) : undefined;
-      return item ? structuredClone(item as ClusterState) : undefined;
-    });
-  }
-
   write(put: ClusterState[], remove: string[]): Promise<void> {
     return this.later(() => {
       checkWrite('(in memory)', put, remove);
       for (const item of put) this.items.set(item.pk, structuredClone(withoutUndefined(item)));
       for (const pk of remove) this.items.delete(pk);
     });
-  }
-
-  loadMeta(accountId: string): Promise<RunMeta | undefined> {
-    return this.later(() => this.metaOf(accountId));
   }
 
   saveMeta(meta: RunMeta): Promise<void> {

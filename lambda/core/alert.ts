@@ -1,5 +1,7 @@
 import { clusterConsoleUrl, securityHubFindingsUrl } from './links';
 import { CUT_OVER_PROCEDURE } from './remediation';
+import { degradationSentence, recoveredSentence, type Degradation } from './degradation';
+import type { ReminderItem } from './reminder';
 import type { ClusterState } from './state-types';
 import { clipLine, plainText, slackLink, slackText } from './text';
 import { tagChangeText } from './tag-audit';
@@ -11,22 +13,11 @@ export interface AlertMessage {
   subject: string;
   default: string;
   email: string;
-  attributes: { severity: SeverityLabel; event: string[] };
+  attributes: { severity: SeverityLabel; event: string[]; accountId: string };
 }
 
-/** Something wrong with the checker itself in this run (a blind spot people must know about). */
-export interface Degradation {
-  /** Stable key, e.g. `region-not-scanned#eu-west-3`: the same problem next run is not re-alerted. */
-  key: string;
-  region?: string;
-  message: string;
-}
-
-export interface ReminderItem {
-  state: ClusterState;
-  /** Whole days the condition has lasted. */
-  days: number;
-}
+export type { Degradation } from './degradation';
+export type { ReminderItem } from './reminder';
 
 export interface AlertInput {
   account: AccountContext;
@@ -179,23 +170,17 @@ function sections(input: AlertInput): Section[] {
     }
   }
   for (const d of input.degraded) {
-    degraded.short.push(`• ${slackText(d.message)}`);
-    degraded.long.push(`- ${plainText(d.message)}`);
+    const sentence = degradationSentence(d);
+    degraded.short.push(`• ${slackText(sentence)}`);
+    degraded.long.push(`- ${plainText(sentence)}`);
     degraded.severity = 'HIGH';
   }
   for (const key of input.recovered) {
-    const what = describeKey(key);
+    const what = recoveredSentence(key);
     recovered.short.push(`• ${what}`);
     recovered.long.push(`- ${what}`);
   }
   return [failures, changed, expired, tags, degraded, fixed, deleted, recovered].filter((s) => s.long.length > 0);
-}
-
-/** "region-not-scanned#eu-west-3" → readable text for the recovery line. */
-function describeKey(key: string): string {
-  const [kind = key, region] = key.split('#');
-  const what = kind.replace(/-/g, ' ');
-  return region ? `${region}: ${what} — no longer` : `${what} — no longer`;
 }
 
 /** How the subject counts each section: [one, many]. */
@@ -249,11 +234,26 @@ function slackDescription(secs: Section[], perSection: number, tail: string): st
   return tail ? `${out.join('\n')}\n\n${tail}` : out.join('\n');
 }
 
-function render(input: AlertInput, secs: Section[], perSection: number): AlertMessage {
-  const { account, now } = input;
+/** What tells a change alert and a reminder apart: the subject's lead and why the message came. */
+interface Kind {
+  subjectLead: string;
+  why: string;
+}
+
+const CHANGE_ALERT: Kind = {
+  subjectLead: 'Aurora Backtrack',
+  why: 'You receive this message because something changed; nothing is re-sent while it stays the same.',
+};
+
+const reminderKind = (afterDays: number): Kind => ({
+  subjectLead: 'Aurora Backtrack reminder',
+  why: `This is the periodic reminder: clusters failing for more than ${afterDays} days and every exemption.`,
+});
+
+function render(account: AccountContext, now: Date, kind: Kind, secs: Section[], perSection: number): AlertMessage {
   const when = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const severity = maxSeverity(secs.map((s) => s.severity));
-  const subject = clipLine(`Aurora Backtrack: ${countsPhrase(secs)} (account ${account.accountId})`, 99);
+  const subject = clipLine(`${kind.subjectLead}: ${countsPhrase(secs)} (account ${account.accountId})`, 99);
   const restores = secs.some(
     (s) => s.event !== 'reminder' && s.long.some((l) => l.includes('  Fix: aws rds restore-db-cluster-to-point-in-time')),
   );
@@ -267,7 +267,7 @@ function render(input: AlertInput, secs: Section[], perSection: number): AlertMe
       '',
     ]),
     'Every cluster has a finding in Security Hub in its own Region (product "Aurora Backtrack Checker").',
-    'You receive this message because something changed; nothing is re-sent while it stays the same.',
+    kind.why,
   ].join('\n');
   const regions = [...new Set(secs.flatMap((s) => [...s.regions]))].sort();
   const findingsLine = regions.length
@@ -294,7 +294,7 @@ function render(input: AlertInput, secs: Section[], perSection: number): AlertMe
     subject,
     default: JSON.stringify(card),
     email,
-    attributes: { severity, event: [...new Set(secs.map((s) => s.event))] },
+    attributes: { severity, event: [...new Set(secs.map((s) => s.event))], accountId: account.accountId },
   };
 }
 
@@ -316,7 +316,7 @@ function fit(build: (perSection: number) => AlertMessage): AlertMessage {
 export function buildAlert(input: AlertInput): AlertMessage | undefined {
   const secs = sections(input);
   if (secs.length === 0) return undefined;
-  return fit((n) => render(input, secs, n));
+  return fit((n) => render(input.account, input.now, CHANGE_ALERT, secs, n));
 }
 
 /** The periodic digest: what stays broken past the reminder age, and the exemptions in force. */
@@ -363,16 +363,5 @@ export function buildReminder(
     );
   }
   const secs = [broken, exempt].filter((s) => s.long.length > 0);
-  const input: AlertInput = { account, now, events: [], degraded: [], recovered: [] };
-  return fit((n) => {
-    const m = render(input, secs, n);
-    return {
-      ...m,
-      subject: clipLine(`Aurora Backtrack reminder: ${countsPhrase(secs)} (account ${account.accountId})`, 99),
-      email: m.email.replace(
-        'You receive this message because something changed; nothing is re-sent while it stays the same.',
-        `This is the periodic reminder: clusters failing for more than ${afterDays} days and every exemption.`,
-      ),
-    };
-  });
+  return fit((n) => render(account, now, reminderKind(afterDays), secs, n));
 }

@@ -110,7 +110,8 @@ export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: B
   const p = policyFor(c.tags, policy);
   const exemption = exemptionFor(c.tags, policy, now, c.exemptSince);
   const tagProblems = [...(p.problem ? [p.problem] : []), ...exemption.problems];
-  const base = { cluster: c, policy: p, exemption, tagProblems, remediation: '' };
+  const tagPolicy = { tagPrefix: policy.tagPrefix, exemptTagKey: policy.exemptTagKey };
+  const base = { cluster: c, policy: p, tagPolicy, exemption, tagProblems, remediation: '' };
 
   if (!isAuroraMySql(c.engine)) {
     return {

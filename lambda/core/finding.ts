@@ -1,6 +1,7 @@
 import { clusterConsoleUrl } from './links';
 import { BACKTRACK_DOC_URL } from './rules';
 import type { ClusterState } from './state-types';
+import { isCheckerTag } from './tags';
 import { clip, formatDuration } from './text';
 import type { AccountContext, ComplianceStatus, Evaluation, Exemption, SeverityLabel } from './types';
 
@@ -62,6 +63,8 @@ export const findingId = (accountId: string, region: string, resourceId: string)
 
 /** ASFF: a Details.Other value must be fewer than 1,024 characters. */
 export const MAX_OTHER_VALUE = 1023;
+/** ASFF: a resource carries at most 50 tags. */
+export const MAX_RESOURCE_TAGS = 50;
 /** ASFF: Remediation.Recommendation.Text is at most 512 characters. */
 export const MAX_RECOMMENDATION = 512;
 
@@ -161,7 +164,7 @@ export function toFinding(e: Evaluation, account: AccountContext, now: Date, fir
         Id: c.arn,
         Partition: account.partition,
         Region: c.region,
-        ...(Object.keys(c.tags).length ? { Tags: limitTags(c.tags) } : {}),
+        ...(Object.keys(c.tags).length ? { Tags: limitTags(c.tags, e.tagPolicy) } : {}),
         Details: {
           AwsRdsDbCluster: {
             DbClusterIdentifier: c.identifier,
@@ -205,12 +208,16 @@ function recommendation(e: Evaluation): string {
   return clip(pointer, MAX_RECOMMENDATION);
 }
 
-/** ASFF allows at most 50 resource tags; keep the checker's own first. */
-function limitTags(tags: Record<string, string>): Record<string, string> {
+/**
+ * ASFF allows at most 50 resource tags; beyond that the checker's own (under the configured prefix,
+ * and the exemption tag) are kept first, then the others in their order.
+ */
+function limitTags(tags: Record<string, string>, own: Evaluation['tagPolicy']): Record<string, string> {
   const entries = Object.entries(tags);
-  if (entries.length <= 50) return tags;
-  entries.sort(([a], [b]) => Number(b.startsWith('backtrack-check')) - Number(a.startsWith('backtrack-check')));
-  return Object.fromEntries(entries.slice(0, 50));
+  if (entries.length <= MAX_RESOURCE_TAGS) return tags;
+  const mine = entries.filter(([key]) => isCheckerTag(key, own));
+  const others = entries.filter(([key]) => !isCheckerTag(key, own));
+  return Object.fromEntries([...mine, ...others].slice(0, MAX_RESOURCE_TAGS));
 }
 
 /** The finding of a cluster that no longer exists, re-imported as ARCHIVED. */

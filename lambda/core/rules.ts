@@ -9,7 +9,7 @@ export const AURORA_MYSQL_ENGINES: ReadonlySet<string> = new Set(['aurora-mysql'
 
 /** Largest target window AWS accepts: 72 hours. */
 export const MAX_WINDOW_SECONDS = 259_200;
-export const MAX_WINDOW_HOURS = 72;
+export const MAX_WINDOW_HOURS = MAX_WINDOW_SECONDS / 3600;
 
 /** Engine modes that cannot use Backtrack, with the reason stated in the finding. */
 export const UNSUPPORTED_ENGINE_MODES: Readonly<Record<string, string>> = {

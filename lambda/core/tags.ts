@@ -9,10 +9,14 @@ export const tagKeys = (policy: Policy) => ({
   minWindowHours: `${policy.tagPrefix}min-window-hours`,
 });
 
+/** A tag of the checker's own: under its prefix, or the exemption tag (whose key may lie outside the prefix). */
+export const isCheckerTag = (key: string, policy: Pick<Policy, 'tagPrefix' | 'exemptTagKey'>): boolean =>
+  key === policy.exemptTagKey || key.startsWith(policy.tagPrefix);
+
 /** Hours to whole seconds (fractional hours allowed; rounded to the second). */
 export const hoursToSeconds = (hours: number): number => Math.round(hours * 3600);
 
-/** Parses an hours value in 0–72; returns an error sentence for anything else. */
+/** Parses an hours value in 0–MAX_WINDOW_HOURS; returns an error sentence for anything else. */
 export function parseHours(raw: string): { hours: number } | { error: string } {
   const text = raw.trim();
   if (!/^-?\d+(\.\d+)?$/.test(text)) {

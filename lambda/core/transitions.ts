@@ -1,5 +1,5 @@
 import { exemptionNote } from './finding';
-import { tagChanges, type TagChange } from './tag-audit';
+import { forgetTagChanges, tagChanges, type TagChange } from './tag-audit';
 import type { ClusterState } from './state-types';
 import { clusterKey } from './state-types';
 import type { ClusterFacts, Condition, Evaluation } from './types';
@@ -20,15 +20,6 @@ export interface WorkflowChange {
   resourceId: string;
   status: 'SUPPRESSED' | 'NEW';
   note: string;
-}
-
-export interface Transition {
-  events: ClusterEvent[];
-  /** State to store if the alert (when there is one) is delivered and workflow changes applied. */
-  next: ClusterState[];
-  /** States of clusters that are gone (their findings are archived, their items removed). */
-  gone: ClusterState[];
-  workflow: WorkflowChange[];
 }
 
 /** The failing condition people must hear about, or 'none' (passing, not applicable, exempt). */
@@ -174,6 +165,12 @@ export function stepCluster(
 }
 
 /**
+ * Whether a cluster's next state waits for the end of the run: an event whose alert may not go out,
+ * or a workflow Security Hub may not take. Any other changed state is written at once.
+ */
+export const waitsForRunEnd = (step: ClusterStep): boolean => step.event !== undefined || step.workflow !== undefined;
+
+/**
  * Remembered clusters of `region` that this run did not see. Call only for a Region whose cluster
  * list was read in full; `keep` names state keys that must not be declared gone (clusters whose
  * description was unusable this run).
@@ -195,34 +192,6 @@ export function goneClusters(
   return { gone, events };
 }
 
-/** All of the above for a whole run at once (the Regions in `complete` were read in full). */
-export function transition(
-  evaluations: Evaluation[],
-  previous: ReadonlyMap<string, ClusterState>,
-  complete: ReadonlySet<string>,
-  accountId: string,
-  now: Date,
-  keep: ReadonlySet<string> = new Set(),
-): Transition {
-  const result: Transition = { events: [], next: [], gone: [], workflow: [] };
-  const seen = new Set<string>();
-  for (const e of evaluations) {
-    if (e.scope !== 'in-scope') continue;
-    const prev = previous.get(clusterKey(accountId, e.cluster.region, e.cluster.resourceId));
-    const step = stepCluster(e, prev, accountId, now, { firstSighting: previous.size > 0 });
-    seen.add(step.state.pk);
-    result.next.push(step.state);
-    if (step.event) result.events.push(step.event);
-    if (step.workflow) result.workflow.push(step.workflow);
-  }
-  for (const region of complete) {
-    const { gone, events } = goneClusters(previous.values(), region, seen, accountId, keep);
-    result.gone.push(...gone);
-    result.events.push(...events);
-  }
-  return result;
-}
-
 /** True when two states differ in anything stored (so unchanged items are not rewritten). */
 export function stateChanged(a: ClusterState | undefined, b: ClusterState): boolean {
   if (!a) return true;
@@ -230,3 +199,43 @@ export function stateChanged(a: ClusterState | undefined, b: ClusterState): bool
   for (const k of keys) if (a[k] !== b[k]) return true;
   return false;
 }
+
+/** One cluster's step as the run keeps it until the alert is sent (unchanged clusters are not kept). */
+export interface PendingStep {
+  state: ClusterState;
+  prev?: ClusterState;
+  event?: ClusterEvent;
+}
+
+/**
+ * The state to store for a cluster once the run knows what reached people and Security Hub: an
+ * event whose alert was not delivered is not remembered as told (the next run tells it again), and
+ * a workflow Security Hub did not take is not remembered as set (the next run sets it again).
+ */
+export function settle(step: PendingStep, delivered: boolean, workflowOk: boolean): ClusterState {
+  const s: ClusterState = { ...step.state };
+  const prev = step.prev;
+  if (step.event && !delivered) {
+    s.alerted = prev?.alerted ?? 'none';
+    // A regression nobody was told about keeps the verdict it regressed from, so the alert sent
+    // again by the next run still says "was passing".
+    if (step.event.kind === 'new-failure' && step.event.regression && prev) s.status = prev.status;
+    if (prev?.expiryAlerted) s.expiryAlerted = true;
+    else delete s.expiryAlerted;
+    if (step.event.kind !== 'deleted' && step.event.tagChanges?.length) forgetTagChanges(s, prev);
+  }
+  if (!workflowOk) {
+    if (prev?.workflow) s.workflow = prev.workflow;
+    else delete s.workflow;
+    if (prev?.workflowNote) s.workflowNote = prev.workflowNote;
+    else delete s.workflowNote;
+  }
+  return s;
+}
+
+/**
+ * Whether a gone cluster's state item may be removed: its deletion was told (or there was nothing
+ * to tell) and its finding was archived (else the next run archives it again).
+ */
+export const goneSettled = (gone: ClusterState, delivered: boolean, archived: boolean): boolean =>
+  (gone.alerted === 'none' || delivered) && archived;

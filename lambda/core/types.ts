@@ -147,6 +147,8 @@ export interface Evaluation {
   /** What to do about it (empty for compliant clusters). */
   remediation: string;
   policy: PolicySource;
+  /** The tag prefix and exemption tag key the cluster's tags were read with (the finding keeps those tags first). */
+  tagPolicy: Pick<Policy, 'tagPrefix' | 'exemptTagKey'>;
   exemption: Exemption;
   actual?: ActualWindow;
   /** Change records per hour, from BacktrackChangeRecordsCreationRate, when known. */

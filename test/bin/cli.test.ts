@@ -355,7 +355,7 @@ describe('main: output, gates and filters', () => {
     expect(code).toBe(EXIT.USAGE);
     expect(c.err()).toMatch(/--regions: [\s\S]*--format: "xml" — use one of table, json, csv, sarif, asff, markdown/);
     expect(c.err()).toContain('--fail-on: "never"');
-    expect(c.err()).toContain('--home-region: "EU-WEST-1" — not a Region code');
+    expect(c.err()).toContain('--home-region: "EU-WEST-1" — not a Region code (Region codes are lower-case: did you mean eu-west-1?)');
   });
 
   it('--cluster judges only the clusters that match, globs included', async () => {

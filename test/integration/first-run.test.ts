@@ -93,6 +93,7 @@ describe.each(SHELLS)('$name', (shell) => {
     expect(namedIn(alert.email, 'NEW FAILURES')).toEqual(FAILING.map(where).sort());
     expect(alert.subject).toBe(`Aurora Backtrack: ${FAILING.length} new failures (account ${aws.accountId})`);
     expect(JSON.parse(alert.attributes.event?.Value ?? '[]')).toEqual(['new-failure']);
+    expect(alert.attributes.account_id).toEqual({ Type: 'String', Value: aws.accountId });
   });
 
   it('makes the alert a valid Chatbot card that names only failing clusters, and an e-mail with Region, account, fix and console link for each', () => {

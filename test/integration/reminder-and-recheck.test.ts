@@ -232,6 +232,41 @@ describe('instant re-check from a CloudTrail event', () => {
     expect(namedIn((alerts[0] as ReceivedAlert).email, 'NEW FAILURES')).toEqual([where(member)]);
   });
 
+  it('reports a re-check whose finding Security Hub does not take as degraded, counted in the Degradations metric, and still alerts the change', async () => {
+    const modified = cluster('reports-v3-ok');
+    await d
+      .rds(modified.region)
+      .send(new ModifyDBClusterCommand({ DBClusterIdentifier: modified.id, BacktrackWindow: 3600, ApplyImmediately: true }));
+    const before = updatedAt(await allFindings());
+    const fault = aws.proxy.addFault({ service: 'securityhub', region: modified.region, operation: 'BatchImportFindings', kind: '5xx' });
+
+    const r = await runHandler(
+      d,
+      cloudTrailEvent('ModifyDBCluster', modified.region, {
+        dBClusterIdentifier: modified.id,
+        backtrackWindow: 3600,
+        applyImmediately: true,
+      }),
+    ).finally(() => aws.proxy.removeFault(fault));
+
+    expect({ code: r.code, ok: r.json.ok, mode: r.json.result?.mode }).toEqual({ code: 0, ok: true, mode: 'recheck' });
+    const degraded = (r.json.result?.degraded ?? []) as { key: string; message: string }[];
+    expect(degraded.map((x) => x.key)).toEqual([`findings-not-published#${modified.region}`]);
+    expect(degraded[0]?.message).toMatch(
+      new RegExp(`^${modified.region}: 1 finding\\(s\\) not published — Security Hub import failed in ${modified.region}: `),
+    );
+    const emf = r.stdout
+      .split('\n')
+      .filter((l) => l.includes('"Degradations"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(emf.map((m) => m.Degradations)).toEqual([1]);
+    const after = await allFindings();
+    expect(after.filter((f) => f.UpdatedAt !== before.get(f.Id ?? '')).map((f) => f.Resources?.[0]?.Id)).toEqual([]);
+    const alerts = await d.drainAlerts();
+    expect(alerts).toHaveLength(1);
+    expect(namedIn((alerts[0] as ReceivedAlert).email, 'NEW FAILURES')).toEqual([where(modified)]);
+  });
+
   it('after DeleteDBCluster of a failing cluster archives its finding and says it is resolved, touching no other finding', async () => {
     const gone = cluster('orders-v3-off');
     const arn = arnOf(gone);

@@ -1,4 +1,4 @@
-import { ConfigError, ENV_NAMES, parseRegions, parseSettings, type RawSettings } from '../../lambda/config';
+import { ConfigError, ENV_NAMES, parseSettings, type RawSettings } from '../../lambda/config';
 
 function problemsOf(raw: RawSettings): string[] {
   try {
@@ -131,15 +131,13 @@ describe('parseSettings', () => {
   });
 });
 
-describe('parseRegions', () => {
+describe('REGIONS', () => {
   it.each([undefined, 'all', 'ALL', ' all '])('%j means every enabled Region', (raw) => {
-    expect(parseRegions(raw, 'REGIONS', [])).toBe('all');
+    expect(parseSettings({ regions: raw }, ENV_NAMES).regions).toBe('all');
   });
 
   it('rejects a list with nothing in it', () => {
-    const problems: string[] = [];
-
-    parseRegions(' , ', 'REGIONS', problems);
+    const problems = problemsOf({ regions: ' , ' });
 
     expect(problems).toHaveLength(1);
   });

@@ -34,7 +34,7 @@ describe('loadConfig', () => {
   it('reads -c strings: numbers, comma lists and booleans', () => {
     const config = loadConfig({
       minWindowHours: '1.5',
-      regions: ' us-east-1, EU-West-1 ,us-east-1',
+      regions: ' us-east-1, eu-west-1 ,us-east-1',
       reminderAfterDays: '14',
       alertEmails: 'ops@example.com, dba@example.org',
       instantRecheck: 'false',
@@ -218,9 +218,38 @@ describe('loadConfig', () => {
     expect(problemsOf({ maxExemptionDays: value }).map((p) => p.key)).toEqual(['maxExemptionDays']);
   });
 
-  it('reads backtrackRegions as Region codes, lower-cased and without duplicates, from -c or cdk.json', () => {
-    expect(loadConfig({ backtrackRegions: 'eu-north-1, SA-EAST-1,eu-north-1' }).backtrackRegions).toEqual(['eu-north-1', 'sa-east-1']);
+  it('reads backtrackRegions as Region codes without duplicates, from -c or cdk.json', () => {
+    expect(loadConfig({ backtrackRegions: 'eu-north-1, sa-east-1,eu-north-1' }).backtrackRegions).toEqual(['eu-north-1', 'sa-east-1']);
     expect(loadConfig({ backtrackRegions: ['me-south-1'] }).backtrackRegions).toEqual(['me-south-1']);
+  });
+
+  it.each([
+    ['regions', 'US-EAST-1', 'us-east-1'],
+    ['regions', ['eu-west-1', 'Eu-Central-1'], 'eu-central-1'],
+    ['backtrackRegions', 'eu-north-1, SA-EAST-1', 'sa-east-1'],
+  ])('refuses the upper-case Region code in %s %j, as the function does, and names the code meant', (key, value, meant) => {
+    const problems = problemsOf({ [key]: value });
+
+    expect(problems).toEqual([expect.objectContaining({ key, problem: expect.stringContaining('which is not a Region code') as unknown })]);
+    expect(problems[0]?.problem).toContain(`did you mean ${meant}?`);
+  });
+
+  it.each([
+    [1e-7, '0'],
+    [0.005, '0.01'],
+    ['23.999', '24'],
+    [1.125, '1.13'],
+  ])('refuses a minimum window of %p hours, finer than hundredths of an hour, suggesting %s', (value, suggestion) => {
+    const problems = problemsOf({ minWindowHours: value });
+
+    expect(problems).toEqual([
+      expect.objectContaining({ key: 'minWindowHours', problem: expect.stringContaining('more than 2 decimal places') as unknown }),
+    ]);
+    expect(problems[0]?.problem).toContain(`e.g. ${suggestion}`);
+  });
+
+  it.each([[0.01], ['0.01'], [71.99], ['72.00'], [1e-2]])('accepts a minimum window of %p hours, in hundredths of an hour', (value) => {
+    expect(loadConfig({ minWindowHours: value }).minWindowHours).toBe(Number(value));
   });
 
   it('rejects a backtrackRegions entry that is not a Region code, naming it', () => {

@@ -1,5 +1,10 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { STATE_TABLE_ACTIONS, UNCHANGED_FINDING_FIELDS, WORKFLOW_STATUSES } from '../../lib/function-permissions';
 import { NOTE_UPDATED_BY } from '../../lambda/aws/security-hub';
+import { createStateDocumentClient, DynamoStateStore, leaseKey, type RunLease, type StateStore } from '../../lambda/aws/state';
+import { clusterKey, metaKey } from '../../lambda/core/state-types';
 import { asList, logicalIdOf, statementsOfRole, synth } from './stack-fixture';
 
 function functionStatements(props: Parameters<typeof synth>[0] = {}) {
@@ -58,6 +63,43 @@ describe('state table', () => {
     expect(asList(dynamo[0]?.Action).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Scan']);
     expect(dynamo[0]?.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(template, 'AWS::DynamoDB::Table', 'CheckerStateTable'), 'Arn'] });
     expect([...STATE_TABLE_ACTIONS].sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Scan']);
+  });
+
+  it('is granted the DynamoDB actions the state store calls, and no other', async () => {
+    const ddb = mockClient(DynamoDBDocumentClient);
+    ddb.onAnyCommand().resolves({});
+    const store = new DynamoStateStore(createStateDocumentClient(new DynamoDBClient({ region: 'eu-west-1' })), 'state');
+    const account = '111122223333';
+    const lease: RunLease = { pk: leaseKey(account), accountId: account, owner: 'run-1', expiresAt: 2, mode: 'scan', acquiredAt: 'now' };
+    const pk = clusterKey(account, 'eu-west-1', 'cluster-1');
+    const cluster = { pk, accountId: account, region: 'eu-west-1', resourceId: 'cluster-1', identifier: 'db-1', arn: 'arn' };
+    // One entry per StateStore method: a method added to the interface must be added here (tsc fails otherwise).
+    const everyMethod: Record<keyof StateStore, () => Promise<unknown>> = {
+      load: () => store.load(account),
+      write: () =>
+        store.write([{ ...cluster, status: 'FAILED', condition: 'disabled', since: 'now', suppressed: false, alerted: 'disabled' }], ['x']),
+      saveMeta: () => store.saveMeta({ pk: metaKey(account), accountId: account, degraded: [] }),
+      acquireLease: () => store.acquireLease(lease, 1),
+      releaseLease: () => store.releaseLease(lease),
+    };
+    // The document client's commands and the DynamoDB action each needs; any other command fails the test as unmapped.
+    const actionOf: Record<string, string> = {
+      ScanCommand: 'dynamodb:Scan',
+      QueryCommand: 'dynamodb:Query',
+      GetCommand: 'dynamodb:GetItem',
+      BatchGetCommand: 'dynamodb:BatchGetItem',
+      PutCommand: 'dynamodb:PutItem',
+      UpdateCommand: 'dynamodb:UpdateItem',
+      DeleteCommand: 'dynamodb:DeleteItem',
+      BatchWriteCommand: 'dynamodb:BatchWriteItem',
+    };
+
+    for (const call of Object.values(everyMethod)) await call();
+
+    const sent = ddb.calls().map((c) => (c.args[0] as object).constructor.name);
+    const needed = new Set(sent.map((name) => actionOf[name] ?? `unmapped command ${name}`));
+    expect([...needed].sort()).toEqual([...STATE_TABLE_ACTIONS].sort());
+    ddb.restore();
   });
 
   it('is protected from deletion', () => {

@@ -153,7 +153,12 @@ describe('renderJson', () => {
         subject: 'subject',
         published: true,
         messageId: 'm-1',
-        message: { subject: 'subject', default: '{}', email: 'body', attributes: { severity: 'LOW', event: ['new-failure'] } },
+        message: {
+          subject: 'subject',
+          default: '{}',
+          email: 'body',
+          attributes: { severity: 'LOW', event: ['new-failure'], accountId: '111122223333' },
+        },
       },
     });
 

@@ -1,7 +1,7 @@
 import 'aws-sdk-client-mock-jest';
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { getBacktrackMetrics } from '../../../lambda/aws/cloudwatch';
+import { CLUSTERS_PER_METRICS_CALL, getBacktrackMetrics, QUERIES_PER_CLUSTER } from '../../../lambda/aws/cloudwatch';
 import { InvalidResponseError } from '../../../lambda/aws/errors';
 import type { ClusterFacts } from '../../../lambda/core/types';
 
@@ -53,6 +53,27 @@ describe('getBacktrackMetrics', () => {
     const ids = inputs().flatMap((i) => i.MetricDataQueries?.map((q) => q.Id) ?? []);
     expect(new Set(ids).size).toBe(1800);
     expect(ids.every((id) => /^[a-z][a-zA-Z0-9_]*$/.test(id ?? ''))).toBe(true);
+  });
+
+  it('fits the queries of 83 clusters with writers (6 each) in one call, and of 84 in two', async () => {
+    answerFrom({});
+
+    await getBacktrackMetrics(
+      client,
+      Array.from({ length: CLUSTERS_PER_METRICS_CALL }, (_, i) => cluster(i)),
+      NOW,
+    );
+    const one = inputs().map((i) => i.MetricDataQueries?.length);
+    cw.resetHistory();
+    await getBacktrackMetrics(
+      client,
+      Array.from({ length: CLUSTERS_PER_METRICS_CALL + 1 }, (_, i) => cluster(i)),
+      NOW,
+    );
+
+    expect([CLUSTERS_PER_METRICS_CALL, QUERIES_PER_CLUSTER]).toEqual([83, 6]);
+    expect(one).toEqual([498]);
+    expect(inputs().map((i) => i.MetricDataQueries?.length)).toEqual([500, 4]);
   });
 
   it('asks for the last 24 hours, newest first, with the period and statistic of each metric', async () => {

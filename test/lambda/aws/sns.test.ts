@@ -8,11 +8,11 @@ const sns = mockClient(SNSClient);
 const client = new SNSClient({ region: 'eu-west-1' });
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:backtrack-alerts';
 
-const alert = (event: AlertMessage['attributes']['event'] = 'new-failure'): AlertMessage => ({
+const alert = (event: AlertMessage['attributes']['event'] = 'new-failure', accountId = '111122223333'): AlertMessage => ({
   subject: 'Aurora Backtrack: 1 new failure (account 111122223333)',
   default: '{"version":"1.0","source":"custom","content":{"description":"orders"}}',
   email: 'Cluster orders in eu-west-1: Backtrack disabled',
-  attributes: { severity: 'MEDIUM', event },
+  attributes: { severity: 'MEDIUM', event, accountId },
 });
 
 beforeEach(() => {
@@ -34,6 +34,7 @@ describe('publishAlert', () => {
       MessageAttributes: {
         severity: { DataType: 'String', StringValue: 'MEDIUM' },
         event: { DataType: 'String', StringValue: 'new-failure' },
+        account_id: { DataType: 'String', StringValue: '111122223333' },
       },
     });
     const input = sns.commandCalls(PublishCommand)[0]?.args[0].input as PublishCommandInput;
@@ -52,6 +53,16 @@ describe('publishAlert', () => {
       MessageAttributes: expect.objectContaining({
         event: { DataType: 'String.Array', StringValue: '["new-failure","resolved"]' },
       }),
+    });
+  });
+
+  it('names the account that ran the check in the account_id attribute, so a subscription can filter on its accounts', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'msg-3' });
+
+    await publishAlert(client, TOPIC, alert('new-failure', '444455556666'));
+
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      MessageAttributes: expect.objectContaining({ account_id: { DataType: 'String', StringValue: '444455556666' } }),
     });
   });
 

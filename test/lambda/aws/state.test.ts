@@ -147,7 +147,7 @@ describe('DynamoStateStore.write', () => {
   });
 });
 
-describe('DynamoStateStore.loadAll', () => {
+describe('DynamoStateStore.load', () => {
   it('scans with a filter on the account and follows LastEvaluatedKey', async () => {
     ddb
       .on(ScanCommand)
@@ -155,7 +155,7 @@ describe('DynamoStateStore.loadAll', () => {
       .resolvesOnce({ Items: [], LastEvaluatedKey: { pk: 'x' } })
       .resolvesOnce({ Items: [state(3)] });
 
-    const states = await store().loadAll(ACCOUNT);
+    const { clusters: states } = await store().load(ACCOUNT);
 
     expect([...states.keys()]).toEqual([state(1).pk, state(2).pk, state(3).pk]);
     expect(states.get(state(2).pk)).toEqual(state(2));
@@ -184,40 +184,31 @@ describe('DynamoStateStore.loadAll', () => {
   it('raises StateStoreError when the scan returns the same LastEvaluatedKey twice', async () => {
     ddb.on(ScanCommand).resolves({ Items: [], LastEvaluatedKey: { pk: 'loop' } });
 
-    await expect(store().loadAll(ACCOUNT)).rejects.toThrow(/LastEvaluatedKey .* twice/);
+    await expect(store().load(ACCOUNT)).rejects.toThrow(/LastEvaluatedKey .* twice/);
     expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 2);
   });
 
   it('raises StateStoreError naming an item that is not cluster state', async () => {
     ddb.on(ScanCommand).resolves({ Items: [{ pk: 'cluster#bad', accountId: ACCOUNT }] });
 
-    await expect(store().loadAll(ACCOUNT)).rejects.toThrow(/item "cluster#bad" is not a cluster state item/);
+    await expect(store().load(ACCOUNT)).rejects.toThrow(/item "cluster#bad" is not a cluster state item/);
   });
 });
 
-describe('DynamoStateStore single items', () => {
-  it('gets one cluster item by pk with a consistent read', async () => {
-    ddb.on(GetCommand).resolves({ Item: state(1) });
-
-    await expect(store().get(state(1).pk)).resolves.toEqual(state(1));
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { pk: state(1).pk }, ConsistentRead: true });
-  });
-
-  it('returns undefined for a missing item', async () => {
-    ddb.on(GetCommand).resolves({});
-
-    await expect(store().get('cluster#none')).resolves.toBeUndefined();
-  });
-
-  it('saves and loads the run-meta item under meta#<account>', async () => {
+describe('DynamoStateStore.saveMeta', () => {
+  it('puts the run-meta item under meta#<account> without its undefined attributes', async () => {
     ddb.on(PutCommand).resolves({});
-    ddb.on(GetCommand, { Key: { pk: metaKey(ACCOUNT) } }).resolves({ Item: meta() });
 
     await store().saveMeta({ ...meta(), lastReminderAt: undefined });
-    const loaded = await store().loadMeta(ACCOUNT);
 
-    expect(ddb).toHaveReceivedCommandWith(PutCommand, { TableName: TABLE, Item: meta() });
-    expect(loaded).toEqual(meta());
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toEqual({ TableName: TABLE, Item: meta() });
+  });
+
+  it('wraps a DynamoDB error in StateStoreError naming the table and the operation', async () => {
+    ddb.on(PutCommand).rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
+
+    await expect(store().saveMeta(meta())).rejects.toThrow(/State table "backtrack-state": PutItem failed: ResourceNotFoundException/);
   });
 });
 
@@ -323,22 +314,40 @@ describe('MemoryStateStore', () => {
     await memory.saveMeta(meta());
     await memory.write([], [state(2).pk]);
 
-    expect([...(await memory.loadAll(ACCOUNT)).keys()]).toEqual([state(1).pk]);
-    await expect(memory.get(state(3, '444455556666').pk)).resolves.toEqual(state(3, '444455556666'));
-    await expect(memory.loadMeta(ACCOUNT)).resolves.toEqual(meta());
-    await expect(memory.get(metaKey(ACCOUNT))).resolves.toBeUndefined();
+    const mine = await memory.load(ACCOUNT);
+    const other = await memory.load('444455556666');
+    expect([...mine.clusters.keys()]).toEqual([state(1).pk]);
+    expect(mine.meta).toEqual(meta());
+    expect([...other.clusters.values()]).toEqual([state(3, '444455556666')]);
+    expect(other.meta).toBeUndefined();
   });
 
   it('hands out copies, so a caller changing a result does not change the store', async () => {
-    const memory = new MemoryStateStore([state(1)]);
+    const memory = new MemoryStateStore([state(1), meta()]);
 
-    const loaded = await memory.get(state(1).pk);
-    loaded!.status = 'PASSED';
+    const loaded = await memory.load(ACCOUNT);
+    loaded.clusters.get(state(1).pk)!.status = 'PASSED';
+    loaded.meta!.degraded.push('changed');
 
-    await expect(memory.get(state(1).pk)).resolves.toHaveProperty('status', 'FAILED');
+    const again = await memory.load(ACCOUNT);
+    expect(again.clusters.get(state(1).pk)).toHaveProperty('status', 'FAILED');
+    expect(again.meta).toEqual(meta());
   });
 
   it('refuses a write that puts and deletes the same item, like the table does', async () => {
     await expect(new MemoryStateStore().write([state(1)], [state(1).pk])).rejects.toThrow(StateStoreError);
+  });
+
+  it('does not read the run lease back as a cluster or meta item', async () => {
+    const memory = new MemoryStateStore([state(1)]);
+    await memory.acquireLease(
+      { pk: leaseKey(ACCOUNT), accountId: ACCOUNT, owner: 'run-1', expiresAt: 2, mode: 'scan', acquiredAt: 'x' },
+      1,
+    );
+
+    const loaded = await memory.load(ACCOUNT);
+
+    expect([...loaded.clusters.keys()]).toEqual([state(1).pk]);
+    expect(loaded.meta).toBeUndefined();
   });
 });

@@ -43,7 +43,7 @@ describe('buildAlert', () => {
   it('writes a subject under 100 characters with no line break', () => {
     const m = alertOf({
       events: [newFailure(cluster({ backtrackWindowSeconds: 0 }))],
-      degraded: [{ key: 'region-not-scanned#eu-west-3', region: 'eu-west-3', message: 'eu-west-3: Region not scanned\n(AccessDenied)' }],
+      degraded: [{ kind: 'region-not-scanned', region: 'eu-west-3', cause: { code: 'AccessDenied', message: 'not\nauthorized' } }],
       recovered: ['security-hub-not-enabled#us-east-1'],
     });
 
@@ -124,11 +124,11 @@ describe('buildAlert', () => {
 
   it('reports the checker degraded with HIGH severity, and its recovery', () => {
     const m = alertOf({
-      degraded: [{ key: 'security-hub-not-enabled#eu-west-1', region: 'eu-west-1', message: 'eu-west-1: findings not published' }],
+      degraded: [{ kind: 'security-hub-not-enabled', region: 'eu-west-1', reason: 'Security Hub is not enabled in eu-west-1' }],
       recovered: ['region-not-scanned#us-east-1'],
     });
 
-    expect(m.attributes).toEqual({ severity: 'HIGH', event: ['degraded', 'recovered'] });
+    expect(m.attributes).toEqual({ severity: 'HIGH', event: ['degraded', 'recovered'], accountId: ACCOUNT.accountId });
     expect(m.email).toContain('CHECKER DEGRADED (1)\n- eu-west-1: findings not published');
     expect(m.email).toContain('us-east-1: region not scanned — no longer');
   });
@@ -141,7 +141,7 @@ describe('buildAlert', () => {
       ],
     });
 
-    expect(m.attributes).toEqual({ severity: 'MEDIUM', event: ['new-failure'] });
+    expect(m.attributes).toEqual({ severity: 'MEDIUM', event: ['new-failure'], accountId: ACCOUNT.accountId });
   });
 
   it('summarises 5 000 new failures under 256 KB with an "… and N more" line', () => {
@@ -195,7 +195,7 @@ describe('buildReminder', () => {
     expect(m?.subject.length).toBeLessThan(100);
     expect(m?.email).toContain('STILL FAILING AFTER 7 DAYS (2)\n- older (eu-west-1): Backtrack disabled for 40 days');
     expect(m?.email.indexOf('older')).toBeLessThan(m?.email.indexOf('newer') ?? -1);
-    expect(m?.attributes).toEqual({ severity: 'MEDIUM', event: ['reminder'] });
+    expect(m?.attributes).toEqual({ severity: 'MEDIUM', event: ['reminder'], accountId: ACCOUNT.accountId });
     expect(JSON.parse(m?.default ?? '{}')).toMatchObject({ version: '1.0', source: 'custom' });
   });
 
@@ -214,5 +214,12 @@ describe('buildReminder', () => {
     expect(m?.email).toContain('- forever (eu-west-1): exempt NO EXPIRY — set an exempt-until date; reason: legacy');
     expect(m?.email).toContain('- bounded (eu-west-1): exempt until 2027-01-31; reason: no reason given');
     expect(m?.email).toContain('This is the periodic reminder');
+  });
+
+  it('ends with why the reminder came, not with the change alert\'s "something changed"', () => {
+    const m = buildReminder(ACCOUNT, NOW, [{ state: state({ identifier: 'old' }), days: 9 }], [], 7);
+
+    expect(m?.email.endsWith('This is the periodic reminder: clusters failing for more than 7 days and every exemption.')).toBe(true);
+    expect(m?.email).not.toContain('something changed');
   });
 });

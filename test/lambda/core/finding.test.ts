@@ -2,7 +2,7 @@ import { evaluate } from '../../../lambda/core/evaluate';
 import { archivedFinding, exemptionNote, findingId, GENERATOR_ID, toFinding, type Finding } from '../../../lambda/core/finding';
 import { BACKTRACK_DOC_URL } from '../../../lambda/core/rules';
 import type { ClusterFacts } from '../../../lambda/core/types';
-import { ACCOUNT, ACCOUNT_ID, cluster, HOUR, NOW, POLICY, secondsAgo, state } from '../fixtures';
+import { ACCOUNT, ACCOUNT_ID, cluster, HOUR, NOW, POLICY, policy, secondsAgo, state } from '../fixtures';
 
 const findingFor = (c: ClusterFacts, firstSeen?: string, metrics?: Parameters<typeof evaluate>[3]): Finding =>
   toFinding(evaluate(c, POLICY, NOW, metrics), ACCOUNT, NOW, firstSeen);
@@ -82,6 +82,54 @@ describe('toFinding', () => {
 
     expect(Object.keys(f.Resources[0]?.Tags ?? {})).toHaveLength(50);
     expect(f.Resources[0]?.Tags?.['backtrack-check:exempt']).toBe('false');
+  });
+
+  describe('with a custom tag prefix and an exemption tag outside it', () => {
+    const custom = policy({ tagPrefix: 'ops/backtrack=', exemptTagKey: 'security:waiver' });
+    const own = {
+      'security:waiver': 'true',
+      'ops/backtrack=exempt-reason': 'migration',
+      'ops/backtrack=exempt-until': '2026-12-31',
+      'ops/backtrack=min-window-hours': '12',
+    };
+    /** `count` tags in all: the checker's four listed after the cluster's other tags. */
+    const tagsWith = (count: number): Record<string, string> => {
+      const tags: Record<string, string> = {};
+      for (let i = 0; i < count - 4; i++) tags[`team:tag-${i}`] = String(i);
+      return { ...tags, ...own };
+    };
+    const resourceTags = (tags: Record<string, string>) =>
+      toFinding(evaluate(cluster({ tags }), custom, NOW), ACCOUNT, NOW, undefined).Resources[0]?.Tags ?? {};
+
+    it('keeps the exemption and policy tags when a cluster has 60 tags, and 50 in all', () => {
+      const kept = resourceTags(tagsWith(60));
+
+      expect(Object.keys(kept)).toHaveLength(50);
+      expect(kept).toMatchObject(own);
+      expect(kept['team:tag-45']).toBe('45');
+      expect(kept).not.toHaveProperty('team:tag-46');
+    });
+
+    it('keeps every tag of a cluster with exactly 50', () => {
+      const tags = tagsWith(50);
+
+      expect(resourceTags(tags)).toEqual(tags);
+    });
+
+    it("drops one of the cluster's other tags, not the checker's, at 51", () => {
+      const kept = resourceTags(tagsWith(51));
+
+      expect(Object.keys(kept)).toHaveLength(50);
+      expect(kept).toMatchObject(own);
+      expect(kept).not.toHaveProperty('team:tag-46');
+      expect(kept['team:tag-45']).toBe('45');
+    });
+
+    it('does not treat tags under the default prefix as its own', () => {
+      const tags = { ...tagsWith(60), 'backtrack-check:exempt': 'true' };
+
+      expect(resourceTags(tags)).not.toHaveProperty('backtrack-check:exempt');
+    });
   });
 
   it('names the state in the title and the cluster, engine and Region in the description', () => {

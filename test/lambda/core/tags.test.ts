@@ -1,4 +1,4 @@
-import { exemptionFor, hoursToSeconds, parseExpiry, parseHours, policyFor, tagKeys } from '../../../lambda/core/tags';
+import { exemptionFor, hoursToSeconds, isCheckerTag, parseExpiry, parseHours, policyFor, tagKeys } from '../../../lambda/core/tags';
 import { NOW, POLICY, policy } from '../fixtures';
 
 describe('tagKeys', () => {
@@ -9,6 +9,22 @@ describe('tagKeys', () => {
       exemptUntil: 'bt/exempt-until',
       minWindowHours: 'bt/min-window-hours',
     });
+  });
+});
+
+describe('isCheckerTag', () => {
+  const custom = policy({ tagPrefix: 'bt/', exemptTagKey: 'custom-exempt' });
+
+  it.each([
+    ['custom-exempt', true],
+    ['bt/exempt-reason', true],
+    ['bt/anything-else', true],
+    ['bt', false],
+    ['team:bt/owner', false],
+    ['custom-exempt-reason', false],
+    ['backtrack-check:exempt', false],
+  ])("%s is the checker's own tag (prefix bt/, exemption key custom-exempt): %s", (key, own) => {
+    expect(isCheckerTag(key, custom)).toBe(own);
   });
 });
 

@@ -4,11 +4,14 @@ import { clusterKey } from '../../../lambda/core/state-types';
 import {
   alertable,
   goneClusters,
+  goneSettled,
   rememberedFacts,
+  settle,
   stateChanged,
   stepCluster,
-  transition,
-  type Transition,
+  waitsForRunEnd,
+  type ClusterEvent,
+  type WorkflowChange,
   windowRaisedAt,
 } from '../../../lambda/core/transitions';
 import type { ClusterFacts, Evaluation } from '../../../lambda/core/types';
@@ -22,16 +25,36 @@ const judge = (c: ClusterFacts, at = NOW): Evaluation => evaluate(c, POLICY, at)
 const byPk = (states: ClusterState[]) => new Map(states.map((s) => [s.pk, s]));
 const REGIONS = new Set(['eu-west-1']);
 
-/** Runs the transition and returns it together with the state the next run would load. */
+interface Transition {
+  events: ClusterEvent[];
+  next: ClusterState[];
+  gone: ClusterState[];
+  workflow: WorkflowChange[];
+}
+
+/**
+ * One run over `clusters` as a scan steps them (in-scope clusters stepped one by one, then the
+ * clusters of the complete Regions not seen declared gone), with the state the next run would load.
+ */
 function run(clusters: ClusterFacts[], previous: ClusterState[], at = NOW, complete = REGIONS): Transition & { stored: ClusterState[] } {
   const before = byPk(previous);
-  const t = transition(
-    clusters.map((c) => judge(rememberedFacts(c, before.get(clusterKey(ACCOUNT_ID, c.region, c.resourceId)), at), at)),
-    before,
-    complete,
-    ACCOUNT_ID,
-    at,
-  );
+  const t: Transition = { events: [], next: [], gone: [], workflow: [] };
+  const seen = new Set<string>();
+  for (const c of clusters) {
+    const prev = before.get(clusterKey(ACCOUNT_ID, c.region, c.resourceId));
+    const e = judge(rememberedFacts(c, prev, at), at);
+    if (e.scope !== 'in-scope') continue;
+    const step = stepCluster(e, prev, ACCOUNT_ID, at, { firstSighting: before.size > 0 });
+    seen.add(step.state.pk);
+    t.next.push(step.state);
+    if (step.event) t.events.push(step.event);
+    if (step.workflow) t.workflow.push(step.workflow);
+  }
+  for (const region of complete) {
+    const { gone, events } = goneClusters(before.values(), region, seen, ACCOUNT_ID);
+    t.gone.push(...gone);
+    t.events.push(...events);
+  }
   const gone = new Set(t.gone.map((g) => g.pk));
   const kept = previous.filter((p) => !gone.has(p.pk) && !t.next.some((n) => n.pk === p.pk));
   return { ...t, stored: [...kept, ...t.next] };
@@ -39,7 +62,7 @@ function run(clusters: ClusterFacts[], previous: ClusterState[], at = NOW, compl
 
 const kinds = (t: Transition) => t.events.map((e) => e.kind);
 
-describe('transition', () => {
+describe('stepCluster and goneClusters over a run', () => {
   const failing = cluster({ identifier: 'orders', backtrackWindowSeconds: 0 });
   const short = cluster({ identifier: 'billing', backtrackWindowSeconds: 3_600 });
   const passing = cluster({ identifier: 'catalog' });
@@ -429,4 +452,109 @@ describe('exemption cap (maxExemptionDays)', () => {
   });
 
   const changesOf = (t: Transition) => t.events.flatMap((e) => (e.kind === 'deleted' ? [] : (e.tagChanges ?? [])));
+});
+
+describe('settle', () => {
+  const prev = state({ status: 'PASSED', condition: 'ok', alerted: 'none', workflow: 'NEW', since: NOW.toISOString() });
+  const regressed = stepCluster(judge(cluster({ backtrackWindowSeconds: 0 }), LATER), prev, ACCOUNT_ID, LATER);
+
+  it('stores the next state as is when the alert was delivered and the workflow set', () => {
+    expect(settle({ ...regressed, prev }, true, true)).toEqual(regressed.state);
+  });
+
+  it('does not remember as told an event whose alert was not delivered: the alerted condition and the verdict stay as before', () => {
+    const s = settle({ ...regressed, prev }, false, true);
+
+    expect(regressed.event).toMatchObject({ kind: 'new-failure', regression: true });
+    expect(s).toMatchObject({ alerted: 'none', status: 'PASSED', condition: 'disabled' });
+  });
+
+  it("keeps a new cluster's alerted condition at none when its alert was not delivered", () => {
+    const first = stepCluster(judge(cluster({ backtrackWindowSeconds: 0 })), undefined, ACCOUNT_ID, NOW);
+
+    expect(settle(first, false, true)).toMatchObject({ alerted: 'none', status: 'FAILED' });
+  });
+
+  it('changes nothing for a cluster without an event when the alert was not delivered', () => {
+    const quiet = stepCluster(judge(cluster({ backtrackWindowSeconds: 0 }), LATER), state({ alerted: 'disabled' }), ACCOUNT_ID, LATER);
+
+    expect(quiet.event).toBeUndefined();
+    expect(settle(quiet, false, true)).toEqual(quiet.state);
+  });
+
+  it('does not remember an expiry as alerted when that alert was not delivered', () => {
+    const tags = { ...EXEMPT, 'backtrack-check:exempt-until': '2026-11-01' };
+    const before = state({ suppressed: true, alerted: 'none', workflow: 'SUPPRESSED', exemptUntil: '2026-11-01' });
+    const expired = stepCluster(judge(cluster({ backtrackWindowSeconds: 0, tags }), LATER), before, ACCOUNT_ID, LATER);
+
+    expect(expired.event?.kind).toBe('exemption-expired');
+    expect(expired.state.expiryAlerted).toBe(true);
+    expect(settle({ ...expired, prev: before }, false, true)).not.toHaveProperty('expiryAlerted');
+    expect(settle({ ...expired, prev: { ...before, expiryAlerted: true } }, false, true).expiryAlerted).toBe(true);
+  });
+
+  it('forgets the tag changes of an undelivered alert, so the next run names them again', () => {
+    const before = state({ alerted: 'disabled' });
+    const granted = stepCluster(judge(cluster({ backtrackWindowSeconds: 0, tags: EXEMPT }), LATER), before, ACCOUNT_ID, LATER, {
+      firstSighting: true,
+    });
+
+    expect(granted.event?.kind === 'deleted' ? [] : (granted.event?.tagChanges ?? []).map((t) => t.kind)).toEqual(['exemption-granted']);
+    expect(settle({ ...granted, prev: before }, false, true)).toMatchObject({ suppressed: false });
+    expect(settle({ ...granted, prev: before }, false, true)).not.toHaveProperty('exemptReason');
+    expect(settle({ ...granted, prev: before }, true, true)).toMatchObject({ suppressed: true, exemptReason: 'legacy batch' });
+  });
+
+  it('keeps the workflow remembered before when Security Hub did not take the change', () => {
+    const before = state({ alerted: 'disabled', workflow: 'NEW', workflowNote: 'old note' });
+    const exempted = stepCluster(judge(cluster({ backtrackWindowSeconds: 0, tags: EXEMPT }), LATER), before, ACCOUNT_ID, LATER);
+
+    expect(exempted.state.workflow).toBe('SUPPRESSED');
+    expect(settle({ ...exempted, prev: before }, true, false)).toMatchObject({ workflow: 'NEW', workflowNote: 'old note' });
+  });
+
+  it('stores no workflow for a new cluster whose first workflow Security Hub did not take', () => {
+    const first = stepCluster(judge(cluster({ backtrackWindowSeconds: 0, tags: EXEMPT })), undefined, ACCOUNT_ID, NOW, {
+      firstSight: true,
+    });
+
+    expect(first.state.workflow).toBe('SUPPRESSED');
+    const s = settle(first, true, false);
+    expect(s).not.toHaveProperty('workflow');
+    expect(s).not.toHaveProperty('workflowNote');
+  });
+});
+
+describe('goneSettled', () => {
+  it.each([
+    ['removes a silent deletion once archived, even when the alert was lost', 'none', false, true, true],
+    ['removes an alerted deletion once told and archived', 'disabled', true, true, true],
+    ['keeps an alerted deletion whose alert was lost', 'disabled', false, true, false],
+    ['keeps a deletion whose archived finding Security Hub did not take', 'none', true, false, false],
+  ] as const)('%s', (_case, alerted, delivered, archived, removed) => {
+    expect(goneSettled(state({ alerted }), delivered, archived)).toBe(removed);
+  });
+});
+
+describe('waitsForRunEnd', () => {
+  it('keeps a cluster with an event until the alert is sent', () => {
+    const first = stepCluster(judge(cluster({ backtrackWindowSeconds: 0 })), undefined, ACCOUNT_ID, NOW);
+
+    expect(first.event?.kind).toBe('new-failure');
+    expect(waitsForRunEnd(first)).toBe(true);
+  });
+
+  it('keeps a cluster with a workflow change and no event until Security Hub took it (first sight of a passing cluster)', () => {
+    const first = stepCluster(judge(cluster()), undefined, ACCOUNT_ID, NOW, { firstSight: true });
+
+    expect(first.event).toBeUndefined();
+    expect(first.workflow?.status).toBe('NEW');
+    expect(waitsForRunEnd(first)).toBe(true);
+  });
+
+  it('writes at once a cluster with neither (a passing cluster seen before)', () => {
+    const again = stepCluster(judge(cluster(), LATER), state({ status: 'PASSED', condition: 'ok', alerted: 'none' }), ACCOUNT_ID, LATER);
+
+    expect(waitsForRunEnd(again)).toBe(false);
+  });
 });

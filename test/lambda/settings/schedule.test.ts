@@ -1,4 +1,4 @@
-import { heartbeatWindow, longestGapSeconds, type HeartbeatWindow } from '../../lib/schedule';
+import { heartbeatWindow, longestGapSeconds, type HeartbeatWindow } from '../../../lambda/settings/schedule';
 
 const HOUR = 3600;
 const DAY = 86_400;

@@ -1,0 +1,102 @@
+/** The scheduled scan: every cluster of every watched Region. */
+import { describeError } from '../aws/errors';
+import { mapLimit } from '../concurrency';
+import { buildAlert } from '../core/alert';
+import { degradationChange, degradationKeysToRemember, type Degradation } from '../core/degradation';
+import { metaKey, policySignature, type RunMeta } from '../core/state-types';
+import type { AccountContext } from '../core/types';
+import { beforeDeadline, DeadlineExceededError, type RunClock } from '../deadline';
+import { outcomeEvents } from '../region-judge';
+import { abandonedRegion, scanRegion } from '../region-scan';
+import type { CheckConfig, Deps, RunSummary } from '../run-types';
+import { deliver, finishStreamedState, loadBeforeDeadline, newContext, saveState, settledWrites, summarize } from './common';
+
+/** Regions scanned at once by default: every commercial Region fits. */
+const MAX_REGION_CONCURRENCY = 40;
+
+async function resolveRegions(config: CheckConfig, deps: Deps): Promise<string[]> {
+  return config.regions === 'all' ? deps.enabledRegions() : config.regions;
+}
+
+/** The Regions to scan, or none (a degradation) when they cannot be listed before the deadline. */
+async function regionsToScan(config: CheckConfig, deps: Deps, clock: RunClock, degraded: Degradation[]): Promise<string[]> {
+  try {
+    const listed = await beforeDeadline(
+      clock.regionsBy,
+      () => resolveRegions(config, deps),
+      () => undefined,
+    );
+    if (!listed.value) throw new DeadlineExceededError('listing the enabled Regions', (clock.regionsBy ?? 0) - clock.startedMs);
+    return listed.value;
+  } catch (err) {
+    degraded.push({ kind: 'regions-not-listed', cause: describeError(err) });
+    return [];
+  }
+}
+
+export async function scan(
+  config: CheckConfig,
+  deps: Deps,
+  account: AccountContext,
+  startedAt: Date,
+  clock: RunClock,
+): Promise<RunSummary> {
+  const degraded: Degradation[] = [];
+  const ctx = newContext(config, deps, account, startedAt, new Map(), clock);
+  const stateLoad = loadBeforeDeadline(deps, account.accountId, degraded, clock.regionsBy).then((loaded) => {
+    ctx.previous = loaded.previous;
+    ctx.stateOk = loaded.ok;
+    return loaded;
+  });
+  ctx.ready = stateLoad.then(() => undefined);
+  const regions = await regionsToScan(config, deps, clock, degraded);
+  let regionsDone = 0;
+  const tell = () => deps.progress?.({ regionsDone, regionsTotal: regions.length, clustersJudged: ctx.judged.count });
+  const ticker = deps.progress ? setInterval(tell, 250) : undefined;
+  const outcomes = await mapLimit(regions, config.regionConcurrency ?? MAX_REGION_CONCURRENCY, async (r) => {
+    const { value } = await beforeDeadline(
+      clock.regionsBy,
+      (signal) => scanRegion(ctx, r, signal),
+      () => abandonedRegion(ctx, r),
+    );
+    regionsDone += 1;
+    tell();
+    return value;
+  }).finally(() => clearInterval(ticker));
+  const { meta, ok: stateOk } = await stateLoad;
+  const policy = policySignature(config.policy);
+  if (meta?.policy && meta.policy !== policy) {
+    // A second checker (say, the CLI with --state-table) judging by another policy would alert
+    // changes that are only the difference between the two policies.
+    deps.log.warn(
+      `the state table was last written by a scan with another policy (${meta.policy}); this run uses ${policy}: its alert reflects this run's policy`,
+    );
+  }
+  await finishStreamedState(ctx, degraded);
+  for (const o of outcomes) degraded.push(...o.degraded);
+
+  const clusterEvents = stateOk ? outcomes.flatMap(outcomeEvents) : [];
+  const remembered = meta?.degraded ?? [];
+  const { fresh, recovered } = degradationChange(remembered, degraded);
+  const message = buildAlert({ account, now: startedAt, events: clusterEvents, degraded: fresh, recovered });
+  const alert = await deliver(deps, config, message);
+  const delivered = alert?.published ?? false;
+
+  if (stateOk) {
+    const { puts, removes } = settledWrites(outcomes, delivered);
+    const nextMeta: RunMeta = {
+      pk: metaKey(account.accountId),
+      accountId: account.accountId,
+      degraded: degradationKeysToRemember(remembered, degraded, message !== undefined && !delivered),
+      policy,
+    };
+    if (meta?.lastReminderAt) nextMeta.lastReminderAt = meta.lastReminderAt;
+    const metaChanged =
+      meta?.policy !== policy ||
+      !meta ||
+      [...(meta.degraded ?? [])].sort().join('\n') !== nextMeta.degraded.join('\n') ||
+      meta.lastReminderAt !== nextMeta.lastReminderAt;
+    await saveState(deps, puts, removes, metaChanged ? nextMeta : undefined, degraded);
+  }
+  return summarize({ mode: 'scan' }, account, startedAt, deps, outcomes, degraded, clusterEvents, alert, config.keepEvaluations ?? false);
+}

@@ -1,0 +1,139 @@
+/**
+ * The organization hub, deployed once in the security account (the Security Hub and StackSets
+ * delegated administrator, or the management account): the central alert topic with the
+ * subscriptions, the StackSet that deploys the checker in member mode to every account of the
+ * given OUs (new accounts included) in this stack's Region, the asset bucket that carries the
+ * checker's code to them, and the Security Hub insight of failing clusters by account.
+ */
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Capability, DeploymentType, RegionConcurrencyType, StackSet, StackSetTarget, StackSetTemplate } from 'cdk-stacksets';
+import type { Construct } from 'constructs';
+import type { CheckerConfig } from '../config';
+import { FailingClustersInsight } from './failing-clusters-insight';
+import { HubAlertTopic } from './hub-alert-topic';
+import { acknowledgeAssetDeployment } from './asset-deployment-nag';
+import { MEMBER_PARAMETERS, MemberTemplate } from './member-template';
+
+/** Name of the StackSet (one per organization). */
+export const MEMBER_STACK_SET_NAME = 'aurora-backtrack-checker-members';
+
+export interface HubStackProps extends StackProps {
+  /** The organization (`o-...`): only its accounts may publish to the topic and read the code. */
+  readonly organizationId: string;
+  /** The OUs (or the root `r-...`) whose accounts get the member checker; new accounts in them too. */
+  readonly organizationUnitIds: readonly string[];
+  /**
+   * Deployed from a delegated administrator of CloudFormation StackSets (`CallAs: DELEGATED_ADMIN`),
+   * or from the management account (`SELF`).
+   * @default true
+   */
+  readonly delegatedAdmin?: boolean;
+  /**
+   * Checker settings: the subscribers (alertEmails, Slack, allowNoSubscribers) go to the hub's
+   * topic, every other setting to each member's checker.
+   * @default - all defaults
+   */
+  readonly config?: Partial<CheckerConfig>;
+  /**
+   * Share of stack instances that may fail before CloudFormation stops the operation. 100: an
+   * account that fails (quota, SCP, opt-in Region) is reported on its own instance and never stops
+   * the rollout to the others.
+   * @default 100
+   */
+  readonly failureTolerancePercentage?: number;
+  /**
+   * Share of accounts deployed at once.
+   * @default 100
+   */
+  readonly maxConcurrentPercentage?: number;
+}
+
+export class HubStack extends Stack {
+  readonly alertTopic: HubAlertTopic;
+  readonly assetBucket: s3.Bucket;
+  readonly memberTemplate: MemberTemplate;
+  readonly stackSet: StackSet;
+  readonly insight: FailingClustersInsight;
+
+  constructor(scope: Construct, id: string, props: HubStackProps) {
+    super(scope, id, {
+      description: 'Aurora Backtrack checker hub: organization alert topic, member StackSet, Security Hub insight',
+      ...props,
+    });
+    const { alertEmails, slackWorkspaceId, slackChannelId, allowNoSubscribers, ...memberConfig } = props.config ?? {};
+
+    this.alertTopic = new HubAlertTopic(this, 'Alerts', {
+      organizationId: props.organizationId,
+      ...(alertEmails !== undefined ? { alertEmails } : {}),
+      ...(slackWorkspaceId !== undefined && slackChannelId !== undefined
+        ? { slack: { workspaceId: slackWorkspaceId, channelId: slackChannelId } }
+        : {}),
+      ...(allowNoSubscribers !== undefined ? { allowNoSubscribers } : {}),
+    });
+
+    // cdk-stacksets copies the member's Lambda bundle here; CloudFormation in each member account
+    // reads it (as the StackSet execution role) when it creates the function.
+    const assetBucketPrefix = `aurora-backtrack-checker-assets-${this.account}`;
+    this.assetBucket = new s3.Bucket(this, 'AssetBucket', {
+      bucketName: `${assetBucketPrefix}-${this.region}`,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: false,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.assetBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowAccountsOfTheOrganizationToReadTheCheckerCode',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [this.assetBucket.arnForObjects('*')],
+        conditions: { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } },
+      }),
+    );
+
+    this.memberTemplate = new MemberTemplate(this, 'Member', { config: memberConfig, assetBucket: this.assetBucket });
+
+    this.stackSet = new StackSet(this, 'MemberStackSet', {
+      stackSetName: MEMBER_STACK_SET_NAME,
+      description: 'Aurora Backtrack checker in member mode: every account of the OUs checks itself and alerts the hub topic',
+      template: StackSetTemplate.fromStackSetStack(this.memberTemplate),
+      deploymentType: DeploymentType.serviceManaged({
+        delegatedAdmin: props.delegatedAdmin ?? true,
+        autoDeployEnabled: true,
+        // An account that leaves the OUs loses its checker (and stops publishing to the hub).
+        autoDeployRetainStacks: false,
+      }),
+      target: StackSetTarget.fromOrganizationalUnits({
+        regions: [this.region],
+        organizationalUnits: [...props.organizationUnitIds],
+      }),
+      operationPreferences: {
+        failureTolerancePercentage: props.failureTolerancePercentage ?? 100,
+        maxConcurrentPercentage: props.maxConcurrentPercentage ?? 100,
+        regionConcurrencyType: RegionConcurrencyType.PARALLEL,
+      },
+      parameters: {
+        [MEMBER_PARAMETERS.hubTopicArn]: this.alertTopic.topic.topicArn,
+        [MEMBER_PARAMETERS.hubTopicKeyArn]: this.alertTopic.key.keyArn,
+        [MEMBER_PARAMETERS.assetBucketPrefix]: assetBucketPrefix,
+      },
+      capabilities: [Capability.NAMED_IAM],
+    });
+    acknowledgeAssetDeployment(this, this.assetBucket);
+
+    this.insight = new FailingClustersInsight(this, 'FailingClustersByAccount');
+
+    new CfnOutput(this, 'AlertTopicArn', {
+      description: "The organization's alert topic (hubTopicArn of a member stack deployed by hand, e.g. in the management account)",
+      value: this.alertTopic.topic.topicArn,
+    });
+    new CfnOutput(this, 'AlertTopicKeyArn', {
+      description: "The alert topic's KMS key (hubTopicKeyArn of a member stack deployed by hand)",
+      value: this.alertTopic.key.keyArn,
+    });
+    new CfnOutput(this, 'StackSetName', { description: 'StackSet of the member checkers', value: MEMBER_STACK_SET_NAME });
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The StackSet's template: this project's checker in member mode, as every member account runs it.
+ * The hub passes its topic, key and asset bucket prefix as parameters, so one template serves
+ * every account; the function's code is read from the hub's asset bucket of the member's Region.
+ */
+import { CfnParameter, Fn, cx_api as cxapi } from 'aws-cdk-lib';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { StackSetStack } from 'cdk-stacksets';
+import type { Construct } from 'constructs';
+import { BacktrackChecker } from '../backtrack-checker';
+import type { CheckerConfig } from '../config';
+
+/** The template's parameters, set by the hub's StackSet. */
+export const MEMBER_PARAMETERS = {
+  hubTopicArn: 'HubTopicArn',
+  hubTopicKeyArn: 'HubTopicKeyArn',
+  assetBucketPrefix: 'AssetBucketPrefix',
+} as const;
+
+export interface MemberTemplateProps {
+  /** The checker settings of every member (no subscribers: those are the hub's). */
+  readonly config?: Partial<CheckerConfig>;
+  /** The hub's asset bucket in the members' Region, named `<assetBucketPrefix>-<region>`. */
+  readonly assetBucket: s3.IBucket;
+}
+
+export class MemberTemplate extends StackSetStack {
+  readonly checker: BacktrackChecker;
+
+  constructor(scope: Construct, id: string, props: MemberTemplateProps) {
+    // The prefix resolves in each member's template, to the hub's value given by the StackSet.
+    super(scope, id, { assetBuckets: [props.assetBucket], assetBucketPrefix: Fn.ref(MEMBER_PARAMETERS.assetBucketPrefix) });
+    // The function's bundle is copied into the hub's asset bucket at synth time by cdk-stacksets,
+    // which needs it staged even when the CLI skips bundling (`cdk ls`, `cdk destroy`): always bundle.
+    this.node.setContext(cxapi.BUNDLING_STACKS, ['**']);
+    new CfnParameter(this, MEMBER_PARAMETERS.assetBucketPrefix, {
+      type: 'String',
+      description: "Name prefix of the hub's asset buckets (<prefix>-<region>) holding the checker's code",
+    });
+    const topicArn = new CfnParameter(this, MEMBER_PARAMETERS.hubTopicArn, {
+      type: 'String',
+      description: "The organization's alert topic in the hub account (same Region)",
+      allowedPattern: '^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:.+$',
+    });
+    const topicKeyArn = new CfnParameter(this, MEMBER_PARAMETERS.hubTopicKeyArn, {
+      type: 'String',
+      description: "The KMS key of the organization's alert topic",
+      allowedPattern: '^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$',
+    });
+    this.checker = new BacktrackChecker(this, 'Checker', {
+      ...(props.config !== undefined ? { config: props.config } : {}),
+      hubTopicArn: topicArn.valueAsString,
+      hubTopicKeyArn: topicKeyArn.valueAsString,
+    });
+  }
+}

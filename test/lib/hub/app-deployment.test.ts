@@ -1,0 +1,67 @@
+/** bin/app.ts with `-c deployment=hub|member`, run as `cdk synth` and `cdk ls` run it. */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { cdkJsonContext } from '../stack-fixture';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+
+/** bin/app.ts with cdk.json's context plus the given values; `cdk ls` and `cdk destroy` skip bundling like this. */
+function runApp(context: Record<string, unknown>) {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backtrack-hub-app-'));
+  try {
+    const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'bin/app.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        CDK_OUTDIR: outDir,
+        CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context }),
+      },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    return { ...run, files: fs.readdirSync(outDir) };
+  } finally {
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+describe('bin/app.ts deployment', () => {
+  it('synthesizes the hub with its member template, even when the CLI skips bundling', () => {
+    const run = runApp({
+      deployment: 'hub',
+      organizationId: 'o-a1b2c3d4e5',
+      organizationUnitIds: 'ou-ab12-cdef3456',
+      memberRegion: 'eu-west-1',
+      allowNoSubscribers: 'true',
+    });
+
+    expect(run.stderr).not.toMatch(/Error|ERROR/);
+    expect(run.status).toBe(0);
+    expect(run.files).toEqual(expect.arrayContaining(['AuroraBacktrackCheckerHub.template.json']));
+    expect(run.files.filter((f) => f.endsWith('.stackset.template.json'))).toHaveLength(1);
+  }, 120_000);
+
+  it('synthesizes a member stack deployed by hand with the hub topic', () => {
+    const run = runApp({
+      deployment: 'member',
+      hubTopicArn: 'arn:aws:sns:eu-west-1:111122223333:AuroraBacktrackCheckerHub-AlertsAlertTopic-Ab12',
+    });
+
+    expect(run.status).toBe(0);
+    expect(run.stdout + run.stderr).not.toContain('no subscriber');
+    expect(run.files).toEqual(expect.arrayContaining(['AuroraBacktrackChecker.template.json']));
+  }, 120_000);
+
+  it("stops synth with exit status 2 listing the organization's and the checker's problems together, no stack trace", () => {
+    const run = runApp({ deployment: 'hub', organizationUnitIds: 'sales', minWindowHours: '96' });
+
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('Invalid aurora-backtrack-checker configuration (3 problems)');
+    expect(run.stderr).toContain('organizationId: (not set) is required with deployment=hub');
+    expect(run.stderr).toContain('organizationUnitIds: "sales" holds "sales", not an OU or root id');
+    expect(run.stderr).toContain('minWindowHours: "96"');
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  }, 120_000);
+});

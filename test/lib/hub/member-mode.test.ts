@@ -1,0 +1,132 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError } from '../../../lib/config';
+import { MEMBER_ALARM_FORWARDER_ROLE_NAME, MEMBER_FUNCTION_ROLE_NAME } from '../../../lib/hub/member-roles';
+import { logicalIdOf, statementsOfRole, synth } from '../stack-fixture';
+import { synthHub } from './hub-fixture';
+
+jest.setTimeout(120_000);
+
+const HUB_TOPIC = 'arn:aws:sns:eu-west-1:111122223333:AuroraBacktrackCheckerHub-AlertsAlertTopic-Ab12';
+const HUB_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const member = () => synth({ env: { account: '444455556666', region: 'eu-west-1' }, hubTopicArn: HUB_TOPIC, hubTopicKeyArn: HUB_KEY });
+
+describe('member mode', () => {
+  it('has no topic, key, subscription or Slack channel of its own', () => {
+    const { template } = member();
+
+    for (const type of [
+      'AWS::SNS::Topic',
+      'AWS::SNS::TopicPolicy',
+      'AWS::SNS::Subscription',
+      'AWS::KMS::Key',
+      'AWS::Chatbot::SlackChannelConfiguration',
+    ]) {
+      template.resourceCountIs(type, 0);
+    }
+  });
+
+  it('publishes alerts to the hub topic with exactly sns:Publish and the key use SNS encryption needs', () => {
+    const { template } = member();
+    const roleId = logicalIdOf(template, 'AWS::IAM::Role', 'CheckerFunctionRole');
+    const alerting = statementsOfRole(template, roleId).filter((s) => JSON.stringify(s.Action).match(/sns:|kms:/));
+
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: MEMBER_FUNCTION_ROLE_NAME });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ALERT_TOPIC_ARN: HUB_TOPIC }) },
+    });
+    expect(alerting).toEqual([
+      expect.objectContaining({ Action: 'sns:Publish', Resource: HUB_TOPIC }),
+      expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: HUB_KEY }),
+    ]);
+  });
+
+  it("sends its alarms' state changes to the hub topic through EventBridge, not alarm actions", () => {
+    const { template } = member();
+    const forwarderRole = logicalIdOf(template, 'AWS::IAM::Role', 'CheckerAlarmForwarderRole');
+
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toBeUndefined();
+      expect(alarm.Properties.OKActions).toBeUndefined();
+    }
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: MEMBER_ALARM_FORWARDER_ROLE_NAME });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: [{ prefix: Match.stringLikeRegexp('Checker-') }], state: { value: ['ALARM'] } },
+      },
+      Targets: [Match.objectLike({ Arn: HUB_TOPIC, RoleArn: { 'Fn::GetAtt': [forwarderRole, 'Arn'] } })],
+    });
+    // Recovery of the heartbeat, degraded and errors alarms (and no other), as their OK actions do in one account.
+    const alarm = (prefix: string) => ({ Ref: logicalIdOf(template, 'AWS::CloudWatch::Alarm', prefix) });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        detail: Match.objectLike({
+          alarmName: [alarm('CheckerHeartbeatAlarm'), alarm('CheckerDegradedAlarm'), alarm('CheckerErrorsAlarm')],
+        }),
+      }),
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        detail: {
+          alarmName: Match.arrayWith([{ Ref: logicalIdOf(template, 'AWS::CloudWatch::Alarm', 'CheckerHeartbeatAlarm') }]),
+          state: { value: ['OK'] },
+          previousState: { value: ['ALARM'] },
+        },
+      }),
+    });
+    expect(statementsOfRole(template, forwarderRole)).toEqual([
+      expect.objectContaining({ Action: 'sns:Publish', Resource: HUB_TOPIC }),
+      expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: HUB_KEY }),
+    ]);
+  });
+
+  it('refuses subscribers of its own, naming each setting and where it belongs', () => {
+    expect(() =>
+      synth({
+        hubTopicArn: HUB_TOPIC,
+        config: { alertEmails: ['ops@example.com'], slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' },
+      }),
+    ).toThrow(ConfigError);
+    expect(() => synth({ hubTopicArn: HUB_TOPIC, config: { alertEmails: ['ops@example.com'] } })).toThrow(
+      /alertEmails: "ops@example.com" is set for a member stack.*\n.*\n.*deployment=hub/,
+    );
+  });
+
+  it('reports no unacknowledged cdk-nag finding', () => {
+    const { app } = member();
+
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+});
+
+describe('member template of the StackSet', () => {
+  const { member: template } = synthHub();
+
+  it('takes the hub topic, key and asset bucket prefix as parameters and has no topic or key of its own', () => {
+    expect(Object.keys(template.toJSON().Parameters as object)).toEqual(
+      expect.arrayContaining(['HubTopicArn', 'HubTopicKeyArn', 'AssetBucketPrefix']),
+    );
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    template.resourceCountIs('AWS::KMS::Key', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ALERT_TOPIC_ARN: { Ref: 'HubTopicArn' } }) },
+    });
+  });
+
+  it("reads the function's code from the hub's asset bucket of the member's Region", () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Code: {
+        S3Bucket: { 'Fn::Join': ['-', [{ Ref: 'AssetBucketPrefix' }, { Ref: 'AWS::Region' }]] },
+        S3Key: Match.stringLikeRegexp('^[0-9a-f]{64}\\.zip$'),
+      },
+    });
+  });
+
+  it('reserves no concurrency, so accounts with the initial Lambda quota of 10 can deploy it', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: Match.absent() });
+  });
+});
