@@ -6,6 +6,8 @@
  * - Security Hub: not-enabled Regions rejected, at most 100 findings per import, ASFF validation
  *   per finding, the UpdatedAt rule, BatchUpdateFindings (recorded and shown in GetFindings),
  *   GetFindings filters and pagination;
+ * - STS AssumeRole: a role that does not exist is refused with AccessDenied (moto lets anyone assume
+ *   any role); the account of each key it hands out is kept, so ASFF validation knows the caller;
  * - SNS Publish: MessageStructure json needs a `default` key, Subject and size limits; every
  *   message recorded (the e-mail body included, which an SQS subscriber never sees);
  * - fault injection per service / Region / operation: throttling, 5xx, latency, dropped
@@ -177,6 +179,16 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
   /** Connections of requests held by a `hang` fault: ended when the proxy is reset or closed. */
   const hanging = new Set<Socket>();
   let seq = 0;
+  /** Access keys handed out by STS AssumeRole → the account they act in (moto maps them the same way). */
+  const assumedKeys = new Map<string, string>();
+
+  /** The account a request acts in: moto's `x-moto-account-id` header, an assumed role's key, or the proxy's account. */
+  function callerAccount(raw: RawRequest): string {
+    const pinned = header(raw.headers, 'x-moto-account-id');
+    if (pinned) return pinned;
+    const key = /Credential=([^/\s,]+)\//.exec(header(raw.headers, 'authorization') ?? '')?.[1];
+    return (key && assumedKeys.get(key)) ?? accountId;
+  }
 
   const key = (region: string, id: string) => `${region}\u0000${id}`;
 
@@ -221,6 +233,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       'x-amz-date': header(raw.headers, 'x-amz-date'),
       'content-type': 'application/json',
       host: header(raw.headers, 'host'),
+      ...(header(raw.headers, 'x-moto-account-id') ? { 'x-moto-account-id': header(raw.headers, 'x-moto-account-id') } : {}),
     };
     return forward({ method, url: path, headers, body: payload }, payload);
   }
@@ -301,6 +314,27 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       return asResponse(up);
     },
 
+    'sts:AssumeRole': async (raw) => {
+      const roleArn = queryParams(raw).get('RoleArn') ?? '';
+      const arn = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+      if (arn) {
+        const body = Buffer.from(`Action=GetRole&Version=2010-05-08&RoleName=${encodeURIComponent(arn[2] as string)}`);
+        const auth = 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0';
+        const headers = { authorization: auth, 'content-type': 'application/x-www-form-urlencoded', 'x-moto-account-id': arn[1] };
+        const role = await forward({ method: 'POST', url: '/', headers: { ...headers, host: header(raw.headers, 'host') }, body }, body);
+        if (role.status !== 200) {
+          const message = `User: arn:aws:iam::${callerAccount(raw)}:user/test is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
+          return { code: 'AccessDenied', status: 403, message };
+        }
+      }
+      const up = await forward(raw);
+      const text = up.body.toString('utf8');
+      const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(text)?.[1];
+      const account = /<Arn>arn:[^:]+:sts::(\d{12}):assumed-role\//.exec(text)?.[1];
+      if (up.status === 200 && key && account) assumedKeys.set(key, account);
+      return asResponse(up);
+    },
+
     'sns:Publish': async (raw, info) => {
       const message = readPublish(info.region, queryParams(raw));
       published.push(message);
@@ -320,7 +354,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       const accepted: Finding[] = [];
       let ignored = 0;
       for (const finding of body.Findings as unknown[]) {
-        const problems = findingProblems(finding, { region: info.region, accountId });
+        const problems = findingProblems(finding, { region: info.region, accountId: callerAccount(raw) });
         const id = typeof (finding as Finding | null)?.Id === 'string' ? String((finding as Finding).Id) : '';
         if (problems.length) failed.push({ Id: id, ErrorCode: 'InvalidInput', ErrorMessage: findingProblemMessage(problems) });
         else if (ledger.recordImport(info.region, finding as Finding)) accepted.push(finding as Finding);
@@ -543,6 +577,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       ledger.clear();
       workflowUpdates.length = 0;
       published.length = 0;
+      assumedKeys.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {
