@@ -5,11 +5,13 @@
  * assumes the role in each ACTIVE account, judges each account's clusters, and imports each
  * account's findings into that account's own Security Hub.
  */
+import '@microsoft/jest-sarif';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CloseAccountCommand, CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { parse } from 'csv-parse/sync';
+import type { Log } from 'sarif';
 import type { EmulatedAws } from '../harness';
 import { useEmulatedAws } from './deployment';
 import { seedClusters, type SeedCluster } from './fixtures';
@@ -183,5 +185,26 @@ describe('aurora-backtrack-check scan --accounts', () => {
     expect(table.stdout).toMatch(new RegExp(`^${memberA}\\s+${REGION}\\s+a-off\\s+FAILED`, 'm'));
     expect(table.stdout).toMatch(new RegExp(`^${memberA}\\s+-\\s+2\\s+2\\s+1\\s+0\\s+1\\s+0\\s+0\\s+audited$`, 'm'));
     expect(table.stdout).toMatch(new RegExp(`^${noRole}\\s+-(\\s+-){7}\\s+NOT AUDITED$`, 'm'));
+  });
+
+  it('sarif, asff and markdown name the account of every result', async () => {
+    const accounts = `${memberA},${memberB}`;
+    const sarif = JSON.parse((await runCliArgs(scanArgs(accounts, '--format', 'sarif'), aws.env('us-east-1'))).stdout) as Log;
+    expect(sarif).toBeValidSarifLog();
+    expect(sarif.runs.map((r) => String(r.properties?.accountId))).toEqual([memberA, memberB].sort());
+    const failing = sarif.runs.flatMap((r) => (r.results ?? []).map((x) => `${String(x.properties?.accountId)} ${x.ruleId}`));
+    expect(failing.sort()).toEqual([`${memberA} backtrack-disabled`, `${memberB} backtrack-window-below-policy`].sort());
+
+    const asff = JSON.parse((await runCliArgs(scanArgs(accounts, '--format', 'asff'), aws.env('us-east-1'))).stdout) as {
+      AwsAccountId: string;
+      ProductArn: string;
+    }[];
+    expect(asff.map((f) => f.AwsAccountId).sort()).toEqual([memberA, memberA, memberB].sort());
+    for (const f of asff) expect(f.ProductArn).toContain(`:product/${f.AwsAccountId}/default`);
+
+    const md = (await runCliArgs(scanArgs(`${accounts},${noRole}`, '--format', 'markdown'), aws.env('us-east-1'))).stdout;
+    expect(md).toContain(`| ${memberA} | - | 2 | 1 | 0 | 1 | audited |`);
+    expect(md).toMatch(new RegExp(`\\| ${noRole} \\| - \\| - \\| - \\| - \\| - \\| NOT AUDITED: cannot assume`));
+    expect(md).toContain(`## Aurora Backtrack check — account ${memberB}`);
   });
 });
