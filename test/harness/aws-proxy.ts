@@ -6,8 +6,8 @@
  * - Security Hub: not-enabled Regions rejected, at most 100 findings per import, ASFF validation
  *   per finding, the UpdatedAt rule, BatchUpdateFindings (recorded and shown in GetFindings),
  *   GetFindings filters and pagination;
- * - STS AssumeRole: a role that does not exist is refused with AccessDenied (moto lets anyone assume
- *   any role); the account of each key it hands out is kept, so ASFF validation knows the caller;
+ * - STS AssumeRole: a role that does not exist, or whose trust policy requires another sts:ExternalId,
+ *   is refused with AccessDenied (moto lets anyone assume any role); the account of each key it hands out is kept, so ASFF validation knows the caller;
  * - SNS Publish: MessageStructure json needs a `default` key, Subject and size limits; every
  *   message recorded (the e-mail body included, which an SQS subscriber never sees);
  * - fault injection per service / Region / operation: throttling, 5xx, latency, dropped
@@ -162,6 +162,25 @@ function parseJson(body: Buffer): Record<string, unknown> {
   if (body.length === 0) return {};
   const value: unknown = JSON.parse(body.toString('utf8'));
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** The sts:ExternalId values a role's trust policy (in an IAM GetRole answer) requires; none when it requires none. */
+export function requiredExternalIds(getRoleXml: string): string[] {
+  const encoded = /<AssumeRolePolicyDocument>([^<]*)<\/AssumeRolePolicyDocument>/.exec(getRoleXml)?.[1];
+  if (!encoded) return [];
+  const xml = encoded
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+  let text = xml;
+  try {
+    text = decodeURIComponent(xml);
+  } catch {
+    // not URL-encoded
+  }
+  const doc = JSON.parse(text) as { Statement?: { Condition?: Record<string, Record<string, string | string[]>> }[] };
+  return (doc.Statement ?? []).flatMap((st) => Object.values(st.Condition ?? {}).flatMap((c) => [c['sts:ExternalId'] ?? []].flat()));
 }
 
 export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy> {
@@ -322,7 +341,9 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
         const auth = 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0';
         const headers = { authorization: auth, 'content-type': 'application/x-www-form-urlencoded', 'x-moto-account-id': arn[1] };
         const role = await forward({ method: 'POST', url: '/', headers: { ...headers, host: header(raw.headers, 'host') }, body }, body);
-        if (role.status !== 200) {
+        const externalId = queryParams(raw).get('ExternalId') ?? undefined;
+        const required = requiredExternalIds(role.body.toString('utf8'));
+        if (role.status !== 200 || (required.length > 0 && (externalId === undefined || !required.includes(externalId)))) {
           const message = `User: arn:aws:iam::${callerAccount(raw)}:user/test is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
           return { code: 'AccessDenied', status: 403, message };
         }

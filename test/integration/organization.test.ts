@@ -21,6 +21,8 @@ jest.setTimeout(180_000);
 
 const REGION = 'eu-west-1';
 const ROLE = 'BacktrackAudit';
+const GUARDED_ROLE = 'BacktrackAuditWithExternalId';
+const EXTERNAL_ID = 'audit-7f3c';
 
 let aws: EmulatedAws;
 useEmulatedAws((started) => (aws = started));
@@ -83,6 +85,20 @@ beforeAll(async () => {
       new CreateRoleCommand({ RoleName: ROLE, AssumeRolePolicyDocument: trust }),
     );
   }
+  const withExternalId = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${management}:root` },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } },
+      },
+    ],
+  });
+  await inAccount(new IAMClient(aws.clientConfig('us-east-1')), memberA).send(
+    new CreateRoleCommand({ RoleName: GUARDED_ROLE, AssumeRolePolicyDocument: withExternalId }),
+  );
   const clusters: Record<string, SeedCluster[]> = {
     [management]: [cluster('mgmt-ok', 86_400)],
     [memberA]: [cluster('a-off', 0), cluster('a-ok', 172_800)],
@@ -206,5 +222,28 @@ describe('aurora-backtrack-check scan --accounts', () => {
     expect(md).toContain(`| ${memberA} | - | 2 | 1 | 0 | 1 | audited |`);
     expect(md).toMatch(new RegExp(`\\| ${noRole} \\| - \\| - \\| - \\| - \\| - \\| NOT AUDITED: cannot assume`));
     expect(md).toContain(`## Aurora Backtrack check — account ${memberB}`);
+  });
+
+  it('--external-id: a role that requires one is assumed with it, and refused without it or with another', async () => {
+    const args = (...extra: string[]) => [
+      'scan',
+      '--accounts',
+      memberA,
+      '--role-name',
+      GUARDED_ROLE,
+      '--regions',
+      REGION,
+      '--format',
+      'json',
+      ...extra,
+    ];
+
+    const without = await runCliArgs(args(), aws.env('us-east-1'));
+    const wrong = await runCliArgs(args('--external-id', 'other-id'), aws.env('us-east-1'));
+    const right = await runCliArgs(args('--external-id', EXTERNAL_ID), aws.env('us-east-1'));
+
+    expect([without.code, wrong.code, right.code]).toEqual([3, 3, 1]);
+    expect((JSON.parse(without.stdout) as AuditJson).accounts[0]?.error?.code).toBe('AssumeRoleError');
+    expect((JSON.parse(right.stdout) as AuditJson).clusters.map((c) => c.identifier).sort()).toEqual(['a-off', 'a-ok']);
   });
 });
