@@ -13,6 +13,7 @@ import { regionCaseHint } from '../lambda/settings/parse';
 import { DEFAULTS, FLAG_NAMES as SCHEMA_FLAG_NAMES, RUNTIME_KEYS, SETTINGS, type RuntimeKey } from '../lambda/settings/schema';
 import { describeError } from '../lambda/aws/errors';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
+import { ACCOUNT_CONCURRENCY, accountFlagProblems, scanAccounts, type AccountFlags } from './accounts';
 import { FORMATS, render, type Format } from './output';
 import { renderJsonError } from './output/report';
 import { TOOL } from './output/version';
@@ -39,7 +40,7 @@ function settingOption(key: RuntimeKey): Option {
   return option;
 }
 
-export interface ScanFlags {
+export interface ScanFlags extends AccountFlags {
   regions?: string;
   minWindowHours?: string;
   tagPrefix?: string;
@@ -107,6 +108,7 @@ function cliFlagProblems(flags: ScanFlags): string[] {
   if (flags.profile !== undefined && !/^[\w.+@=,-]{1,128}$/.test(flags.profile)) {
     problems.push(`--profile: "${flags.profile}" — use the name of a profile in your AWS config`);
   }
+  problems.push(...accountFlagProblems(flags));
   return problems;
 }
 
@@ -173,6 +175,20 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   const homeRegion = homeRegionOf(flags, io.env);
   if (!homeRegion) {
     throw new ConfigError(['no AWS Region: set AWS_REGION (or a profile with a region), pass --home-region, or list --regions explicitly']);
+  }
+  if (flags.accounts !== undefined) {
+    const format = flags.format as Format;
+    return scanAccounts(config, flags, {
+      homeRegion,
+      deadline: startedMs + Number(flags.timeout) * 1000,
+      log: quietLog(io, Boolean(io.env.DEBUG)),
+      format,
+      color: format === 'table' && !flags.output && Boolean(io.isTTY) && flags.color && !io.env.NO_COLOR,
+      exitCodeFor: (s) => exitCodeFor(s, flags.failOn as (typeof FAIL_ON)[number]),
+      emit: (text) => emit(text, flags, io),
+      err: io.err,
+      ...(io.progress && !flags.quiet ? { progress: io.progress } : {}),
+    });
   }
   // The SDK and the run load only once the flags are known to be good: --help and a usage error stay fast.
   const [{ awsDeps }, { runCheck }] = await Promise.all([import('../lambda/default-deps'), import('../lambda/run')]);
@@ -264,6 +280,14 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       '--timeout <seconds>',
       `seconds the run may take, ${TIMEOUT_SECONDS.min}–${TIMEOUT_SECONDS.max}: a Region not finished in time is reported as not scanned (exit 3) and the rest is still published`,
       String(TIMEOUT_SECONDS.default),
+    )
+    .option('--accounts <list>', 'audit these accounts: "all" (every ACTIVE account of the organization) or a comma list of ids')
+    .option('--role-name <name>', 'with --accounts: the IAM role to assume in each account')
+    .option('--external-id <id>', 'with --accounts: the sts:ExternalId the role requires')
+    .option(
+      '--account-concurrency <n>',
+      `with --accounts: accounts audited at once, ${ACCOUNT_CONCURRENCY.min}–${ACCOUNT_CONCURRENCY.max}`,
+      String(ACCOUNT_CONCURRENCY.default),
     )
     .action(async (flags: ScanFlags) => setCode(await namingEveryBadFlag(flags, () => scanCommand(flags, io))));
   // `aurora-backtrack-check --help` documents every flag, not only the command names.

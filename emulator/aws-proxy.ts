@@ -6,6 +6,9 @@
  * - Security Hub: not-enabled Regions rejected, at most 100 findings per import, ASFF validation
  *   per finding, the UpdatedAt rule, BatchUpdateFindings (recorded and shown in GetFindings),
  *   GetFindings filters and pagination;
+ * - STS AssumeRole: a role that does not exist, or whose trust policy requires another sts:ExternalId,
+ *   is refused with AccessDenied (moto lets anyone assume any role); the account of each key it hands
+ *   out is kept, so ASFF validation knows the calling account;
  * - SNS Publish: MessageStructure json needs a `default` key, Subject and size limits; every
  *   message recorded (the e-mail body included, which an SQS subscriber never sees);
  * - fault injection per service / Region / operation: throttling, 5xx, latency, dropped
@@ -132,6 +135,16 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
   /** Connections of requests held by a `hang` fault: ended when the proxy is reset or closed. */
   const hanging = new Set<Socket>();
   let seq = 0;
+  /** Access keys handed out by STS AssumeRole → the account they act in (moto maps them the same way). */
+  const assumedKeys = new Map<string, string>();
+
+  /** The account a request acts in: moto's `x-moto-account-id` header, an assumed role's key, or the proxy's account. */
+  function callerAccount(raw: RawRequest): string {
+    const pinned = header(raw.headers, 'x-moto-account-id');
+    if (pinned) return pinned;
+    const key = /Credential=([^/\s,]+)\//.exec(header(raw.headers, 'authorization') ?? '')?.[1];
+    return (key && assumedKeys.get(key)) ?? accountId;
+  }
 
   function forward(raw: RawRequest, body: Buffer = raw.body): Promise<UpstreamResponse> {
     return new Promise((resolve, reject) => {
@@ -171,12 +184,15 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       'x-amz-date': header(raw.headers, 'x-amz-date'),
       'content-type': 'application/json',
       host: header(raw.headers, 'host'),
+      ...(header(raw.headers, 'x-moto-account-id') ? { 'x-moto-account-id': header(raw.headers, 'x-moto-account-id') } : {}),
     };
     return forward({ method, url: path, headers, body: payload }, payload);
   }
 
   const handlers = serviceHandlers({
     accountId,
+    callerAccount,
+    assumedKeys,
     forward,
     internal,
     asResponse,
@@ -321,6 +337,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       ledger.clear();
       workflowUpdates.length = 0;
       published.length = 0;
+      assumedKeys.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -8,7 +8,7 @@
 import type * as http from 'node:http';
 import type { AwsErrorSpec, ProxyResponse } from './aws-errors';
 import { RDS_LIMITS, SECURITY_HUB_LIMITS } from './aws-limits';
-import { queryParams, type AwsRequestInfo, type RawRequest } from './aws-request';
+import { header, queryParams, type AwsRequestInfo, type RawRequest } from './aws-request';
 import {
   applyClusterOverrides,
   clusterField,
@@ -59,6 +59,10 @@ export interface PassedOn {
 /** The way to moto and the proxy's state that the handlers work with. */
 export interface HandlerContext {
   accountId: string;
+  /** The account a request acts in (moto's account header, or an assumed role's key). */
+  callerAccount: (raw: RawRequest) => string;
+  /** Access keys handed out by STS AssumeRole → their account; the AssumeRole handler adds to it. */
+  assumedKeys: Map<string, string>;
   /** Sends the caller's request (or another body) to moto. */
   forward: (raw: RawRequest, body?: Buffer) => Promise<UpstreamResponse>;
   /** A request to moto made by the proxy itself, signed like the caller's. */
@@ -87,9 +91,40 @@ function parseJson(body: Buffer): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
+/** The sts:ExternalId values a role's trust policy (in an IAM GetRole answer) requires; none when it requires none. */
+export function requiredExternalIds(getRoleXml: string): string[] {
+  const encoded = /<AssumeRolePolicyDocument>([^<]*)<\/AssumeRolePolicyDocument>/.exec(getRoleXml)?.[1];
+  if (!encoded) return [];
+  const xml = encoded
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+  let text = xml;
+  try {
+    text = decodeURIComponent(xml);
+  } catch {
+    // not URL-encoded
+  }
+  const doc = JSON.parse(text) as { Statement?: { Condition?: Record<string, Record<string, string | string[]>> }[] };
+  return (doc.Statement ?? []).flatMap((st) => Object.values(st.Condition ?? {}).flatMap((c) => [c['sts:ExternalId'] ?? []].flat()));
+}
+
 /** The handlers by `service:Operation`; an operation without one is forwarded as it is. */
 export function serviceHandlers(ctx: HandlerContext): Record<string, Handler> {
-  const { accountId, forward, internal, asResponse, clusterOverrides, securityHubForced, ledger, workflowUpdates, published } = ctx;
+  const {
+    accountId,
+    callerAccount,
+    assumedKeys,
+    forward,
+    internal,
+    asResponse,
+    clusterOverrides,
+    securityHubForced,
+    ledger,
+    workflowUpdates,
+    published,
+  } = ctx;
 
   async function isSecurityHubEnabledFor(raw: RawRequest, region: string): Promise<boolean> {
     const forced = securityHubForced.get(region);
@@ -161,6 +196,29 @@ export function serviceHandlers(ctx: HandlerContext): Record<string, Handler> {
       return asResponse(up);
     },
 
+    'sts:AssumeRole': async (raw) => {
+      const roleArn = queryParams(raw).get('RoleArn') ?? '';
+      const arn = /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+      if (arn) {
+        const body = Buffer.from(`Action=GetRole&Version=2010-05-08&RoleName=${encodeURIComponent(arn[2] as string)}`);
+        const auth = 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0';
+        const headers = { authorization: auth, 'content-type': 'application/x-www-form-urlencoded', 'x-moto-account-id': arn[1] as string };
+        const role = await forward({ method: 'POST', url: '/', headers: { ...headers, host: header(raw.headers, 'host') }, body }, body);
+        const externalId = queryParams(raw).get('ExternalId') ?? undefined;
+        const required = requiredExternalIds(role.body.toString('utf8'));
+        if (role.status !== 200 || (required.length > 0 && (externalId === undefined || !required.includes(externalId)))) {
+          const message = `User: arn:aws:iam::${callerAccount(raw)}:user/test is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
+          return { code: 'AccessDenied', status: 403, message };
+        }
+      }
+      const up = await forward(raw);
+      const text = up.body.toString('utf8');
+      const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(text)?.[1];
+      const account = /<Arn>arn:[^:]+:sts::(\d{12}):assumed-role\//.exec(text)?.[1];
+      if (up.status === 200 && key && account) assumedKeys.set(key, account);
+      return asResponse(up);
+    },
+
     'sns:Publish': async (raw, info) => {
       const message = readPublish(info.region, queryParams(raw));
       published.push(message);
@@ -180,7 +238,7 @@ export function serviceHandlers(ctx: HandlerContext): Record<string, Handler> {
       const accepted: Finding[] = [];
       let ignored = 0;
       for (const finding of body.Findings as unknown[]) {
-        const problems = findingProblems(finding, { region: info.region, accountId });
+        const problems = findingProblems(finding, { region: info.region, accountId: callerAccount(raw) });
         const id = typeof (finding as Finding | null)?.Id === 'string' ? String((finding as Finding).Id) : '';
         if (problems.length) failed.push({ Id: id, ErrorCode: 'InvalidInput', ErrorMessage: findingProblemMessage(problems) });
         else if (ledger.recordImport(info.region, finding as Finding)) accepted.push(finding as Finding);

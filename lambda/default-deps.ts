@@ -5,6 +5,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
+import type { CredentialsProvider } from './aws/assume-role';
 import { whoAmI } from './aws/identity';
 import { createStateDocumentClient, DynamoStateStore, MemoryStateStore } from './aws/state';
 import type { AccountContext } from './core/types';
@@ -35,16 +36,19 @@ export interface AwsDepsOptions {
   /** The SNS client is made in the topic's own Region. */
   alertTopicArn?: string;
   log: Logger;
+  /** Credentials of every client (an assumed role in another account); default: the standard chain. */
+  credentials?: CredentialsProvider;
 }
 
 /** Real AWS clients (endpoints from the standard chain, e.g. AWS_ENDPOINT_URL), created once per Region. */
 export function awsDeps(opts: AwsDepsOptions): Deps {
   const perRegion = new Map<string, RegionClients>();
-  const sts = new STSClient({ region: opts.homeRegion, ...CLIENT_SETTINGS });
+  const settings = opts.credentials ? { ...CLIENT_SETTINGS, credentials: opts.credentials } : CLIENT_SETTINGS;
+  const sts = new STSClient({ region: opts.homeRegion, ...settings });
   let ec2: EC2Client | undefined;
   let account: Promise<AccountContext> | undefined;
   const state = opts.stateTable
-    ? new DynamoStateStore(createStateDocumentClient(new DynamoDBClient({ region: opts.homeRegion, ...CLIENT_SETTINGS })), opts.stateTable)
+    ? new DynamoStateStore(createStateDocumentClient(new DynamoDBClient({ region: opts.homeRegion, ...settings })), opts.stateTable)
     : new MemoryStateStore();
   return {
     now: () => new Date(),
@@ -59,22 +63,22 @@ export function awsDeps(opts: AwsDepsOptions): Deps {
     // run with a Region list never loads them.
     enabledRegions: async () => {
       const { EC2Client, listEnabledRegions } = await import('./aws/regions');
-      ec2 ??= new EC2Client({ region: opts.homeRegion, ...CLIENT_SETTINGS });
+      ec2 ??= new EC2Client({ region: opts.homeRegion, ...settings });
       return listEnabledRegions(ec2);
     },
     clients: (region) => {
       let c = perRegion.get(region);
       if (!c) {
         c = {
-          rds: new RDSClient({ region, ...CLIENT_SETTINGS }),
-          securityHub: new SecurityHubClient({ region, ...CLIENT_SETTINGS }),
-          cloudWatch: new CloudWatchClient({ region, ...CLIENT_SETTINGS }),
+          rds: new RDSClient({ region, ...settings }),
+          securityHub: new SecurityHubClient({ region, ...settings }),
+          cloudWatch: new CloudWatchClient({ region, ...settings }),
         };
         perRegion.set(region, c);
       }
       return c;
     },
-    sns: new SNSClient({ region: opts.alertTopicArn?.split(':')[3] || opts.homeRegion, ...CLIENT_SETTINGS }),
+    sns: new SNSClient({ region: opts.alertTopicArn?.split(':')[3] || opts.homeRegion, ...settings }),
     state,
     persistentState: Boolean(opts.stateTable),
     log: opts.log,

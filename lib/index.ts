@@ -22,3 +22,4 @@ export {
 } from './monitoring';
 export { heartbeatWindow, longestGapSeconds, type HeartbeatWindow } from '../lambda/settings/schedule';
 export { bundleHandler, HANDLER_ENTRY, type BundleOptions } from './bundle';
+export { AUDIT_ROLE_NAME, AuditRole, type AuditRoleProps } from './audit-role';

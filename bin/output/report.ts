@@ -20,7 +20,8 @@ export function inScopeByUrgency(s: RunSummary): Evaluation[] {
     );
 }
 
-function cells(e: Evaluation, actualWindowRead: boolean): string[] {
+/** The table cells of one in-scope cluster (the order of TABLE_HEADER). */
+export function cells(e: Evaluation, actualWindowRead: boolean): string[] {
   const c = e.cluster;
   const verdict = e.exemption.active ? `${e.status} (exempt)` : e.status;
   const window = c.backtrackWindowSeconds ? formatDuration(c.backtrackWindowSeconds) : e.condition === 'unsupported' ? '-' : 'off';
@@ -52,6 +53,18 @@ function cells(e: Evaluation, actualWindowRead: boolean): string[] {
   return [c.region, c.identifier, verdict, e.condition, window, required, actual, rate, exemption];
 }
 
+export const TABLE_HEADER = [
+  'REGION',
+  'CLUSTER',
+  'VERDICT',
+  'CONDITION',
+  'WINDOW',
+  'REQUIRED (SOURCE)',
+  'ACTUAL',
+  'CHANGE REC/H',
+  'EXEMPTION',
+];
+
 /** ANSI colours of the verdict column on a terminal (none with NO_COLOR or --no-color). */
 const VERDICT_COLOR: Record<string, string> = { FAILED: '31', WARNING: '33', PASSED: '32', NOT_AVAILABLE: '2' };
 const paint = (cell: string, verdict: string) => {
@@ -59,7 +72,8 @@ const paint = (cell: string, verdict: string) => {
   return code ? `\u001b[${code}m${cell}\u001b[0m` : cell;
 };
 
-function table(rows: string[][], colorColumn?: number): string {
+/** Rows as aligned columns; `colorColumn` holds a verdict to colour. */
+export function table(rows: string[][], colorColumn?: number): string {
   const widths = rows[0]?.map((_, i) => Math.min(60, Math.max(...rows.map((r) => (r[i] ?? '').length)))) ?? [];
   return rows
     .map((r, row) =>
@@ -84,15 +98,7 @@ export function renderTable(s: RunSummary, opts: { color?: boolean; actualWindow
   lines.push(`Aurora Backtrack check — account ${s.accountId}, ${s.startedAt}`);
   lines.push('');
   if (inScope.length) {
-    lines.push(
-      table(
-        [
-          ['REGION', 'CLUSTER', 'VERDICT', 'CONDITION', 'WINDOW', 'REQUIRED (SOURCE)', 'ACTUAL', 'CHANGE REC/H', 'EXEMPTION'],
-          ...inScope.map((e) => cells(e, opts.actualWindow ?? true)),
-        ],
-        opts.color ? 2 : undefined,
-      ),
-    );
+    lines.push(table([TABLE_HEADER, ...inScope.map((e) => cells(e, opts.actualWindow ?? true))], opts.color ? 2 : undefined));
     lines.push('');
     lines.push('Reasons and fixes:');
     for (const e of inScope.filter((x) => x.status !== 'PASSED')) {
@@ -142,7 +148,13 @@ export function renderTable(s: RunSummary, opts: { color?: boolean; actualWindow
 
 /** The CLI's JSON: the run summary with each evaluation flattened to plain values. */
 export function renderJson(s: RunSummary): string {
+  return JSON.stringify(jsonDocument(s), null, 2);
+}
+
+/** The `--format json` document of one account's run. */
+export function jsonDocument(s: RunSummary) {
   const evaluations = (s.evaluations ?? []).map((e) => ({
+    accountId: s.accountId,
     region: e.cluster.region,
     identifier: e.cluster.identifier,
     arn: e.cluster.arn,
@@ -175,7 +187,7 @@ export function renderJson(s: RunSummary): string {
     alert: alert && { ...alert, message: undefined },
     clusters: evaluations,
   };
-  return JSON.stringify(doc, null, 2);
+  return doc;
 }
 
 /** The JSON document of a run that could not finish: the same schema version, and the error. */

@@ -264,3 +264,9 @@ export function reportedProblems(run: ScanRun): string {
   const s = run.summary;
   return [...(s?.degraded.map((d) => d.message) ?? []), s?.alert?.error ?? ''].filter(Boolean).join('\n');
 }
+
+/** Runs the CLI with exactly these arguments and the emulator's environment (no deployment's flags). */
+export async function runCliArgs(args: string[], env: Record<string, string>): Promise<ShellResult> {
+  requireBuilt();
+  return run(process.execPath, [CLI, ...args], childEnv(env), 120_000);
+}

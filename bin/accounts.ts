@@ -1,0 +1,156 @@
+/**
+ * `scan --accounts`: an audit of several accounts of an organization from one seat. The CLI assumes
+ * `--role-name` in every listed account (the caller's own account too, so every account is read
+ * with the same, audited permissions) and runs the usual scan there with that account's
+ * credentials; findings are imported by each account into its own Security Hub.
+ */
+import type { AccountTarget } from '../lambda/accounts';
+import type { CheckConfig, Logger, RunSummary } from '../lambda/run';
+import { renderAccounts } from './output/accounts';
+import type { Format } from './output';
+
+/** The flags of an audit of several accounts. */
+export interface AccountFlags {
+  accounts?: string;
+  roleName?: string;
+  externalId?: string;
+  accountConcurrency: string;
+  stateTable?: string;
+  alertTopicArn?: string;
+}
+
+/** `--account-concurrency`: accounts audited at once. */
+export const ACCOUNT_CONCURRENCY = { default: 8, min: 1, max: 64 } as const;
+
+const ACCOUNT_ID = /^\d{12}$/;
+/** IAM role names: 1–64 of letters, digits and + = , . @ _ - */
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** STS ExternalId: 2–1224 of letters, digits and + = , . @ : / - _ */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
+/** The accounts `--accounts` names: `all`, or the listed ids (sorted, each once). */
+export function parseAccounts(value: string): 'all' | string[] {
+  if (value.trim() === 'all') return 'all';
+  return [...new Set(value.split(',').map((a) => a.trim()))].sort();
+}
+
+/** Problems with the flags of an audit of several accounts (reported with every other bad flag). */
+export function accountFlagProblems(flags: AccountFlags): string[] {
+  const problems: string[] = [];
+  const { min, max } = ACCOUNT_CONCURRENCY;
+  if (!/^\d+$/.test(flags.accountConcurrency.trim())) {
+    problems.push(`--account-concurrency: "${flags.accountConcurrency}" — use a whole number of accounts from ${min} to ${max}`);
+  } else if (Number(flags.accountConcurrency) < min || Number(flags.accountConcurrency) > max) {
+    problems.push(`--account-concurrency: "${flags.accountConcurrency}" — out of range ${min}–${max} (accounts audited at once)`);
+  }
+  if (flags.accounts === undefined) {
+    if (flags.roleName !== undefined) problems.push('--role-name without --accounts: name the accounts to audit (--accounts all or ID,ID)');
+    if (flags.externalId !== undefined)
+      problems.push('--external-id without --accounts: name the accounts to audit (--accounts all or ID,ID)');
+    return problems;
+  }
+  const accounts = parseAccounts(flags.accounts);
+  if (accounts !== 'all') {
+    const bad = accounts.filter((a) => !ACCOUNT_ID.test(a));
+    if (bad.length || accounts.length === 0) {
+      problems.push(
+        `--accounts: "${flags.accounts}" — ${bad.map((b) => `"${b}"`).join(', ') || 'empty'} is not a 12-digit account id; ` +
+          'use "all" for every ACTIVE account of the organization, or a comma list such as 111111111111,222222222222',
+      );
+    }
+  }
+  if (flags.roleName === undefined) {
+    problems.push('--accounts needs --role-name: the role the CLI assumes in each account (lib/audit-role.ts deploys it)');
+  } else if (!ROLE_NAME.test(flags.roleName)) {
+    problems.push(`--role-name: "${flags.roleName}" — use an IAM role name (1–64 of letters, digits and + = , . @ _ -), not an ARN`);
+  }
+  if (flags.externalId !== undefined && !EXTERNAL_ID.test(flags.externalId)) {
+    problems.push(`--external-id: "${flags.externalId}" — use 2–1224 of letters, digits and + = , . @ : / - _`);
+  }
+  if (flags.stateTable !== undefined) {
+    problems.push(
+      '--state-table with --accounts: an audit from one seat keeps no state; each account keeps its own through its deployed checker. Drop one of the two',
+    );
+  }
+  if (flags.alertTopicArn !== undefined) {
+    problems.push(
+      '--alert-topic-arn with --accounts: an audit from one seat sends no change alert (it keeps no state to tell a change); drop one of the two',
+    );
+  }
+  return problems;
+}
+
+export interface AccountsScan {
+  homeRegion: string;
+  /** Epoch ms the whole audit must be over by (--timeout). */
+  deadline: number;
+  log: Logger;
+  format: Format;
+  color: boolean;
+  /** The exit status of one account's run (--fail-on applied). */
+  exitCodeFor: (s: RunSummary) => number;
+  /** Writes the result (stdout or --output). */
+  emit: (text: string) => void;
+  err: (text: string) => void;
+  progress?: (text: string) => void;
+}
+
+/** A log whose lines name the account they are about. */
+const forAccount = (log: Logger, accountId: string): Logger => ({
+  info: (m, ...x) => log.info(`account ${accountId}: ${m}`, ...x),
+  warn: (m, ...x) => log.warn(`account ${accountId}: ${m}`, ...x),
+  error: (m, ...x) => log.error(`account ${accountId}: ${m}`, ...x),
+});
+
+/** Audits the accounts, prints the result, and resolves to the exit status. */
+export async function scanAccounts(config: CheckConfig, flags: AccountFlags, run: AccountsScan): Promise<number> {
+  const [
+    { createOrganizationsClient, listActiveAccounts },
+    { createStsClient, assumeRoleCredentials },
+    { whoAmI },
+    deps,
+    { runCheck },
+    audit,
+  ] = await Promise.all([
+    import('../lambda/aws/organizations'),
+    import('../lambda/aws/assume-role'),
+    import('../lambda/aws/identity'),
+    import('../lambda/default-deps'),
+    import('../lambda/run'),
+    import('../lambda/accounts'),
+  ]);
+  const startedAt = new Date();
+  const sts = createStsClient({ region: run.homeRegion, ...deps.CLIENT_SETTINGS });
+  const caller = await whoAmI(sts);
+  const listed = parseAccounts(flags.accounts ?? '');
+  const targets: AccountTarget[] =
+    listed === 'all'
+      ? (await listActiveAccounts(createOrganizationsClient({ region: run.homeRegion, ...deps.CLIENT_SETTINGS }))).map((a) => ({
+          accountId: a.id,
+          ...(a.name !== undefined ? { name: a.name } : {}),
+        }))
+      : listed.map((accountId) => ({ accountId }));
+  let done = 0;
+  const outcomes = await audit.runAccounts(targets, Number(flags.accountConcurrency), async (target) => {
+    try {
+      const credentials = assumeRoleCredentials(sts, {
+        partition: caller.partition,
+        accountId: target.accountId,
+        roleName: flags.roleName ?? '',
+        ...(flags.externalId !== undefined ? { externalId: flags.externalId } : {}),
+      });
+      // The role is assumed before the run starts, so an account without it is named with AWS's reason.
+      await credentials();
+      const accountDeps = deps.awsDeps({ homeRegion: run.homeRegion, log: forAccount(run.log, target.accountId), credentials });
+      return await runCheck(config, accountDeps, { mode: 'scan' }, { deadline: run.deadline });
+    } finally {
+      run.progress?.(`\r\u001b[K${++done}/${targets.length} accounts done`);
+    }
+  });
+  run.progress?.('\r\u001b[K');
+  const summary = audit.summarizeAccounts(caller, startedAt, new Date(), outcomes);
+  for (const o of outcomes.filter((x) => x.error)) run.err(`error: account ${o.accountId} not audited: ${o.error?.message}`);
+  run.emit(renderAccounts(run.format, summary, { color: run.color, actualWindow: config.actualWindow }));
+  if (audit.isAuditDegraded(summary)) return 3;
+  return Math.max(0, ...outcomes.map((o) => (o.summary ? run.exitCodeFor(o.summary) : 0)));
+}
