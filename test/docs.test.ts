@@ -35,6 +35,37 @@ describe('documentation', () => {
     expect(targets.filter((t) => !fs.existsSync(path.join(dir, t)))).toEqual([]);
   });
 
+  describe("the README's layout block matches the tree", () => {
+    const readme = read('README.md');
+    const start = readme.indexOf('\nbin/app.ts ');
+    const block = readme.slice(start + 1, readme.indexOf('```', start));
+    /** The first word of each line: a file, a folder (trailing /) or a glob like lambda/region-*.ts. */
+    const entries = block
+      .split('\n')
+      .map((line) => /^(\S+)\s/.exec(line)?.[1])
+      .filter((e): e is string => e !== undefined);
+    const exists = (entry: string) => {
+      if (!entry.includes('*')) return fs.existsSync(path.join(ROOT, entry));
+      const dir = path.dirname(entry);
+      const re = new RegExp(`^${path.basename(entry).replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`);
+      return fs.readdirSync(path.join(ROOT, dir)).some((f) => re.test(f));
+    };
+
+    it('names only paths that exist', () => {
+      expect(entries.length).toBeGreaterThan(10);
+      expect(entries.filter((e) => !exists(e))).toEqual([]);
+    });
+
+    it.each(['bin', 'lib', 'lambda'])('names every folder under %s/', (top) => {
+      const folders = fs
+        .readdirSync(path.join(ROOT, top), { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => `${top}/${d.name}`);
+      const named = (folder: string) => block.includes(`${folder}/`) || block.includes(`${folder.split('/').pop() ?? ''}/`);
+      expect(folders.filter((f) => !named(f))).toEqual([]);
+    });
+  });
+
   it('documents every context key in the README configuration table', () => {
     const readme = read('README.md');
     expect(CONTEXT_KEYS.filter((k) => !readme.includes(`| \`${k}\``))).toEqual([]);
