@@ -6,15 +6,12 @@
  * account's findings into that account's own Security Hub.
  */
 import '@microsoft/jest-sarif';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CloseAccountCommand, CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { parse } from 'csv-parse/sync';
 import type { Log } from 'sarif';
 import type { EmulatedAws } from '../../emulator';
+import { accountFindings, createAuditRole, createOrganization } from '../../emulator/organization';
+import type { SeedCluster } from '../../emulator/sample-account';
 import { useEmulatedAws } from './emulated-account';
-import { seedClusters, type SeedCluster } from '../../emulator/sample-account';
 import { runCliArgs, type CliCluster } from './shells';
 
 jest.setTimeout(180_000);
@@ -26,18 +23,6 @@ const EXTERNAL_ID = 'audit-7f3c';
 
 let aws: EmulatedAws;
 useEmulatedAws((started) => (aws = started));
-
-/** A client of the test that acts in `account` (moto's account header). */
-function inAccount<C extends { middlewareStack: IAMClient['middlewareStack'] }>(client: C, account: string): C {
-  client.middlewareStack.add(
-    (next) => (args) => {
-      (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
-      return next(args);
-    },
-    { step: 'build', name: 'motoAccount' },
-  );
-  return client;
-}
 
 const cluster = (id: string, backtrackWindow: number): SeedCluster => ({
   region: REGION,
@@ -55,61 +40,27 @@ let management: string;
 let memberA: string;
 let memberB: string;
 let noRole: string;
-let closed: string;
 
-async function findingsOf(account: string): Promise<AwsSecurityFinding[]> {
-  const sh = inAccount(new SecurityHubClient(aws.clientConfig(REGION)), account);
-  const out = await sh.send(new GetFindingsCommand({ MaxResults: 100 }));
-  return out.Findings ?? [];
-}
+const findingsOf = (account: string) => accountFindings(aws, account, REGION);
 
 beforeAll(async () => {
   await aws.reset();
-  management = aws.accountId;
-  const org = new OrganizationsClient(aws.clientConfig('us-east-1'));
-  await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
-  const account = async (name: string) =>
-    (await org.send(new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }))).CreateAccountStatus
-      ?.AccountId as string;
-  memberA = await account('member-a');
-  memberB = await account('member-b');
-  noRole = await account('member-without-role');
-  closed = await account('member-closed');
-  await org.send(new CloseAccountCommand({ AccountId: closed }));
-  const trust = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${management}:root` }, Action: 'sts:AssumeRole' }],
-  });
-  for (const a of [management, memberA, memberB]) {
-    await inAccount(new IAMClient(aws.clientConfig('us-east-1')), a).send(
-      new CreateRoleCommand({ RoleName: ROLE, AssumeRolePolicyDocument: trust }),
-    );
-  }
-  const withExternalId = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { AWS: `arn:aws:iam::${management}:root` },
-        Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } },
-      },
+  const org = await createOrganization(aws, {
+    roleName: ROLE,
+    management: { clusters: [cluster('mgmt-ok', 86_400)] },
+    members: [
+      { name: 'member-a', clusters: [cluster('a-off', 0), cluster('a-ok', 172_800)] },
+      { name: 'member-b', clusters: [cluster('b-short', 3_600)] },
+      { name: 'member-without-role', clusters: [cluster('hidden-off', 0)], auditRole: false },
+      { name: 'member-closed', clusters: [cluster('closed-off', 0)], auditRole: false, closed: true },
     ],
   });
-  await inAccount(new IAMClient(aws.clientConfig('us-east-1')), memberA).send(
-    new CreateRoleCommand({ RoleName: GUARDED_ROLE, AssumeRolePolicyDocument: withExternalId }),
-  );
-  const clusters: Record<string, SeedCluster[]> = {
-    [management]: [cluster('mgmt-ok', 86_400)],
-    [memberA]: [cluster('a-off', 0), cluster('a-ok', 172_800)],
-    [memberB]: [cluster('b-short', 3_600)],
-    [noRole]: [cluster('hidden-off', 0)],
-    [closed]: [cluster('closed-off', 0)],
-  };
-  for (const [a, list] of Object.entries(clusters)) {
-    await inAccount(new SecurityHubClient(aws.clientConfig(REGION)), a).send(new EnableSecurityHubCommand({}));
-    await seedClusters(() => inAccount(new RDSClient(aws.clientConfig(REGION)), a), list);
-  }
+  const member = (name: string) => org.members.get(name) as string;
+  management = org.managementAccountId;
+  memberA = member('member-a');
+  memberB = member('member-b');
+  noRole = member('member-without-role');
+  await createAuditRole(aws, memberA, { roleName: GUARDED_ROLE, trustedAccount: management, externalId: EXTERNAL_ID });
 });
 
 interface AuditJson {
