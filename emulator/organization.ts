@@ -6,7 +6,13 @@
  * end-to-end tests and `npm run demo -- --organization`.
  */
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CloseAccountCommand, CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import {
+  CloseAccountCommand,
+  CreateAccountCommand,
+  DescribeAccountCommand,
+  CreateOrganizationCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import type { EmulatedAws } from './emulated-aws';
@@ -112,7 +118,7 @@ export interface EmulatedOrganization {
   managementAccountId: string;
   /** Member account ids by name, in the order given. */
   members: Map<string, string>;
-  /** Every account with its clusters: the management account first, then the members. */
+  /** Every account with its clusters and its name in Organizations: the management account first, then the members. */
   accounts: { accountId: string; name: string; clusters: SeedCluster[]; auditRole: boolean; closed: boolean }[];
 }
 
@@ -141,7 +147,7 @@ function overrideClashes(accounts: { name: string; clusters: SeedCluster[] }[]):
  * @throws when two accounts would share a cluster whose fields the proxy overrides (name the clusters)
  */
 export async function createOrganization(aws: EmulatedAws, spec: OrganizationSpec): Promise<EmulatedOrganization> {
-  const clashes = overrideClashes([{ name: 'management', clusters: spec.management.clusters }, ...spec.members]);
+  const clashes = overrideClashes([{ name: 'the management account', clusters: spec.management.clusters }, ...spec.members]);
   if (clashes.length) {
     throw new Error(
       `clusters with overridden fields must have an identifier of their own across accounts: ${clashes.join('; ')} — rename one of each`,
@@ -150,11 +156,12 @@ export async function createOrganization(aws: EmulatedAws, spec: OrganizationSpe
   const management = aws.accountId;
   const org = new OrganizationsClient(aws.clientConfig(GLOBAL_REGION));
   await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  const managementName = (await org.send(new DescribeAccountCommand({ AccountId: management }))).Account?.Name ?? 'management';
   const members = new Map<string, string>();
   for (const m of spec.members) members.set(m.name, await createMemberAccount(aws, m.name));
 
   const accounts = [
-    { accountId: management, name: 'management', ...spec.management, closed: false },
+    { accountId: management, name: managementName, ...spec.management, closed: false },
     ...spec.members.map((m) => ({ ...m, accountId: members.get(m.name) as string, closed: m.closed ?? false })),
   ].map((a) => ({ accountId: a.accountId, name: a.name, clusters: a.clusters, auditRole: a.auditRole ?? true, closed: a.closed }));
   const securityHubRegions = spec.securityHubRegions ?? REGIONS_OF(accounts.flatMap((a) => a.clusters));

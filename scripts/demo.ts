@@ -3,13 +3,17 @@
  * Boots moto behind the AWS-behaviour proxy, creates what the stack would (state table, topic with
  * a subscriber, Security Hub in three Regions), seeds a sample account covering every verdict, runs
  * the bundled Lambda handler twice, and shows the findings and the alert as people receive them.
+ * `npm run demo -- --organization` audits an emulated organization instead (demo-organization.ts).
+ *
+ *   npm run demo -- [--organization] [--no-build]
  */
 import { bundleHandler } from '../lib/bundle';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
 import { startEmulatedAws, type EmulatedAws } from '../emulator';
 import { deploy, type Deployment, type ReceivedAlert } from '../emulator/deployment';
 import { REGIONS_OF, SAMPLE_ACCOUNT, seedClusters } from '../emulator/sample-account';
-import { HANDLER_BUNDLE_DIR } from './build';
+import { build, HANDLER_BUNDLE_DIR } from './build';
+import { runOrganizationDemo } from './demo-organization';
 import { invokeBundled } from './invoke-local';
 
 const say = (s = '') => process.stdout.write(`${s}\n`);
@@ -108,9 +112,74 @@ function showAlert(a: ReceivedAlert): void {
   );
 }
 
+const USAGE = 'Usage: npm run demo -- [--organization] [--no-build]';
+
+interface DemoOptions {
+  /** Audit an emulated organization with the CLI instead of the single-account story. */
+  organization: boolean;
+  /** Build the bundles first (`--no-build`: use dist/ as it is). */
+  build: boolean;
+}
+
+/** The demo's flags, or the problem with them. */
+export function parseDemoArgs(args: string[]): DemoOptions | { error: string } {
+  const known = ['--organization', '--no-build'];
+  const unknown = args.filter((a) => !known.includes(a));
+  if (unknown.length) return { error: `unknown option ${unknown.map((a) => `"${a}"`).join(', ')}: use --organization or --no-build` };
+  return { organization: args.includes('--organization'), build: !args.includes('--no-build') };
+}
+
+/** The single account: the bundled handler twice, its findings and its alert. */
+async function singleAccountDemo(aws: EmulatedAws, opts: DemoOptions): Promise<boolean> {
+  const regions = REGIONS_OF(SAMPLE_ACCOUNT);
+  const d = await deploy(aws, { regions, minWindowHours: 24 });
+  say(`  created: state table ${d.tableName}, topic ${d.topicArn} (+ SQS subscriber), Security Hub in ${regions.join(', ')}`);
+
+  rule('2. Sample account');
+  await seedClusters(
+    (r) => d.rds(r),
+    SAMPLE_ACCOUNT,
+    (r, id, o) => aws.proxy.setClusterOverrides(r, id, o),
+  );
+  for (const region of regions) {
+    const here = SAMPLE_ACCOUNT.filter((c) => c.region === region);
+    say(`  ${region}: ${here.map((c) => c.id).join(', ')}`);
+  }
+  say('  policy: minimum window 24 h; tags may override it per cluster or exempt a cluster');
+
+  rule('3. First run of the bundled handler (dist/lambda/index.js, the bytes CDK deploys)');
+  if (opts.build) bundleHandler(HANDLER_BUNDLE_DIR);
+  const first = await runHandler(d);
+  say(`  ${first.text}`);
+  rule('Findings in Security Hub (read back from each Region)');
+  const count = await showFindings(d);
+  say(`  ${count} findings`);
+  const alerts = await d.drainAlerts();
+  rule(`Alert (${alerts.length} message)`);
+  for (const a of alerts) showAlert(a);
+
+  rule('4. Second run: nothing changed');
+  const second = await runHandler(d);
+  say(`  ${second.text}`);
+  const again = await d.drainAlerts();
+  say(again.length === 0 ? '  no alert sent: nothing changed, so nobody is told again' : `  UNEXPECTED: ${again.length} alert(s) sent`);
+  const count2 = (await Promise.all(d.regions.map((r) => d.findings(r)))).flat().length;
+  say(`  ${count2} findings in Security Hub (updated in place, no duplicates)`);
+  return first.ok && second.ok && again.length === 0 && alerts.length === 1;
+}
+
 async function main(): Promise<number> {
+  const opts = parseDemoArgs(process.argv.slice(2));
+  if ('error' in opts) {
+    process.stderr.write(`demo: ${opts.error}\n${USAGE}\n`);
+    return 2;
+  }
   silenceSdkNodeVersionWarning();
-  say('Aurora Backtrack Checker — local demo');
+  say(
+    opts.organization
+      ? 'Aurora Backtrack Checker — local demo: an organization audited from one seat'
+      : 'Aurora Backtrack Checker — local demo',
+  );
   say('Everything below runs on this machine against a local AWS emulator (moto). No AWS account,');
   say('no credentials, nothing leaves the machine.');
   rule('1. Emulator');
@@ -118,53 +187,27 @@ async function main(): Promise<number> {
   try {
     aws = await startEmulatedAws({ log: (l) => say(`  ${l}`) });
     say(`  moto behind the AWS-behaviour proxy at ${aws.endpoint}`);
-    const regions = REGIONS_OF(SAMPLE_ACCOUNT);
-    const d = await deploy(aws, { regions, minWindowHours: 24 });
-    say(`  created: state table ${d.tableName}, topic ${d.topicArn} (+ SQS subscriber), Security Hub in ${regions.join(', ')}`);
-
-    rule('2. Sample account');
-    await seedClusters(
-      (r) => d.rds(r),
-      SAMPLE_ACCOUNT,
-      (r, id, o) => aws?.proxy.setClusterOverrides(r, id, o),
-    );
-    for (const region of regions) {
-      const here = SAMPLE_ACCOUNT.filter((c) => c.region === region);
-      say(`  ${region}: ${here.map((c) => c.id).join(', ')}`);
-    }
-    say('  policy: minimum window 24 h; tags may override it per cluster or exempt a cluster');
-
-    rule('3. First run of the bundled handler (dist/lambda/index.js, the bytes CDK deploys)');
-    bundleHandler(HANDLER_BUNDLE_DIR);
-    const first = await runHandler(d);
-    say(`  ${first.text}`);
-    rule('Findings in Security Hub (read back from each Region)');
-    const count = await showFindings(d);
-    say(`  ${count} findings`);
-    const alerts = await d.drainAlerts();
-    rule(`Alert (${alerts.length} message)`);
-    for (const a of alerts) showAlert(a);
-
-    rule('4. Second run: nothing changed');
-    const second = await runHandler(d);
-    say(`  ${second.text}`);
-    const again = await d.drainAlerts();
-    say(again.length === 0 ? '  no alert sent: nothing changed, so nobody is told again' : `  UNEXPECTED: ${again.length} alert(s) sent`);
-    const count2 = (await Promise.all(d.regions.map((r) => d.findings(r)))).flat().length;
-    say(`  ${count2} findings in Security Hub (updated in place, no duplicates)`);
+    if (opts.organization && opts.build) build();
+    const ok = opts.organization ? await runOrganizationDemo(aws, { say, rule }) : await singleAccountDemo(aws, opts);
     rule('Done');
-    say('  Deploy to a real account: npx cdk deploy -c alertEmails=you@example.com   (see README "Deploy")');
-    return first.ok && second.ok && again.length === 0 && alerts.length === 1 ? 0 : 1;
+    say(
+      opts.organization
+        ? '  Deploy to an organization: the hub once, then its StackSet covers every account (docs/organization.md)'
+        : '  Deploy to a real account: npx cdk deploy -c alertEmails=you@example.com   (see README "Deploy")',
+    );
+    return ok ? 0 : 1;
   } finally {
     await aws?.stop();
     say('  emulator stopped');
   }
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (err: Error) => {
-    process.stderr.write(`demo failed: ${err.name}: ${err.message}\n`);
-    process.exitCode = 1;
-  },
-);
+if (require.main === module) {
+  main().then(
+    (code) => (process.exitCode = code),
+    (err: Error) => {
+      process.stderr.write(`demo failed: ${err.name}: ${err.message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
