@@ -159,7 +159,9 @@ export async function runOrganizationDemo(aws: EmulatedAws, out: Printer): Promi
   const first = await runCli(aws, SCAN_ARGS);
   say(indent(first.stdout));
   say();
-  say(`  exit status ${first.code}: 1 means a cluster FAILED somewhere (0: nothing failing; 3: an account or Region not audited)`);
+  say(
+    `  ${first.code === 1 ? '' : 'UNEXPECTED '}exit status ${first.code}: 1 means a cluster FAILED somewhere (0: nothing failing; 3: an account or Region not audited)`,
+  );
   say();
   say("  Findings read back from each account's own Security Hub (imported with that account's credentials):");
   let findingsRight = true;
@@ -184,11 +186,13 @@ export async function runOrganizationDemo(aws: EmulatedAws, out: Printer): Promi
   say(`  … the clusters as above, then:`);
   say(indent(totals >= 0 ? second.stdout.slice(totals) : second.stdout));
   say();
-  say(`  exit status ${second.code}: 3 means an account (or a Region) was not audited. The account is named with AWS's`);
-  say('  reason (on stderr too), and the other accounts are still audited and shown: one missing role never hides the rest;');
-  say(`  nothing was read or imported in ${newcomerId}.`);
+  say(
+    `  ${second.code === 3 ? '' : 'UNEXPECTED '}exit status ${second.code}: 3 means an account (or a Region) was not audited. The account is named with AWS's`,
+  );
+  say('  reason (on stderr too), and the other accounts are still audited and shown: one missing role never hides the rest.');
   const newcomerNamed = second.stdout.includes(newcomerId) && /NOT AUDITED/.test(second.stdout);
   const newcomerUntouched = JSON.stringify(await foundTally(aws, newcomerId)) === JSON.stringify(emptyTally());
+  say(newcomerUntouched ? `  No findings were imported into ${newcomerId}.` : `  UNEXPECTED: findings were imported into ${newcomerId}`);
 
   const coverageShown = showHubCoverageAlert(out, newcomerId);
   return first.code === 1 && findingsRight && second.code === 3 && newcomerNamed && newcomerUntouched && coverageShown;
