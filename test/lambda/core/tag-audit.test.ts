@@ -1,5 +1,5 @@
 import { evaluate } from '../../../lambda/core/evaluate';
-import { tagChanges, tagChangeText } from '../../../lambda/core/tag-audit';
+import { forgetTagChanges, tagChanges, tagChangeText } from '../../../lambda/core/tag-audit';
 import { cluster, NOW, POLICY, state } from '../fixtures';
 
 const EXEMPT = 'backtrack-check:exempt';
@@ -110,5 +110,18 @@ describe('tagChangeText', () => {
     expect(tagChangeText(e, { kind: 'policy-lowered' }, upper)).toBe(
       'policy tag lowers the required window to 12 h, below the account minimum of 24 h',
     );
+  });
+});
+
+describe('forgetTagChanges', () => {
+  it('without a remembered state, forgets the exemption and policy it would have remembered', () => {
+    const s = state({ suppressed: true, exemptReason: 'batch', exemptUntil: '2026-12-31', policyHours: 12 });
+
+    forgetTagChanges(s, undefined);
+
+    expect(s.suppressed).toBe(false);
+    expect(s).not.toHaveProperty('exemptReason');
+    expect(s).not.toHaveProperty('exemptUntil');
+    expect(s).not.toHaveProperty('policyHours');
   });
 });

@@ -1,4 +1,4 @@
-import { exemptionFor, hoursToSeconds, parseExpiry, parseHours, policyFor, tagKeys } from '../../../lambda/core/tags';
+import { exemptionEnd, exemptionFor, hoursToSeconds, parseExpiry, parseHours, policyFor, tagKeys } from '../../../lambda/core/tags';
 import { NOW, POLICY, policy } from '../fixtures';
 
 describe('tagKeys', () => {
@@ -200,5 +200,21 @@ describe('exemptionFor: the cap and the end', () => {
 
   it('without the exemption tag claims nothing and has no problems', () => {
     expect(exemptionFor({}, POLICY, NOW)).toEqual({ active: false, expired: false, claimed: false, problems: [], reason: undefined });
+  });
+});
+
+describe('exemptionEnd', () => {
+  const x = { active: true, expired: false, claimed: true, problems: [] };
+
+  it('is the cap when there is one, else the expiry the tag gives', () => {
+    expect(exemptionEnd({ ...x, until: '2099-12-31', cappedAt: '2027-02-18T12:00:00Z' })).toBe('2027-02-18T12:00:00Z');
+    expect(exemptionEnd({ ...x, cappedAt: '2027-02-18T12:00:00Z' })).toBe('2027-02-18T12:00:00Z');
+    expect(exemptionEnd({ ...x, until: '2026-12-31' })).toBe('2026-12-31');
+  });
+});
+
+describe('exemptionFor: a value that does not exempt', () => {
+  it.each(['false', 'yes'])('%j claims no exemption', (value) => {
+    expect(exemptionFor({ 'backtrack-check:exempt': value }, POLICY, NOW).claimed).toBe(false);
   });
 });
