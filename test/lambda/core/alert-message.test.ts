@@ -188,3 +188,40 @@ describe('the reminder, word for word', () => {
     expect(buildReminder(ACCOUNT, NOW, stale.slice(0, 1), [], 7)?.attributes.severity).toBe('LOW');
   });
 });
+
+describe('long alerts', () => {
+  const failures = (n: number): ClusterEvent[] =>
+    Array.from({ length: n }, (_, i) => ({
+      kind: 'new-failure' as const,
+      regression: false,
+      evaluation: evaluate(cluster({ identifier: `db-${i}`, backtrackWindowSeconds: 3600 }), POLICY, NOW),
+    }));
+
+  it('lists 200 clusters in the e-mail and says "… and 1 more" for the 201st', () => {
+    const at200 = buildAlert({ account: ACCOUNT, now: NOW, events: failures(200), degraded: [], recovered: [] }) as AlertMessage;
+    const at201 = buildAlert({ account: ACCOUNT, now: NOW, events: failures(201), degraded: [], recovered: [] }) as AlertMessage;
+
+    expect(at200.email).not.toContain('… and');
+    expect(at201.email).toContain('- db-199 (eu-west-1)');
+    expect(at201.email).not.toContain('- db-200 (eu-west-1)');
+    expect(at201.email).toContain('\n… and 1 more clusters — see Security Hub\n');
+  });
+
+  it('shows 15 lines of a section in Slack and counts the rest', () => {
+    const m = buildAlert({ account: ACCOUNT, now: NOW, events: failures(16), degraded: [], recovered: [] }) as AlertMessage;
+    const description = (JSON.parse(m.default) as { content: { description: string } }).content.description;
+
+    expect(description.split('\n').filter((l) => l.startsWith('• '))).toHaveLength(15);
+    expect(description).toContain('• *db-14* (eu-west-1)');
+    expect(description).toContain('\n… and 1 more\n');
+  });
+
+  it('shows all 15 lines of a 15-line section in Slack without "… and"', () => {
+    const m = buildAlert({ account: ACCOUNT, now: NOW, events: failures(15), degraded: [], recovered: [] }) as AlertMessage;
+
+    const description = (JSON.parse(m.default) as { content: { description: string } }).content.description;
+
+    expect(description.split('\n').filter((l) => l.startsWith('• '))).toHaveLength(15);
+    expect(description).not.toContain('… and');
+  });
+});

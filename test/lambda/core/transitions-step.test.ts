@@ -1,6 +1,6 @@
 import { evaluate } from '../../../lambda/core/evaluate';
 import { exemptionNote } from '../../../lambda/core/finding';
-import { FIRST_SIGHT_NOTE, goneClusters, stateChanged, stepCluster } from '../../../lambda/core/transitions';
+import { FIRST_SIGHT_NOTE, goneClusters, rememberedFacts, stateChanged, stepCluster } from '../../../lambda/core/transitions';
 import type { ClusterFacts } from '../../../lambda/core/types';
 import { ACCOUNT_ID, cluster, NOW, POLICY, state } from '../fixtures';
 
@@ -124,5 +124,29 @@ describe('goneClusters', () => {
 
     expect(gone).toEqual([passing, failing]);
     expect(events).toEqual([{ kind: 'deleted', state: failing }]);
+  });
+});
+
+describe('rememberedFacts and events from memory', () => {
+  it('adds when the window was raised and when the exemption was first seen', () => {
+    const prev = state({ windowSeconds: 3_600, exemptSince: '2026-11-01T00:00:00Z' });
+
+    const facts = rememberedFacts(cluster(), prev, NOW);
+
+    expect(facts.windowSetAt).toEqual(NOW);
+    expect(facts.exemptSince).toEqual(new Date('2026-11-01T00:00:00Z'));
+  });
+
+  it('names a change from one failing condition to another as changed, from what people were told', () => {
+    const step = stepCluster(judge(cluster({ backtrackWindowSeconds: 3_600 })), state({ alerted: 'disabled' }), ACCOUNT_ID, NOW);
+
+    expect(step.event).toMatchObject({ kind: 'changed', from: 'disabled' });
+  });
+
+  it('does not name the exemption of a cluster without state unless told it is a first sighting', () => {
+    const e = judge(cluster({ tags: EXEMPT }));
+
+    expect(stepCluster(e, undefined, ACCOUNT_ID, NOW).event).toBeUndefined();
+    expect(stepCluster(e, undefined, ACCOUNT_ID, NOW, { firstSighting: true }).event).toMatchObject({ kind: 'tag-change' });
   });
 });
