@@ -40,10 +40,12 @@ const EVENTS: ClusterEvent[] = [
 ];
 
 describe('the alert message, word for word', () => {
-  const m = buildAlert({ account: ACCOUNT, now: NOW, events: EVENTS, degraded: [], recovered: [] }) as AlertMessage;
-  const card = JSON.parse(m.default) as Record<string, unknown> & { content: Record<string, unknown> };
+  // Built inside each test, so that a mutant (active per test) is in the message.
+  const alert = () => buildAlert({ account: ACCOUNT, now: NOW, events: EVENTS, degraded: [], recovered: [] }) as AlertMessage;
 
   it('e-mail: header, the cut-over procedure once, one section per kind of change with its entries, and the footer', () => {
+    const m = alert();
+
     expect(m.email).toBe(
       [
         'Aurora Backtrack Checker — account 111122223333 (aws), 2026-11-20T12:00:00Z',
@@ -88,6 +90,8 @@ describe('the alert message, word for word', () => {
   });
 
   it('Slack card: a custom notification with one line per cluster, the findings of each Region, and the fixes as next steps', () => {
+    const card = JSON.parse(alert().default) as unknown;
+
     expect(card).toEqual({
       version: '1.0',
       source: 'custom',
@@ -124,11 +128,11 @@ describe('the alert message, word for word', () => {
   });
 
   it('attributes: the highest severity of the events and each kind of change once', () => {
-    expect(m.attributes).toEqual({ severity: 'MEDIUM', event: ['new-failure', 'changed', 'exemption-expired', 'fixed', 'deleted'] });
+    expect(alert().attributes).toEqual({ severity: 'MEDIUM', event: ['new-failure', 'changed', 'exemption-expired', 'fixed', 'deleted'] });
   });
 
   it('subject: the counts per kind, in the singular, cut to 99 characters', () => {
-    expect(m.subject).toBe('Aurora Backtrack: 1 new failure, 1 changed, 1 exemption expired, 1 fixed, 1 deleted (account 11112…');
+    expect(alert().subject).toBe('Aurora Backtrack: 1 new failure, 1 changed, 1 exemption expired, 1 fixed, 1 deleted (account 11112…');
   });
 });
 
@@ -147,9 +151,11 @@ describe('the reminder, word for word', () => {
       exemptReason: 'batch',
     }),
   ];
-  const m = buildReminder(ACCOUNT, NOW, stale, exempt, 7) as AlertMessage;
+  const reminder = () => buildReminder(ACCOUNT, NOW, stale, exempt, 7) as AlertMessage;
 
   it('e-mail: the longest-failing first, each with its console link, then the exemptions with their cap', () => {
+    const m = reminder();
+
     expect(m.email).toBe(
       [
         'Aurora Backtrack Checker — account 111122223333 (aws), 2026-11-20T12:00:00Z',
@@ -171,7 +177,7 @@ describe('the reminder, word for word', () => {
   });
 
   it('Slack: the same two lists, shorter', () => {
-    expect((JSON.parse(m.default) as { content: { description: string } }).content.description).toBe(
+    expect((JSON.parse(reminder().default) as { content: { description: string } }).content.description).toBe(
       [
         '*Still failing after 7 days (2)*',
         '• *off* (eu-west-1): Backtrack disabled for 40 days',
@@ -184,7 +190,7 @@ describe('the reminder, word for word', () => {
   });
 
   it('is MEDIUM when a cluster is still disabled and LOW when the rest only fall short', () => {
-    expect(m.attributes).toEqual({ severity: 'MEDIUM', event: ['reminder'] });
+    expect(reminder().attributes).toEqual({ severity: 'MEDIUM', event: ['reminder'] });
     expect(buildReminder(ACCOUNT, NOW, stale.slice(0, 1), [], 7)?.attributes.severity).toBe('LOW');
   });
 });

@@ -35,11 +35,11 @@ describe('tagChanges', () => {
     ]);
   });
 
-  it('names a changed reason, and an expiry that was not there before as none', () => {
-    expect(tagChanges(exempt, state({ suppressed: true, exemptReason: 'old' }), false)).toEqual([
+  it('names a changed reason, and leaves out the expiry or reason that was not there before', () => {
+    expect(tagChanges(exempt, state({ suppressed: true, exemptReason: 'old' }), false)).toStrictEqual([
       { kind: 'exemption-changed', fromReason: 'old' },
     ]);
-    expect(tagChanges(exempt, state({ suppressed: true, exemptUntil: '2026-12-31' }), false)).toEqual([
+    expect(tagChanges(exempt, state({ suppressed: true, exemptUntil: '2026-12-31' }), false)).toStrictEqual([
       { kind: 'exemption-changed', fromUntil: '2026-12-31' },
     ]);
   });
