@@ -93,7 +93,8 @@ export async function deploy(aws: EmulatedAws, opts: DeploymentOptions): Promise
       ...aws.env(homeRegion),
       // The environment the stack writes for this context (lib/backtrack-checker.ts does the same).
       ...toEnvironment({
-        ...loadConfig({ regions: opts.regions, minWindowHours: opts.minWindowHours }),
+        // A deployment that names no Region watches every Region enabled in the account.
+        ...loadConfig({ regions: opts.regions.length > 0 ? opts.regions : 'all', minWindowHours: opts.minWindowHours }),
         publishFindings: true,
         alertTopicArn: topicArn,
         stateTable: tableName,

@@ -519,15 +519,20 @@ describe('fault injection as the SDK sees it', () => {
     ['sts', (r) => new STSClient(aws.clientConfig(r)).send(new GetCallerIdentityCommand({}))],
   ];
 
-  it.each(probes)('answers %s throttling and 5xx in a form the SDK retries', async (service, call) => {
-    aws.proxy.addFault({ service, kind: 'throttle', count: 1 });
-    aws.proxy.addFault({ service, kind: '5xx', count: 1 });
+  it.each(probes)(
+    'answers %s throttling and 5xx in a form the SDK retries',
+    async (service, call) => {
+      aws.proxy.addFault({ service, kind: 'throttle', count: 1 });
+      aws.proxy.addFault({ service, kind: '5xx', count: 1 });
 
-    const result = (await call(OTHER)) as { $metadata: { attempts?: number } };
+      const result = (await call(OTHER)) as { $metadata: { attempts?: number } };
 
-    expect(result.$metadata.attempts).toBe(3);
-    expect(aws.proxy.callsFor({ service }).map((c) => c.fault)).toEqual(['throttle', '5xx', undefined]);
-  });
+      expect(result.$metadata.attempts).toBe(3);
+      expect(aws.proxy.callsFor({ service }).map((c) => c.fault)).toEqual(['throttle', '5xx', undefined]);
+      // The SDK waits before each retry (a throttle's back-off is up to seconds): more than jest's default 5 s on a busy machine.
+    },
+    30_000,
+  );
 
   const deniedNames: Readonly<Record<string, string>> = {
     rds: 'AccessDenied',

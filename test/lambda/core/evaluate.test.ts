@@ -402,3 +402,131 @@ describe('formatDuration', () => {
     expect(formatDuration(seconds)).toBe(text);
   });
 });
+
+describe('evaluate: boundaries of the actual window and of "still filling"', () => {
+  const DAY = 24 * HOUR;
+
+  it('an actual window of exactly the required minimum passes; one second less is "actual short"', () => {
+    const exact = evaluate(cluster({ earliestBacktrackTime: secondsAgo(DAY) }), POLICY, NOW);
+    const short = evaluate(cluster({ earliestBacktrackTime: secondsAgo(DAY - 1) }), POLICY, NOW);
+
+    expect(exact).toMatchObject({ status: 'PASSED', condition: 'ok', actual: { seconds: DAY } });
+    expect(short).toMatchObject({ status: 'WARNING', condition: 'actual-short', actual: { seconds: DAY - 1 } });
+  });
+
+  it('a cluster exactly one window old is judged on its actual window; one second younger is still filling', () => {
+    const measured = { earliestBacktrackTime: secondsAgo(20 * HOUR) };
+
+    const full = evaluate(cluster({ ...measured, createdAt: secondsAgo(DAY) }), POLICY, NOW);
+    const young = evaluate(cluster({ ...measured, createdAt: secondsAgo(DAY - 1) }), POLICY, NOW);
+
+    expect(full).toMatchObject({ status: 'WARNING', condition: 'actual-short', actual: { filling: false } });
+    expect(young).toMatchObject({ status: 'PASSED', condition: 'ok', actual: { filling: true } });
+  });
+
+  it('a target above the minimum is full once the required minimum has passed, not the whole target', () => {
+    const e = evaluate(
+      cluster({ backtrackWindowSeconds: 2 * DAY, createdAt: secondsAgo(30 * HOUR), earliestBacktrackTime: secondsAgo(30 * HOUR) }),
+      POLICY,
+      NOW,
+    );
+
+    expect(e).toMatchObject({ status: 'PASSED', actual: { filling: false } });
+    expect(e.reason).not.toContain('still filling');
+  });
+
+  it('a measured actual window at the minimum passes even when AWS also raised BacktrackWindowAlert', () => {
+    const e = evaluate(cluster({ earliestBacktrackTime: secondsAgo(25 * HOUR) }), POLICY, NOW, {
+      windowAlertCount: 3,
+      source: 'cluster',
+    });
+
+    expect(e).toMatchObject({ status: 'PASSED', condition: 'ok' });
+  });
+});
+
+describe('evaluate: the words of the verdict', () => {
+  const DAY = 24 * HOUR;
+
+  it('a passing reason states the window and the account policy, and nothing else', () => {
+    const e = evaluate(cluster(), POLICY, NOW);
+
+    expect(e.reason).toBe('Backtrack window 86400 s (24 h) meets the required 86400 s (24 h), the account policy');
+  });
+
+  it('summarises a full window measured from EarliestBacktrackTime with no metrics as exactly two statements', () => {
+    const e = evaluate(cluster({ earliestBacktrackTime: secondsAgo(25 * HOUR) }), POLICY, NOW);
+
+    expect(e.actual?.summary).toBe(
+      'actual window 90000 s (25 h) (now − EarliestBacktrackTime 2026-11-19T11:00:00.000Z); ' +
+        'no Backtrack metrics in CloudWatch for the last 24 h',
+    );
+  });
+
+  it('says a young cluster is filling because of its age, not because its window was raised', () => {
+    const e = evaluate(cluster({ createdAt: secondsAgo(2 * HOUR) }), POLICY, NOW);
+
+    expect(e.actual?.summary).toContain('cluster is 2 h old, younger than the window: still filling');
+    expect(e.actual?.summary).not.toContain('target window set');
+  });
+
+  it('a window set at the moment the cluster was created is not a raised window', () => {
+    const e = evaluate(cluster({ createdAt: secondsAgo(2 * HOUR), windowSetAt: secondsAgo(2 * HOUR) }), POLICY, NOW);
+
+    expect(e.actual?.summary).toContain('cluster is 2 h old');
+    expect(e.actual?.summary).not.toContain('target window set');
+  });
+
+  it('a window raised one second after creation is a raised window', () => {
+    const e = evaluate(cluster({ createdAt: secondsAgo(2 * HOUR + 1), windowSetAt: secondsAgo(2 * HOUR) }), POLICY, NOW);
+
+    expect(e.actual?.summary).toContain('target window set 2 h ago');
+  });
+
+  it('does not call the window "still filling" once it is full', () => {
+    const e = evaluate(cluster({ createdAt: secondsAgo(2 * DAY), windowSetAt: secondsAgo(2 * DAY) }), POLICY, NOW);
+
+    expect(e.actual?.filling).toBe(false);
+    expect(e.actual?.summary).not.toContain('still filling');
+  });
+
+  it.each([
+    ['BacktrackWindowAlert only', { windowAlertCount: 0 }, false],
+    ['BacktrackWindowActual only', { windowActualMinutes: 1_440 }, false],
+    ['the change-record rate only', { changeRecordsPer5Min: 10 }, true],
+  ] as [string, Partial<BacktrackMetrics>, boolean][])(
+    'with %s, says "no Backtrack metrics" only when neither window metric was found',
+    (_name, found, missing) => {
+      const e = evaluate(cluster(), POLICY, NOW, { source: 'cluster', ...found });
+
+      expect(e.actual?.summary.includes('no Backtrack metrics')).toBe(missing);
+    },
+  );
+
+  it('lists every binlog replica a source cluster feeds, comma-separated', () => {
+    const c = cluster({ readReplicaIdentifiers: ['replica-a', 'replica-b'] });
+
+    expect(whyBacktrackUnsupported(c)).toContain('source of binlog replication to replica-a, replica-b:');
+  });
+
+  it('names the setting backtrackRegions as the fix for a Region AWS may since have added Backtrack to', () => {
+    const e = evaluate(cluster({ region: 'eu-north-1' }), POLICY, NOW);
+
+    expect(e.reason).toMatch(/If AWS now offers it there, list the Region in the setting backtrackRegions$/);
+  });
+
+  it('a window below the account minimum names the account policy as the source of the minimum', () => {
+    const e = evaluate(cluster({ backtrackWindowSeconds: 12 * HOUR }), POLICY, NOW);
+
+    expect(e.reason).toBe('Backtrack window 43200 s (12 h) is below the required 86400 s (24 h), the account policy');
+  });
+
+  it('the restore for a disabled cluster suggests the required minimum when it is not 24 h, and ends with the cut-over', () => {
+    const e = evaluate(cluster({ backtrackWindowSeconds: 0 }), policy({ minWindowHours: 12 }), NOW);
+
+    expect(e.fixCommand).toContain('--backtrack-window 43200');
+    expect(e.remediation).toMatch(
+      /; add a writer \(aws rds create-db-instance\), move clients to the new endpoints, then retire orders\.$/,
+    );
+  });
+});

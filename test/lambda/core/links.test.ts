@@ -1,4 +1,4 @@
-import { clusterConsoleUrl, consoleHost } from '../../../lambda/core/links';
+import { clusterConsoleUrl, consoleHost, securityHubFindingsUrl } from '../../../lambda/core/links';
 
 describe('consoleHost', () => {
   it.each([
@@ -14,6 +14,14 @@ describe('clusterConsoleUrl', () => {
   it('opens the cluster page of the RDS console in its Region', () => {
     expect(clusterConsoleUrl('aws', 'eu-west-1', 'orders')).toBe(
       'https://eu-west-1.console.aws.amazon.com/rds/home?region=eu-west-1#database:id=orders;is-cluster=true',
+    );
+  });
+});
+
+describe('securityHubFindingsUrl', () => {
+  it("opens the Region's Security Hub findings filtered to the product name", () => {
+    expect(securityHubFindingsUrl('aws', 'eu-west-1')).toBe(
+      'https://eu-west-1.console.aws.amazon.com/securityhub/home?region=eu-west-1#/findings?search=ProductName%3D%255Coperator%255C%253AEQUALS%255C%253AAurora%2520Backtrack%2520Checker',
     );
   });
 });

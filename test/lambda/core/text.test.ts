@@ -58,3 +58,38 @@ describe('formatDuration', () => {
     expect(formatDuration(86_399)).toBe('23 h 59 min 59 s');
   });
 });
+
+describe('text at its edges', () => {
+  it('formatDuration says "0 s" for no time at all and "1 h" for exactly one hour', () => {
+    expect(formatDuration(0)).toBe('0 s');
+    expect(formatDuration(3_600)).toBe('1 h');
+    expect(formatDuration(3_564)).toBe('59 min 24 s');
+  });
+
+  it('clip to one character is the cut mark alone', () => {
+    expect(clip('abc', 1)).toBe('…');
+  });
+
+  it('clip drops a high surrogate at either end of its range (U+D800, U+DBFF) rather than split the pair', () => {
+    expect(clip('ab\ud800\udc00cd', 4)).toBe('ab…');
+    expect(clip('ab\udbff\udfffcd', 4)).toBe('ab…');
+  });
+
+  it('clip keeps a character just outside the high-surrogate range (U+DC00 and above) at the cut', () => {
+    expect(clip('ab\uff71cd', 4)).toBe('ab\uff71…');
+    expect(clip('ab\ud7ffcd', 4)).toBe('ab\ud7ff…');
+  });
+
+  it('clipLine drops the spaces at both ends', () => {
+    expect(clipLine('  a  b \n', 99)).toBe('a b');
+  });
+
+  it('slackText puts a word joiner after the @ of @channel, @here and @everyone and keeps the word', () => {
+    expect(slackText('@channel @here @everyone')).toBe('@\u2060channel @\u2060here @\u2060everyone');
+  });
+
+  it('shellArg quotes a value that is safe only at its end', () => {
+    expect(shellArg('$(x)abc')).toBe("'$(x)abc'");
+    expect(shellArg('abc;')).toBe("'abc;'");
+  });
+});
