@@ -61,6 +61,11 @@ export interface AwsDepsOptions {
   log: Logger;
   /** Credentials of every client (an assumed role in another account); default: the standard chain. */
   credentials?: CredentialsProvider;
+  /**
+   * The account the clients act in, when the caller knows it (an assumed role's session names it);
+   * default: STS GetCallerIdentity, once.
+   */
+  account?: () => Promise<AccountContext>;
 }
 
 const snsClient = (region: string, settings: typeof CLIENT_SETTINGS) =>
@@ -83,13 +88,15 @@ export function awsDeps(opts: AwsDepsOptions): Deps {
     : new MemoryStateStore();
   return {
     now: () => new Date(),
-    account: () => {
-      account ??= whoAmI(sts).catch((err: unknown) => {
-        account = undefined;
-        throw err;
-      });
-      return account;
-    },
+    account:
+      opts.account ??
+      (() => {
+        account ??= whoAmI(sts).catch((err: unknown) => {
+          account = undefined;
+          throw err;
+        });
+        return account;
+      }),
     // EC2 is needed only for `regions: all`: its client and the adapter load on first use, so a
     // run with a Region list never loads them.
     enabledRegions: async () => {
