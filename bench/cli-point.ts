@@ -27,12 +27,16 @@ const HOME_REGION = 'us-east-1';
 const TABLE = 'aurora-backtrack-checker-state';
 const TOPIC = `arn:aws:sns:${HOME_REGION}:123456789012:aurora-backtrack-checker-alerts`;
 
-/** Written into a temporary file and preloaded: the process reports its own peak RSS when it exits. */
-const RSS_PROBE = `process.on('exit', () => require('node:fs').writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n`;
+/** Written into a temporary file and preloaded: the process reports its own peak RSS (KB) and CPU (µs) when it exits. */
+const RSS_PROBE =
+  `process.on('exit', () => { const u = process.resourceUsage(); ` +
+  `require('node:fs').writeFileSync(process.env.BENCH_RSS_FILE, u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime)); });\n`;
 
 export interface ProcessFigures {
   wallMs: number;
   maxRssKb: number;
+  /** User + system CPU of the process (0 when it did not report). */
+  cpuMs: number;
   code: number;
   stdout: string;
 }
@@ -66,7 +70,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** Runs one process to its end, timing it from spawn to exit, with its peak RSS. */
 export async function measureProcess(args: string[], env: NodeJS.ProcessEnv, probeDir: string): Promise<ProcessFigures> {
   const probe = path.join(probeDir, 'rss-probe.cjs');
-  if (!fs.existsSync(probe)) fs.writeFileSync(probe, RSS_PROBE);
+  fs.writeFileSync(probe, RSS_PROBE);
   const rssFile = path.join(probeDir, `rss-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
   const started = performance.now();
   const child = spawn(process.execPath, ['--require', probe, ...args], {
@@ -78,9 +82,9 @@ export async function measureProcess(args: string[], env: NodeJS.ProcessEnv, pro
   child.stderr.resume();
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
   const wallMs = performance.now() - started;
-  const maxRssKb = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8')) : 0;
+  const [rss, cpuUs] = fs.existsSync(rssFile) ? fs.readFileSync(rssFile, 'utf8').split(' ').map(Number) : [];
   fs.rmSync(rssFile, { force: true });
-  return { wallMs, maxRssKb, code, stdout };
+  return { wallMs, maxRssKb: rss ?? 0, cpuMs: (cpuUs ?? 0) / 1000, code, stdout };
 }
 
 /** `--help` against a bare `node -e 0`, `runs` times each, interleaved. */

@@ -9,9 +9,11 @@
  *    5 % Aurora Serverless v1                           → NOT_AVAILABLE
  *    3 % members of an Aurora global database           → NOT_AVAILABLE
  *    7 % not Aurora MySQL (Aurora PostgreSQL, Multi-AZ mysql/postgres, Neptune) → no finding
- * Clusters are spread evenly over the Regions (cluster i goes to Region i mod R).
+ * Clusters are spread evenly over the Regions (cluster i goes to Region i mod R). In a Region where
+ * AWS does not offer Backtrack (sa-east-1 and eu-north-1 of the 17 default Regions) every Aurora
+ * MySQL cluster is NOT_AVAILABLE instead.
  */
-import { MAX_WINDOW_SECONDS } from '../lambda/core/rules';
+import { MAX_WINDOW_SECONDS, REGIONS_WITHOUT_BACKTRACK } from '../lambda/core/rules';
 import type { ComplianceStatus } from '../lambda/core/types';
 import { seededRandom } from '../emulator/faults';
 
@@ -293,6 +295,15 @@ function regionList(regions: FleetOptions['regions']): string[] {
   return DEFAULT_REGIONS.slice(0, regions);
 }
 
+/**
+ * Where AWS does not offer Backtrack (lambda/core/rules.ts), an Aurora MySQL cluster is not
+ * applicable whatever its settings: NOT_AVAILABLE, and its verdict reads no metrics.
+ */
+function expectedIn(region: string, e: ExpectedVerdict): ExpectedVerdict {
+  if (e.scope !== 'in-scope' || !(region in REGIONS_WITHOUT_BACKTRACK)) return e;
+  return { ...e, status: 'NOT_AVAILABLE', needsMetrics: false };
+}
+
 /** Builds the fleet. Deterministic for a given (clusters, regions, seed); times are relative to `now`. */
 export function generateFleet(options: FleetOptions): Fleet {
   const seed = options.seed ?? DEFAULT_SEED;
@@ -342,7 +353,7 @@ export function generateFleet(options: FleetOptions): Fleet {
       tags: [...ownerTags, ...shape.extraTags],
       metricsSource: index % 2 === 0 ? 'cluster' : 'writer-instance',
       changeRecordsPer5Min: Math.round(rand() * 20_000) / 10,
-      expected: shape.expected,
+      expected: expectedIn(region, shape.expected),
     };
   });
 

@@ -3,7 +3,7 @@
  * benchmark's latency and rate-limit model. The benchmark reports wall / floor.
  */
 import { MAX_PAGE_SIZE } from '../lambda/aws/rds';
-import { SECURITY_HUB_RATES, type RateLimit } from '../emulator/aws-limits';
+import { ORGANIZATIONS_LIMITS, ORGANIZATIONS_RATES, SECURITY_HUB_RATES, type RateLimit } from '../emulator/aws-limits';
 
 export interface FloorRegion {
   region: string;
@@ -144,5 +144,69 @@ export function computeFloor(input: FloorInput): Floor {
     tailMs: totalMs - regionsMs,
     ...(slowest && { slowestRegion: slowest.region }),
     regions,
+  };
+}
+
+export interface OrganizationFloorInput {
+  latencyMs: number;
+  /** Each account's scan (its own floor input), in the order Organizations lists them. */
+  accounts: FloorInput[];
+  /** Accounts audited at once (`--account-concurrency`). */
+  concurrency: number;
+  accountsPerPage?: number;
+  listLimit?: RateLimit;
+}
+
+export interface OrganizationFloor {
+  totalMs: number;
+  /** ListAccounts pages and when the last one answered. */
+  listPages: number;
+  listedMs: number;
+  /** One account's part (AssumeRole, then its scan): the shortest and the longest. */
+  accountMinMs: number;
+  accountMaxMs: number;
+}
+
+/**
+ * Floor of `scan --accounts all` over an organization, in ms, in the model of computeFloor:
+ * - GetCallerIdentity (the caller's partition) and ListAccounts page 1 start at 0. Pages follow
+ *   NextToken, so page k starts when page k − 1 has answered, and no earlier than Organizations'
+ *   token bucket allows: call k at (k − burst)/rate.
+ * - An account can start once the page listing it and the caller's identity are in; at most
+ *   `concurrency` accounts are in flight; each starts in list order in the first free slot.
+ * - An account takes L for AssumeRole, then its own scan's floor (computeFloor), with that
+ *   account's own per-Region limits: accounts do not share Security Hub's rate.
+ *   floor = max over accounts of its end.
+ */
+export function computeOrganizationFloor(input: OrganizationFloorInput): OrganizationFloor {
+  const L = input.latencyMs;
+  const perPage = input.accountsPerPage ?? ORGANIZATIONS_LIMITS.accountsPerPage;
+  const limit = input.listLimit ?? ORGANIZATIONS_RATES.ListAccounts;
+  if (!(input.concurrency >= 1) || !(perPage >= 1)) {
+    throw new RangeError(`concurrency and accountsPerPage must be ≥ 1 (got ${input.concurrency}, ${perPage})`);
+  }
+  const listPages = Math.max(1, Math.ceil(input.accounts.length / perPage));
+  const pageEnds: number[] = [];
+  for (let k = 1; k <= listPages; k++) {
+    const start = Math.max(pageEnds[k - 2] ?? 0, (Math.max(0, k - limit.burst) / limit.rate) * 1000);
+    pageEnds.push(start + L);
+  }
+  const listedMs = pageEnds[listPages - 1] as number;
+  const slots = Array<number>(Math.min(input.concurrency, Math.max(1, input.accounts.length))).fill(0);
+  const durations = input.accounts.map((a) => L + computeFloor(a).totalMs);
+  let totalMs = listedMs;
+  durations.forEach((d, i) => {
+    const available = Math.max(L, pageEnds[Math.floor(i / perPage)] as number);
+    const slot = slots.indexOf(Math.min(...slots));
+    const end = Math.max(available, slots[slot] as number) + d;
+    slots[slot] = end;
+    totalMs = Math.max(totalMs, end);
+  });
+  return {
+    totalMs,
+    listPages,
+    listedMs,
+    accountMinMs: durations.length ? Math.min(...durations) : 0,
+    accountMaxMs: durations.length ? Math.max(...durations) : 0,
   };
 }

@@ -6,6 +6,7 @@ import { METRICS_PER_DIMENSION_SET, QUERIES_PER_CALL, QUERIES_PER_CLUSTER } from
 import { MAX_PAGE_SIZE } from '../lambda/aws/rds';
 import { FINDINGS_PER_CALL } from '../lambda/aws/security-hub';
 import { BATCH_WRITE_LIMIT } from '../lambda/aws/state';
+import { ORGANIZATIONS_LIMITS } from '../emulator/aws-limits';
 import type { FleetExpectation, RegionExpectation } from './fleet';
 import type { FloorInput, FloorRegion } from './floor';
 
@@ -28,6 +29,12 @@ export interface MinimumCallsInput {
   discoverRegions: boolean;
   /** Bytes held by the state table when the run starts (sets the Scan page count). */
   stateBytes: number;
+  /**
+   * The run keeps state in a table, takes the run lease and alerts (the deployed checker, a CLI
+   * scan with --state-table and --alert-topic-arn); default true. false: an audit from one seat
+   * (`scan --accounts`), with no table, no lease and no alert: every run is a first run.
+   */
+  state?: boolean;
 }
 
 export interface MinimumCalls {
@@ -41,15 +48,16 @@ export interface MinimumCalls {
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
-function regionCalls(r: RegionExpectation, run: RunKind): FloorRegion {
+function regionCalls(r: RegionExpectation, run: RunKind, state: boolean): FloorRegion {
   // Each metric by cluster, and again by writer instance when the cluster has one.
   const queries = r.needsMetricsWithWriter * QUERIES_PER_CLUSTER + (r.needsMetrics - r.needsMetricsWithWriter) * METRICS_PER_DIMENSION_SET;
   // A cluster the state table does not remember gets its workflow set explicitly (its finding may
   // exist from before a lost table): on the first run, NEW for the clusters that are not exempt,
   // 100 per call, and SUPPRESSED with each exemption's own note. An unchanged fleet needs none.
+  // Without a state table nothing is remembered, so only exemptions set a workflow.
   const updateCalls =
     run === 'first'
-      ? ceilDiv(r.inScope - r.exempt, LIMITS.importBatch) +
+      ? (state ? ceilDiv(r.inScope - r.exempt, LIMITS.importBatch) : 0) +
         Object.values(r.exemptGroups).reduce((a, n) => a + ceilDiv(n, LIMITS.importBatch), 0)
       : 0;
   return {
@@ -71,6 +79,7 @@ function regionCalls(r: RegionExpectation, run: RunKind): FloorRegion {
  *   both dimension sets, 500 queries per call;
  * - BatchUpdateFindings only on the first run: every cluster is new to the state table, so its
  *   workflow is set explicitly (NEW 100 at a time, SUPPRESSED per exemption note); none after;
+ *   without a state table only the exemptions (SUPPRESSED);
  * - the run lease: one conditional PutItem to take it, one to give it back;
  * - state: the whole table read once (Scan pages of 1 MB, ≥ 1; the meta item comes with it), one
  *   item written per in-scope cluster on the first run, 25 per BatchWriteItem, nothing on a
@@ -78,10 +87,11 @@ function regionCalls(r: RegionExpectation, run: RunKind): FloorRegion {
  */
 export function minimumCalls(input: MinimumCallsInput): MinimumCalls {
   const { expectation: e, run } = input;
-  const regions = e.regions.map((r) => regionCalls(r, run));
+  const state = input.state ?? true;
+  const regions = e.regions.map((r) => regionCalls(r, run, state));
   const sum = (f: (r: FloorRegion) => number) => regions.reduce((a, r) => a + f(r), 0);
-  const publish = run === 'first' && e.alertable > 0;
-  const stateWriteCalls = run === 'first' ? ceilDiv(e.inScope, LIMITS.batchWrite) : 0;
+  const publish = state && run === 'first' && e.alertable > 0;
+  const stateWriteCalls = state && run === 'first' ? ceilDiv(e.inScope, LIMITS.batchWrite) : 0;
   const total: Record<string, number> = {
     'sts:GetCallerIdentity': 0,
     'ec2:DescribeRegions': input.discoverRegions ? 1 : 0,
@@ -91,18 +101,47 @@ export function minimumCalls(input: MinimumCallsInput): MinimumCalls {
     'securityhub:GetFindings': 0,
     'monitoring:GetMetricData': sum((r) => r.metricCalls),
     'sns:Publish': publish ? 1 : 0,
-    'dynamodb:Scan': Math.max(1, ceilDiv(input.stateBytes, LIMITS.scanPageBytes)),
+    'dynamodb:Scan': state ? Math.max(1, ceilDiv(input.stateBytes, LIMITS.scanPageBytes)) : 0,
     'dynamodb:GetItem': 0,
     'dynamodb:Query': 0,
     // The run lease: taken and given back with a conditional PutItem each.
-    'dynamodb:PutItem': 2,
+    'dynamodb:PutItem': state ? 2 : 0,
     'dynamodb:DeleteItem': 0,
     'dynamodb:BatchWriteItem': stateWriteCalls,
   };
   return { total, regions, publish, stateWriteCalls };
 }
 
+export interface OrganizationMinimum {
+  /** Each account's own scan, in the order of `accounts`. */
+  accounts: MinimumCalls[];
+  /** Organizations ListAccounts pages. */
+  listPages: number;
+  /** Per operation, over the organization. */
+  total: Record<string, number>;
+}
+
+/**
+ * Minimum calls of `scan --accounts all --role-name …` with `--publish-findings`: one
+ * GetCallerIdentity (the caller's partition), ListAccounts in pages of 20, one AssumeRole per
+ * account (its credentials name the account: no GetCallerIdentity there), then each account's scan
+ * with no state table, no lease and no alert.
+ */
+export function organizationMinimumCalls(accounts: readonly FleetExpectation[]): OrganizationMinimum {
+  const perAccount = accounts.map((expectation) =>
+    minimumCalls({ expectation, run: 'first', discoverRegions: false, stateBytes: 0, state: false }),
+  );
+  const listPages = Math.max(1, ceilDiv(accounts.length, ORGANIZATIONS_LIMITS.accountsPerPage));
+  const total: Record<string, number> = {};
+  for (const m of perAccount) for (const [op, n] of Object.entries(m.total)) total[op] = (total[op] ?? 0) + n;
+  total['sts:GetCallerIdentity'] = 1;
+  total['sts:AssumeRole'] = accounts.length;
+  total['organizations:ListAccounts'] = listPages;
+  return { accounts: perAccount, listPages, total };
+}
+
 /** The floor input that goes with a minimum. */
 export function floorInputFor(min: MinimumCalls, latencyMs: number, discoverRegions: boolean): FloorInput {
-  return { latencyMs, regions: min.regions, discoverRegions, publish: min.publish, stateWriteCalls: min.stateWriteCalls, lease: true };
+  const lease = (min.total['dynamodb:PutItem'] ?? 0) > 0;
+  return { latencyMs, regions: min.regions, discoverRegions, publish: min.publish, stateWriteCalls: min.stateWriteCalls, lease };
 }

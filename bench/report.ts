@@ -1,4 +1,5 @@
 /** Renders the benchmark results as Markdown. Pure. */
+import type { OrgFigures } from './org-point';
 import type { BenchResults, PointResult, RunResult } from './results-types';
 
 const s = (ms: number) => (ms / 1000).toFixed(2);
@@ -60,6 +61,28 @@ function operationsTable(p: PointResult): string[] {
   ];
 }
 
+/** The organization point: one sentence of figures, the calls against their minimum, and its failures. */
+function organizationLines(o: OrgFigures): string[] {
+  const ops = Object.entries(o.operations).filter(([, c]) => c.calls + c.minimum > 0);
+  return [
+    `Organization (\`scan --accounts all --role-name … --publish-findings\` in a fresh process, --account-concurrency ${o.concurrency}): ` +
+      `${o.accounts} accounts × ${o.regions} Regions × ${o.clustersPerAccount} clusters (${o.clusters.toLocaleString('en-US')} clusters): ` +
+      `${s(o.wallMs)} s from process start to exit, floor ${s(o.floorMs)} s (the model floor ${s(o.modelFloorMs)} s: ` +
+      `${o.listPages} ListAccounts pages, then AssumeRole and each account's scan, ${o.concurrency} accounts at once, ` +
+      `one account at least ${s(o.accountFloorMs)} s; + a bare Node start ${s(o.bareStartMs)} s; no SDK floor), ` +
+      `**${o.ratio.toFixed(2)}×**; CPU ${s(o.cpuMs)} s, ${(o.maxRssKb / 1024).toFixed(0)} MB peak RSS, exit ${o.exitCode}` +
+      `${o.ok ? '; every cluster of every account judged and imported into its own account' : ' — **FAILED**'}.`,
+    '',
+    '| operation (organization) | calls | minimum | throttled |',
+    '|---|---:|---:|---:|',
+    ...ops.map(([op, c]) => `| ${op} | ${c.calls} | ${c.minimum} | ${c.throttled} |`),
+    '',
+    ...o.failures.map((f) => `- ✗ organization: ${f}`),
+    ...o.notes.slice(0, 5).map((n) => `- · organization: ${n}`),
+    ...(o.failures.length + Math.min(5, o.notes.length) > 0 ? [''] : []),
+  ];
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const lines: string[] = [
     `# Benchmark results`,
@@ -83,6 +106,7 @@ export function renderMarkdown(r: BenchResults): string {
       '',
     );
   }
+  if (r.organization) lines.push(...organizationLines(r.organization));
   if (r.bundle) {
     lines.push(
       `Bundle: ${kb(r.bundle.bytes)} (${kb(r.bundle.gzipBytes)} gzipped). ` +

@@ -2,6 +2,7 @@ import type { CliScanFigures, StartFigures } from './cli-point';
 /** Shape of bench/results/latest.json. */
 import type { Binding } from './floor';
 import type { ColdLoad } from './invoke';
+import type { OrgFigures } from './org-point';
 import type { RunKind } from './minimum-calls';
 
 export interface OperationCalls {
@@ -76,12 +77,23 @@ export interface BenchResults {
   generatedAt: string;
   machine: { cpus: number; cpuModel: string; memoryMb: number; node: string; platform: string; arch: string };
   /** nodeArgs: BENCH_NODE_ARGS, the extra Node flags of the handler's process. */
-  options: { quick: boolean; latencyMs: number; seed: number; points: string[]; nodeArgs?: string[] };
+  /** org: the organization point (<accounts>x<regions>x<clusters per account>) and the CLI's --account-concurrency. */
+  options: {
+    quick: boolean;
+    latencyMs: number;
+    seed: number;
+    points: string[];
+    org?: string;
+    accountConcurrency?: number;
+    nodeArgs?: string[];
+  };
   bundle?: { bytes: number; gzipBytes: number; byPackage: { name: string; bytes: number }[] };
   coldLoad?: ColdLoad;
   points: PointResult[];
   /** The CLI in a fresh process: `--help` beside a bare `node -e 0`, and one scan through the fake. */
   cli?: { start: StartFigures; scan: CliScanFigures };
+  /** `scan --accounts all` over an organization through the CLI in a fresh process. */
+  organization?: OrgFigures;
   ok: boolean;
   /** Why the benchmark could not run at all (missing handler, bundling failed). */
   fatal?: string;

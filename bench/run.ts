@@ -4,7 +4,7 @@
  * and rate-limit model (bench/floor.ts, no CPU), and the SDK floor, measured by making the same
  * minimal calls with the same SDK clients and no checker logic (bench/sdk-floor-child.ts).
  *
- *   npx tsx bench/run.ts [--quick] [--points 100x1,1000x4] [--latency 50] [--out bench/results]
+ *   npx tsx bench/run.ts [--quick] [--points 100x1,1000x4] [--org 200x4x25|none] [--latency 50] [--out bench/results]
  *
  * Environment:
  *   BENCH_NODE_ARGS   extra Node flags for the handler's process, space-separated, e.g.
@@ -25,6 +25,8 @@ import { DEFAULT_MAX_EXEMPTION_DAYS } from '../lambda/core/rules';
 import { CLIENT_SETTINGS } from '../lambda/default-deps';
 import { checkRun, totalsByOperation } from './checks';
 import { cliWorkDir, measureCliScan, measureStart } from './cli-point';
+import { ACCOUNT_CONCURRENCY } from '../bin/accounts';
+import { type OrgPoint, measureOrgScan, parseOrgPoint } from './org-point';
 import type { ChildReport, SdkFloorReport } from './reports';
 import { startFakeAws } from './fake-aws';
 import { BENCH_MIN_WINDOW_HOURS, DEFAULT_REGIONS, DEFAULT_SEED, expectationsOf, generateFleet } from './fleet';
@@ -43,7 +45,9 @@ const HOME_REGION = 'us-east-1';
 const TABLE = 'aurora-backtrack-checker-state';
 const TOPIC = `arn:aws:sns:${HOME_REGION}:123456789012:aurora-backtrack-checker-alerts`;
 export const FULL_POINTS = ['100x1', '100x4', '100x17', '1000x1', '1000x4', '1000x17', '10000x1', '10000x4', '10000x17'];
-export const QUICK = { points: ['100x2'], latencyMs: 5 };
+export const QUICK = { points: ['100x2'], latencyMs: 5, org: '3x2x5' };
+/** The organization point: accounts × Regions × clusters per account, through `scan --accounts all`. */
+export const ORG_POINT = '200x4x25';
 /** The CLI's scan point: a fleet a person audits from a laptop. */
 export const CLI_POINT = { clusters: 100, regions: 3 };
 
@@ -68,6 +72,9 @@ export function parsePoint(text: string): Point {
 interface Options {
   quick: boolean;
   points: string[];
+  /** undefined: no organization point (--org none). */
+  org?: OrgPoint;
+  accountConcurrency: number;
   latencyMs: number;
   out: string;
   seed: number;
@@ -87,6 +94,11 @@ function parseArgs(argv: string[]): Options {
     .description('Benchmark the bundled handler against a fake AWS at fleet scale')
     .option('--quick', `one small point (${QUICK.points.join(', ')}, latency ${QUICK.latencyMs} ms), for CI`, false)
     .option('--points <list>', `comma list of <clusters>x<regions> (default ${FULL_POINTS.join(',')})`)
+    .option(
+      '--org <point>',
+      `organization point <accounts>x<regions>x<clusters per account>, or none (default ${ORG_POINT}; ${QUICK.org} with --quick)`,
+    )
+    .option('--account-concurrency <n>', 'accounts the CLI audits at once in the organization point', String(ACCOUNT_CONCURRENCY.default))
     .option('--latency <ms>', 'latency of every call, ms (default 50; 5 with --quick)')
     .option('--out <dir>', 'where latest.json and latest.md go (default: bench/results for a full run, a new temporary folder otherwise)')
     .option('--seed <n>', 'fleet seed', String(DEFAULT_SEED))
@@ -102,6 +114,8 @@ function parseArgs(argv: string[]): Options {
   const o = program.opts<{
     quick: boolean;
     points?: string;
+    org?: string;
+    accountConcurrency: string;
     latency?: string;
     out?: string;
     seed: string;
@@ -111,13 +125,34 @@ function parseArgs(argv: string[]): Options {
   }>();
   const points = o.points ? o.points.split(',') : o.quick ? QUICK.points : FULL_POINTS;
   points.forEach(parsePoint);
+  const orgText = o.org ?? (o.quick ? QUICK.org : ORG_POINT);
+  let org: OrgPoint | undefined;
+  try {
+    org = orgText === 'none' ? undefined : parseOrgPoint(orgText);
+  } catch (err) {
+    throw new InvalidArgumentError(`--org: ${(err as Error).message}, or none`);
+  }
+  const accountConcurrency = Number(o.accountConcurrency);
+  if (
+    !Number.isInteger(accountConcurrency) ||
+    accountConcurrency < ACCOUNT_CONCURRENCY.min ||
+    accountConcurrency > ACCOUNT_CONCURRENCY.max
+  ) {
+    throw new InvalidArgumentError(
+      `--account-concurrency must be a whole number from ${ACCOUNT_CONCURRENCY.min} to ${ACCOUNT_CONCURRENCY.max}, got ${o.accountConcurrency}`,
+    );
+  }
   const latencyMs = o.latency !== undefined ? Number(o.latency) : o.quick ? QUICK.latencyMs : 50;
   if (!(latencyMs >= 0)) throw new InvalidArgumentError(`--latency must be a number of ms ≥ 0, got ${o.latency}`);
   return {
     quick: o.quick,
     points,
+    ...(org && { org }),
+    accountConcurrency,
     latencyMs,
-    out: o.out ?? defaultOut(o.quick || o.points !== undefined),
+    out:
+      o.out ??
+      defaultOut(o.quick || o.points !== undefined || o.org !== undefined || o.accountConcurrency !== String(ACCOUNT_CONCURRENCY.default)),
     seed: Number(o.seed),
     coldLoads: Number(o.coldLoads),
     timeoutS: Number(o.timeout),
@@ -374,7 +409,14 @@ export async function main(argv: string[]): Promise<number> {
       platform: os.platform(),
       arch: os.arch(),
     },
-    options: { quick: o.quick, latencyMs: o.latencyMs, seed: o.seed, points: o.points, nodeArgs: benchNodeArgs() },
+    options: {
+      quick: o.quick,
+      latencyMs: o.latencyMs,
+      seed: o.seed,
+      points: o.points,
+      ...(o.org && { org: `${o.org.accounts}x${o.org.regions}x${o.org.clustersPerAccount}`, accountConcurrency: o.accountConcurrency }),
+      nodeArgs: benchNodeArgs(),
+    },
     points: [],
     ok: false,
   };
@@ -408,10 +450,29 @@ export async function main(argv: string[]): Promise<number> {
       workDir: cliDir,
       sdkFloor: { childPath: sdkChildPath, plan: (fleet) => sdkFloorPlans(fleet).first },
     });
-    fs.rmSync(cliDir, { recursive: true, force: true });
     results.cli = { start, scan };
     process.stderr.write(`${scan.ok ? 'ok' : `FAILED: ${scan.error}`}\n`);
-    results.ok = results.points.every((p) => p.runs.every((r) => r.ok)) && scan.ok;
+    if (o.org) {
+      const { accounts, regions, clustersPerAccount } = o.org;
+      process.stderr.write(
+        `  an organization: ${accounts} accounts × ${regions} Regions × ${clustersPerAccount} clusters through scan --accounts all … `,
+      );
+      results.organization = await measureOrgScan(o.org, {
+        latencyMs: o.latencyMs,
+        seed: o.seed,
+        concurrency: o.accountConcurrency,
+        bareStartMs: start.bare.wallMs,
+        workDir: cliDir,
+      });
+      const org = results.organization;
+      process.stderr.write(
+        `${org.ok ? 'ok' : 'FAILED'}: wall ${(org.wallMs / 1000).toFixed(2)} s, floor ${(org.floorMs / 1000).toFixed(2)} s, ` +
+          `ratio ${org.ratio.toFixed(2)}, CPU ${(org.cpuMs / 1000).toFixed(2)} s, calls ${org.totalCalls} (min ${org.totalMinimum})\n`,
+      );
+      for (const f of org.failures) process.stderr.write(`    ✗ ${f}\n`);
+    }
+    fs.rmSync(cliDir, { recursive: true, force: true });
+    results.ok = results.points.every((p) => p.runs.every((r) => r.ok)) && scan.ok && (results.organization?.ok ?? true);
   } catch (err) {
     results.fatal = err instanceof Error ? err.message : String(err);
     process.stderr.write(`the benchmark could not run: ${results.fatal}\n`);

@@ -141,7 +141,13 @@ export async function scanAccounts(config: CheckConfig, flags: AccountFlags, run
       });
       // The role is assumed before the run starts, so an account without it is named with AWS's reason.
       await credentials();
-      const accountDeps = deps.awsDeps({ homeRegion: run.homeRegion, log: forAccount(run.log, target.accountId), credentials });
+      const accountDeps = deps.awsDeps({
+        homeRegion: run.homeRegion,
+        log: forAccount(run.log, target.accountId),
+        credentials,
+        // The account the session acts in, as STS named it: one GetCallerIdentity less per account.
+        account: async () => ({ accountId: (await credentials()).accountId ?? target.accountId, partition: caller.partition }),
+      });
       return await runCheck(config, accountDeps, { mode: 'scan' }, { deadline: run.deadline });
     } finally {
       run.progress?.(`\r\u001b[K${++done}/${targets.length} accounts done`);

@@ -21,6 +21,16 @@ import(pathToFileURL(bundle).href)
       ...(process.stderr.isTTY && { progress: (s) => process.stderr.write(s) }),
     }),
   )
-  // Exit once the output is written (pipes and files are written synchronously on Linux and macOS):
-  // a call abandoned at the deadline must not hold the process open.
-  .then((code) => process.exit(code));
+  // Exit once the output is written: a call abandoned at the deadline must not hold the process
+  // open. Files are written synchronously, but a pipe takes 64 KiB at once and the rest
+  // asynchronously (Node 20 on Linux), so exiting at once would cut a large JSON document short:
+  // an empty write's callback runs once everything written before it is flushed.
+  .then((code) => {
+    let pending = 2;
+    const flushed = () => {
+      pending -= 1;
+      if (pending === 0) process.exit(code);
+    };
+    process.stdout.write('', flushed);
+    process.stderr.write('', flushed);
+  });

@@ -79,3 +79,20 @@ export const DYNAMODB_LIMITS = {
   /** One item, names and values, at most 400 KB. */
   itemBytes: 400 * 1024,
 } as const;
+
+export const ORGANIZATIONS_LIMITS = {
+  /** ListAccounts `MaxResults`: 1 to 20; the service may return fewer (and a NextToken) at any size. */
+  accountsPerPage: 20,
+} as const;
+
+/**
+ * Organizations' request rates, per organization (it is a global service hosted in us-east-1).
+ * AWS documents that it throttles (TooManyRequestsException, "You have sent too many requests in
+ * too short a period of time") but, in the pages checked, publishes no per-operation rate.
+ * *Unverified*: a token bucket of 5 calls per second with a burst of 5, the rate of the comparable
+ * Account Management read APIs (ListRegions, GetRegionOptStatus), so that a large organization's
+ * listing is throttled as users report; change it here.
+ */
+export const ORGANIZATIONS_RATES = {
+  ListAccounts: { rate: 5, burst: 5 },
+} as const satisfies Record<string, RateLimit>;

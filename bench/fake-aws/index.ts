@@ -4,14 +4,20 @@
  * SigV4 credential scope (signatures are not verified), answers in each service's own protocol,
  * makes every call take a fixed latency (its own processing included), enforces Security Hub's per-Region rate limits, and counts
  * every call by service, operation and Region.
+ *
+ * With an organization it serves several accounts: Organizations ListAccounts (throttled as
+ * emulator/aws-limits.ts says) and STS AssumeRole, whose credentials act in the role's account.
+ * Every account has its own fleet, findings, tables and rate-limit buckets: AWS's per-account,
+ * per-Region limits hold per account.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Fleet } from '../fleet';
-import { type RateLimit, SECURITY_HUB_RATES } from '../../emulator/aws-limits';
+import { ORGANIZATIONS_RATES, type RateLimit, SECURITY_HUB_RATES } from '../../emulator/aws-limits';
 import { TokenBucket } from '../token-bucket';
 import { CloudWatchFake } from './cloudwatch';
 import { DynamoFake } from './dynamodb';
+import { CredentialRegistry, type OrganizationOptions, assumeRole, listAccounts } from './organization';
 import { RDS_NAMESPACE, describeDBClusters } from './rds';
 import { SecurityHubFake } from './security-hub';
 import { SNS_NAMESPACE, STS_NAMESPACE, type Published, describeRegions, getCallerIdentity, publish } from './small-services';
@@ -30,7 +36,13 @@ import {
 } from './wire';
 
 export interface FakeAwsOptions {
+  /** The fleet of the account the default credentials act in (the management account of an organization). */
   fleet: Fleet;
+  /**
+   * An organization: `fleet`'s account as its management account, and one member account per
+   * fleet in `members` (each fleet's accountId). AssumeRole of `roleName` in any of them is allowed.
+   */
+  organization?: { members: Fleet[]; roleName: string };
   /** Per-call latency in ms (default 50), or a function of service and operation. */
   latencyMs?: number | ((service: string, operation: string) => number);
   /** State tables to create, in `homeRegion`. */
@@ -46,6 +58,8 @@ export interface FakeAwsOptions {
 }
 
 export interface CallStats {
+  /** The account the call acted in (by its credentials). */
+  account: string;
   service: string;
   operation: string;
   region: string;
@@ -57,6 +71,8 @@ export interface CallStats {
 }
 
 export interface TraceEntry {
+  /** The account the call acted in. */
+  account: string;
   key: string;
   startMs: number;
   endMs: number;
@@ -70,12 +86,24 @@ export interface ErrorRecord {
   message: string;
 }
 
-export interface FakeAws {
-  url: string;
-  port: number;
+/** What one account of the fake holds. */
+export interface FakeAccount {
+  accountId: string;
+  fleet: Fleet;
   securityHub: SecurityHubFake;
   dynamo: DynamoFake;
   published: Published[];
+}
+
+export interface FakeAws {
+  url: string;
+  port: number;
+  /** The default account's (`options.fleet`'s). */
+  securityHub: SecurityHubFake;
+  dynamo: DynamoFake;
+  published: Published[];
+  /** Every account, the default one first. */
+  accounts: ReadonlyMap<string, FakeAccount>;
   /** Call counts since the last reset. */
   stats(): CallStats[];
   /** Every call since the last reset, times relative to the reset. */
@@ -93,6 +121,7 @@ export interface FakeAws {
 const PROTOCOL: Record<string, Protocol> = {
   rds: 'query',
   sts: 'query',
+  organizations: 'json',
   sns: 'query',
   ec2: 'ec2',
   dynamodb: 'json',
@@ -134,29 +163,62 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
   const latency = options.latencyMs ?? 50;
   const latencyFor = typeof latency === 'number' ? () => latency : latency;
   const home = options.homeRegion ?? 'us-east-1';
-  const accountId = fleet.accountId;
   const limits = { ...SECURITY_HUB_RATES, ...options.rateLimits };
-  const securityHub = new SecurityHubFake(accountId, new Set(options.securityHubDisabledRegions ?? []));
-  const dynamo = new DynamoFake();
-  for (const t of options.tables ?? []) dynamo.createTable(home, t);
-  const cloudwatch = new CloudWatchFake(fleet.byRegion);
   const topics = new Set(options.topics ?? []);
-  const published: Published[] = [];
+  const newAccount = (f: Fleet) => {
+    const dynamo = new DynamoFake();
+    for (const t of options.tables ?? []) dynamo.createTable(home, t);
+    return {
+      accountId: f.accountId,
+      fleet: f,
+      securityHub: new SecurityHubFake(f.accountId, new Set(options.securityHubDisabledRegions ?? [])),
+      dynamo,
+      cloudwatch: new CloudWatchFake(f.byRegion),
+      published: [] as Published[],
+    };
+  };
+  const accounts = new Map<string, ReturnType<typeof newAccount>>();
+  for (const f of [fleet, ...(options.organization?.members ?? [])]) {
+    if (accounts.has(f.accountId)) throw new Error(`two fleets in account ${f.accountId}: give every member fleet its own accountId`);
+    accounts.set(f.accountId, newAccount(f));
+  }
+  const primary = accounts.get(fleet.accountId) as ReturnType<typeof newAccount>;
+  const org: OrganizationOptions | undefined = options.organization && {
+    managementAccountId: fleet.accountId,
+    accountIds: [...accounts.keys()],
+    roleName: options.organization.roleName,
+  };
+  const credentials = new CredentialRegistry();
   const buckets = new Map<string, TokenBucket>();
   let stats = new Map<string, CallStats>();
   let trace: TraceEntry[] = [];
   let errors: ErrorRecord[] = [];
   let epoch = clock();
 
-  const bucket = (op: keyof typeof SECURITY_HUB_RATES, region: string) => {
-    const key = `${op}@${region}`;
+  /** A token bucket per key: Security Hub's per account and Region, Organizations' per organization. */
+  const bucket = (key: string, limit: RateLimit) => {
     let b = buckets.get(key);
-    if (!b) buckets.set(key, (b = new TokenBucket(limits[op])));
+    if (!b) buckets.set(key, (b = new TokenBucket(limit)));
     return b;
   };
+  const rateLimited = (account: string, service: string, operation: string, region: string): TokenBucket | undefined => {
+    if (service === 'securityhub' && operation in limits)
+      return bucket(`${account}|${operation}@${region}`, limits[operation as keyof typeof SECURITY_HUB_RATES]);
+    if (service === 'organizations' && operation in ORGANIZATIONS_RATES)
+      return bucket(`organization|${operation}`, ORGANIZATIONS_RATES[operation as keyof typeof ORGANIZATIONS_RATES]);
+    return undefined;
+  };
 
-  function dispatch(service: string, operation: string, region: string, body: string, requestId: string): FakeResponse {
-    const clusters = fleet.byRegion.get(region) ?? [];
+  function dispatch(
+    acct: ReturnType<typeof newAccount>,
+    service: string,
+    operation: string,
+    region: string,
+    body: string,
+    requestId: string,
+  ): FakeResponse {
+    const { accountId, securityHub, dynamo, cloudwatch, published } = acct;
+    const clusters = acct.fleet.byRegion.get(region) ?? [];
     switch (service) {
       case 'rds':
         if (operation === 'DescribeDBClusters')
@@ -164,9 +226,16 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
         break;
       case 'sts':
         if (operation === 'GetCallerIdentity') return queryResponse(operation, STS_NAMESPACE, getCallerIdentity(accountId), requestId);
+        if (operation === 'AssumeRole' && org)
+          return queryResponse(operation, STS_NAMESPACE, assumeRole(formParams(body), org, credentials, accountId), requestId);
+        break;
+      case 'organizations':
+        if (operation === 'ListAccounts' && org) return jsonResponse('json', listAccounts(parseJsonBody(body), org, accountId), requestId);
+        if (!org) throw new AwsError('AWSOrganizationsNotInUseException', `Your account is not a member of an organization.`);
         break;
       case 'ec2':
-        if (operation === 'DescribeRegions') return ec2Response(operation, describeRegions(formParams(body), fleet.regions), requestId);
+        if (operation === 'DescribeRegions')
+          return ec2Response(operation, describeRegions(formParams(body), acct.fleet.regions), requestId);
         break;
       case 'sns':
         if (operation === 'Publish')
@@ -206,19 +275,22 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     const protocol = PROTOCOL[service] ?? 'rest-json';
     const operation = scope ? operationOf(protocol, req.method ?? 'GET', req.url ?? '/', req.headers, body) : 'Unsigned';
     const key = `${service}:${operation}@${region}`;
-    const s = stats.get(key) ?? { service, operation, region, calls: 0, throttled: 0, errors: 0 };
-    stats.set(key, s);
+    // Credentials AssumeRole handed out act in the role's account; any other key in the default account.
+    const acct = accounts.get((scope && credentials.accountOf(scope.accessKeyId)) ?? '') ?? primary;
+    const statsKey = `${acct.accountId}|${key}`;
+    const s = stats.get(statsKey) ?? { account: acct.accountId, service, operation, region, calls: 0, throttled: 0, errors: 0 };
+    stats.set(statsKey, s);
     s.calls++;
 
     let response: FakeResponse;
     try {
       if (!scope) throw new AwsError('MissingAuthenticationTokenException', 'Request is missing a SigV4 Authorization header', 403);
-      const limited = service === 'securityhub' && operation in limits ? (operation as keyof typeof SECURITY_HUB_RATES) : undefined;
-      if (limited && !bucket(limited, region).tryTake(clock())) {
+      const limited = rateLimited(acct.accountId, service, operation, region);
+      if (limited && !limited.tryTake(clock())) {
         s.throttled++;
         throw new AwsError('TooManyRequestsException', 'Rate exceeded', 429);
       }
-      response = dispatch(service, operation, region, body, requestId);
+      response = dispatch(acct, service, operation, region, body, requestId);
     } catch (err) {
       const e = err instanceof AwsError ? err : new AwsError('InternalFailure', String(err), 500, 'Receiver');
       if (e.status !== 429) {
@@ -235,7 +307,7 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
       date: new Date().toUTCString(),
     });
     res.end(response.body);
-    trace.push({ key, startMs, endMs: clock() - epoch, status: response.status });
+    trace.push({ account: acct.accountId, key, startMs, endMs: clock() - epoch, status: response.status });
   }
 
   const server: Server = createServer((req, res) => {
@@ -251,9 +323,10 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    securityHub,
-    dynamo,
-    published,
+    securityHub: primary.securityHub,
+    dynamo: primary.dynamo,
+    published: primary.published,
+    accounts,
     stats: () => [...stats.values()].map((s) => ({ ...s })),
     trace: () => [...trace],
     errors: () => [...errors],
@@ -263,8 +336,10 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
       errors = [];
       epoch = clock();
       buckets.clear();
-      published.length = 0;
-      securityHub.resetRunRecords();
+      for (const a of accounts.values()) {
+        a.published.length = 0;
+        a.securityHub.resetRunRecords();
+      }
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

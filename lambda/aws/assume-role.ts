@@ -51,6 +51,9 @@ export class AssumeRoleError extends Error {
   }
 }
 
+/** `arn:<partition>:sts::<account>:assumed-role/<role>/<session>` */
+const SESSION_ARN = /^arn:[\w-]+:sts::(\d{12}):assumed-role\//;
+
 export const roleArn = (t: Pick<AssumeRoleTarget, 'partition' | 'accountId' | 'roleName'>): string =>
   `arn:${t.partition}:iam::${t.accountId}:role/${t.roleName}`;
 
@@ -83,12 +86,14 @@ export function assumeRoleCredentials(sts: STSClient, target: AssumeRoleTarget, 
     if (!c?.AccessKeyId || !c.SecretAccessKey) {
       throw new AssumeRoleError(target.accountId, arn, 'InvalidResponse', 'STS returned no credentials');
     }
+    // The session's ARN names the account the credentials act in: no GetCallerIdentity is needed.
+    const sessionAccount = SESSION_ARN.exec(out.AssumedRoleUser?.Arn ?? '')?.[1];
     return {
       accessKeyId: c.AccessKeyId,
       secretAccessKey: c.SecretAccessKey,
       sessionToken: c.SessionToken,
       expiration: c.Expiration,
-      accountId: target.accountId,
+      accountId: sessionAccount ?? target.accountId,
     };
   };
   return () => {

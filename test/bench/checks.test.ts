@@ -1,6 +1,6 @@
 import { checkRun, totalsByOperation, type RunObservation } from '../../bench/checks';
 import type { StoredFinding } from '../../bench/fake-aws/security-hub';
-import { expectationsOf, generateFleet, type Fleet } from '../../bench/fleet';
+import { BENCH_ACCOUNT_ID, expectationsOf, generateFleet, type Fleet } from '../../bench/fleet';
 import { minimumCalls } from '../../bench/minimum-calls';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -104,8 +104,8 @@ describe('checkRun', () => {
 describe('totalsByOperation', () => {
   it('sums calls and throttles over Regions', () => {
     const totals = totalsByOperation([
-      { service: 'rds', operation: 'DescribeDBClusters', region: 'a', calls: 2, throttled: 0, errors: 0 },
-      { service: 'rds', operation: 'DescribeDBClusters', region: 'b', calls: 3, throttled: 1, errors: 0 },
+      { account: BENCH_ACCOUNT_ID, service: 'rds', operation: 'DescribeDBClusters', region: 'a', calls: 2, throttled: 0, errors: 0 },
+      { account: BENCH_ACCOUNT_ID, service: 'rds', operation: 'DescribeDBClusters', region: 'b', calls: 3, throttled: 1, errors: 0 },
     ]);
 
     expect(totals).toEqual({ calls: { 'rds:DescribeDBClusters': 5 }, throttled: { 'rds:DescribeDBClusters': 1 } });

@@ -92,3 +92,16 @@ describe('expectationsOf', () => {
     expect(expectationsOf(fleet).alertable).toBe(250 - exempt);
   });
 });
+
+describe('the fleet in Regions without Backtrack', () => {
+  it('expects every Aurora MySQL cluster in sa-east-1 and eu-north-1 to be NOT_AVAILABLE, reading no metrics, and none elsewhere', () => {
+    const fleet = generateFleet({ clusters: 1700, regions: 17, now: new Date('2026-11-25T12:00:00Z') });
+    const inScope = (region: string) => (fleet.byRegion.get(region) ?? []).filter((c) => c.expected.scope === 'in-scope');
+
+    for (const region of ['sa-east-1', 'eu-north-1']) {
+      expect(inScope(region).length).toBeGreaterThan(0);
+      expect(inScope(region).every((c) => c.expected.status === 'NOT_AVAILABLE' && !c.expected.needsMetrics)).toBe(true);
+    }
+    expect(inScope('us-east-1').some((c) => c.expected.status === 'PASSED' && c.expected.needsMetrics)).toBe(true);
+  });
+});

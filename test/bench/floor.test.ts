@@ -1,4 +1,4 @@
-import { computeFloor, type FloorInput, type FloorRegion } from '../../bench/floor';
+import { computeFloor, computeOrganizationFloor, type FloorInput, type FloorRegion } from '../../bench/floor';
 
 const region = (over: Partial<FloorRegion> = {}): FloorRegion => ({
   region: 'us-east-1',
@@ -123,5 +123,49 @@ describe('computeFloor', () => {
 
   it('rejects a negative latency', () => {
     expect(() => computeFloor(input({ latencyMs: -1 }))).toThrow(RangeError);
+  });
+});
+
+describe('computeOrganizationFloor', () => {
+  // Each account: one page and one import in one Region, 100 ms; with AssumeRole 150 ms.
+  const account = input();
+  const accounts = (n: number) => Array.from({ length: n }, () => account);
+  const unlimited = { rate: 1_000_000, burst: 1_000_000 };
+
+  it('assumes the role, then scans: one account takes the listing, AssumeRole and its own floor', () => {
+    const floor = computeOrganizationFloor({ latencyMs: 50, accounts: accounts(1), concurrency: 8, listLimit: unlimited });
+
+    expect(floor).toMatchObject({ listPages: 1, listedMs: 50, accountMinMs: 150, accountMaxMs: 150 });
+    expect(floor.totalMs).toBe(200);
+  });
+
+  it('runs at most `concurrency` accounts at once: 8 accounts fit one wave at 8, the 9th starts a second', () => {
+    const at = (n: number) =>
+      computeOrganizationFloor({ latencyMs: 50, accounts: accounts(n), concurrency: 8, listLimit: unlimited }).totalMs;
+
+    expect(at(8)).toBe(200);
+    expect(at(9)).toBe(350);
+  });
+
+  it('lists 20 accounts a page, one page after another: 20 accounts are one page, 21 two', () => {
+    const pages = (n: number) => computeOrganizationFloor({ latencyMs: 50, accounts: accounts(n), concurrency: 100, listLimit: unlimited });
+
+    expect(pages(20)).toMatchObject({ listPages: 1, listedMs: 50 });
+    expect(pages(21)).toMatchObject({ listPages: 2, listedMs: 100 });
+    // the 21st account can start only once page 2 is in: 100 + 150
+    expect(pages(21).totalMs).toBe(250);
+  });
+
+  it("holds ListAccounts to Organizations' rate once the burst is spent", () => {
+    // burst 2, 1 per second: page 3 may not go before (3 − 2) / 1 s = 1,000 ms
+    const floor = computeOrganizationFloor({ latencyMs: 50, accounts: accounts(60), concurrency: 100, listLimit: { rate: 1, burst: 2 } });
+
+    expect(floor.listPages).toBe(3);
+    expect(floor.listedMs).toBe(1050);
+    expect(floor.totalMs).toBe(1200);
+  });
+
+  it('refuses a concurrency below one', () => {
+    expect(() => computeOrganizationFloor({ latencyMs: 50, accounts: accounts(1), concurrency: 0 })).toThrow(RangeError);
   });
 });

@@ -1,5 +1,5 @@
 import { expectationsOf, generateFleet } from '../../bench/fleet';
-import { floorInputFor, minimumCalls } from '../../bench/minimum-calls';
+import { floorInputFor, minimumCalls, organizationMinimumCalls } from '../../bench/minimum-calls';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 
@@ -67,5 +67,39 @@ describe('minimumCalls', () => {
     expect(input.regions).toHaveLength(4);
     expect(input.publish).toBe(true);
     expect(input.stateWriteCalls).toBe(min.total['dynamodb:BatchWriteItem']);
+  });
+});
+
+describe('organizationMinimumCalls', () => {
+  const fleets = [0, 1, 2].map((i) =>
+    generateFleet({ clusters: 25, regions: 4, seed: 7 + i, now: NOW, accountId: String(200_000_000_000 + i) }),
+  );
+
+  it('adds one GetCallerIdentity, ListAccounts pages of 20 and one AssumeRole per account to the accounts’ scans', () => {
+    const min = organizationMinimumCalls(fleets.map(expectationsOf));
+
+    expect(min.listPages).toBe(1);
+    expect(min.total['organizations:ListAccounts']).toBe(1);
+    expect(min.total['sts:AssumeRole']).toBe(3);
+    expect(min.total['sts:GetCallerIdentity']).toBe(1);
+    expect(min.total['rds:DescribeDBClusters']).toBe(12);
+  });
+
+  it('lists 20 accounts a page: 20 accounts need one page, 21 need two', () => {
+    const e = expectationsOf(fleets[0] as (typeof fleets)[number]);
+
+    expect(organizationMinimumCalls(Array(20).fill(e)).listPages).toBe(1);
+    expect(organizationMinimumCalls(Array(21).fill(e)).listPages).toBe(2);
+  });
+
+  it('keeps no state in an audit from one seat: no table, no lease, no alert, and workflows only for exemptions', () => {
+    const e = expectationsOf(generateFleet({ clusters: 1000, regions: 4, now: NOW }));
+    const audit = minimumCalls({ expectation: e, run: 'first', discoverRegions: false, stateBytes: 0, state: false });
+
+    for (const op of ['dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'sns:Publish']) expect(audit.total[op]).toBe(0);
+    const exemptions = e.regions.reduce((a, r) => a + Object.values(r.exemptGroups).reduce((b, n) => b + Math.ceil(n / 100), 0), 0);
+    expect(exemptions).toBeGreaterThan(0);
+    expect(audit.total['securityhub:BatchUpdateFindings']).toBe(exemptions);
+    expect(floorInputFor(audit, 50, false).lease).toBe(false);
   });
 });

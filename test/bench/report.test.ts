@@ -1,3 +1,4 @@
+import type { OrgFigures } from '../../bench/org-point';
 import { renderMarkdown } from '../../bench/report';
 import type { BenchResults, RunResult, SdkFloorResult } from '../../bench/results-types';
 import { parsePoint } from '../../bench/run';
@@ -104,6 +105,40 @@ describe('renderMarkdown', () => {
 });
 
 describe('parsePoint', () => {
+  it("shows the organization point: wall against its floor, CPU, the calls against the minimum, and a failure's reason", () => {
+    const organization: OrgFigures = {
+      accounts: 200,
+      regions: 4,
+      clustersPerAccount: 25,
+      clusters: 5000,
+      concurrency: 8,
+      latencyMs: 50,
+      wallMs: 12_700,
+      floorMs: 5080,
+      modelFloorMs: 5050,
+      bareStartMs: 30,
+      ratio: 2.5,
+      listPages: 10,
+      accountFloorMs: 200,
+      totalCalls: 2737,
+      totalMinimum: 2736,
+      operations: { 'organizations:ListAccounts': { calls: 11, minimum: 10, throttled: 1 } },
+      maxRssKb: 270_000,
+      cpuMs: 8750,
+      exitCode: 1,
+      ok: false,
+      failures: ["account 200000000001 is missing from the CLI's output"],
+      notes: [],
+    };
+
+    const md = renderMarkdown({ ...results([run()]), organization });
+
+    expect(md).toContain('200 accounts × 4 Regions × 25 clusters (5,000 clusters): 12.70 s from process start to exit, floor 5.08 s');
+    expect(md).toContain('**2.50×**; CPU 8.75 s');
+    expect(md).toContain('| organizations:ListAccounts | 11 | 10 | 1 |');
+    expect(md).toContain("- ✗ organization: account 200000000001 is missing from the CLI's output");
+  });
+
   it('reads <clusters>x<regions>', () => {
     expect(parsePoint('10000x17')).toEqual({ clusters: 10_000, regions: 17 });
   });

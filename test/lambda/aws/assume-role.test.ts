@@ -36,6 +36,17 @@ describe('assumeRoleCredentials', () => {
     });
   });
 
+  it("names the account the session's ARN names, so a session in another account is told apart without GetCallerIdentity", async () => {
+    sts.on(AssumeRoleCommand).resolves({
+      ...issued('ASIA1', T0 + 3_600_000),
+      AssumedRoleUser: { AssumedRoleId: 'AROA1:s', Arn: 'arn:aws:sts::333333333333:assumed-role/BacktrackAudit/s' },
+    });
+
+    const creds = await assumeRoleCredentials(client, target, () => T0)();
+
+    expect(creds.accountId).toBe('333333333333');
+  });
+
   it('sends no ExternalId when none is given', async () => {
     sts.on(AssumeRoleCommand).resolves(issued('ASIA1', T0 + 3_600_000));
 
