@@ -66,7 +66,16 @@ export interface AwsDepsOptions {
    * default: STS GetCallerIdentity, once.
    */
   account?: () => Promise<AccountContext>;
+  /**
+   * The EC2 Region listing (lambda/aws/regions.ts), needed only for `regions: all`. The CLI passes
+   * `() => import(...)`, so a scan of named Regions never loads the EC2 client; the function's
+   * one-file bundle passes the module itself, which keeps only the EC2 code it calls (a dynamic
+   * import there would bundle the whole EC2 client).
+   */
+  regionsModule: () => Promise<RegionsModule>;
 }
+
+export type RegionsModule = typeof import('./aws/regions');
 
 const snsClient = (region: string, settings: typeof CLIENT_SETTINGS) =>
   new SNSClient({ region, ...pooledSettings('sns', region, settings) });
@@ -97,10 +106,8 @@ export function awsDeps(opts: AwsDepsOptions): Deps {
         });
         return account;
       }),
-    // EC2 is needed only for `regions: all`: its client and the adapter load on first use, so a
-    // run with a Region list never loads them.
     enabledRegions: async () => {
-      const { EC2Client, listEnabledRegions } = await import('./aws/regions');
+      const { EC2Client, listEnabledRegions } = await opts.regionsModule();
       ec2 ??= new EC2Client({ region: opts.homeRegion, ...pooledSettings('ec2', opts.homeRegion, settings) });
       return listEnabledRegions(ec2);
     },
