@@ -18,7 +18,13 @@ let defaultDeps: Deps | undefined;
 const makeDefaultDeps = (): Deps => {
   if (defaultDeps) return defaultDeps;
   const { config, stateTable, homeRegion } = readEnvironment(process.env);
-  return (defaultDeps = awsDeps({ homeRegion: homeRegion ?? 'us-east-1', stateTable, alertTopicArn: config.alertTopicArn, log: logger }));
+  return (defaultDeps = awsDeps({
+    homeRegion: homeRegion ?? 'us-east-1',
+    stateTable,
+    alertTopicArn: config.alertTopicArn,
+    ...(config.hubEventBusArn !== undefined ? { hubEventBusArn: config.hubEventBusArn } : {}),
+    log: logger,
+  }));
 };
 
 /** Kept back from the Lambda's remaining time: the handler's own metrics and log after the run. */
