@@ -156,10 +156,17 @@ export interface CoverageAlert {
   event: string[];
 }
 
-export function buildCoverageAlert(c: Coverage, change: CoverageChange): CoverageAlert | undefined {
-  if (!hasChange(change)) return undefined;
+/**
+ * The message about a change (undefined when nothing changed), or with `digest` the periodic digest:
+ * the coverage and every uncovered account, with the changes since the last run if there are any.
+ */
+export function buildCoverageAlert(c: Coverage, change: CoverageChange, digest = false): CoverageAlert | undefined {
+  if (!hasChange(change) && !digest) return undefined;
   const lines: string[] = [];
-  const events: string[] = [];
+  const events: string[] = digest ? ['coverage-digest'] : [];
+  const fresh = new Set(change.newlyUncovered.map((a) => a.accountId));
+  const still = digest ? c.uncovered.filter((a) => !fresh.has(a.accountId)) : [];
+  if (still.length > 0) lines.push('Still uncovered:', ...still.map((a) => `- ${describe(a)}`));
   if (change.newlyUncovered.length > 0) {
     events.push('coverage-lost');
     lines.push('Accounts without a working checker:', ...change.newlyUncovered.map((a) => `- ${describe(a)}`));
@@ -177,8 +184,9 @@ export function buildCoverageAlert(c: Coverage, change: CoverageChange): Coverag
   }
   lines.push('', coverageLine(c), 'See docs/operations.md, "Coverage".');
   const lost = change.newlyUncovered.length;
-  const subject =
-    lost > 0
+  const subject = digest
+    ? `Aurora Backtrack coverage digest: ${c.covered}/${c.active} accounts covered`
+    : lost > 0
       ? `Aurora Backtrack coverage: ${lost} account(s) uncovered, ${c.covered}/${c.active} covered`
       : `Aurora Backtrack coverage: recovered, ${c.covered}/${c.active} covered`;
   const card = {
@@ -187,7 +195,12 @@ export function buildCoverageAlert(c: Coverage, change: CoverageChange): Coverag
     content: { textType: 'client-markdown', title: subject, description: lines.map(slackText).join('\n') },
   };
   const accountIds = [
-    ...new Set([...change.newlyUncovered.map((a) => a.accountId), ...change.recovered.map((a) => a.accountId), ...change.left]),
+    ...new Set([
+      ...(digest ? c.uncovered.map((a) => a.accountId) : []),
+      ...change.newlyUncovered.map((a) => a.accountId),
+      ...change.recovered.map((a) => a.accountId),
+      ...change.left,
+    ]),
   ].sort();
   return {
     subject,
