@@ -62,7 +62,7 @@ export function readCoverageEnvironment(env: Readonly<Record<string, string | un
     }
     return Number(raw);
   };
-  const period = seconds(COVERAGE_ENV.schedulePeriodSeconds, 60);
+  const period = seconds(COVERAGE_ENV.schedulePeriodSeconds, 1);
   const cache = seconds(COVERAGE_ENV.accountsCacheSeconds, 0, DEFAULT_ACCOUNTS_CACHE_SECONDS);
   if (problems.length > 0) throw new CoverageConfigError(problems);
   return { table, ...(topicArn ? { topicArn } : {}), schedulePeriodMs: period * 1000, accountsCacheMs: cache * 1000 };
