@@ -58,6 +58,8 @@ export interface AwsDepsOptions {
   stateTable?: string;
   /** The SNS client is made in the topic's own Region. */
   alertTopicArn?: string;
+  /** Member mode: the hub's event bus, told after every scan (its client is made in the bus's Region). */
+  hubEventBusArn?: string;
   log: Logger;
   /** Credentials of every client (an assumed role in another account); default: the standard chain. */
   credentials?: CredentialsProvider;
@@ -125,7 +127,18 @@ export function awsDeps(opts: AwsDepsOptions): Deps {
     },
     sns: snsClient(opts.alertTopicArn?.split(':')[3] || opts.homeRegion, settings),
     state,
+    ...(opts.hubEventBusArn !== undefined ? { tellHub: hubTeller(opts.hubEventBusArn, opts.homeRegion, settings) } : {}),
     persistentState: Boolean(opts.stateTable),
     log: opts.log,
+  };
+}
+
+/** Sends the member's report to the hub's bus; EventBridge's client and adapter load on the first report. */
+function hubTeller(busArn: string, homeRegion: string, settings: object): NonNullable<Deps['tellHub']> {
+  let client: import('./aws/events').EventBridgeClient | undefined;
+  return async (arn, detail) => {
+    const { createEventBridgeClient, eventBusRegion, sendRunCompleted } = await import('./aws/events');
+    client ??= createEventBridgeClient({ region: eventBusRegion(busArn) ?? homeRegion, ...settings });
+    await sendRunCompleted(client, arn, detail);
   };
 }

@@ -23,6 +23,7 @@ const makeDefaultDeps = (): Deps => {
     homeRegion: homeRegion ?? 'us-east-1',
     stateTable,
     alertTopicArn: config.alertTopicArn,
+    ...(config.hubEventBusArn !== undefined ? { hubEventBusArn: config.hubEventBusArn } : {}),
     log: logger,
     regionsModule: () => Promise.resolve(regionsModule),
   }));
