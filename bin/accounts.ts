@@ -145,6 +145,7 @@ export async function scanAccounts(config: CheckConfig, flags: AccountFlags, run
         homeRegion: run.homeRegion,
         log: forAccount(run.log, target.accountId),
         credentials,
+        regionsModule: () => import('../lambda/aws/regions'),
         // The account the session acts in, as STS named it: one GetCallerIdentity less per account.
         account: async () => ({ accountId: (await credentials()).accountId ?? target.accountId, partition: caller.partition }),
       });

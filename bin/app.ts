@@ -47,7 +47,11 @@ try {
       ...env,
       config,
       ...(settings.deployment === 'member'
-        ? { hubTopicArn: settings.hubTopicArn, ...(settings.hubTopicKeyArn ? { hubTopicKeyArn: settings.hubTopicKeyArn } : {}) }
+        ? {
+            hubTopicArn: settings.hubTopicArn,
+            ...(settings.hubTopicKeyArn ? { hubTopicKeyArn: settings.hubTopicKeyArn } : {}),
+            ...(settings.hubEventBusArn ? { hubEventBusArn: settings.hubEventBusArn } : {}),
+          }
         : {}),
     });
   }

@@ -197,6 +197,7 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
     stateTable,
     alertTopicArn: config.alertTopicArn,
     log: quietLog(io, Boolean(io.env.DEBUG)),
+    regionsModule: () => import('../lambda/aws/regions'),
   });
   if (io.progress && !flags.quiet) {
     const show = io.progress;

@@ -76,6 +76,7 @@ export function parseRuntimeSettings(raw: RawSettings, names: SettingNames): Run
     pageSize: values.pageSize ?? DEFAULTS.pageSize,
   };
   if (values.alertTopicArn !== undefined) config.alertTopicArn = values.alertTopicArn;
+  if (values.hubEventBusArn !== undefined) config.hubEventBusArn = values.hubEventBusArn;
   return values.stateTable === undefined ? { config } : { config, stateTable: values.stateTable };
 }
 

@@ -58,6 +58,8 @@ export interface AwsDepsOptions {
   stateTable?: string;
   /** The SNS client is made in the topic's own Region. */
   alertTopicArn?: string;
+  /** Member mode: the hub's event bus, told after every scan (its client is made in the bus's Region). */
+  hubEventBusArn?: string;
   log: Logger;
   /** Credentials of every client (an assumed role in another account); default: the standard chain. */
   credentials?: CredentialsProvider;
@@ -66,7 +68,16 @@ export interface AwsDepsOptions {
    * default: STS GetCallerIdentity, once.
    */
   account?: () => Promise<AccountContext>;
+  /**
+   * The EC2 Region listing (lambda/aws/regions.ts), needed only for `regions: all`. The CLI passes
+   * `() => import(...)`, so a scan of named Regions never loads the EC2 client; the function's
+   * one-file bundle passes the module itself, which keeps only the EC2 code it calls (a dynamic
+   * import there would bundle the whole EC2 client).
+   */
+  regionsModule: () => Promise<RegionsModule>;
 }
+
+export type RegionsModule = typeof import('./aws/regions');
 
 const snsClient = (region: string, settings: typeof CLIENT_SETTINGS) =>
   new SNSClient({ region, ...pooledSettings('sns', region, settings) });
@@ -97,10 +108,8 @@ export function awsDeps(opts: AwsDepsOptions): Deps {
         });
         return account;
       }),
-    // EC2 is needed only for `regions: all`: its client and the adapter load on first use, so a
-    // run with a Region list never loads them.
     enabledRegions: async () => {
-      const { EC2Client, listEnabledRegions } = await import('./aws/regions');
+      const { EC2Client, listEnabledRegions } = await opts.regionsModule();
       ec2 ??= new EC2Client({ region: opts.homeRegion, ...pooledSettings('ec2', opts.homeRegion, settings) });
       return listEnabledRegions(ec2);
     },
@@ -118,7 +127,18 @@ export function awsDeps(opts: AwsDepsOptions): Deps {
     },
     sns: snsClient(opts.alertTopicArn?.split(':')[3] || opts.homeRegion, settings),
     state,
+    ...(opts.hubEventBusArn !== undefined ? { tellHub: hubTeller(opts.hubEventBusArn, opts.homeRegion, settings) } : {}),
     persistentState: Boolean(opts.stateTable),
     log: opts.log,
+  };
+}
+
+/** Sends the member's report to the hub's bus; EventBridge's client and adapter load on the first report. */
+function hubTeller(busArn: string, homeRegion: string, settings: object): NonNullable<Deps['tellHub']> {
+  let client: import('./aws/events').EventBridgeClient | undefined;
+  return async (arn, detail) => {
+    const { createEventBridgeClient, eventBusRegion, sendRunCompleted } = await import('./aws/events');
+    client ??= createEventBridgeClient({ region: eventBusRegion(busArn) ?? homeRegion, ...settings });
+    await sendRunCompleted(client, arn, detail);
   };
 }

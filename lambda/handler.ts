@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { ConfigError, readEnvironment } from './config';
+import * as regionsModule from './aws/regions';
 import { awsDeps } from './default-deps';
 import type { AccountContext } from './core/types';
 import { toRequest } from './events';
@@ -18,7 +19,14 @@ let defaultDeps: Deps | undefined;
 const makeDefaultDeps = (): Deps => {
   if (defaultDeps) return defaultDeps;
   const { config, stateTable, homeRegion } = readEnvironment(process.env);
-  return (defaultDeps = awsDeps({ homeRegion: homeRegion ?? 'us-east-1', stateTable, alertTopicArn: config.alertTopicArn, log: logger }));
+  return (defaultDeps = awsDeps({
+    homeRegion: homeRegion ?? 'us-east-1',
+    stateTable,
+    alertTopicArn: config.alertTopicArn,
+    ...(config.hubEventBusArn !== undefined ? { hubEventBusArn: config.hubEventBusArn } : {}),
+    log: logger,
+    regionsModule: () => Promise.resolve(regionsModule),
+  }));
 };
 
 /** Kept back from the Lambda's remaining time: the handler's own metrics and log after the run. */

@@ -5,6 +5,7 @@ import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { StateStore } from './aws/state';
 import type { AlertMessage } from './core/alert';
+import type { RunCompletedDetail } from './core/coverage';
 import type { DegradationReport } from './core/degradation';
 import type { ClusterEvent } from './core/transitions';
 import type { AccountContext, ComplianceStatus, Evaluation, Policy } from './core/types';
@@ -29,6 +30,8 @@ export interface CheckConfig {
   publishFindings: boolean;
   /** Publish the alert to this topic when something changed. */
   alertTopicArn?: string;
+  /** Member mode: tell this hub event bus after every scan that the account's checker ran. */
+  hubEventBusArn?: string;
   /** Read CloudWatch Backtrack metrics for the actual window and the cost hint. */
   actualWindow: boolean;
   reminderAfterDays: number;
@@ -65,6 +68,8 @@ export interface Deps {
   /** True when `state` persists between runs (a table); false for the in-memory store. */
   persistentState: boolean;
   log: Logger;
+  /** Member mode: sends the run's report to `hubEventBusArn` (EventBridge PutEvents); absent: no hub to tell. */
+  tellHub?: (busArn: string, detail: RunCompletedDetail) => Promise<void>;
   /** Told as the scan goes on (the CLI shows it on a terminal): Regions done, clusters judged. */
   progress?: (p: ScanProgress) => void;
 }

@@ -13,13 +13,14 @@ export class BacktrackCheckerStack extends Stack {
       description: 'Aurora Backtrack checker: scheduled Backtrack compliance, Security Hub findings, alerts on change',
       ...props,
     });
-    const { config, alertTopic, alertTopicKey, hubTopicArn, hubTopicKeyArn } = props;
+    const { config, alertTopic, alertTopicKey, hubTopicArn, hubTopicKeyArn, hubEventBusArn } = props;
     this.checker = new BacktrackChecker(this, 'Checker', {
       ...(config !== undefined ? { config } : {}),
       ...(alertTopic !== undefined ? { alertTopic } : {}),
       ...(alertTopicKey !== undefined ? { alertTopicKey } : {}),
       ...(hubTopicArn !== undefined ? { hubTopicArn } : {}),
       ...(hubTopicKeyArn !== undefined ? { hubTopicKeyArn } : {}),
+      ...(hubEventBusArn !== undefined ? { hubEventBusArn } : {}),
     });
 
     new CfnOutput(this, 'AlertTopicArn', {

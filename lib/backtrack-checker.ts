@@ -78,6 +78,12 @@ export interface BacktrackCheckerProps {
    * @default - no key permissions
    */
   readonly hubTopicKeyArn?: string;
+  /**
+   * Member mode: the hub's event bus, told after every scan that this account's checker ran (the
+   * hub's coverage check). The function may `events:PutEvents` on exactly this bus.
+   * @default - no report
+   */
+  readonly hubEventBusArn?: string;
 }
 
 export class BacktrackChecker extends Construct {
@@ -185,6 +191,13 @@ export class BacktrackChecker extends Construct {
       stateTable: this.stateTable,
     });
 
+    if (props.hubEventBusArn !== undefined) {
+      if (hubTopicArn === undefined) throw new Error('hubEventBusArn is for member mode: give hubTopicArn too');
+      this.functionRole.addToPolicy(
+        new iam.PolicyStatement({ sid: 'ReportToHubEventBus', actions: ['events:PutEvents'], resources: [props.hubEventBusArn] }),
+      );
+    }
+
     this.checkerFunction = new lambda.Function(this, 'Function', {
       description: 'Checks Aurora MySQL clusters for Backtrack and a minimum window; findings to Security Hub, alerts on change',
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -209,7 +222,7 @@ export class BacktrackChecker extends Construct {
       // that overlap are serialised by a lease item in the state table instead.
       role: this.functionRole,
       logGroup: this.logGroup,
-      environment: this.environment(topic),
+      environment: this.environment(topic, props.hubEventBusArn),
       maxEventAge: MAX_EVENT_AGE,
       retryAttempts: 0,
       onFailure: new lambdaDestinations.SqsDestination(this.deadLetterQueue),
@@ -272,9 +285,15 @@ export class BacktrackChecker extends Construct {
   }
 
   /** The function's environment, written from the settings schema; Powertools' own variables beside it. */
-  private environment(topic: sns.ITopic): Record<string, string> {
+  private environment(topic: sns.ITopic, hubEventBusArn: string | undefined): Record<string, string> {
     return {
-      ...toEnvironment({ ...this.config, publishFindings: true, alertTopicArn: topic.topicArn, stateTable: this.stateTable.tableName }),
+      ...toEnvironment({
+        ...this.config,
+        publishFindings: true,
+        alertTopicArn: topic.topicArn,
+        stateTable: this.stateTable.tableName,
+        ...(hubEventBusArn !== undefined ? { hubEventBusArn } : {}),
+      }),
       ...telemetryEnvironment(),
     };
   }

@@ -11,6 +11,8 @@ export const REPO_ROOT = path.resolve(__dirname, '..');
 export const LAMBDA_DIR = path.join(REPO_ROOT, 'lambda');
 /** The handler's entry point; it exports `handler`. */
 export const HANDLER_ENTRY = path.join(LAMBDA_DIR, 'handler.ts');
+/** The hub's coverage function's entry point; it exports `handler`. */
+export const COVERAGE_ENTRY = path.join(LAMBDA_DIR, 'coverage', 'handler.ts');
 /** File name of the bundle: the function's handler setting is `index.handler`. */
 export const BUNDLE_FILE = 'index.js';
 
@@ -48,4 +50,14 @@ export function bundleHandler(outDir: string, options: BundleOptions = {}): Meta
     metafile: options.metafile === true,
   });
   return result.metafile;
+}
+
+/** Writes `<outDir>/index.js`: the hub's coverage function, bundled like the checker. */
+export function bundleCoverageHandler(outDir: string): void {
+  buildSync({
+    entryPoints: [COVERAGE_ENTRY],
+    outfile: path.join(outDir, BUNDLE_FILE),
+    ...LAMBDA_BUILD_OPTIONS,
+    mainFields: [...LAMBDA_BUILD_OPTIONS.mainFields],
+  });
 }

@@ -30,6 +30,8 @@ export type Degradation =
   | { kind: 'state-unavailable'; cause?: ErrorCause }
   | { kind: 'state-not-saved'; cause: ErrorCause }
   | { kind: 'regions-not-listed'; cause: ErrorCause }
+  /** The "Checker run completed" event did not reach the hub's event bus (member mode): the hub may count the account uncovered. */
+  | { kind: 'hub-not-told'; cause: ErrorCause }
   /** The run found another holding the lease for its whole wait. */
   | { kind: 'run-skipped'; mode: string; reason: string };
 
@@ -80,6 +82,8 @@ export function degradationSentence(d: Degradation): string {
       return `state table could not be written (${cause(d.cause)}); the next run may repeat this run's alert`;
     case 'regions-not-listed':
       return `the account's enabled Regions could not be listed (${cause(d.cause)}); nothing was scanned`;
+    case 'hub-not-told':
+      return `the hub's event bus was not told of this run (${cause(d.cause)}); the hub's coverage check may report this account as uncovered`;
     case 'run-skipped':
       return `${d.mode} skipped: ${d.reason}; nothing was judged, alerted or saved by this run`;
   }

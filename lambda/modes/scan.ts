@@ -4,9 +4,9 @@ import { mapLimit } from '../concurrency';
 import { buildAlert } from '../core/alert';
 import { degradationChange, degradationKeysToRemember, type Degradation } from '../core/degradation';
 import { metaKey, policySignature, type RunMeta } from '../core/state-types';
-import type { AccountContext } from '../core/types';
+import type { AccountContext, ComplianceStatus } from '../core/types';
 import { beforeDeadline, DeadlineExceededError, type RunClock } from '../deadline';
-import { outcomeEvents } from '../region-judge';
+import { outcomeEvents, type RegionOutcome } from '../region-judge';
 import { abandonedRegion, scanRegion } from '../region-scan';
 import type { CheckConfig, Deps, RunSummary } from '../run-types';
 import { deliver, finishStreamedState, loadBeforeDeadline, newContext, saveState, settledWrites, summarize } from './common';
@@ -31,6 +31,25 @@ async function regionsToScan(config: CheckConfig, deps: Deps, clock: RunClock, d
   } catch (err) {
     degraded.push({ kind: 'regions-not-listed', cause: describeError(err) });
     return [];
+  }
+}
+
+/**
+ * Member mode: tells the hub's event bus that this account's checker ran (counts only); the hub's
+ * coverage check counts the account covered. A report that does not get there is a degradation.
+ */
+async function tellHub(config: CheckConfig, deps: Deps, account: AccountContext, outcomes: RegionOutcome[], degraded: Degradation[]) {
+  if (config.hubEventBusArn === undefined || !deps.tellHub) return;
+  const count = (status: ComplianceStatus) => outcomes.reduce((n, o) => n + o.report.byStatus[status], 0);
+  try {
+    await deps.tellHub(config.hubEventBusArn, {
+      accountId: account.accountId,
+      finishedAt: deps.now().toISOString(),
+      degraded: degraded.length,
+      verdicts: { failed: count('FAILED'), warning: count('WARNING'), passed: count('PASSED'), notAvailable: count('NOT_AVAILABLE') },
+    });
+  } catch (err) {
+    degraded.push({ kind: 'hub-not-told', cause: describeError(err) });
   }
 }
 
@@ -74,6 +93,9 @@ export async function scan(
   }
   await finishStreamedState(ctx, degraded);
   for (const o of outcomes) degraded.push(...o.degraded);
+
+  // Before the alert, so that a report the hub did not get is in this run's alert.
+  await tellHub(config, deps, account, outcomes, degraded);
 
   const clusterEvents = stateOk ? outcomes.flatMap(outcomeEvents) : [];
   const remembered = meta?.degraded ?? [];

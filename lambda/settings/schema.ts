@@ -56,6 +56,9 @@ const parseScanSchedule = withLine((value: unknown) => {
   return 'problem' in window ? window : parsed;
 });
 
+/** An EventBridge event bus ARN (`arn:<partition>:events:<region>:<account>:event-bus/<name>`). */
+export const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256}$/;
+
 const TAG_CHARACTERS = 'letters, digits, spaces and _ . : / = + - @';
 const MAX_TAG_KEY = 128;
 const MAX_TAG_PREFIX = 100;
@@ -239,6 +242,16 @@ export const SETTINGS = {
     toEnv: String,
     flag: '--state-table <name>',
   }),
+  hubEventBusArn: setting<string>({
+    parse: parseMatching(
+      EVENT_BUS_ARN,
+      'is not an EventBridge event bus ARN',
+      "use the hub stack's HubEventBusArn output, e.g. arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub",
+    ),
+    help: "member mode: after every scan, tell the hub's event bus that this account's checker ran (coverage)",
+    env: 'HUB_EVENT_BUS_ARN',
+    toEnv: String,
+  }),
   pageSize: setting<number>({
     parse: (v) => parseWholeNumber(v, 20, 100),
     help: 'DescribeDBClusters page size, 20–100',
@@ -277,6 +290,7 @@ export const RUNTIME_KEYS = [
   'reminderAfterDays',
   'pageSize',
   'stateTable',
+  'hubEventBusArn',
 ] as const satisfies readonly SettingKey[];
 
 export type RuntimeKey = (typeof RUNTIME_KEYS)[number];
@@ -299,7 +313,10 @@ export const FLAG_NAMES = Object.fromEntries(
 export const ENV_VARIABLES: readonly string[] = RUNTIME_KEYS.map((k) => ENV_NAMES[k]);
 
 /** Values written to the function's environment: the settings the stack validated and the resources it made. */
-export type EnvironmentValues = { readonly [K in Exclude<RuntimeKey, 'pageSize'>]: ReadonlyValue<SettingValue<K>> };
+export type EnvironmentValues = { readonly [K in Exclude<RuntimeKey, 'pageSize' | 'hubEventBusArn'>]: ReadonlyValue<SettingValue<K>> } & {
+  /** Member mode only. */
+  readonly hubEventBusArn?: string;
+};
 type ReadonlyValue<T> = T extends (infer U)[] ? readonly U[] : T;
 
 /**
@@ -311,7 +328,9 @@ export function toEnvironment(values: EnvironmentValues): Record<string, string>
   for (const key of RUNTIME_KEYS) {
     if (key === 'pageSize') continue;
     const s = settingOf(key);
-    const text = s.toEnv?.(values[key] as never);
+    const value = values[key];
+    if (value === undefined) continue;
+    const text = s.toEnv?.(value as never);
     if (s.env !== undefined && text !== undefined) env[s.env] = text;
   }
   return env;

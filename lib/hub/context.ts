@@ -4,6 +4,7 @@
  * at once, naming the value and the fix, in the same ConfigError as the checker's settings.
  */
 import type { ConfigProblem } from '../config';
+import { settingOf } from '../../lambda/settings/schema';
 
 export const DEPLOYMENTS = ['account', 'hub', 'member'] as const;
 export type Deployment = (typeof DEPLOYMENTS)[number];
@@ -17,6 +18,7 @@ export const HUB_CONTEXT_KEYS = [
   'memberRegion',
   'hubTopicArn',
   'hubTopicKeyArn',
+  'hubEventBusArn',
 ] as const;
 
 export type HubContext =
@@ -29,7 +31,13 @@ export type HubContext =
       /** The members' home Region, where the hub (topic, asset bucket, StackSet targets) is deployed. */
       readonly memberRegion?: string;
     }
-  | { readonly deployment: 'member'; readonly hubTopicArn: string; readonly hubTopicKeyArn?: string };
+  | {
+      readonly deployment: 'member';
+      readonly hubTopicArn: string;
+      readonly hubTopicKeyArn?: string;
+      /** The hub's event bus, told after every scan (coverage); without it the hub counts the account uncovered. */
+      readonly hubEventBusArn?: string;
+    };
 
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 const OU_ID = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
@@ -89,7 +97,10 @@ export function readHubContext(context: Readonly<Record<string, unknown>>): { ok
   const deployment = raw as Deployment;
 
   if (deployment === 'account') {
-    forbid(['organizationId', 'organizationUnitIds', 'delegatedAdmin', 'memberRegion', 'hubTopicArn', 'hubTopicKeyArn'], deployment);
+    forbid(
+      ['organizationId', 'organizationUnitIds', 'delegatedAdmin', 'memberRegion', 'hubTopicArn', 'hubTopicKeyArn', 'hubEventBusArn'],
+      deployment,
+    );
     return problems.length ? { problems } : { ok: { deployment } };
   }
 
@@ -113,11 +124,28 @@ export function readHubContext(context: Readonly<Record<string, unknown>>): { ok
         'hubTopicKeyArn=arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       );
     }
+    const busArn = context.hubEventBusArn;
+    const bus = isAbsent(busArn) ? undefined : settingOf('hubEventBusArn').parse(busArn);
+    if (bus && !('ok' in bus)) {
+      problem(
+        'hubEventBusArn',
+        bus.problem,
+        "the hub stack's HubEventBusArn output",
+        'hubEventBusArn=arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub',
+      );
+    }
     if (problems.length) return { problems };
-    return { ok: { deployment, hubTopicArn: arn as string, ...(typeof keyArn === 'string' ? { hubTopicKeyArn: keyArn } : {}) } };
+    return {
+      ok: {
+        deployment,
+        hubTopicArn: arn as string,
+        ...(typeof keyArn === 'string' ? { hubTopicKeyArn: keyArn } : {}),
+        ...(bus && 'ok' in bus ? { hubEventBusArn: bus.ok } : {}),
+      },
+    };
   }
 
-  forbid(['hubTopicArn', 'hubTopicKeyArn'], deployment);
+  forbid(['hubTopicArn', 'hubTopicKeyArn', 'hubEventBusArn'], deployment);
   const organizationId = context.organizationId;
   if (typeof organizationId !== 'string' || !ORGANIZATION_ID.test(organizationId)) {
     problem(

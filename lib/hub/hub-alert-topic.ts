@@ -30,11 +30,13 @@ export class HubAlertTopic extends Construct {
   readonly topic: sns.Topic;
   readonly key: kms.Key;
   readonly slackChannel?: chatbot.SlackChannelConfiguration;
+  /** The hub's own alarms are named with this prefix: the topic and key policies admit them. */
+  readonly alarmNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: HubAlertTopicProps) {
     super(scope, id);
     // The hub's own alarms (if any) are named with this prefix, as in a single-account stack.
-    const alarmNamePrefix = `${Names.uniqueResourceName(this, { maxLength: 64, separator: '-' })}-`;
+    const alarmNamePrefix = (this.alarmNamePrefix = `${Names.uniqueResourceName(this, { maxLength: 64, separator: '-' })}-`);
     this.key = createTopicKey(this, alarmNamePrefix);
     this.topic = createTopic(this, this.key, alarmNamePrefix);
     const members = memberCheckerConditions(props.organizationId);

@@ -3,7 +3,8 @@
  * delegated administrator, or the management account): the central alert topic with the
  * subscriptions, the StackSet that deploys the checker in member mode to every account of the
  * given OUs (new accounts included) in this stack's Region, the asset bucket that carries the
- * checker's code to them, and the Security Hub insight of failing clusters by account.
+ * checker's code to them, the Security Hub insight of failing clusters by account, and the
+ * organization's coverage (which ACTIVE accounts' checkers report; lib/hub/coverage.ts).
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Capability, DeploymentType, RegionConcurrencyType, StackSet, StackSetTarget, StackSetTemplate } from 'cdk-stacksets';
 import type { Construct } from 'constructs';
 import type { CheckerConfig } from '../config';
+import { Coverage } from './coverage';
 import { FailingClustersInsight } from './failing-clusters-insight';
 import { HubAlertTopic } from './hub-alert-topic';
 import { acknowledgeAssetDeployment } from './asset-deployment-nag';
@@ -56,6 +58,7 @@ export class HubStack extends Stack {
   readonly memberTemplate: MemberTemplate;
   readonly stackSet: StackSet;
   readonly insight: FailingClustersInsight;
+  readonly coverage: Coverage;
 
   constructor(scope: Construct, id: string, props: HubStackProps) {
     super(scope, id, {
@@ -96,6 +99,16 @@ export class HubStack extends Stack {
 
     this.memberTemplate = new MemberTemplate(this, 'Member', { config: memberConfig, assetBucket: this.assetBucket });
 
+    // Which ACTIVE accounts' checkers report: judged on the members' own schedule.
+    this.coverage = new Coverage(this, 'Coverage', {
+      organizationId: props.organizationId,
+      topic: this.alertTopic.topic,
+      topicKey: this.alertTopic.key,
+      alarmNamePrefix: this.alertTopic.alarmNamePrefix,
+      schedule: this.memberTemplate.checker.config.schedule,
+      digestSchedule: this.memberTemplate.checker.config.reminderSchedule,
+    });
+
     this.stackSet = new StackSet(this, 'MemberStackSet', {
       stackSetName: MEMBER_STACK_SET_NAME,
       description: 'Aurora Backtrack checker in member mode: every account of the OUs checks itself and alerts the hub topic',
@@ -119,6 +132,7 @@ export class HubStack extends Stack {
         [MEMBER_PARAMETERS.hubTopicArn]: this.alertTopic.topic.topicArn,
         [MEMBER_PARAMETERS.hubTopicKeyArn]: this.alertTopic.key.keyArn,
         [MEMBER_PARAMETERS.assetBucketPrefix]: assetBucketPrefix,
+        [MEMBER_PARAMETERS.hubEventBusArn]: this.coverage.bus.eventBusArn,
       },
       capabilities: [Capability.NAMED_IAM],
     });
@@ -133,6 +147,10 @@ export class HubStack extends Stack {
     new CfnOutput(this, 'AlertTopicKeyArn', {
       description: "The alert topic's KMS key (hubTopicKeyArn of a member stack deployed by hand)",
       value: this.alertTopic.key.keyArn,
+    });
+    new CfnOutput(this, 'HubEventBusArn', {
+      description: 'The event bus member checkers report to (hubEventBusArn of a member stack deployed by hand)',
+      value: this.coverage.bus.eventBusArn,
     });
     new CfnOutput(this, 'StackSetName', { description: 'StackSet of the member checkers', value: MEMBER_STACK_SET_NAME });
   }

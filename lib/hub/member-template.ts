@@ -15,6 +15,7 @@ export const MEMBER_PARAMETERS = {
   hubTopicArn: 'HubTopicArn',
   hubTopicKeyArn: 'HubTopicKeyArn',
   assetBucketPrefix: 'AssetBucketPrefix',
+  hubEventBusArn: 'HubEventBusArn',
 } as const;
 
 export interface MemberTemplateProps {
@@ -47,7 +48,13 @@ export class MemberTemplate extends StackSetStack {
       description: "The KMS key of the organization's alert topic",
       allowedPattern: '^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$',
     });
+    const busArn = new CfnParameter(this, MEMBER_PARAMETERS.hubEventBusArn, {
+      type: 'String',
+      description: 'The event bus in the hub account the checker reports to after every scan (coverage)',
+      allowedPattern: '^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/.+$',
+    });
     this.checker = new BacktrackChecker(this, 'Checker', {
+      hubEventBusArn: busArn.valueAsString,
       ...(props.config !== undefined ? { config: props.config } : {}),
       hubTopicArn: topicArn.valueAsString,
       hubTopicKeyArn: topicKeyArn.valueAsString,

@@ -35,10 +35,10 @@ describe('settings schema', () => {
     }
   });
 
-  it('reads every setting from context except those the stack knows itself (topic, table, publishing, page size)', () => {
+  it('reads every setting from context except those the stack knows itself (topic, table, publishing, page size, the hub bus of a member)', () => {
     const notContext = (Object.keys(SETTINGS) as SettingKey[]).filter((k) => !(CONTEXT_KEYS as readonly string[]).includes(k));
 
-    expect(notContext.sort()).toEqual(['alertTopicArn', 'pageSize', 'publishFindings', 'stateTable']);
+    expect(notContext.sort()).toEqual(['alertTopicArn', 'hubEventBusArn', 'pageSize', 'publishFindings', 'stateTable']);
   });
 
   it('writes each environment variable name only in the schema: lambda/, lib/, bin/ and scripts/ read it from there', () => {

@@ -76,6 +76,26 @@ describe('readHubContext', () => {
     ]);
   });
 
+  it("reads a member's hub event bus (the hub's HubEventBusArn output) and refuses one that is not an event bus ARN", () => {
+    const bus = 'arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub';
+    const bad = readHubContext({ deployment: 'member', hubTopicArn: HUB_TOPIC, hubEventBusArn: HUB_TOPIC });
+
+    expect(readHubContext({ deployment: 'member', hubTopicArn: HUB_TOPIC, hubEventBusArn: bus })).toEqual({
+      ok: { deployment: 'member', hubTopicArn: HUB_TOPIC, hubEventBusArn: bus },
+    });
+    expect('problems' in bad && bad.problems.map((p) => `${p.key}: ${p.value} ${p.problem}; allowed: ${p.allowed}`)).toEqual([
+      `hubEventBusArn: "${HUB_TOPIC}" is not an EventBridge event bus ARN; allowed: the hub stack's HubEventBusArn output`,
+    ]);
+  });
+
+  it('refuses a hub event bus outside member mode', () => {
+    const r = readHubContext({ hubEventBusArn: 'arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub' });
+
+    expect('problems' in r && r.problems.map((p) => `${p.key} ${p.problem}`)).toEqual([
+      'hubEventBusArn is not used with deployment=account',
+    ]);
+  });
+
   it('refuses organization keys in a single-account deployment', () => {
     const r = readHubContext({ organizationId: 'o-a1b2c3d4e5' });
 

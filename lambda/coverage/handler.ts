@@ -1,0 +1,86 @@
+/**
+ * The hub's coverage function. Two kinds of event:
+ * - a member's "Checker run completed" report from the hub's event bus: recorded;
+ * - the schedule's `{ "mode": "check" }` (the members' scan schedule) or `{ "mode": "digest" }`
+ *   (the reminder schedule): the coverage is judged, its change alerted once (the digest always),
+ *   and the metrics CoveredAccounts, ActiveAccounts and UncoveredAccounts written for the dashboard
+ *   and the UncoveredAccounts alarm.
+ * A bad configuration, an unknown event or a coverage that cannot be judged throws (the Errors alarm).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { DynamoCoverageStore } from '../aws/coverage-store';
+import { publishCoverage } from '../aws/coverage-topic';
+import { listActiveAccounts } from '../aws/organizations';
+import { createStateDocumentClient } from '../aws/state';
+import { RUN_COMPLETED } from '../core/coverage';
+import { CLIENT_SETTINGS } from '../default-deps';
+import { TELEMETRY } from '../settings/schema';
+import { COVERAGE_METRICS, COVERAGE_SERVICE } from './metric-names';
+import { checkCoverage, recordReport, type CoverageDeps, type CoverageSummary, type RecordOutcome } from './run';
+import { CoverageConfigError, readCoverageEnvironment, type CoverageSettings } from './settings';
+
+
+const logger = new Logger({ serviceName: COVERAGE_SERVICE });
+const metrics = new Metrics({ namespace: TELEMETRY.metricsNamespace, serviceName: COVERAGE_SERVICE });
+
+let defaults: CoverageDeps | undefined;
+function defaultDeps(settings: CoverageSettings): CoverageDeps {
+  if (defaults) return defaults;
+  // Organizations has one endpoint per partition (us-east-1 in aws); the SDK resolves it from any Region.
+  const region = process.env.AWS_REGION ?? 'us-east-1';
+  const sns = new SNSClient({ region: settings.topicArn?.split(':')[3] || region, ...CLIENT_SETTINGS });
+  const organizations = new OrganizationsClient({ region, ...CLIENT_SETTINGS });
+  return (defaults = {
+    now: () => new Date(),
+    store: new DynamoCoverageStore(createStateDocumentClient(new DynamoDBClient({ region, ...CLIENT_SETTINGS })), settings.table),
+    listAccounts: () => listActiveAccounts(organizations),
+    publish: (topicArn, alert) => publishCoverage(sns, topicArn, alert),
+    log: logger,
+  });
+}
+
+export type CoverageRequest = { kind: 'report'; event: Record<string, unknown> } | { kind: 'check'; digest: boolean };
+
+/** What the event asks; an event of neither kind is refused with what was expected. */
+export function toCoverageRequest(event: unknown): CoverageRequest {
+  const e = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
+  if (e.source === RUN_COMPLETED.source) return { kind: 'report', event: e };
+  if (e.mode === 'check' || e.mode === 'digest') return { kind: 'check', digest: e.mode === 'digest' };
+  throw new Error(
+    `the coverage function takes a "${RUN_COMPLETED.detailType}" event of ${RUN_COMPLETED.source} or {"mode":"check"|"digest"}; got ${JSON.stringify(event)?.slice(0, 200)}`,
+  );
+}
+
+export function recordCoverageMetrics(s: CoverageSummary): void {
+  metrics.addMetric(COVERAGE_METRICS.covered, MetricUnit.Count, s.coverage.covered);
+  metrics.addMetric(COVERAGE_METRICS.active, MetricUnit.Count, s.coverage.active);
+  metrics.addMetric(COVERAGE_METRICS.uncovered, MetricUnit.Count, s.coverage.uncovered.length);
+  metrics.publishStoredMetrics();
+}
+
+export const createCoverageHandler =
+  (getDeps: (settings: CoverageSettings) => CoverageDeps = defaultDeps) =>
+  async (event: unknown, context?: Context): Promise<RecordOutcome | CoverageSummary> => {
+    if (context) logger.addContext(context);
+    let settings: CoverageSettings;
+    try {
+      settings = readCoverageEnvironment(process.env);
+    } catch (err) {
+      if (err instanceof CoverageConfigError) logger.error(err.message);
+      throw err;
+    }
+    const request = toCoverageRequest(event);
+    const deps = getDeps(settings);
+    if (request.kind === 'report') return recordReport(deps, request.event);
+    const summary = await checkCoverage(settings, deps, request.digest);
+    recordCoverageMetrics(summary);
+    if (summary.alert?.error) throw new Error(`coverage alert not published (${summary.alert.error}); the next run sends it again`);
+    return summary;
+  };
+
+export const handler = createCoverageHandler();

@@ -1,0 +1,260 @@
+/**
+ * Organization coverage in the hub: the event bus the member checkers report to after every scan
+ * (PutEvents admitted from the members' function role of this organization only), the coverage
+ * table, the coverage function (records each report; on the members' scan schedule judges every
+ * ACTIVE account and alerts the change once; on the reminder schedule sends the digest), its
+ * UncoveredAccounts and Errors alarms on the organization's topic, and a dashboard.
+ */
+import { AssetHashType, Duration, DockerImage, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { RUN_COMPLETED, STALE_AFTER_PERIODS } from '../../lambda/core/coverage';
+import { COVERAGE_METRICS, COVERAGE_SERVICE } from '../../lambda/coverage/metric-names';
+import { coverageEnvironment } from '../../lambda/coverage/settings';
+import { heartbeatWindow } from '../../lambda/settings/schedule';
+import { TELEMETRY } from '../../lambda/settings/schema';
+import { bundleCoverageHandler, LAMBDA_DIR } from '../bundle';
+import { nagResource } from '../nag';
+import { MEMBER_FUNCTION_ROLE_NAME } from './member-roles';
+
+/** The hub's event bus: fixed, so a member stack deployed by hand can be given its ARN. */
+export const HUB_EVENT_BUS_NAME = 'aurora-backtrack-checker-hub';
+
+const UNUSED_BUNDLING_IMAGE = 'public.ecr.aws/docker/library/node:22';
+
+export interface CoverageProps {
+  readonly organizationId: string;
+  readonly topic: sns.ITopic;
+  readonly topicKey: kms.IKey;
+  /** The hub topic's alarm name prefix: the topic and key policies admit alarms named with it. */
+  readonly alarmNamePrefix: string;
+  /** The members' scan schedule: a report older than two of its longest gaps is late. */
+  readonly schedule: string;
+  /** When the coverage digest goes out (the members' reminder schedule). */
+  readonly digestSchedule: string;
+}
+
+export class Coverage extends Construct {
+  readonly bus: events.EventBus;
+  readonly table: dynamodb.Table;
+  readonly coverageFunction: lambda.Function;
+  readonly role: iam.Role;
+  readonly uncoveredAlarm: cloudwatch.Alarm;
+  readonly errorsAlarm: cloudwatch.Alarm;
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: CoverageProps) {
+    super(scope, id);
+    const window = heartbeatWindow(props.schedule);
+    if ('problem' in window) throw new Error(`schedule ${props.schedule} ${window.problem}`); // loadConfig refused it already
+    const periodSeconds = window.ok.longestGapSeconds;
+
+    this.bus = new events.EventBus(this, 'Bus', {
+      eventBusName: HUB_EVENT_BUS_NAME,
+      description: 'Aurora Backtrack checker: each member checker reports here after every scan',
+    });
+    this.bus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowMemberCheckersOfTheOrganizationToReport',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [this.bus.eventBusArn],
+        conditions: {
+          StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
+          ArnLike: { 'aws:PrincipalArn': `arn:${Stack.of(this).partition}:iam::*:role/${MEMBER_FUNCTION_ROLE_NAME}` },
+        },
+      }),
+    );
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Account ids and times only: the AWS managed key (aws/dynamodb), as the members' state table.
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the coverage function (undeliverable reports and schedule events).',
+    });
+
+    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: "Aurora Backtrack checker coverage: list the organization's accounts, keep the reports, alert the hub topic",
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'KeepReportsAndCoverage',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    // ListAccounts has no resource-level permissions: AWS allows only "*".
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'ListOrganizationAccounts', actions: ['organizations:ListAccounts'], resources: ['*'] }),
+    );
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'PublishCoverage', actions: ['sns:Publish'], resources: [props.topic.topicArn] }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'UseTopicKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.topicKey.keyArn] }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'organizations:ListAccounts supports no resource-level permission (AWS service authorization reference): "*" is the only resource it takes; the statement holds that one read action.',
+    });
+
+    this.coverageFunction = new lambda.Function(this, 'Function', {
+      description: "Aurora Backtrack checker coverage: which ACTIVE accounts' checkers reported recently",
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(LAMBDA_DIR, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: DockerImage.fromRegistry(UNUSED_BUNDLING_IMAGE),
+          local: {
+            tryBundle(outputDir: string): boolean {
+              bundleCoverageHandler(outputDir);
+              return true;
+            },
+          },
+        },
+      }),
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      role: this.role,
+      logGroup,
+      environment: {
+        ...coverageEnvironment({ table: this.table.tableName, topicArn: props.topic.topicArn, schedulePeriodSeconds: periodSeconds }),
+        POWERTOOLS_SERVICE_NAME: COVERAGE_SERVICE,
+        POWERTOOLS_METRICS_NAMESPACE: TELEMETRY.metricsNamespace,
+      },
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+      onFailure: new lambdaDestinations.SqsDestination(deadLetterQueue),
+    });
+    // Lambda checks the DLQ permission when the failure destination is set: the role's policy first.
+    const policy = this.role.node.tryFindChild('DefaultPolicy');
+    if (policy) this.coverageFunction.node.addDependency(policy);
+    Validations.of(this.coverageFunction).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is the runtime this product targets (esbuild target node22), as the checker function.',
+    });
+
+    new events.Rule(this, 'ReportRule', {
+      eventBus: this.bus,
+      description: 'Aurora Backtrack checker coverage: record each member checker report',
+      eventPattern: { source: [RUN_COMPLETED.source], detailType: [RUN_COMPLETED.detailType] },
+      targets: [
+        new eventsTargets.LambdaFunction(this.coverageFunction, { deadLetterQueue, retryAttempts: 3, maxEventAge: Duration.hours(1) }),
+      ],
+    });
+
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'Aurora Backtrack checker coverage: lets EventBridge Scheduler invoke the coverage function',
+    });
+    const schedule = (sid: string, expression: string, mode: 'check' | 'digest', description: string) =>
+      new scheduler.Schedule(this, sid, {
+        description,
+        schedule: scheduler.ScheduleExpression.expression(expression),
+        target: new schedulerTargets.LambdaInvoke(this.coverageFunction, {
+          role: schedulerRole,
+          input: scheduler.ScheduleTargetInput.fromObject({ mode }),
+          deadLetterQueue,
+          maxEventAge: Duration.hours(1),
+          retryAttempts: 3,
+        }),
+      });
+    schedule('CheckSchedule', props.schedule, 'check', 'Aurora Backtrack checker coverage: judge every ACTIVE account');
+    schedule('DigestSchedule', props.digestSchedule, 'digest', 'Aurora Backtrack checker coverage: the coverage digest');
+    Validations.of(schedulerRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResource(this, `${this.coverageFunction.functionArn}:*`)}]`,
+      reason:
+        'Added by the Scheduler Lambda target: lambda:InvokeFunction on the coverage function and its versions (ARN:*); nothing else.',
+    });
+
+    const metric = (name: string) =>
+      new cloudwatch.Metric({
+        namespace: TELEMETRY.metricsNamespace,
+        metricName: name,
+        dimensionsMap: { service: COVERAGE_SERVICE },
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.hours(1),
+      });
+    const action = new cloudwatchActions.SnsAction(props.topic);
+    this.uncoveredAlarm = new cloudwatch.Alarm(this, 'UncoveredAlarm', {
+      alarmName: `${props.alarmNamePrefix}UncoveredAccounts`,
+      alarmDescription: `At least one ACTIVE account has no checker, or its checker has not reported for ${STALE_AFTER_PERIODS} scan periods. The coverage alert names the accounts; see docs/operations.md, "Coverage".`,
+      metric: metric(COVERAGE_METRICS.uncovered),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // No data: the coverage function did not run; the Errors alarm and the digest tell that.
+      treatMissingData: cloudwatch.TreatMissingData.MISSING,
+    });
+    this.uncoveredAlarm.addAlarmAction(action);
+    this.uncoveredAlarm.addOkAction(action);
+    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      alarmName: `${props.alarmNamePrefix}CoverageErrors`,
+      alarmDescription:
+        'The coverage function failed (Organizations or the table unreachable, an alert not published): coverage is not being judged. See docs/operations.md, "Coverage".',
+      metric: this.coverageFunction.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.errorsAlarm.addAlarmAction(action);
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      widgets: [
+        [
+          new cloudwatch.SingleValueWidget({
+            title: 'Coverage: accounts covered / ACTIVE / uncovered',
+            metrics: [metric(COVERAGE_METRICS.covered), metric(COVERAGE_METRICS.active), metric(COVERAGE_METRICS.uncovered)],
+            width: 12,
+          }),
+          new cloudwatch.AlarmStatusWidget({ title: 'Coverage alarms', alarms: [this.uncoveredAlarm, this.errorsAlarm], width: 12 }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Coverage over time',
+            left: [metric(COVERAGE_METRICS.covered), metric(COVERAGE_METRICS.active), metric(COVERAGE_METRICS.uncovered)],
+            width: 24,
+          }),
+        ],
+      ],
+    });
+  }
+}

@@ -1,0 +1,169 @@
+import {
+  buildCoverageAlert,
+  coverageChange,
+  coverageLine,
+  hasChange,
+  judgeCoverage,
+  readRunCompleted,
+  RUN_COMPLETED,
+  uncoveredToRemember,
+  type Coverage,
+} from '../../../lambda/core/coverage';
+
+const HOUR = 3_600_000;
+const PERIOD = 12 * HOUR;
+const NOW = new Date('2026-11-29T12:00:00.000Z');
+const ago = (ms: number) => new Date(NOW.getTime() - ms);
+const ACTIVE = [{ id: '222222222222', name: 'workloads' }, { id: '111111111111', name: 'management' }, { id: '333333333333' }];
+
+const judge = (seen: Record<string, Date>, active = ACTIVE) => judgeCoverage(active, new Map(Object.entries(seen)), PERIOD, NOW);
+
+describe('judgeCoverage', () => {
+  it('counts an account whose last report is exactly two schedule periods old as covered', () => {
+    const c = judge({ '222222222222': ago(2 * PERIOD) }, [{ id: '222222222222' }]);
+    expect(c.accounts[0]).toMatchObject({ accountId: '222222222222', status: 'covered' });
+    expect(c.covered).toBe(1);
+  });
+
+  it('counts an account whose last report is one millisecond more than two periods old as stale', () => {
+    const c = judge({ '222222222222': ago(2 * PERIOD + 1) }, [{ id: '222222222222' }]);
+    expect(c.accounts[0]).toMatchObject({ status: 'stale', lastSeenAt: ago(2 * PERIOD + 1).toISOString() });
+    expect(c.uncovered.map((a) => a.accountId)).toEqual(['222222222222']);
+  });
+
+  it('counts an ACTIVE account that never reported as missing, with no last report', () => {
+    const c = judge({}, [{ id: '333333333333' }]);
+    expect(c.accounts[0]).toEqual({ accountId: '333333333333', status: 'missing' });
+  });
+
+  it('counts a report from the future (a clock ahead) as covered', () => {
+    expect(judge({ '222222222222': new Date(NOW.getTime() + HOUR) }, [{ id: '222222222222' }]).covered).toBe(1);
+  });
+
+  it('ignores reports of accounts that are not ACTIVE and lists accounts once, by id', () => {
+    const c = judge({ '999999999999': NOW, '222222222222': NOW }, [...ACTIVE, { id: '222222222222', name: 'workloads' }]);
+    expect(c.accounts.map((a) => a.accountId)).toEqual(['111111111111', '222222222222', '333333333333']);
+    expect(c).toMatchObject({ active: 3, covered: 1 });
+    expect(c.uncovered.map((a) => [a.accountId, a.status])).toEqual([
+      ['111111111111', 'missing'],
+      ['333333333333', 'missing'],
+    ]);
+  });
+});
+
+describe('coverageChange', () => {
+  const now = judge({ '111111111111': ago(3 * PERIOD), '222222222222': ago(HOUR) });
+
+  it('names accounts uncovered now and not alerted before, and only those', () => {
+    const change = coverageChange(['333333333333'], now);
+    expect(change.newlyUncovered.map((a) => a.accountId)).toEqual(['111111111111']);
+    expect(change.recovered).toEqual([]);
+  });
+
+  it('names an account alerted before and covered now as recovered', () => {
+    const change = coverageChange(['222222222222', '111111111111', '333333333333'], now);
+    expect(change.recovered.map((a) => a.accountId)).toEqual(['222222222222']);
+    expect(change.newlyUncovered).toEqual([]);
+  });
+
+  it('names an account alerted before that is no longer ACTIVE as left, not as recovered', () => {
+    const change = coverageChange(['111111111111', '333333333333', '444444444444'], now);
+    expect(change).toEqual({ newlyUncovered: [], recovered: [], left: ['444444444444'] });
+    expect(hasChange(change)).toBe(true);
+  });
+
+  it('finds no change when the same accounts stay uncovered', () => {
+    expect(hasChange(coverageChange(['111111111111', '333333333333'], now))).toBe(false);
+  });
+});
+
+describe('uncoveredToRemember', () => {
+  const now = judge({ '222222222222': NOW });
+
+  it("remembers this run's uncovered accounts when the alert went out", () => {
+    expect(uncoveredToRemember(['222222222222'], now, false)).toEqual(['111111111111', '333333333333']);
+  });
+
+  it('keeps the accounts remembered before when the alert was lost, so the next run tells the change again', () => {
+    expect(uncoveredToRemember(['222222222222', '222222222222'], now, true)).toEqual(['222222222222']);
+  });
+});
+
+describe('readRunCompleted', () => {
+  const event = {
+    source: RUN_COMPLETED.source,
+    'detail-type': RUN_COMPLETED.detailType,
+    account: '222222222222',
+    time: '2026-11-29T11:00:00Z',
+    detail: { accountId: '222222222222', finishedAt: '2026-11-29T10:59:58.000Z', degraded: 0, verdicts: {} },
+  };
+
+  it("takes the sending account and EventBridge's time of a member's report", () => {
+    expect(readRunCompleted(event)).toEqual({ ok: { accountId: '222222222222', at: new Date('2026-11-29T11:00:00Z') } });
+  });
+
+  it('refuses a report whose detail names another account than the sender', () => {
+    const r = readRunCompleted({ ...event, detail: { ...event.detail, accountId: '333333333333' } });
+    expect(r).toEqual({ problem: expect.stringContaining('"333333333333" is not the sending account 222222222222') });
+  });
+
+  it.each([
+    ['another source', { source: 'aws.cloudwatch' }, 'not a "Checker run completed" event'],
+    ['another detail type', { 'detail-type': 'Scheduled Event' }, 'not a "Checker run completed" event'],
+    ['a sender that is not an account id', { account: '2222' }, 'sender account "2222" is not 12 digits'],
+    ['a time that is not a date', { time: 'yesterday' }, 'event time "yesterday" is not a date'],
+  ])('refuses %s', (_case, change, problem) => {
+    expect(readRunCompleted({ ...event, ...change })).toEqual({ problem: expect.stringContaining(problem) });
+  });
+});
+
+describe('coverage messages', () => {
+  const coverage: Coverage = judge({ '111111111111': ago(3 * PERIOD), '222222222222': ago(HOUR) });
+
+  it('states covered/total and each uncovered account with its status', () => {
+    expect(coverageLine(coverage)).toBe(
+      'Coverage: 1/3 ACTIVE accounts have a checker that reported; uncovered: 111111111111 (stale), 333333333333 (missing)',
+    );
+    expect(coverageLine(judge({ '111111111111': NOW, '222222222222': NOW, '333333333333': NOW }))).toBe(
+      'Coverage: 3/3 ACTIVE accounts have a checker that reported',
+    );
+  });
+
+  it('sends nothing when nothing changed', () => {
+    expect(buildCoverageAlert(coverage, { newlyUncovered: [], recovered: [], left: [] })).toBeUndefined();
+  });
+
+  it('alerts a lost account as HIGH, naming it, its last report and the coverage', () => {
+    const alert = buildCoverageAlert(coverage, coverageChange([], coverage));
+    expect(alert).toMatchObject({
+      subject: 'Aurora Backtrack coverage: 2 account(s) uncovered, 1/3 covered',
+      severity: 'HIGH',
+      accountIds: ['111111111111', '333333333333'],
+      event: ['coverage-lost'],
+    });
+    expect(alert?.email).toContain(`111111111111 (management): its checker last reported ${ago(3 * PERIOD).toISOString()}`);
+    expect(alert?.email).toContain('333333333333: no checker has ever reported');
+    expect(alert?.email).toContain(coverageLine(coverage));
+    expect(JSON.parse(alert?.default ?? '{}')).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown' },
+    });
+  });
+
+  it('alerts a recovery as INFORMATIONAL, naming the account', () => {
+    const alert = buildCoverageAlert(coverage, coverageChange(['111111111111', '222222222222', '333333333333'], coverage));
+    expect(alert).toMatchObject({
+      subject: 'Aurora Backtrack coverage: recovered, 1/3 covered',
+      severity: 'INFORMATIONAL',
+      accountIds: ['222222222222'],
+      event: ['coverage-recovered'],
+    });
+  });
+
+  it('escapes account names in the Chatbot card so they cannot mention a channel', () => {
+    const named = judge({}, [{ id: '111111111111', name: '<!channel> @here' }]);
+    const card = JSON.parse(buildCoverageAlert(named, coverageChange([], named))?.default ?? '{}') as { content: { description: string } };
+    expect(card.content.description).toContain('&lt;!channel&gt; @\u2060here');
+  });
+});
