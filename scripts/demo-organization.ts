@@ -3,7 +3,8 @@
  * emulator. Creates an organization (a management account and two members) with clusters of the
  * sample account's shapes in each and the audit role in each, runs the real CLI bundle
  * `scan --accounts all --role-name …`, reads each account's findings back from its own Security
- * Hub, then lets a new account join without the role to show how it is named (exit 3).
+ * Hub, then lets a new account join without the role to show how it is named (exit 3), and how the
+ * hub's coverage check alerts once for that account without a checker.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,7 +12,10 @@ import * as path from 'node:path';
 import type { EmulatedAws } from '../emulator';
 import { accountFindings, createOrganization, createMemberAccount, enableSecurityHub, seedAccountClusters } from '../emulator/organization';
 import { REGIONS_OF, SAMPLE_ACCOUNT, type SeedCluster } from '../emulator/sample-account';
-import { CLI_BUNDLE } from './build';
+import { RUN_COMPLETED } from '../lambda/core/coverage';
+import { coverageEnvironment } from '../lambda/coverage/settings';
+import { deploy } from '../emulator/deployment';
+import { CLI_BUNDLE, COVERAGE_BUNDLE_DIR } from './build';
 
 export const AUDIT_ROLE = 'BacktrackAudit';
 const MIN_WINDOW_HOURS = 24;
@@ -123,21 +127,76 @@ async function foundTally(aws: EmulatedAws, accountId: string): Promise<Tally> {
   return t;
 }
 
+/** Runs the hub's bundled coverage function (dist/coverage/index.js, the bytes the hub deploys) once, in a child process. */
+function invokeCoverage(aws: EmulatedAws, env: Record<string, string>, event: unknown): Promise<{ ok: boolean; detail: string }> {
+  const bundle = path.join(COVERAGE_BUNDLE_DIR, 'index.js');
+  const script = `require(${JSON.stringify(bundle)}).handler(JSON.parse(process.argv[1])).then(
+    () => process.stdout.write('\\nDONE\\n'),
+    (e) => { process.stdout.write('\\nERROR ' + e.message + '\\n'); process.exitCode = 1; });`;
+  const childEnv: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && !k.startsWith('POWERTOOLS_')) childEnv[k] = v;
+  Object.assign(childEnv, aws.env('us-east-1'), env);
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', script, JSON.stringify(event)], { env: childEnv, timeout: 60_000 }, (err, stdout) => {
+      const last = stdout.trimEnd().split('\n').pop() ?? '';
+      if (err && typeof err.code !== 'number') reject(new Error(`the coverage function did not run: ${err.message}`));
+      else resolve({ ok: last === 'DONE', detail: last });
+    });
+  });
+}
+
+/** A member checker's "Checker run completed" report, as EventBridge delivers it to the hub. */
+const report = (accountId: string, at: Date) => ({
+  version: '0',
+  id: `report-${accountId}`,
+  source: RUN_COMPLETED.source,
+  'detail-type': RUN_COMPLETED.detailType,
+  account: accountId,
+  time: at.toISOString(),
+  region: 'us-east-1',
+  resources: [],
+  detail: { accountId, finishedAt: at.toISOString(), degraded: 0, verdicts: { failed: 0, warning: 0, passed: 0, notAvailable: 0 } },
+});
+
 /**
- * The hub's coverage alert: once for an ACTIVE account that has no checker.
- * HUB COVERAGE STEP — the hub's coverage check (lambda/coverage/) runs here against the
- * organization, with `newcomerId` the account without a checker, and its one alert is printed.
+ * The hub's coverage check (the bundled coverage function): the three accounts' checkers report
+ * after their scans, the newcomer has none, and the scheduled check alerts once naming it; a second
+ * check with nothing changed sends nothing.
  */
-function showHubCoverageAlert(out: Printer, newcomerId: string): boolean {
-  out.rule('5. The hub: an account without a checker');
-  out.say(`  Account ${newcomerId} has no checker of its own. The hub's coverage alert is not part of this build yet.`);
-  return true;
+async function showHubCoverageAlert(aws: EmulatedAws, out: Printer, covered: string[], newcomerId: string): Promise<boolean> {
+  const { say, rule } = out;
+  rule('5. The hub: an ACTIVE account without a checker');
+  // What the hub stack makes: the coverage table and the organization's topic (an SQS subscriber reads it).
+  const hub = await deploy(aws, { regions: REGIONS, securityHubRegions: [] });
+  const env = coverageEnvironment({ table: hub.tableName, topicArn: hub.topicArn, schedulePeriodSeconds: 12 * 3600 });
+  const now = new Date();
+  const reports = await Promise.all(covered.map((a) => invokeCoverage(aws, env, report(a, now))));
+  say(`  the checkers of ${covered.join(', ')} report their scans to the hub; ${newcomerId} has no checker`);
+  say("  the hub's bundled coverage function (dist/coverage/index.js) runs its scheduled check:");
+  const first = await invokeCoverage(aws, env, { mode: 'check' });
+  const alerts = await hub.drainAlerts();
+  for (const a of alerts) {
+    say(`  Subject: ${a.subject}`);
+    say(indent(a.email));
+  }
+  const second = await invokeCoverage(aws, env, { mode: 'check' });
+  const again = await hub.drainAlerts();
+  say(
+    again.length === 0
+      ? '  checked again: nothing changed, so no second alert'
+      : `  UNEXPECTED: ${again.length} more alert(s) on the second check`,
+  );
+  const ran = [...reports, first, second].every((r) => r.ok);
+  if (!ran) say(`  UNEXPECTED: the coverage function failed: ${[...reports, first, second].find((r) => !r.ok)?.detail}`);
+  return ran && alerts.length === 1 && (alerts[0]?.email.includes(newcomerId) ?? false) && again.length === 0;
 }
 
 /** Runs the organization part; resolves to true when every step showed what it should. */
 export async function runOrganizationDemo(aws: EmulatedAws, out: Printer): Promise<boolean> {
   const { say, rule } = out;
-  if (!fs.existsSync(CLI_BUNDLE)) throw new Error(`${path.relative(process.cwd(), CLI_BUNDLE)} is missing: run \`npm run build\` first`);
+  for (const bundle of [CLI_BUNDLE, path.join(COVERAGE_BUNDLE_DIR, 'index.js')]) {
+    if (!fs.existsSync(bundle)) throw new Error(`${path.relative(process.cwd(), bundle)} is missing: run \`npm run build\` first`);
+  }
 
   rule('2. Organization: a management account and two members');
   const org = await createOrganization(aws, {
@@ -194,6 +253,11 @@ export async function runOrganizationDemo(aws: EmulatedAws, out: Printer): Promi
   const newcomerUntouched = JSON.stringify(await foundTally(aws, newcomerId)) === JSON.stringify(emptyTally());
   say(newcomerUntouched ? `  No findings were imported into ${newcomerId}.` : `  UNEXPECTED: findings were imported into ${newcomerId}`);
 
-  const coverageShown = showHubCoverageAlert(out, newcomerId);
+  const coverageShown = await showHubCoverageAlert(
+    aws,
+    out,
+    org.accounts.map((a) => a.accountId),
+    newcomerId,
+  );
   return first.code === 1 && findingsRight && second.code === 3 && newcomerNamed && newcomerUntouched && coverageShown;
 }

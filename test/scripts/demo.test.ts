@@ -2,7 +2,8 @@
  * `npm run demo -- --organization` as a person runs it: an emulated organization audited by the
  * real CLI bundle. What it prints must name every account, give every cluster the verdict its
  * sample-account shape calls for, total each account, and name the account that joined without
- * the audit role (exit 3) while still showing the others.
+ * the audit role (exit 3) while still showing the others; the hub's coverage function then alerts
+ * once for that account without a checker.
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
@@ -139,6 +140,18 @@ describe('npm run demo -- --organization', () => {
     for (const m of ORGANIZATION.members) expect(joined).toMatch(totalsOf(accounts.get(m.name) as string, m.name, m.clusters));
     expect(joined).toMatch(/^ {2}Totals: 3 of 4 accounts audited;/m);
     expect(joined).toContain('exit status 3: ');
+  });
+
+  it("the hub's coverage check alerts once for the account without a checker, and not again when nothing changed", () => {
+    const coverage = section(r.stdout, '5. The hub');
+    const newcomer = accounts.get(ORGANIZATION.newcomer.name) as string;
+    expect(coverage.match(/^ {2}Subject: /gm)).toHaveLength(1);
+    expect(coverage).toContain('Subject: Aurora Backtrack coverage: 1 account(s) uncovered, 3/4 covered');
+    expect(coverage).toContain(`- ${newcomer} (${ORGANIZATION.newcomer.name}): no checker has ever reported`);
+    for (const id of [managementId, ...ORGANIZATION.members.map((m) => accounts.get(m.name) as string)]) {
+      expect(coverage).not.toMatch(new RegExp(`^ {2}- ${id} `, 'm'));
+    }
+    expect(coverage).toContain('checked again: nothing changed, so no second alert');
   });
 });
 
