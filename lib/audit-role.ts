@@ -7,8 +7,7 @@
 import { Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { NOTE_AUTHOR } from '../lambda/core/finding';
-import { UNCHANGED_FINDING_FIELDS, WORKFLOW_STATUSES } from './function-permissions';
+import { findingWorkflowStatement } from './function-permissions';
 import { nagResource } from './nag';
 
 /** The role's default name: what `--role-name` is given. */
@@ -61,18 +60,7 @@ export class AuditRole extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({ sid: 'ImportFindings', actions: ['securityhub:BatchImportFindings'], resources: productArns }),
     );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'UpdateFindingWorkflow',
-        actions: ['securityhub:BatchUpdateFindings'],
-        resources: hubArns,
-        conditions: {
-          StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': [...WORKFLOW_STATUSES] },
-          StringEqualsIfExists: { 'securityhub:ASFFSyntaxPath/Note.UpdatedBy': NOTE_AUTHOR },
-          Null: Object.fromEntries(UNCHANGED_FINDING_FIELDS.map((field) => [`securityhub:ASFFSyntaxPath/${field}`, 'true'])),
-        },
-      }),
-    );
+    role.addToPolicy(findingWorkflowStatement(hubArns));
     if (regions[0] === '*') {
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagResource(this, productArns[0] ?? '')}]`,

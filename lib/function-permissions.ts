@@ -50,6 +50,24 @@ export interface FunctionPermissionsProps {
   readonly stateTable: dynamodb.ITable;
 }
 
+/**
+ * BatchUpdateFindings on the given hubs, limited to what the checker writes: the workflow statuses
+ * it sets, notes in its own name, and none of the fields it never changes. Shared by the function
+ * and the CLI's audit role (lib/audit-role.ts).
+ */
+export function findingWorkflowStatement(hubArns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'UpdateFindingWorkflow',
+    actions: ['securityhub:BatchUpdateFindings'],
+    resources: hubArns,
+    conditions: {
+      StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': [...WORKFLOW_STATUSES] },
+      StringEqualsIfExists: { 'securityhub:ASFFSyntaxPath/Note.UpdatedBy': NOTE_AUTHOR },
+      Null: Object.fromEntries(UNCHANGED_FINDING_FIELDS.map((field) => [`securityhub:ASFFSyntaxPath/${field}`, 'true'])),
+    },
+  });
+}
+
 export function grantFunctionPermissions(scope: Construct, props: FunctionPermissionsProps): void {
   const { role, config: c, topic, topicKey } = props;
   const stack = Stack.of(scope);
@@ -72,18 +90,7 @@ export function grantFunctionPermissions(scope: Construct, props: FunctionPermis
   const hubArns = findingRegions.map((region) =>
     stack.formatArn({ service: 'securityhub', region, resource: 'hub', resourceName: 'default' }),
   );
-  role.addToPolicy(
-    new iam.PolicyStatement({
-      sid: 'UpdateFindingWorkflow',
-      actions: ['securityhub:BatchUpdateFindings'],
-      resources: hubArns,
-      conditions: {
-        StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': [...WORKFLOW_STATUSES] },
-        StringEqualsIfExists: { 'securityhub:ASFFSyntaxPath/Note.UpdatedBy': NOTE_AUTHOR },
-        Null: Object.fromEntries(UNCHANGED_FINDING_FIELDS.map((field) => [`securityhub:ASFFSyntaxPath/${field}`, 'true'])),
-      },
-    }),
-  );
+  role.addToPolicy(findingWorkflowStatement(hubArns));
 
   const productArns = findingRegions.map((region) =>
     stack.formatArn({ service: 'securityhub', region, resource: 'product', resourceName: `${stack.account}/default` }),
