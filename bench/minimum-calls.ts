@@ -82,8 +82,8 @@ function regionCalls(r: RegionExpectation, run: RunKind, state: boolean): FloorR
  *   without a state table only the exemptions (SUPPRESSED);
  * - the run lease: one conditional PutItem to take it, one to give it back;
  * - state: the whole table read once (Scan pages of 1 MB, ≥ 1; the meta item comes with it), one
- *   item written per in-scope cluster on the first run, 25 per BatchWriteItem, nothing on a
- *   steady-state run; one Publish on the first run (there are failures), none after.
+ *   item written per in-scope cluster on the first run with the run-meta item, 25 per
+ *   BatchWriteItem, nothing on a steady-state run; one Publish on the first run (there are failures), none after.
  */
 export function minimumCalls(input: MinimumCallsInput): MinimumCalls {
   const { expectation: e, run } = input;
@@ -91,7 +91,8 @@ export function minimumCalls(input: MinimumCallsInput): MinimumCalls {
   const regions = e.regions.map((r) => regionCalls(r, run, state));
   const sum = (f: (r: FloorRegion) => number) => regions.reduce((a, r) => a + f(r), 0);
   const publish = state && run === 'first' && e.alertable > 0;
-  const stateWriteCalls = state && run === 'first' ? ceilDiv(e.inScope, LIMITS.batchWrite) : 0;
+  // The first run also writes the run-meta item, in the same batches.
+  const stateWriteCalls = state && run === 'first' ? ceilDiv(e.inScope + 1, LIMITS.batchWrite) : 0;
   const total: Record<string, number> = {
     'sts:GetCallerIdentity': 0,
     'ec2:DescribeRegions': input.discoverRegions ? 1 : 0,

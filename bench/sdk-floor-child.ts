@@ -14,18 +14,26 @@
  * most `importsInFlight` calls in flight, paced to Security Hub's rate limit so none is throttled
  * (a token is taken right before each call is sent) — and its state item, unless it waits for the
  * alert, joins the state writes (BatchWriteItem, `itemsPerWrite` per call, `writesInFlight` in
- * flight). Once every Region is done: the alert (Publish), then the state items that waited for it.
+ * flight). Once a Region's imports are in, its BatchUpdateFindings calls (`updatesInFlight` in
+ * flight). Once every Region is done: the alert (Publish), then the state items that waited for it
+ * (with the run-meta item). The run lease is taken (conditional PutItem) as the run starts, beside
+ * the first reads, and given back after the last state write.
  *   argv: <plan JSON path>
  */
 import { readFileSync } from 'node:fs';
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeDBClustersCommand, type DescribeDBClustersCommandOutput, RDSClient } from '@aws-sdk/client-rds';
-import { type AwsSecurityFinding, BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import {
+  type AwsSecurityFinding,
+  BatchImportFindingsCommand,
+  BatchUpdateFindingsCommand,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { createStateDocumentClient } from '../lambda/aws/state';
-import type { ClusterState } from '../lambda/core/state-types';
+import type { ClusterState, RunMeta } from '../lambda/core/state-types';
 import { BatchPipeline, type MetricsTarget, Pacer, metricQueries, pacingLimit } from './sdk-floor-calls';
 import type { ClusterRole, RegionPlan, SdkFloorPlan } from './sdk-floor-plan';
 import { type SdkFloorReport, failedSdkFloorReport } from './reports';
@@ -56,6 +64,49 @@ async function scanState(doc: DynamoDBDocumentClient, plan: SdkFloorPlan): Promi
   return items;
 }
 
+/** The run lease's conditional PutItem, as lambda/aws/state.ts sends it to take (and give back) the lease. */
+function leasePut(doc: DynamoDBDocumentClient, plan: SdkFloorPlan, release: boolean): Promise<unknown> {
+  const owner = 'sdk-floor';
+  return doc.send(
+    new PutCommand({
+      TableName: plan.tableName,
+      Item: {
+        pk: `lease#${plan.accountId}`,
+        accountId: plan.accountId,
+        owner,
+        mode: 'scan',
+        acquiredAt: plan.now,
+        expiresAt: release ? 0 : Date.now() + 900_000,
+      },
+      ...(release
+        ? {
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeValues: { ':owner': owner },
+            ExpressionAttributeNames: { '#owner': 'owner' },
+          }
+        : { ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now', ExpressionAttributeValues: { ':now': Date.now() } }),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    }),
+  );
+}
+
+/** The Region's workflow calls, `updatesInFlight` at a time. */
+async function updateWorkflow(client: SecurityHubClient, r: RegionPlan, inFlight: number): Promise<void> {
+  const calls = [...r.updates];
+  const lane = async () => {
+    for (let call = calls.shift(); call; call = calls.shift()) {
+      await client.send(
+        new BatchUpdateFindingsCommand({
+          FindingIdentifiers: call.ids,
+          Workflow: { Status: call.status },
+          ...(call.note && { Note: call.note }),
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, calls.length) }, lane));
+}
+
 async function fetchMetrics(cw: CloudWatchClient, targets: MetricsTarget[], start: Date, end: Date): Promise<void> {
   const queries = metricQueries(targets);
   let token: string | undefined;
@@ -78,7 +129,7 @@ async function scanRegion(
   plan: SdkFloorPlan,
   clients: { rds: RDSClient; securityHub: SecurityHubClient; cloudWatch: CloudWatchClient },
   stateRead: Promise<unknown>,
-  writes: BatchPipeline<ClusterState>,
+  writes: BatchPipeline<ClusterState | RunMeta>,
   counters: Counters,
   t0: number,
 ): Promise<void> {
@@ -149,6 +200,7 @@ async function scanRegion(
     // Whatever happened, the import slots end before the Region does.
     await imports.finish();
   }
+  await updateWorkflow(clients.securityHub, r, s.updatesInFlight);
 }
 
 /**
@@ -170,9 +222,9 @@ function paceImports(client: SecurityHubClient, limit: SdkFloorPlan['importLimit
 type StackMiddleware = Parameters<SecurityHubClient['middlewareStack']['addRelativeTo']>[0];
 
 /** State writes: BatchWriteItem of `itemsPerWrite` items, `writesInFlight` calls in flight, after `ready`. */
-function stateWrites(doc: DynamoDBDocumentClient, plan: SdkFloorPlan, ready: Promise<unknown>): BatchPipeline<ClusterState> {
+function stateWrites(doc: DynamoDBDocumentClient, plan: SdkFloorPlan, ready: Promise<unknown>): BatchPipeline<ClusterState | RunMeta> {
   const s = plan.schedule;
-  return new BatchPipeline<ClusterState>(
+  return new BatchPipeline<ClusterState | RunMeta>(
     async (batch) => {
       let pending: unknown[] = batch.map((item) => ({ PutRequest: { Item: item } }));
       for (let attempt = 0; pending.length > 0; attempt++) {
@@ -202,6 +254,8 @@ async function main(): Promise<SdkFloorReport> {
   const t0 = performance.now();
   const doc = createStateDocumentClient(new DynamoDBClient({ region: plan.homeRegion, ...settings }));
   const sns = new SNSClient({ region: plan.topicArn.split(':')[3] || plan.homeRegion, ...settings });
+  const lease = leasePut(doc, plan, false);
+  lease.catch(() => undefined);
   const stateRead = scanState(doc, plan);
   stateRead.catch(() => undefined);
   const writes = stateWrites(doc, plan, stateRead);
@@ -243,12 +297,15 @@ async function main(): Promise<SdkFloorReport> {
     );
   }
   const publishedMs = performance.now() - t0;
-  if (plan.afterAlert.length > 0) {
+  if (plan.afterAlert.length > 0 || plan.meta) {
     const told = stateWrites(doc, plan, stateRead);
     for (const item of plan.afterAlert) told.add(item);
+    if (plan.meta) told.add(plan.meta);
     await told.finish();
   }
   await streamed;
+  await lease;
+  await leasePut(doc, plan, true);
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   return {

@@ -8,15 +8,22 @@
  */
 import { CLUSTERS_PER_METRICS_CALL, LOOK_BACK_MS } from '../lambda/aws/cloudwatch';
 import { MAX_PAGE_SIZE } from '../lambda/aws/rds';
-import { FINDINGS_PER_CALL } from '../lambda/aws/security-hub';
+import { FINDINGS_PER_CALL, NOTE_MAX_CHARS, NOTE_UPDATED_BY, UPDATE_LANES } from '../lambda/aws/security-hub';
 import { BATCH_WRITE_LIMIT } from '../lambda/aws/state';
 import { IMPORT_LANES, STATE_WRITES_IN_FLIGHT } from '../lambda/sinks';
 import type { AlertMessage } from '../lambda/core/alert';
 import { buildAlert } from '../lambda/core/alert';
 import { evaluate } from '../lambda/core/evaluate';
-import { type Finding, toFinding } from '../lambda/core/finding';
-import { type ClusterState, clusterKey } from '../lambda/core/state-types';
-import { type ClusterEvent, rememberedFacts, stateChanged, stepCluster } from '../lambda/core/transitions';
+import { type Finding, findingId, productArn, toFinding } from '../lambda/core/finding';
+import { type ClusterState, clusterKey, metaKey, policySignature, type RunMeta } from '../lambda/core/state-types';
+import {
+  type ClusterEvent,
+  rememberedFacts,
+  stateChanged,
+  stepCluster,
+  waitsForRunEnd,
+  type WorkflowChange,
+} from '../lambda/core/transitions';
 import type { AccountContext, BacktrackMetrics, ClusterFacts, Policy } from '../lambda/core/types';
 import type { Fleet, SyntheticCluster } from './fleet';
 import type { RunKind } from './minimum-calls';
@@ -31,6 +38,8 @@ export const SCHEDULE = {
   findingsPerImport: FINDINGS_PER_CALL,
   /** BatchImportFindings calls in flight per Region. */
   importsInFlight: IMPORT_LANES,
+  /** BatchUpdateFindings calls in flight per Region. */
+  updatesInFlight: UPDATE_LANES,
   /** BatchWriteItem: items per call and calls in flight. */
   itemsPerWrite: BATCH_WRITE_LIMIT,
   writesInFlight: STATE_WRITES_IN_FLIGHT,
@@ -55,8 +64,41 @@ export interface RegionPlan {
   /** DBClusterIdentifier → role. */
   clusters: Record<string, ClusterRole>;
   findings: Finding[];
+  /**
+   * The Region's BatchUpdateFindings calls, sent once its imports are in (the findings exist by
+   * then): on a first run every cluster's workflow is set (the table remembers none of them).
+   */
+  updates: WorkflowCall[];
   /** State items that depend on nothing but the cluster's verdict. */
   stateItems: ClusterState[];
+}
+
+/** One BatchUpdateFindings call: one (status, note) pair, at most 100 findings. */
+export interface WorkflowCall {
+  status: 'NEW' | 'SUPPRESSED';
+  note?: { Text: string; UpdatedBy: string };
+  ids: { Id: string; ProductArn: string }[];
+}
+
+/** The checker's BatchUpdateFindings calls for these changes (lambda/aws/security-hub.ts updateWorkflow). */
+function workflowCalls(changes: WorkflowChange[], account: AccountContext): WorkflowCall[] {
+  const groups = new Map<string, WorkflowCall>();
+  const calls: WorkflowCall[] = [];
+  for (const w of changes) {
+    const key = `${w.status}\n${w.note ?? ''}`;
+    let call = groups.get(key);
+    if (!call || call.ids.length >= FINDINGS_PER_CALL) {
+      const note = w.note === undefined ? undefined : w.note.length <= NOTE_MAX_CHARS ? w.note : `${w.note.slice(0, NOTE_MAX_CHARS - 1)}…`;
+      call = { status: w.status, ...(note !== undefined && { note: { Text: note, UpdatedBy: NOTE_UPDATED_BY } }), ids: [] };
+      groups.set(key, call);
+      calls.push(call);
+    }
+    call.ids.push({
+      Id: findingId(account.accountId, w.region, w.resourceId),
+      ProductArn: productArn(account.partition, w.region, account.accountId),
+    });
+  }
+  return calls;
 }
 
 export interface SdkFloorPlan {
@@ -79,6 +121,8 @@ export interface SdkFloorPlan {
    * steady one.
    */
   afterAlert: ClusterState[];
+  /** The run-meta item, written with them when it changed (a first run writes it). */
+  meta?: RunMeta;
   /** The alert the run publishes, if any. */
   alert?: AlertMessage;
 }
@@ -152,7 +196,8 @@ function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, Cl
   const events: ClusterEvent[] = [];
   const next = new Map(previous);
   const regions = fleet.regions.map((region): RegionPlan => {
-    const plan: RegionPlan = { region, clusters: {}, findings: [], stateItems: [] };
+    const plan: RegionPlan = { region, clusters: {}, findings: [], updates: [], stateItems: [] };
+    const workflow: WorkflowChange[] = [];
     for (const sc of fleet.byRegion.get(region) ?? []) {
       const facts = clusterFactsOf(sc);
       const prev = previous.get(clusterKey(account.accountId, region, facts.resourceId));
@@ -162,14 +207,12 @@ function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, Cl
       const e = wantsMetrics ? evaluate(c, o.policy, now, metricsOf(sc)) : first;
       const role: ClusterRole = wantsMetrics ? { metrics: c.writerInstanceId ? { writer: c.writerInstanceId } : {} } : {};
       if (e.scope === 'in-scope') {
-        // The floor leaves out the first-sight workflow (BatchUpdateFindings on a first run) and the
-        // run lease: fewer calls than the checker makes, so it stays a floor.
-        const step = stepCluster(e, prev, account.accountId, now, { firstSighting: previous.size > 0 });
+        // With a state table, as the checker keeps one: a cluster the table does not remember gets
+        // its workflow set (BatchUpdateFindings), and its item waits for that and for the alert.
+        const step = stepCluster(e, prev, account.accountId, now, { firstSight: true, firstSighting: previous.size > 0 });
         if (step.event) events.push(step.event);
-        // A new finding carries its workflow, so only an event or a workflow change on an existing
-        // finding makes the item wait for the alert.
-        const createdSuppressed = !prev && step.workflow?.status === 'SUPPRESSED';
-        if (step.event || (step.workflow && !createdSuppressed)) afterAlert.push(step.state);
+        if (step.workflow) workflow.push(step.workflow);
+        if (waitsForRunEnd(step)) afterAlert.push(step.state);
         else if (stateChanged(prev, step.state)) {
           role.state = plan.stateItems.length;
           plan.stateItems.push(step.state);
@@ -180,6 +223,7 @@ function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, Cl
       }
       plan.clusters[facts.identifier] = role;
     }
+    plan.updates = workflowCalls(workflow, account);
     return plan;
   });
   const alert = buildAlert({ account, now, events, degraded: [], recovered: [] });
@@ -195,6 +239,10 @@ function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, Cl
     now: now.toISOString(),
     regions,
     afterAlert,
+    // A first run finds no meta item; a steady run finds it unchanged (same policy, no degradation).
+    ...(previous.size === 0 && {
+      meta: { pk: metaKey(account.accountId), accountId: account.accountId, degraded: [], policy: policySignature(o.policy) },
+    }),
     ...(alert && { alert }),
   };
   return { plan, next };

@@ -164,38 +164,53 @@ function groupByWorkflow(updates: WorkflowUpdate[]): { status: WorkflowUpdate['s
 const clip = (note: string): string => (note.length <= NOTE_MAX_CHARS ? note : `${note.slice(0, NOTE_MAX_CHARS - 1)}…`);
 
 /**
+ * BatchUpdateFindings calls in flight at once per Region: the workflow is set after the Region's
+ * imports, so its calls need not wait for one another; 3 stays within Security Hub's burst of 30.
+ */
+export const UPDATE_LANES = 3;
+
+/**
  * Sets the workflow status (and note) of existing findings with BatchUpdateFindings. Each call
- * carries one (status, note) pair and at most 100 findings. Findings AWS did not process are
- * reported with its error code; Security Hub not enabled raises SecurityHubNotEnabledError.
+ * carries one (status, note) pair and at most 100 findings; up to UPDATE_LANES calls run at once.
+ * Findings AWS did not process are reported with its error code; Security Hub not enabled raises
+ * SecurityHubNotEnabledError (no call starts after it).
  */
 export async function updateWorkflow(client: SecurityHubClient, updates: WorkflowUpdate[]): Promise<UpdateResult> {
   const result: UpdateResult = { updated: 0, failed: [] };
-  for (const group of groupByWorkflow(updates)) {
-    for (const batch of chunk(group.items, FINDINGS_PER_CALL)) {
-      try {
-        const out = await client.send(
-          new BatchUpdateFindingsCommand({
-            FindingIdentifiers: batch.map((u) => ({ Id: u.id, ProductArn: u.productArn })),
-            Workflow: { Status: group.status },
-            ...(group.note !== undefined && { Note: { Text: clip(group.note), UpdatedBy: NOTE_UPDATED_BY } }),
-          }),
-        );
-        const unprocessed = out.UnprocessedFindings ?? [];
-        result.updated += out.ProcessedFindings?.length ?? batch.length - unprocessed.length;
-        for (const u of unprocessed) {
-          result.failed.push({
-            id: u.FindingIdentifier?.Id ?? '',
-            code: u.ErrorCode ?? 'Unknown',
-            message: u.ErrorMessage ?? '',
-          });
-        }
-      } catch (err) {
-        const regionWide = await regionWideError(client, err, batch.length);
-        if (regionWide) throw regionWide;
-        const { code, message } = describeError(err);
-        result.failed.push(...batch.map((u) => ({ id: u.id, code, message })));
+  const calls = groupByWorkflow(updates).flatMap((group) => chunk(group.items, FINDINGS_PER_CALL).map((batch) => ({ group, batch })));
+  let regionWide: Error | undefined;
+  const send = async ({ group, batch }: (typeof calls)[number]): Promise<void> => {
+    try {
+      const out = await client.send(
+        new BatchUpdateFindingsCommand({
+          FindingIdentifiers: batch.map((u) => ({ Id: u.id, ProductArn: u.productArn })),
+          Workflow: { Status: group.status },
+          ...(group.note !== undefined && { Note: { Text: clip(group.note), UpdatedBy: NOTE_UPDATED_BY } }),
+        }),
+      );
+      const unprocessed = out.UnprocessedFindings ?? [];
+      result.updated += out.ProcessedFindings?.length ?? batch.length - unprocessed.length;
+      for (const u of unprocessed) {
+        result.failed.push({
+          id: u.FindingIdentifier?.Id ?? '',
+          code: u.ErrorCode ?? 'Unknown',
+          message: u.ErrorMessage ?? '',
+        });
       }
+    } catch (err) {
+      const wide = await regionWideError(client, err, batch.length);
+      if (wide) {
+        regionWide ??= wide;
+        return;
+      }
+      const { code, message } = describeError(err);
+      result.failed.push(...batch.map((u) => ({ id: u.id, code, message })));
     }
-  }
+  };
+  const lane = async () => {
+    for (let call = calls.shift(); call && !regionWide; call = calls.shift()) await send(call);
+  };
+  await Promise.all(Array.from({ length: Math.min(UPDATE_LANES, calls.length) }, lane));
+  if (regionWide) throw regionWide;
   return result;
 }

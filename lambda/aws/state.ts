@@ -12,9 +12,11 @@ export { leaseKey, type LeaseHolder, type RunLease } from './lease-item';
 export interface StateStore {
   /** Every item of the account in one read: the cluster items keyed by pk, and the run-meta item. */
   load(accountId: string): Promise<{ clusters: Map<string, ClusterState>; meta?: RunMeta }>;
-  /** Puts the given cluster items and deletes the given pks. */
-  write(put: ClusterState[], remove: string[]): Promise<void>;
-  saveMeta(meta: RunMeta): Promise<void>;
+  /**
+   * Puts the given cluster items (and the run-meta item, when given) and deletes the given pks, in
+   * the same batches: the meta item costs no call of its own.
+   */
+  write(put: ClusterState[], remove: string[], meta?: RunMeta): Promise<void>;
   /**
    * Takes the account's run lease when it is free or expired at `nowMs`; false when another owner
    * holds it (conditional PutItem, so two runs never both win).
@@ -56,7 +58,7 @@ function duplicates(values: string[]): string[] {
 }
 
 /** Puts and deletes in one write must not touch a pk twice (BatchWriteItem rejects that). */
-function checkWrite(tableName: string, put: ClusterState[], remove: string[]): void {
+function checkWrite(tableName: string, put: { pk: string }[], remove: string[]): void {
   const twice = duplicates([...put.map((p) => p.pk), ...remove]);
   if (twice.length > 0) {
     throw new StateStoreError(
@@ -144,10 +146,11 @@ export class DynamoStateStore implements StateStore {
    * up to maxRetries times; whatever is still unwritten after every batch was tried raises
    * StateStoreError with the count.
    */
-  async write(put: ClusterState[], remove: string[]): Promise<void> {
-    checkWrite(this.tableName, put, remove);
+  async write(put: ClusterState[], remove: string[], meta?: RunMeta): Promise<void> {
+    const items: (ClusterState | RunMeta)[] = meta ? [...put, meta] : put;
+    checkWrite(this.tableName, items, remove);
     const requests: WriteRequest[] = [
-      ...put.map((item) => ({ PutRequest: { Item: toItem(item) } })),
+      ...items.map((item) => ({ PutRequest: { Item: toItem(item) } })),
       ...remove.map((pk) => ({ DeleteRequest: { Key: { pk } } })),
     ];
     const unwritten: WriteRequest[] = [];
@@ -164,10 +167,6 @@ export class DynamoStateStore implements StateStore {
           `(${pks.slice(0, 5).join(', ')}${pks.length > 5 ? ', ...' : ''}); the table is being throttled`,
       );
     }
-  }
-
-  async saveMeta(meta: RunMeta): Promise<void> {
-    await this.call('PutItem', () => this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(meta) })));
   }
 
   async acquireLease(lease: RunLease, nowMs: number): Promise<LeaseHolder> {
@@ -276,17 +275,12 @@ export class MemoryStateStore implements StateStore {
     });
   }
 
-  write(put: ClusterState[], remove: string[]): Promise<void> {
+  write(put: ClusterState[], remove: string[], meta?: RunMeta): Promise<void> {
     return this.later(() => {
-      checkWrite('(in memory)', put, remove);
-      for (const item of put) this.items.set(item.pk, structuredClone(withoutUndefined(item)));
+      const items: (ClusterState | RunMeta)[] = meta ? [...put, meta] : put;
+      checkWrite('(in memory)', items, remove);
+      for (const item of items) this.items.set(item.pk, structuredClone(withoutUndefined(item)));
       for (const pk of remove) this.items.delete(pk);
-    });
-  }
-
-  saveMeta(meta: RunMeta): Promise<void> {
-    return this.later(() => {
-      this.items.set(meta.pk, structuredClone(withoutUndefined(meta)));
     });
   }
 

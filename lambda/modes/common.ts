@@ -112,8 +112,7 @@ export async function saveState(
   degraded: Degradation[],
 ): Promise<void> {
   try {
-    if (puts.length || removes.length) await deps.state.write(puts, removes);
-    if (meta) await deps.state.saveMeta(meta);
+    if (puts.length || removes.length || meta) await deps.state.write(puts, removes, meta);
   } catch (err) {
     // Items written during the run may have failed already: one problem, reported once.
     if (degraded.some((d) => d.kind === 'state-not-saved')) return;

@@ -2,6 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { startFakeAws, type FakeAws } from '../../bench/fake-aws';
 import { BENCH_MIN_WINDOW_HOURS, expectationsOf, generateFleet } from '../../bench/fleet';
+import { minimumCalls } from '../../bench/minimum-calls';
 import { buildSdkFloorPlans, clusterFactsOf, metricsOf, ratioToFloors, type PlanOptions } from '../../bench/sdk-floor-plan';
 import { getBacktrackMetrics } from '../../lambda/aws/cloudwatch';
 import { listClusterPages } from '../../lambda/aws/rds';
@@ -101,9 +102,22 @@ describe('buildSdkFloorPlans', () => {
     expect(plans.first.alert?.subject).toBeTruthy();
   });
 
-  it('holds back for the alert exactly the items of clusters the alert tells about', () => {
-    expect(plans.first.afterAlert).toHaveLength(expectation.alertable);
-    expect(plans.first.afterAlert.every((s) => s.status === 'FAILED' && !s.suppressed)).toBe(true);
+  it('on a first run holds back every in-scope item, since each cluster gets its workflow set, and writes the run-meta item', () => {
+    expect(plans.first.afterAlert).toHaveLength(expectation.inScope);
+    expect(plans.first.afterAlert.every((s) => s.workflow === (s.suppressed ? 'SUPPRESSED' : 'NEW'))).toBe(true);
+    expect(plans.first.meta?.pk).toBe(`meta#${fleet.accountId}`);
+    expect(plans.steady.meta).toBeUndefined();
+  });
+
+  it('sets the workflow of every in-scope cluster on a first run in as many calls as the minimum, none on a steady run', () => {
+    const min = minimumCalls({ expectation, run: 'first', discoverRegions: false, stateBytes: 0 });
+    const calls = plans.first.regions.flatMap((r) => r.updates);
+
+    expect(calls).toHaveLength(min.total['securityhub:BatchUpdateFindings'] ?? -1);
+    expect(calls.reduce((a, c) => a + c.ids.length, 0)).toBe(expectation.inScope);
+    expect(calls.every((c) => c.ids.length <= 100)).toBe(true);
+    expect(calls.filter((c) => c.status === 'NEW').every((c) => c.note?.UpdatedBy === 'aurora-backtrack-checker')).toBe(true);
+    expect(plans.steady.regions.flatMap((r) => r.updates)).toEqual([]);
   });
 
   it('writes nothing and publishes nothing on a steady run, and keeps each finding’s first-seen time', () => {

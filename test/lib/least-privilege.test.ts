@@ -77,8 +77,11 @@ describe('state table', () => {
     const everyMethod: Record<keyof StateStore, () => Promise<unknown>> = {
       load: () => store.load(account),
       write: () =>
-        store.write([{ ...cluster, status: 'FAILED', condition: 'disabled', since: 'now', suppressed: false, alerted: 'disabled' }], ['x']),
-      saveMeta: () => store.saveMeta({ pk: metaKey(account), accountId: account, degraded: [] }),
+        store.write(
+          [{ ...cluster, status: 'FAILED', condition: 'disabled', since: 'now', suppressed: false, alerted: 'disabled' }],
+          ['x'],
+          { pk: metaKey(account), accountId: account, degraded: [] },
+        ),
       acquireLease: () => store.acquireLease(lease, 1),
       releaseLease: () => store.releaseLease(lease),
     };

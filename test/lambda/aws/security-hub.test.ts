@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FindingsBatchTooLargeError, SecurityHubNotEnabledError } from '../../../lambda/aws/errors';
-import { importFindings, productArn, updateWorkflow, type WorkflowUpdate } from '../../../lambda/aws/security-hub';
+import { importFindings, productArn, UPDATE_LANES, updateWorkflow, type WorkflowUpdate } from '../../../lambda/aws/security-hub';
 
 const sh = mockClient(SecurityHubClient);
 const client = new SecurityHubClient({ region: 'eu-west-1' });
@@ -215,6 +215,35 @@ describe('updateWorkflow', () => {
     const result = await updateWorkflow(client, [update(0, 'NEW'), update(1, 'NEW')]);
 
     expect(result).toEqual({ updated: 1, failed: [{ id: 'f-1', code: 'FindingNotFound', message: 'no such finding' }] });
+  });
+
+  it('has the calls of one Region in flight together, never more than UPDATE_LANES (3) at once', async () => {
+    let inFlight = 0;
+    let most = 0;
+    sh.on(BatchUpdateFindingsCommand).callsFake(async (input: BatchUpdateFindingsCommandInput) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight -= 1;
+      return { ProcessedFindings: input.FindingIdentifiers, UnprocessedFindings: [] };
+    });
+    const updates = Array.from({ length: 7 }, (_, g) =>
+      Array.from({ length: 150 }, (_, i) => update(g * 1000 + i, 'SUPPRESSED', `note ${g}`)),
+    ).flat();
+
+    const result = await updateWorkflow(client, updates);
+
+    expect(result).toEqual({ updated: 1050, failed: [] });
+    expect(inputs()).toHaveLength(14);
+    expect(UPDATE_LANES).toBe(3);
+    expect(most).toBe(UPDATE_LANES);
+  });
+
+  it('starts no call after Security Hub answers that it is not enabled, and raises that', async () => {
+    sh.on(BatchUpdateFindingsCommand).rejects(new InvalidAccessException({ message: 'not subscribed', $metadata: {} }));
+    const updates = Array.from({ length: 10 }, (_, g) => update(g, 'SUPPRESSED', `note ${g}`));
+
+    await expect(updateWorkflow(client, updates)).rejects.toThrow(SecurityHubNotEnabledError);
+    expect(inputs()).toHaveLength(UPDATE_LANES);
   });
 
   it('raises SecurityHubNotEnabledError on InvalidAccessException', async () => {

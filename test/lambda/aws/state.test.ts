@@ -195,20 +195,32 @@ describe('DynamoStateStore.load', () => {
   });
 });
 
-describe('DynamoStateStore.saveMeta', () => {
-  it('puts the run-meta item under meta#<account> without its undefined attributes', async () => {
-    ddb.on(PutCommand).resolves({});
+describe('DynamoStateStore.write with the run-meta item', () => {
+  it('puts the run-meta item under meta#<account> in the same BatchWriteItem as the cluster items, without undefined attributes', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
 
-    await store().saveMeta({ ...meta(), lastReminderAt: undefined });
+    await store().write([state(1)], [], { ...meta(), lastReminderAt: undefined });
 
-    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
-    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toEqual({ TableName: TABLE, Item: meta() });
+    expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 1);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0);
+    const requests = ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE] ?? [];
+    expect(requests.map((r) => r.PutRequest?.Item)).toEqual([state(1), meta()]);
+  });
+
+  it('writes the run-meta item alone when no cluster changed', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+
+    await store().write([], [], meta());
+
+    expect(ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE]).toEqual([{ PutRequest: { Item: meta() } }]);
   });
 
   it('wraps a DynamoDB error in StateStoreError naming the table and the operation', async () => {
-    ddb.on(PutCommand).rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
+    ddb.on(BatchWriteCommand).rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
 
-    await expect(store().saveMeta(meta())).rejects.toThrow(/State table "backtrack-state": PutItem failed: ResourceNotFoundException/);
+    await expect(store().write([], [], meta())).rejects.toThrow(
+      /State table "backtrack-state": BatchWriteItem failed: ResourceNotFoundException/,
+    );
   });
 });
 
@@ -310,8 +322,7 @@ describe('MemoryStateStore', () => {
   it('keeps cluster items per account and apart from the run-meta item', async () => {
     const memory = new MemoryStateStore();
 
-    await memory.write([state(1), state(2), state(3, '444455556666')], []);
-    await memory.saveMeta(meta());
+    await memory.write([state(1), state(2), state(3, '444455556666')], [], meta());
     await memory.write([], [state(2).pk]);
 
     const mine = await memory.load(ACCOUNT);
