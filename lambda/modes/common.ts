@@ -75,7 +75,9 @@ export async function deliver(
 ): Promise<RunSummary['alert'] | undefined> {
   if (!message) return undefined;
   const base = { subject: message.subject, message };
-  if (!config.alertTopicArn || !deps.sns) return { ...base, published: false };
+  if (!config.alertTopicArn) return { ...base, published: false };
+  // A topic without a client to publish with is a wiring mistake: loud, never a quiet "not published".
+  if (!deps.sns) return { ...base, published: false, error: `NoSnsClient: no SNS client to publish to ${config.alertTopicArn}` };
   try {
     const messageId = await publishAlert(deps.sns, config.alertTopicArn, message);
     return { ...base, published: true, messageId };

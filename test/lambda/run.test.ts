@@ -345,6 +345,17 @@ describe('runCheck: scan', () => {
     expect(isDegraded(summary)).toBe(false);
   });
 
+  it('with a topic but no SNS client, reports the alert as not published with the reason (a degraded run), never quietly', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    const { sns: _none, ...withoutSns } = w.deps;
+
+    const summary = await runCheck(config({ regions: ['eu-west-1'] }), withoutSns);
+
+    expect(summary.alert).toMatchObject({ published: false, error: expect.stringContaining('NoSnsClient') as unknown });
+    expect(isDegraded(summary)).toBe(true);
+  });
+
   it('reports a cluster whose description is unusable and does not mistake a remembered one for deleted', async () => {
     const store = new MemoryStateStore([state({ identifier: 'orders' })]);
     const w = world(['eu-west-1'], store);
