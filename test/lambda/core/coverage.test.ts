@@ -167,3 +167,115 @@ describe('coverage messages', () => {
     expect(card.content.description).toContain('&lt;!channel&gt; @\u2060here');
   });
 });
+
+describe('coverage: exact shapes', () => {
+  it('keeps no name key for an account Organizations gives no name', () => {
+    const c = judge({}, [{ id: '333333333333' }]);
+    expect(c.accounts).toEqual([{ accountId: '333333333333', status: 'missing' }]);
+    expect(Object.keys(c.accounts[0] ?? {})).toEqual(['accountId', 'status']);
+  });
+
+  it('lists recovered and left accounts sorted by id, whatever the order they were remembered in', () => {
+    const now = judge({ '111111111111': NOW, '333333333333': NOW });
+    const change = coverageChange(['555555555555', '333333333333', '444444444444', '111111111111'], now);
+    expect(change.recovered.map((a) => a.accountId)).toEqual(['111111111111', '333333333333']);
+    expect(change.left).toEqual(['444444444444', '555555555555']);
+  });
+
+  it('remembers the accounts of a lost alert sorted and once each', () => {
+    expect(uncoveredToRemember(['333333333333', '111111111111', '333333333333'], judge({}), true)).toEqual([
+      '111111111111',
+      '333333333333',
+    ]);
+  });
+
+  it.each([['x222222222222'], ['2222222222223'], ['22222222222']])(
+    'refuses a sender account %s that is not exactly 12 digits',
+    (account) => {
+      const r = readRunCompleted({
+        source: RUN_COMPLETED.source,
+        'detail-type': RUN_COMPLETED.detailType,
+        account,
+        time: '2026-11-29T11:00:00Z',
+        detail: { accountId: account },
+      });
+      expect(r).toEqual({ problem: `sender account "${account}" is not 12 digits` });
+    },
+  );
+
+  it('writes the digest with every section, in order: still uncovered, newly uncovered, covered again, left, then the coverage', () => {
+    const active = [
+      { id: '111111111111', name: 'management' },
+      { id: '222222222222' },
+      { id: '333333333333', name: 'data' },
+      { id: '666666666666' },
+    ];
+    const c = judgeCoverage(
+      active,
+      new Map([
+        ['222222222222', ago(3 * PERIOD)],
+        ['333333333333', ago(HOUR)],
+        ['666666666666', ago(HOUR)],
+      ]),
+      PERIOD,
+      NOW,
+    );
+    // 111 was alerted before and is still missing; 222 is newly stale; 333 recovered; 444 left.
+    const change = coverageChange(['444444444444', '333333333333', '111111111111'], c);
+
+    const alert = buildCoverageAlert(c, change, true);
+
+    const lines = [
+      'Still uncovered:',
+      '- 111111111111 (management): no checker has ever reported (the StackSet skips the management account; a failed stack instance; a member stack never deployed)',
+      'Accounts without a working checker:',
+      `- 222222222222: its checker last reported ${ago(3 * PERIOD).toISOString()}, more than 2 schedule periods ago (stack deleted, stack instance failed, function failing)`,
+      'Accounts covered again:',
+      `- 333333333333 (data): reported ${ago(HOUR).toISOString()}`,
+      'Accounts no longer ACTIVE in the organization (no longer expected to report):',
+      '- 444444444444',
+      '',
+      'Coverage: 2/4 ACTIVE accounts have a checker that reported; uncovered: 111111111111 (missing), 222222222222 (stale)',
+      'See docs/operations.md, "Coverage".',
+    ];
+    expect(alert).toEqual({
+      subject: 'Aurora Backtrack coverage digest: 2/4 accounts covered',
+      email: lines.join('\n'),
+      default: JSON.stringify({
+        version: '1.0',
+        source: 'custom',
+        content: {
+          textType: 'client-markdown',
+          title: 'Aurora Backtrack coverage digest: 2/4 accounts covered',
+          description: lines.join('\n'),
+        },
+      }),
+      severity: 'HIGH',
+      accountIds: ['111111111111', '222222222222', '333333333333', '444444444444'],
+      event: ['coverage-digest', 'coverage-lost', 'coverage-recovered', 'coverage-account-left'],
+    });
+  });
+
+  it('writes a digest with nothing changed and nothing uncovered as the coverage alone, INFORMATIONAL, naming no account', () => {
+    const c = judge({ '111111111111': NOW, '222222222222': NOW, '333333333333': NOW });
+    const alert = buildCoverageAlert(c, coverageChange([], c), true);
+    expect(alert).toMatchObject({
+      email: '\nCoverage: 3/3 ACTIVE accounts have a checker that reported\nSee docs/operations.md, "Coverage".',
+      severity: 'INFORMATIONAL',
+      accountIds: [],
+      event: ['coverage-digest'],
+    });
+  });
+
+  it('names no account in a change alert beyond the change (the still-uncovered ones only in a digest), sorted by id', () => {
+    const c = judge({ '222222222222': ago(3 * PERIOD) });
+    const alert = buildCoverageAlert(c, coverageChange(['111111111111', '333333333333', '000000000001'], c));
+    expect(alert?.accountIds).toEqual(['000000000001', '222222222222']);
+    expect(alert?.email).not.toContain('Still uncovered');
+  });
+
+  it('names a recovered account without a name by its id alone', () => {
+    const c = judge({ '333333333333': NOW }, [{ id: '333333333333' }]);
+    expect(buildCoverageAlert(c, coverageChange(['333333333333'], c))?.email).toContain(`- 333333333333: reported ${NOW.toISOString()}\n`);
+  });
+});
