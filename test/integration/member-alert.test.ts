@@ -244,7 +244,7 @@ describe("a member checker's alert on the organization's topic", () => {
     expect(publishesToHub().map((p) => p.accepted)).toEqual([true]);
   });
 
-  it('is refused by the topic policy for a role of another name in a member account, and the run says the alert was not delivered', async () => {
+  it('is refused by the topic policy for a role of another name in a member account; the run says the alert was not delivered and the next run tries again', async () => {
     const member = org.members.analytics;
     const roleName = `${MEMBER_FUNCTION_ROLE_NAME}-Staging`;
     const { d, env } = await memberChecker(member, roleName);
@@ -262,6 +262,13 @@ describe("a member checker's alert on the organization's topic", () => {
     expect(degradationsMetric(run.stdout)).toEqual([1]);
     expect(await org.hub.delivered()).toEqual([]);
     expect(publishesToHub().map((p) => p.accepted)).toEqual([false]);
+
+    // The alert that did not reach anyone is not forgotten: the next run sends it again.
+    const again = await runHandler(d, 'scan', env);
+
+    expect((again.json.result as unknown as SummaryJson).alert).toMatchObject({ published: false, subject: summary.alert?.subject });
+    expect(publishesToHub().map((p) => p.accepted)).toEqual([false, false]);
+    expect(await org.hub.delivered()).toEqual([]);
   });
 
   it("is refused for the function role's own name in an account outside the organization", async () => {
