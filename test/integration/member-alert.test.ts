@@ -3,7 +3,8 @@
  * hub's topic and key are made in the emulator with the policies of the synthesized hub stack
  * (lib/hub, resolved to the emulator's ARNs), the AWS-behaviour proxy judges the cross-account
  * Publish by them (moto does not), and the bundled handler (invoke-local) runs in a member account
- * with the credentials of the member's function role, taken with STS AssumeRole as Lambda does.
+ * with the environment of the member template's function and the credentials of the member's
+ * function role, taken with STS AssumeRole as Lambda does.
  */
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
@@ -28,6 +29,7 @@ import { V3, type SeedCluster } from '../../emulator/sample-account';
 import { onlyResource, resolveTemplateValue, type TemplateResources, type TemplateValues } from '../../emulator/template-values';
 import { ENV_NAMES } from '../../lambda/settings/schema';
 import { MEMBER_FUNCTION_ROLE_NAME } from '../../lib/hub/member-roles';
+import { MEMBER_PARAMETERS } from '../../lib/hub/member-template';
 import { synthHub } from '../lib/hub/hub-fixture';
 import { useEmulatedAws } from './emulated-account';
 import { runHandler, type SummaryJson } from './shells';
@@ -36,6 +38,8 @@ jest.setTimeout(240_000);
 
 const REGION = 'eu-west-1';
 const GLOBAL = 'us-east-1';
+/** The hub's event bus: the member template's HubEventBusArn parameter. */
+const hubBusArn = (hubAccount: string) => `arn:aws:events:${REGION}:${hubAccount}:event-bus/aurora-backtrack-checker-hub`;
 /** An account of no organization. */
 const OUTSIDER = '999988887777';
 const FAILING: SeedCluster = {
@@ -66,6 +70,9 @@ interface Hub {
 
 interface Organization {
   hub: Hub;
+  /** The member template's function environment, with its parameters and the state table still to resolve. */
+  memberEnvironment: unknown;
+  stateTableId: string;
   /** Member account ids by name. */
   members: Record<'payments' | 'analytics', string>;
 }
@@ -104,8 +111,16 @@ async function createHub(): Promise<Organization> {
   const hubAccount = await createMemberAccount(aws, 'security');
   const members = { payments: await createMemberAccount(aws, 'payments'), analytics: await createMemberAccount(aws, 'analytics') };
 
-  const { template } = synthHub({ env: { account: hubAccount, region: REGION }, organizationId, organizationUnitIds: [rootId] });
+  const { template, member } = synthHub({
+    env: { account: hubAccount, region: REGION },
+    organizationId,
+    organizationUnitIds: [rootId],
+    config: { regions: [REGION] },
+  });
   const t = template.toJSON() as TemplateResources;
+  const m = member.toJSON() as TemplateResources;
+  const memberFunction = m.Resources[onlyResource(m, 'AWS::Lambda::Function')]?.Properties ?? {};
+  const memberEnvironment = (memberFunction.Environment as { Variables?: unknown } | undefined)?.Variables;
   const topicId = onlyResource(t, 'AWS::SNS::Topic');
   const keyId = onlyResource(t, 'AWS::KMS::Key');
   const policyId = onlyResource(t, 'AWS::SNS::TopicPolicy');
@@ -160,13 +175,19 @@ async function createHub(): Promise<Organization> {
       );
     }
   };
-  return { hub: { account: hubAccount, topicArn, keyArn, delivered }, members };
+  return {
+    hub: { account: hubAccount, topicArn, keyArn, delivered },
+    members,
+    memberEnvironment,
+    stateTableId: onlyResource(m, 'AWS::DynamoDB::Table'),
+  };
 }
 
 /**
  * The member stack's resources in `account` (state table, Security Hub, a failing cluster) and the
- * environment of its function: the hub's topic for alerts, and the credentials of `roleName` in that
- * account (trusting Lambda, as the stack's function role does), assumed as Lambda assumes it.
+ * environment its function gets from the StackSet's template (the hub's topic as the template's
+ * parameter), with the credentials of `roleName` in that account (trusting Lambda, as
+ * the stack's function role does), assumed as Lambda assumes it.
  */
 async function memberChecker(account: string, roleName: string): Promise<{ d: Deployment; env: Record<string, string> }> {
   const d = await deploy(aws, { regions: [REGION], homeRegion: REGION, account });
@@ -183,13 +204,25 @@ async function memberChecker(account: string, roleName: string): Promise<{ d: De
   const { Credentials } = await new STSClient(aws.clientConfig(REGION)).send(
     new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/${roleName}`, RoleSessionName: 'aurora-backtrack-checker' }),
   );
+  const { [ENV_NAMES.hubEventBusArn]: busArn, ...functionEnvironment } = resolveTemplateValue(org.memberEnvironment, {
+    refs: {
+      [MEMBER_PARAMETERS.hubTopicArn]: org.hub.topicArn,
+      [MEMBER_PARAMETERS.hubEventBusArn]: hubBusArn(org.hub.account),
+      [org.stateTableId]: d.tableName,
+    },
+    accountId: account,
+    region: REGION,
+  }) as Record<string, string>;
+  // moto looks a PutEvents bus up in the caller's own account, so the member's report to the hub's
+  // bus cannot cross accounts here; the report has its own end-to-end test (member-report.test.ts).
+  expect(busArn).toBe(hubBusArn(org.hub.account));
   return {
     d,
     env: {
+      ...functionEnvironment,
       AWS_ACCESS_KEY_ID: Credentials?.AccessKeyId as string,
       AWS_SECRET_ACCESS_KEY: Credentials?.SecretAccessKey as string,
       AWS_SESSION_TOKEN: Credentials?.SessionToken as string,
-      [ENV_NAMES.alertTopicArn]: org.hub.topicArn,
     },
   };
 }
