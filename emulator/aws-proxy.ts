@@ -12,6 +12,8 @@
  * - SNS Publish: MessageStructure json needs a `default` key, Subject and size limits; from another
  *   account, the topic policy and the topic key's policy must allow the caller (cross-account.ts);
  *   every message recorded (the e-mail body included, which an SQS subscriber never sees);
+ * - EventBridge PutEvents to another account's bus ARN: judged by the bus's policy, then delivered
+ *   in that account (moto looks the bus up in the caller's account);
  * - fault injection per service / Region / operation: throttling, 5xx, latency, dropped
  *   connections, requests never answered, access denied; and a log of every call.
  * This module is the server, the faults and the call log; what each operation adds is in

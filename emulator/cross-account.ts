@@ -1,12 +1,14 @@
 /**
- * SNS Publish from another account, as AWS authorizes it (moto lets any account publish to any
- * topic): the topic's policy must allow the caller, and when the topic is encrypted with a
- * customer-managed key, that key's policy must let the caller use it through SNS
- * (`kms:GenerateDataKey` and `kms:Decrypt` with `kms:ViaService`). The policies are read from moto
- * in the owner account, as CloudFormation or SetTopicAttributes / PutKeyPolicy left them; the
- * caller's organization is the one moto's Organizations knows for the caller's account.
- * Same-account publishes are not judged here (the caller's own IAM policies decide those, and moto
- * does not model them).
+ * Calls into another account, as AWS authorizes them by the resource's policy:
+ * - SNS Publish (moto lets any account publish to any topic): the topic's policy must allow the
+ *   caller, and when the topic is encrypted with a customer-managed key, that key's policy must let
+ *   the caller use it through SNS (`kms:GenerateDataKey` and `kms:Decrypt` with `kms:ViaService`);
+ * - EventBridge PutEvents to another account's bus ARN (moto looks the bus up in the caller's own
+ *   account and fails): the bus's policy must allow the caller; the events then go to that bus.
+ * The policies are read from moto in the owner account, as CloudFormation, SetTopicAttributes,
+ * PutKeyPolicy or PutPermission left them; the caller's organization is the one moto's
+ * Organizations knows for the caller's account. Same-account calls are not judged here (the
+ * caller's own IAM policies decide those, and moto does not model them).
  */
 import type { AwsErrorSpec } from './aws-errors';
 import { evaluateResourcePolicy, notAuthorizedMessage, UnsupportedPolicyError, type PolicyRequest } from './resource-policy';
@@ -28,6 +30,8 @@ export interface PolicySources {
   keyPolicy(keyArn: string): Promise<string | undefined>;
   /** The organization (`o-...`) of the account; undefined when it belongs to none. */
   organizationOf(account: string): Promise<string | undefined>;
+  /** The event bus's policy: '' when it has none, undefined when the bus does not exist. */
+  busPolicy(busArn: string): Promise<string | undefined>;
 }
 
 /**
@@ -98,9 +102,59 @@ export async function publishRefusal(caller: CallerIdentity, topicArn: string, s
   }
 }
 
+const BUS_ARN = /^arn:[^:]+:events:[^:]+:(\d{12}):event-bus\/.+$/;
+
+/** Where a PutEvents call goes: the caller's own account, or the one other account whose bus its entries name. */
+export type PutEventsRoute = { account: string } | { refusal: AwsErrorSpec };
+
+/**
+ * The account whose buses a PutEvents call reaches, judged as AWS judges it: entries naming another
+ * account's bus by ARN need that bus's policy to allow the caller (`events:PutEvents`). Entries for
+ * more than one other account in one call are not emulated (refused, naming them).
+ */
+export async function putEventsRoute(caller: CallerIdentity, busNames: readonly string[], sources: PolicySources): Promise<PutEventsRoute> {
+  const accountOf = (bus: string) => BUS_ARN.exec(bus)?.[1] ?? caller.account;
+  const foreign = [...new Set(busNames.filter((b) => accountOf(b) !== caller.account))];
+  if (foreign.length === 0) return { account: caller.account };
+  const accounts = new Set(busNames.map(accountOf));
+  if (accounts.size > 1) {
+    const message = `one PutEvents call to buses of several accounts (${[...new Set(busNames)].join(', ')}) is not emulated: send one call per account`;
+    return { refusal: { code: 'UnsupportedResourcePolicy', status: 400, message } };
+  }
+  try {
+    const request: Omit<PolicyRequest, 'action' | 'resource'> = {
+      principalArn: caller.principalArn,
+      principalAccount: caller.account,
+      principalOrgId: await sources.organizationOf(caller.account),
+      secureTransport: SECURE_TRANSPORT,
+    };
+    for (const busArn of foreign) {
+      const policy = await sources.busPolicy(busArn);
+      if (policy === undefined) continue; // no such bus: the emulator answers in the bus's account
+      const decision =
+        policy === ''
+          ? ({ effect: 'implicit-deny' } as const)
+          : evaluateResourcePolicy(policy, { ...request, action: 'events:PutEvents', resource: busArn });
+      if (decision.effect !== 'allow') {
+        return {
+          refusal: {
+            code: 'AccessDeniedException',
+            status: 400,
+            message: notAuthorizedMessage(caller.callerArn, 'events:PutEvents', busArn, decision),
+          },
+        };
+      }
+    }
+    return { account: [...accounts][0] as string };
+  } catch (e) {
+    if (e instanceof UnsupportedPolicyError) return { refusal: { code: 'UnsupportedResourcePolicy', status: 400, message: e.message } };
+    throw e;
+  }
+}
+
 /** One request to the emulator in an account's name: a query-protocol form, or a JSON body with its X-Amz-Target. */
 export interface EmulatorCall {
-  service: 'sns' | 'kms' | 'organizations';
+  service: 'sns' | 'kms' | 'organizations' | 'events';
   region: string;
   account: string;
   body: string;
@@ -119,7 +173,7 @@ const xmlText = (s: string) =>
     .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
     .replace(/&amp;/g, '&');
 
-/** The policy sources read from moto (GetTopicAttributes, GetKeyPolicy, DescribeOrganization) in each owner's account. */
+/** The policy sources read from moto (GetTopicAttributes, GetKeyPolicy, DescribeEventBus, DescribeOrganization) in each owner's account. */
 export function emulatorPolicySources(send: SendToEmulator): PolicySources {
   const regionOf = (arn: string) => arn.split(':')[3] ?? 'us-east-1';
   const accountOf = (arn: string) => arn.split(':')[4] ?? '';
@@ -146,6 +200,20 @@ export function emulatorPolicySources(send: SendToEmulator): PolicySources {
       if (res.status !== 200) return undefined;
       const policy = (JSON.parse(res.body) as { Policy?: unknown }).Policy;
       return typeof policy === 'string' ? policy : undefined;
+    },
+    busPolicy: async (busArn) => {
+      const name = busArn.slice(busArn.indexOf(':event-bus/') + ':event-bus/'.length);
+      const body = JSON.stringify({ Name: name });
+      const res = await send({
+        service: 'events',
+        region: regionOf(busArn),
+        account: accountOf(busArn),
+        body,
+        target: 'AWSEvents.DescribeEventBus',
+      });
+      if (res.status !== 200) return undefined;
+      const policy = (JSON.parse(res.body) as { Policy?: unknown }).Policy;
+      return typeof policy === 'string' ? policy : '';
     },
     organizationOf: async (account) => {
       const target = 'AWSOrganizationsV20161128.DescribeOrganization';

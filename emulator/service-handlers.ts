@@ -1,7 +1,7 @@
 /**
  * What the AWS-behaviour proxy does per operation, beyond forwarding to moto: DescribeDBClusters
  * pages and overrides, RemoveFromGlobalCluster, SNS Publish checks (cross-account ones against the
- * topic and key policies), and Security Hub's import
+ * topic and key policies), PutEvents to another account's bus, and Security Hub's import
  * limits, ASFF validation, BatchUpdateFindings, GetFindings filters and the enabled-per-Region
  * rule. aws-proxy.ts owns the HTTP server, faults and the call log, and gives these handlers the
  * way to reach moto and the proxy's state.
@@ -18,7 +18,7 @@ import {
   pageClusters,
   type ClusterOverrides,
 } from './rds-clusters-xml';
-import { publishRefusal, type CallerIdentity, type PolicySources } from './cross-account';
+import { publishRefusal, putEventsRoute, type CallerIdentity, type PolicySources } from './cross-account';
 import { publishError, readPublish, type PublishedMessage } from './sns-emulation';
 import {
   WORKFLOW_STATUSES,
@@ -248,6 +248,21 @@ export function serviceHandlers(ctx: HandlerContext): Record<string, Handler> {
       const up = await forward(raw);
       message.accepted = up.status === 200;
       return asResponse(up);
+    },
+
+    // moto looks a bus named by ARN up in the caller's account; AWS delivers to the ARN's account
+    // when the bus's policy allows the caller.
+    'events:PutEvents': async (raw) => {
+      const entries = parseJson(raw.body).Entries;
+      const buses = (Array.isArray(entries) ? (entries as unknown[]) : []).map((e) => {
+        const name = (e as { EventBusName?: unknown } | null)?.EventBusName;
+        return typeof name === 'string' && name ? name : 'default';
+      });
+      const caller = callerIdentity(raw);
+      const route = await putEventsRoute(caller, buses, policySources);
+      if ('refusal' in route) return route.refusal;
+      if (route.account === caller.account) return asResponse(await forward(raw));
+      return asResponse(await forward({ ...raw, headers: { ...raw.headers, 'x-moto-account-id': route.account } }));
     },
 
     'securityhub:BatchImportFindings': async (raw, info, rid) => {

@@ -1,8 +1,10 @@
 /**
- * The proxy's cross-account Publish, proven with the real SDK clients against moto: a topic's policy
- * decides what another account may publish (moto alone lets everyone), while the owner account's
- * own publishes are left as they were.
+ * The proxy's cross-account Publish and PutEvents, proven with the real SDK clients against moto: a
+ * topic's policy decides what another account may publish (moto alone lets everyone), a bus's
+ * policy what another account may put on it (moto alone cannot reach another account's bus), while
+ * the owner account's own calls are left as they were.
  */
+import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand, PutPermissionCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateTopicCommand, PublishCommand, SNSClient, SetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -41,8 +43,8 @@ async function topicWith(statements: unknown[]): Promise<string> {
   return TopicArn as string;
 }
 
-/** An SNS client of the other account, acting as its role (taken with AssumeRole). */
-async function publisher(): Promise<SNSClient> {
+/** Credentials of the other account's role (taken with AssumeRole). */
+async function publisherCredentials() {
   await inAccount(new IAMClient(aws.clientConfig('us-east-1')), PUBLISHER).send(
     new CreateRoleCommand({
       RoleName: ROLE,
@@ -54,15 +56,16 @@ async function publisher(): Promise<SNSClient> {
   const { Credentials } = await new STSClient(aws.clientConfig(REGION)).send(
     new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 's-1' }),
   );
-  return new SNSClient({
-    ...aws.clientConfig(REGION),
-    maxAttempts: 1,
-    credentials: {
-      accessKeyId: Credentials?.AccessKeyId as string,
-      secretAccessKey: Credentials?.SecretAccessKey as string,
-      sessionToken: Credentials?.SessionToken as string,
-    },
-  });
+  return {
+    accessKeyId: Credentials?.AccessKeyId as string,
+    secretAccessKey: Credentials?.SecretAccessKey as string,
+    sessionToken: Credentials?.SessionToken as string,
+  };
+}
+
+/** An SNS client of the other account, acting as its role. */
+async function publisher(): Promise<SNSClient> {
+  return new SNSClient({ ...aws.clientConfig(REGION), maxAttempts: 1, credentials: await publisherCredentials() });
 }
 
 const statement = (overrides: Record<string, unknown> = {}) => ({
@@ -114,5 +117,37 @@ describe('Publish in the owner account', () => {
     const topic = await topicWith([statement({ Effect: 'Deny', Principal: '*' })]);
     const out = await publish(new SNSClient(aws.clientConfig(REGION)), topic);
     expect(out.MessageId).toBeDefined();
+  });
+});
+
+describe('PutEvents to a bus of another account', () => {
+  /** A bus of the emulator's account, with the statement as its policy when given. */
+  async function busWith(policyStatement?: Record<string, unknown>): Promise<string> {
+    const events = new EventBridgeClient(aws.clientConfig(REGION));
+    const { EventBusArn } = await events.send(new CreateEventBusCommand({ Name: 'hub' }));
+    if (policyStatement) {
+      const Policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'publisher', ...policyStatement }] });
+      await events.send(new PutPermissionCommand({ EventBusName: 'hub', Policy }));
+    }
+    return EventBusArn as string;
+  }
+
+  const put = async (EventBusName: string) => {
+    const events = new EventBridgeClient({ ...aws.clientConfig(REGION), maxAttempts: 1, credentials: await publisherCredentials() });
+    return events.send(new PutEventsCommand({ Entries: [{ EventBusName, Source: 'test', DetailType: 'ping', Detail: '{}' }] }));
+  };
+
+  it("reaches the bus when its policy admits the caller's role", async () => {
+    const bus = await busWith(statement({ Action: 'events:PutEvents' }));
+    const out = await put(bus);
+    expect(out.FailedEntryCount).toBe(0);
+  });
+
+  it('is refused with AccessDeniedException when the bus has no policy', async () => {
+    const bus = await busWith();
+    await expect(put(bus)).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: `User: arn:aws:sts::${PUBLISHER}:assumed-role/${ROLE}/s-1 is not authorized to perform: events:PutEvents on resource: ${bus} because no resource-based policy allows the events:PutEvents action`,
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { publishRefusal, type CallerIdentity, type PolicySources } from '../../emulator/cross-account';
+import { publishRefusal, putEventsRoute, type CallerIdentity, type PolicySources } from '../../emulator/cross-account';
 
 const ORG = 'o-a1b2c3d4e5';
 const HUB = '111122223333';
@@ -31,7 +31,9 @@ const keyStatement = (actions: string[]) => ({
 const keyPolicy = JSON.stringify({ Statement: [keyStatement(['kms:GenerateDataKey*', 'kms:Decrypt'])] });
 
 /** The emulator's answers, and what the authorization asked of it. */
-function sources(opts: { attributes?: Record<string, string>; keyPolicy?: string; orgs?: Record<string, string> } = {}) {
+function sources(
+  opts: { attributes?: Record<string, string>; keyPolicy?: string; busPolicy?: string; orgs?: Record<string, string> } = {},
+) {
   const asked: string[] = [];
   const s: PolicySources = {
     topicAttributes: (arn) => {
@@ -41,6 +43,10 @@ function sources(opts: { attributes?: Record<string, string>; keyPolicy?: string
     keyPolicy: (arn) => {
       asked.push(`key ${arn}`);
       return Promise.resolve(opts.keyPolicy);
+    },
+    busPolicy: (arn) => {
+      asked.push(`bus ${arn}`);
+      return Promise.resolve(opts.busPolicy);
     },
     organizationOf: (account) => {
       asked.push(`org ${account}`);
@@ -130,5 +136,50 @@ describe('a Publish in the same account', () => {
     const { s, asked } = sources({ attributes: { Policy: JSON.stringify({ Statement: [] }) } });
     expect(await publishRefusal(caller(HUB, 'Anything'), TOPIC, s)).toBeUndefined();
     expect(asked).toEqual([]);
+  });
+});
+
+describe('PutEvents to a bus of another account', () => {
+  const BUS = `arn:aws:events:eu-west-1:${HUB}:event-bus/hub`;
+  const busPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ ...admitMembers(['events:PutEvents']), Sid: 'members' }] });
+
+  it("goes to the bus's account when its policy admits the caller", async () => {
+    const { s } = sources({ busPolicy });
+    expect(await putEventsRoute(caller(), [BUS], s)).toEqual({ account: HUB });
+  });
+
+  it("is refused with EventBridge's AccessDeniedException when the policy does not admit the caller", async () => {
+    const { s } = sources({ busPolicy });
+    expect(await putEventsRoute(caller(MEMBER, 'Other'), [BUS, BUS], s)).toEqual({
+      refusal: {
+        code: 'AccessDeniedException',
+        status: 400,
+        message: `User: arn:aws:sts::${MEMBER}:assumed-role/Other/run-1 is not authorized to perform: events:PutEvents on resource: ${BUS} because no resource-based policy allows the events:PutEvents action`,
+      },
+    });
+  });
+
+  it('is refused when the bus has no policy at all', async () => {
+    const { s } = sources({ busPolicy: '' });
+    expect(await putEventsRoute(caller(), [BUS], s)).toMatchObject({ refusal: { code: 'AccessDeniedException' } });
+  });
+
+  it("is left to the emulator in the bus's account when the bus does not exist", async () => {
+    const { s } = sources();
+    expect(await putEventsRoute(caller(), [BUS], s)).toEqual({ account: HUB });
+  });
+
+  it("stays in the caller's account for its own buses, by name or ARN, judging nothing", async () => {
+    const { s, asked } = sources({ busPolicy: '' });
+    expect(await putEventsRoute(caller(), ['default', `arn:aws:events:eu-west-1:${MEMBER}:event-bus/own`], s)).toEqual({ account: MEMBER });
+    expect(asked).toEqual([]);
+  });
+
+  it('refuses, naming the buses, one call to buses of two accounts (not emulated)', async () => {
+    const { s } = sources({ busPolicy });
+    const route = await putEventsRoute(caller(), ['default', BUS], s);
+    expect(route).toMatchObject({
+      refusal: { code: 'UnsupportedResourcePolicy', message: expect.stringContaining(`default, ${BUS}`) as string },
+    });
   });
 });

@@ -1,11 +1,18 @@
 /**
  * A member checker's alert reaching the organization's topic in the hub account, end to end: the
- * hub's topic and key are made in the emulator with the policies of the synthesized hub stack
- * (lib/hub, resolved to the emulator's ARNs), the AWS-behaviour proxy judges the cross-account
- * Publish by them (moto does not), and the bundled handler (invoke-local) runs in a member account
+ * hub's topic, key and event bus are made in the emulator with the policies of the synthesized hub
+ * stack (lib/hub, resolved to the emulator's ARNs), the AWS-behaviour proxy judges the
+ * cross-account Publish and PutEvents by them (moto does not), and the bundled handler (invoke-local) runs in a member account
  * with the environment of the member template's function and the credentials of the member's
  * function role, taken with STS AssumeRole as Lambda does.
  */
+import {
+  CreateEventBusCommand,
+  EventBridgeClient,
+  PutPermissionCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   CreateOrganizationCommand,
@@ -27,7 +34,7 @@ import { deploy, type Deployment } from '../../emulator/deployment';
 import { createMemberAccount, inAccount, seedAccountClusters } from '../../emulator/organization';
 import { V3, type SeedCluster } from '../../emulator/sample-account';
 import { onlyResource, resolveTemplateValue, type TemplateResources, type TemplateValues } from '../../emulator/template-values';
-import { ENV_NAMES } from '../../lambda/settings/schema';
+import { RUN_COMPLETED, type RunCompletedDetail } from '../../lambda/core/coverage';
 import { MEMBER_FUNCTION_ROLE_NAME } from '../../lib/hub/member-roles';
 import { MEMBER_PARAMETERS } from '../../lib/hub/member-template';
 import { synthHub } from '../lib/hub/hub-fixture';
@@ -38,8 +45,6 @@ jest.setTimeout(240_000);
 
 const REGION = 'eu-west-1';
 const GLOBAL = 'us-east-1';
-/** The hub's event bus: the member template's HubEventBusArn parameter. */
-const hubBusArn = (hubAccount: string) => `arn:aws:events:${REGION}:${hubAccount}:event-bus/aurora-backtrack-checker-hub`;
 /** An account of no organization. */
 const OUTSIDER = '999988887777';
 const FAILING: SeedCluster = {
@@ -64,8 +69,11 @@ interface Hub {
   account: string;
   topicArn: string;
   keyArn: string;
+  busArn: string;
   /** Messages the hub's subscriber got since the last call (removed from its queue). */
   delivered(): Promise<Delivered[]>;
+  /** "Checker run completed" events the hub's bus got since the last call. */
+  reports(): Promise<{ detail: RunCompletedDetail }[]>;
 }
 
 interface Organization {
@@ -78,6 +86,19 @@ interface Organization {
 }
 
 let org: Organization;
+
+/** Every message in the queue, parsed (and removed from it). */
+async function drain<T>(sqs: SQSClient, QueueUrl: string): Promise<T[]> {
+  const out: T[] = [];
+  for (;;) {
+    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const messages = r.Messages ?? [];
+    if (messages.length === 0) return out;
+    out.push(...messages.map((m) => JSON.parse(m.Body ?? '{}') as T));
+    const Entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle as string }));
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries }));
+  }
+}
 
 /**
  * KMS CreateKey in `account` with the given key policy, sent as the SDK would (the project has no
@@ -160,23 +181,36 @@ async function createHub(): Promise<Organization> {
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'hub-alert-subscriber' }));
   const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: attrs.Attributes?.QueueArn }));
-  const delivered = async (): Promise<Delivered[]> => {
-    const out: Delivered[] = [];
-    for (;;) {
-      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-      const messages = r.Messages ?? [];
-      if (messages.length === 0) return out;
-      out.push(...messages.map((m) => JSON.parse(m.Body ?? '{}') as Delivered));
-      await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl,
-          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle as string })),
-        }),
-      );
-    }
-  };
+  const delivered = () => drain<Delivered>(sqs, QueueUrl as string);
+
+  // The hub's bus with its policy from the template; a rule copies the reports into a queue to read.
+  const busId = onlyResource(t, 'AWS::Events::EventBus');
+  const busName = String(props(busId).Name);
+  const busArn = `arn:aws:events:${REGION}:${hubAccount}:event-bus/${busName}`;
+  const events = inAccount(new EventBridgeClient(aws.clientConfig(REGION)), hubAccount);
+  await events.send(new CreateEventBusCommand({ Name: busName }));
+  const busPolicyId = onlyResource(t, 'AWS::Events::EventBusPolicy');
+  const busValues = values({ [busId]: busName }, { [`${busId}.Arn`]: busArn });
+  expect(resolveTemplateValue(props(busPolicyId).EventBusName, busValues)).toBe(busName);
+  const statement = resolveTemplateValue(props(busPolicyId).Statement, busValues);
+  await events.send(
+    new PutPermissionCommand({ EventBusName: busName, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [statement] }) }),
+  );
+  const reportQueue = await sqs.send(new CreateQueueCommand({ QueueName: 'hub-reports' }));
+  const reportQueueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: reportQueue.QueueUrl, AttributeNames: ['QueueArn'] })))
+    .Attributes?.QueueArn;
+  await events.send(
+    new PutRuleCommand({
+      Name: 'reports',
+      EventBusName: busName,
+      EventPattern: JSON.stringify({ source: [RUN_COMPLETED.source], 'detail-type': [RUN_COMPLETED.detailType] }),
+    }),
+  );
+  await events.send(new PutTargetsCommand({ Rule: 'reports', EventBusName: busName, Targets: [{ Id: 'queue', Arn: reportQueueArn }] }));
+  const reports = () => drain<{ detail: RunCompletedDetail }>(sqs, reportQueue.QueueUrl as string);
+
   return {
-    hub: { account: hubAccount, topicArn, keyArn, delivered },
+    hub: { account: hubAccount, topicArn, keyArn, busArn, delivered, reports },
     members,
     memberEnvironment,
     stateTableId: onlyResource(m, 'AWS::DynamoDB::Table'),
@@ -185,8 +219,8 @@ async function createHub(): Promise<Organization> {
 
 /**
  * The member stack's resources in `account` (state table, Security Hub, a failing cluster) and the
- * environment its function gets from the StackSet's template (the hub's topic as the template's
- * parameter), with the credentials of `roleName` in that account (trusting Lambda, as
+ * environment its function gets from the StackSet's template (the hub's topic and bus as the
+ * template's parameters), with the credentials of `roleName` in that account (trusting Lambda, as
  * the stack's function role does), assumed as Lambda assumes it.
  */
 async function memberChecker(account: string, roleName: string): Promise<{ d: Deployment; env: Record<string, string> }> {
@@ -204,18 +238,15 @@ async function memberChecker(account: string, roleName: string): Promise<{ d: De
   const { Credentials } = await new STSClient(aws.clientConfig(REGION)).send(
     new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/${roleName}`, RoleSessionName: 'aurora-backtrack-checker' }),
   );
-  const { [ENV_NAMES.hubEventBusArn]: busArn, ...functionEnvironment } = resolveTemplateValue(org.memberEnvironment, {
+  const functionEnvironment = resolveTemplateValue(org.memberEnvironment, {
     refs: {
       [MEMBER_PARAMETERS.hubTopicArn]: org.hub.topicArn,
-      [MEMBER_PARAMETERS.hubEventBusArn]: hubBusArn(org.hub.account),
+      [MEMBER_PARAMETERS.hubEventBusArn]: org.hub.busArn,
       [org.stateTableId]: d.tableName,
     },
     accountId: account,
     region: REGION,
   }) as Record<string, string>;
-  // moto looks a PutEvents bus up in the caller's own account, so the member's report to the hub's
-  // bus cannot cross accounts here; the report has its own end-to-end test (member-report.test.ts).
-  expect(busArn).toBe(hubBusArn(org.hub.account));
   return {
     d,
     env: {
@@ -249,7 +280,7 @@ beforeEach(() => {
 });
 
 describe("a member checker's alert on the organization's topic", () => {
-  it("reaches the hub's subscribers from the member's function role, with the member's account_id, once", async () => {
+  it("reaches the hub's subscribers from the member's function role, with the member's account_id, once (and the run is reported on the hub's bus)", async () => {
     const member = org.members.payments;
     const { d, env } = await memberChecker(member, MEMBER_FUNCTION_ROLE_NAME);
 
@@ -268,6 +299,7 @@ describe("a member checker's alert on the organization's topic", () => {
     expect(delivered[0]?.MessageAttributes?.account_id).toEqual({ Type: 'String', Value: member });
     expect(degradationsMetric(first.stdout)).toEqual([0]);
     expect(await d.drainAlerts()).toEqual([]); // a member has no topic of its own in use
+    expect((await org.hub.reports()).map((r) => r.detail.accountId)).toEqual([member]);
 
     const second = await runHandler(d, 'scan', env);
 
@@ -275,6 +307,7 @@ describe("a member checker's alert on the organization's topic", () => {
     expect((second.json.result as unknown as SummaryJson).alert).toBeUndefined();
     expect(await org.hub.delivered()).toEqual([]);
     expect(publishesToHub().map((p) => p.accepted)).toEqual([true]);
+    expect((await org.hub.reports()).map((r) => r.detail.accountId)).toEqual([member]);
   });
 
   it('is refused by the topic policy for a role of another name in a member account; the run says the alert was not delivered and the next run tries again', async () => {
@@ -292,8 +325,14 @@ describe("a member checker's alert on the organization's topic", () => {
       `AuthorizationErrorException: User: arn:aws:sts::${member}:assumed-role/${roleName}/aurora-backtrack-checker is not authorized to perform: ` +
         `SNS:Publish on resource: ${org.hub.topicArn} because no resource-based policy allows the SNS:Publish action`,
     );
-    expect(degradationsMetric(run.stdout)).toEqual([1]);
+    // The hub's bus admits the same role name only, so the hub is not told of the run either.
+    expect(summary.degraded.map((x) => x.key)).toEqual(['hub-not-told']);
+    expect(summary.degraded[0]?.message).toContain(
+      `AccessDeniedException: User: arn:aws:sts::${member}:assumed-role/${roleName}/aurora-backtrack-checker is not authorized to perform: events:PutEvents`,
+    );
+    expect(degradationsMetric(run.stdout)).toEqual([2]);
     expect(await org.hub.delivered()).toEqual([]);
+    expect(await org.hub.reports()).toEqual([]);
     expect(publishesToHub().map((p) => p.accepted)).toEqual([false]);
 
     // The alert that did not reach anyone is not forgotten: the next run sends it again.
@@ -318,8 +357,10 @@ describe("a member checker's alert on the organization's topic", () => {
         `^AuthorizationErrorException: User: arn:aws:sts::${OUTSIDER}:assumed-role/${MEMBER_FUNCTION_ROLE_NAME}/\\S+ is not authorized`,
       ),
     );
-    expect(degradationsMetric(run.stdout)).toEqual([1]);
+    expect(summary.degraded.map((x) => x.key)).toEqual(['hub-not-told']);
+    expect(degradationsMetric(run.stdout)).toEqual([2]);
     expect(await org.hub.delivered()).toEqual([]);
+    expect(await org.hub.reports()).toEqual([]);
     expect(publishesToHub().map((p) => p.accepted)).toEqual([false]);
   });
 });
