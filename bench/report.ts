@@ -61,25 +61,43 @@ function operationsTable(p: PointResult): string[] {
   ];
 }
 
+/** The organization's floors: the model's, and the SDK floor when measured. */
+function organizationFloors(o: OrgFigures): string {
+  const model =
+    `${o.listPages} ListAccounts pages, then AssumeRole and each account's scan, ${o.concurrency} accounts at once, ` +
+    `one account at least ${s(o.accountFloorMs)} s; + a bare Node start ${s(o.bareStartMs)} s`;
+  const f = o.sdkFloor;
+  if (!f) return `floor ${s(o.floorMs)} s (the model floor ${s(o.modelFloorMs)} s: ${model}; no SDK floor), **${o.ratio.toFixed(2)}×**`;
+  return (
+    `model floor ${s(o.floorMs)} s (${s(o.modelFloorMs)} s: ${model}), ` +
+    `SDK floor ${s(f.wallMs)} s (spawn to exit less ${s(f.planMs)} s reading its plan; CPU ${s(f.cpuMs)} s, ` +
+    `${(f.maxRssKb / 1024).toFixed(0)} MB peak RSS, ${f.totalCalls} calls${f.ok ? '' : ', **FAILED**'}), ` +
+    `**${o.ratioToFloors.toFixed(2)}× the larger floor** (${o.ratio.toFixed(2)}× the model floor, ` +
+    `${(o.wallMs / f.wallMs).toFixed(2)}× the SDK floor)`
+  );
+}
+
 /** The organization point: one sentence of figures, the calls against their minimum, and its failures. */
 function organizationLines(o: OrgFigures): string[] {
   const ops = Object.entries(o.operations).filter(([, c]) => c.calls + c.minimum > 0);
   return [
     `Organization (\`scan --accounts all --role-name … --publish-findings\` in a fresh process, --account-concurrency ${o.concurrency}): ` +
       `${o.accounts} accounts × ${o.regions} Regions × ${o.clustersPerAccount} clusters (${o.clusters.toLocaleString('en-US')} clusters): ` +
-      `${s(o.wallMs)} s from process start to exit, floor ${s(o.floorMs)} s (the model floor ${s(o.modelFloorMs)} s: ` +
-      `${o.listPages} ListAccounts pages, then AssumeRole and each account's scan, ${o.concurrency} accounts at once, ` +
-      `one account at least ${s(o.accountFloorMs)} s; + a bare Node start ${s(o.bareStartMs)} s; no SDK floor), ` +
-      `**${o.ratio.toFixed(2)}×**; CPU ${s(o.cpuMs)} s, ${(o.maxRssKb / 1024).toFixed(0)} MB peak RSS, exit ${o.exitCode}` +
+      `${s(o.wallMs)} s from process start to exit, ${organizationFloors(o)}; ` +
+      `CPU ${s(o.cpuMs)} s, ${(o.maxRssKb / 1024).toFixed(0)} MB peak RSS, exit ${o.exitCode}` +
       `${o.ok ? '; every cluster of every account judged and imported into its own account' : ' — **FAILED**'}.`,
     '',
-    '| operation (organization) | calls | minimum | throttled |',
-    '|---|---:|---:|---:|',
-    ...ops.map(([op, c]) => `| ${op} | ${c.calls} | ${c.minimum} | ${c.throttled} |`),
+    '| operation (organization) | calls | minimum | throttled |' + (o.sdkFloor ? ' SDK floor calls |' : ''),
+    '|---|---:|---:|---:|' + (o.sdkFloor ? '---:|' : ''),
+    ...ops.map(
+      ([op, c]) =>
+        `| ${op} | ${c.calls} | ${c.minimum} | ${c.throttled} |` + (o.sdkFloor ? ` ${o.sdkFloor.operations[op]?.calls ?? 0} |` : ''),
+    ),
     '',
     ...o.failures.map((f) => `- ✗ organization: ${f}`),
     ...o.notes.slice(0, 5).map((n) => `- · organization: ${n}`),
-    ...(o.failures.length + Math.min(5, o.notes.length) > 0 ? [''] : []),
+    ...(o.sdkFloor?.notes ?? []).slice(0, 5).map((n) => `- · organization SDK floor: ${n}`),
+    ...(o.failures.length + Math.min(5, o.notes.length) + Math.min(5, o.sdkFloor?.notes.length ?? 0) > 0 ? [''] : []),
   ];
 }
 

@@ -65,3 +65,21 @@ export const failedSdkFloorReport = (error: Failure): SdkFloorReport => ({
   importFailed: 0,
   phases: { listedMs: 0, importedMs: 0, publishedMs: 0, writtenMs: 0 },
 });
+
+/** The organization's SDK floor (sdk-floor-org-child.ts): the SDK floor's figures, and what reading its plan cost. */
+export interface OrgSdkFloorReport extends SdkFloorReport {
+  accounts: number;
+  /** Reading and parsing the plan (not part of the floor: the parent subtracts it). */
+  planMs: number;
+  planCpuMs: number;
+  /** CPU of the whole process up to the report, plan reading included. */
+  processCpuMs: number;
+}
+
+export const failedOrgSdkFloorReport = (error: Failure): OrgSdkFloorReport => ({
+  ...failedSdkFloorReport(error),
+  accounts: 0,
+  planMs: 0,
+  planCpuMs: 0,
+  processCpuMs: 0,
+});

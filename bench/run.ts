@@ -20,8 +20,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_TAG_PREFIX } from '../lambda/config';
-import { DEFAULT_MAX_EXEMPTION_DAYS } from '../lambda/core/rules';
 import { CLIENT_SETTINGS } from '../lambda/default-deps';
 import { checkRun, totalsByOperation } from './checks';
 import { cliWorkDir, measureCliScan, measureStart } from './cli-point';
@@ -35,8 +33,8 @@ import { benchNodeArgs, buildChild, handlerEnv, invokeInChild, measureColdLoad }
 import { type MinimumCalls, type RunKind, floorInputFor, minimumCalls } from './minimum-calls';
 import { renderMarkdown } from './report';
 import type { BenchResults, OperationCalls, PointResult, RunResult, SdkFloorResult } from './results-types';
-import { buildSdkFloorChild, runSdkFloor } from './sdk-floor';
-import { type SdkFloorPlan, buildSdkFloorPlans, ratioToFloors } from './sdk-floor-plan';
+import { buildOrgSdkFloorChild, buildSdkFloorChild, runSdkFloor } from './sdk-floor';
+import { BENCH_POLICY, type SdkFloorPlan, buildSdkFloorPlans, ratioToFloors } from './sdk-floor-plan';
 import { SECURITY_HUB_RATES } from '../emulator/aws-limits';
 import { failedChildReport, failedSdkFloorReport } from './reports';
 
@@ -267,13 +265,7 @@ async function sdkFloorRun(
 /** The SDK floor's plans (first and steady run) for a fleet, under the bench's policy. */
 function sdkFloorPlans(fleet: ReturnType<typeof generateFleet>): Record<RunKind, SdkFloorPlan> {
   return buildSdkFloorPlans(fleet, {
-    policy: {
-      minWindowHours: BENCH_MIN_WINDOW_HOURS,
-      tagPrefix: DEFAULT_TAG_PREFIX,
-      exemptTagKey: `${DEFAULT_TAG_PREFIX}exempt`,
-      maxExemptionDays: DEFAULT_MAX_EXEMPTION_DAYS,
-      backtrackRegions: [],
-    },
+    policy: BENCH_POLICY,
     now: new Date(),
     homeRegion: HOME_REGION,
     tableName: TABLE,
@@ -463,11 +455,16 @@ export async function main(argv: string[]): Promise<number> {
         concurrency: o.accountConcurrency,
         bareStartMs: start.bare.wallMs,
         workDir: cliDir,
+        sdkFloor: { childPath: buildOrgSdkFloorChild(work), timeoutMs: o.timeoutS * 1000 },
       });
       const org = results.organization;
+      const sec = (ms: number) => (ms / 1000).toFixed(2);
+      const sdk = org.sdkFloor;
       process.stderr.write(
-        `${org.ok ? 'ok' : 'FAILED'}: wall ${(org.wallMs / 1000).toFixed(2)} s, floor ${(org.floorMs / 1000).toFixed(2)} s, ` +
-          `ratio ${org.ratio.toFixed(2)}, CPU ${(org.cpuMs / 1000).toFixed(2)} s, calls ${org.totalCalls} (min ${org.totalMinimum})\n`,
+        `${org.ok ? 'ok' : 'FAILED'}: wall ${sec(org.wallMs)} s (CPU ${sec(org.cpuMs)} s), floor ${sec(org.floorMs)} s, ` +
+          `SDK floor ${sdk ? `${sec(sdk.wallMs)} s (CPU ${sec(sdk.cpuMs)} s)` : 'not measured'}, ` +
+          `wall / floor ${org.ratio.toFixed(2)}, wall / max(floors) ${org.ratioToFloors.toFixed(2)}, ` +
+          `calls ${org.totalCalls} (min ${org.totalMinimum})\n`,
       );
       for (const f of org.failures) process.stderr.write(`    ✗ ${f}\n`);
     }

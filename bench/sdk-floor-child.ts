@@ -21,28 +21,18 @@
  *   argv: <plan JSON path>
  */
 import { readFileSync } from 'node:fs';
-import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeDBClustersCommand, type DescribeDBClustersCommandOutput, RDSClient } from '@aws-sdk/client-rds';
-import {
-  type AwsSecurityFinding,
-  BatchImportFindingsCommand,
-  BatchUpdateFindingsCommand,
-  SecurityHubClient,
-} from '@aws-sdk/client-securityhub';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { createStateDocumentClient } from '../lambda/aws/state';
 import type { ClusterState, RunMeta } from '../lambda/core/state-types';
-import { BatchPipeline, type MetricsTarget, Pacer, metricQueries, pacingLimit } from './sdk-floor-calls';
-import type { ClusterRole, RegionPlan, SdkFloorPlan } from './sdk-floor-plan';
+import { BatchPipeline } from './sdk-floor-calls';
+import type { SdkFloorPlan } from './sdk-floor-plan';
+import { type Counters, paceImports, scanRegion } from './sdk-floor-region';
 import { type SdkFloorReport, failedSdkFloorReport } from './reports';
-
-interface Counters {
-  imported: number;
-  importFailed: number;
-  listedMs: number;
-}
 
 async function scanState(doc: DynamoDBDocumentClient, plan: SdkFloorPlan): Promise<number> {
   let items = 0;
@@ -90,137 +80,6 @@ function leasePut(doc: DynamoDBDocumentClient, plan: SdkFloorPlan, release: bool
   );
 }
 
-/** The Region's workflow calls, `updatesInFlight` at a time. */
-async function updateWorkflow(client: SecurityHubClient, r: RegionPlan, inFlight: number): Promise<void> {
-  const calls = [...r.updates];
-  const lane = async () => {
-    for (let call = calls.shift(); call; call = calls.shift()) {
-      await client.send(
-        new BatchUpdateFindingsCommand({
-          FindingIdentifiers: call.ids,
-          Workflow: { Status: call.status },
-          ...(call.note && { Note: call.note }),
-        }),
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(inFlight, calls.length) }, lane));
-}
-
-async function fetchMetrics(cw: CloudWatchClient, targets: MetricsTarget[], start: Date, end: Date): Promise<void> {
-  const queries = metricQueries(targets);
-  let token: string | undefined;
-  do {
-    const out: GetMetricDataCommandOutput = await cw.send(
-      new GetMetricDataCommand({
-        MetricDataQueries: queries,
-        StartTime: start,
-        EndTime: end,
-        ScanBy: 'TimestampDescending',
-        ...(token && { NextToken: token }),
-      }),
-    );
-    token = out.NextToken || undefined;
-  } while (token);
-}
-
-async function scanRegion(
-  r: RegionPlan,
-  plan: SdkFloorPlan,
-  clients: { rds: RDSClient; securityHub: SecurityHubClient; cloudWatch: CloudWatchClient },
-  stateRead: Promise<unknown>,
-  writes: BatchPipeline<ClusterState | RunMeta>,
-  counters: Counters,
-  t0: number,
-): Promise<void> {
-  const s = plan.schedule;
-  const imports = new BatchPipeline<AwsSecurityFinding>(
-    async (batch) => {
-      const out = await clients.securityHub.send(new BatchImportFindingsCommand({ Findings: batch }));
-      counters.imported += out.SuccessCount ?? 0;
-      counters.importFailed += out.FailedCount ?? 0;
-    },
-    {
-      batchSize: s.findingsPerImport,
-      inFlight: s.importsInFlight,
-      before: async () => {
-        await stateRead;
-      },
-    },
-  );
-  const end = new Date(plan.now);
-  const start = new Date(end.getTime() - s.lookBackMs);
-  const metricsCalls: Promise<void>[] = [];
-  let waiting: { target: MetricsTarget; role: ClusterRole }[] = [];
-  const judged = (role: ClusterRole) => {
-    if (role.finding !== undefined) imports.add(r.findings[role.finding] as AwsSecurityFinding);
-    if (role.state !== undefined) writes.add(r.stateItems[role.state] as ClusterState);
-  };
-  const flushMetrics = () => {
-    const batch = waiting;
-    waiting = [];
-    if (batch.length === 0) return;
-    const call = fetchMetrics(
-      clients.cloudWatch,
-      batch.map((w) => w.target),
-      start,
-      end,
-    ).then(() => {
-      for (const w of batch) judged(w.role);
-    });
-    call.catch(() => undefined);
-    metricsCalls.push(call);
-  };
-  const page = (marker?: string): Promise<DescribeDBClustersCommandOutput> => {
-    const p = clients.rds.send(new DescribeDBClustersCommand({ MaxRecords: s.pageSize, ...(marker && { Marker: marker }) }));
-    p.catch(() => undefined);
-    return p;
-  };
-
-  try {
-    for (let next: Promise<DescribeDBClustersCommandOutput> | undefined = page(); next;) {
-      const out: DescribeDBClustersCommandOutput = await next;
-      const marker = out.Marker || undefined;
-      next = marker ? page(marker) : undefined;
-      for (const c of out.DBClusters ?? []) {
-        const role = r.clusters[c.DBClusterIdentifier ?? ''];
-        if (!role) throw new Error(`${r.region}: DescribeDBClusters listed ${c.DBClusterIdentifier}, which the plan does not know`);
-        if (role.metrics) {
-          waiting.push({ target: { identifier: c.DBClusterIdentifier as string, ...role.metrics }, role });
-          if (waiting.length >= s.clustersPerMetricsCall) flushMetrics();
-        } else {
-          judged(role);
-        }
-      }
-    }
-    counters.listedMs = Math.max(counters.listedMs, performance.now() - t0);
-    flushMetrics();
-    await Promise.all(metricsCalls);
-  } finally {
-    // Whatever happened, the import slots end before the Region does.
-    await imports.finish();
-  }
-  await updateWorkflow(clients.securityHub, r, s.updatesInFlight);
-}
-
-/**
- * Paces every BatchImportFindings attempt of the client to Security Hub's rate limit. The token is
- * taken after the request is serialised and signed, right before it is sent, so that little time
- * passes between the token and the call reaching the service.
- */
-function paceImports(client: SecurityHubClient, limit: SdkFloorPlan['importLimit']): SecurityHubClient {
-  const pacer = new Pacer(pacingLimit(limit));
-  // The step's handler types are not exported by the client packages; this middleware only awaits.
-  const pace = ((next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-    await pacer.acquire();
-    return next(args);
-  }) as unknown as StackMiddleware;
-  client.middlewareStack.addRelativeTo(pace, { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'paceToRateLimit' });
-  return client;
-}
-
-type StackMiddleware = Parameters<SecurityHubClient['middlewareStack']['addRelativeTo']>[0];
-
 /** State writes: BatchWriteItem of `itemsPerWrite` items, `writesInFlight` calls in flight, after `ready`. */
 function stateWrites(doc: DynamoDBDocumentClient, plan: SdkFloorPlan, ready: Promise<unknown>): BatchPipeline<ClusterState | RunMeta> {
   const s = plan.schedule;
@@ -260,21 +119,16 @@ async function main(): Promise<SdkFloorReport> {
   stateRead.catch(() => undefined);
   const writes = stateWrites(doc, plan, stateRead);
   await Promise.all(
-    plan.regions.map((r) =>
-      scanRegion(
-        r,
-        plan,
-        {
-          rds: new RDSClient({ region: r.region, ...settings }),
-          securityHub: paceImports(new SecurityHubClient({ region: r.region, ...settings }), plan.importLimit),
-          cloudWatch: new CloudWatchClient({ region: r.region, ...settings }),
-        },
-        stateRead,
-        writes,
-        counters,
-        t0,
-      ),
-    ),
+    plan.regions.map((r) => {
+      // Made with the Region's other clients, as lambda/default-deps.ts makes them.
+      const cloudWatch = new CloudWatchClient({ region: r.region, ...settings });
+      const clients = {
+        rds: new RDSClient({ region: r.region, ...settings }),
+        securityHub: paceImports(new SecurityHubClient({ region: r.region, ...settings }), plan.importLimit),
+        cloudWatch: () => cloudWatch,
+      };
+      return scanRegion(r, plan, clients, stateRead, writes, counters, t0);
+    }),
   );
   await stateRead;
   const importedMs = performance.now() - t0;

@@ -28,6 +28,18 @@ import type { AccountContext, BacktrackMetrics, ClusterFacts, Policy } from '../
 import type { Fleet, SyntheticCluster } from './fleet';
 import type { RunKind } from './minimum-calls';
 import type { RateLimit } from '../emulator/aws-limits';
+import { DEFAULT_TAG_PREFIX } from '../lambda/config';
+import { DEFAULT_MAX_EXEMPTION_DAYS } from '../lambda/core/rules';
+import { BENCH_MIN_WINDOW_HOURS } from './fleet';
+
+/** The policy every bench run judges by: the defaults, with the fleet's minimum window. */
+export const BENCH_POLICY: Policy = {
+  minWindowHours: BENCH_MIN_WINDOW_HOURS,
+  tagPrefix: DEFAULT_TAG_PREFIX,
+  exemptTagKey: `${DEFAULT_TAG_PREFIX}exempt`,
+  maxExemptionDays: DEFAULT_MAX_EXEMPTION_DAYS,
+  backtrackRegions: [],
+};
 
 /** The checker's schedule, which the SDK floor keeps: the batch sizes of its adapters (lambda/aws/*). */
 export const SCHEDULE = {
@@ -189,8 +201,10 @@ export interface PlanOptions {
 /**
  * One run of the checker over the fleet, judged the way lambda/region-judge.ts RegionJudge judges it, with
  * `previous` the state the run starts from. Returns the plan and the state a next run would find.
+ * `state` false: an audit from one seat (`scan --accounts`), which keeps no state table and sends
+ * no alert; only exemptions set a workflow (SUPPRESSED).
  */
-function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, ClusterState>, o: PlanOptions) {
+function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, ClusterState>, o: PlanOptions, state = true) {
   const account: AccountContext = { accountId: fleet.accountId, partition: 'aws' };
   const afterAlert: ClusterState[] = [];
   const events: ClusterEvent[] = [];
@@ -209,11 +223,12 @@ function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, Cl
       if (e.scope === 'in-scope') {
         // With a state table, as the checker keeps one: a cluster the table does not remember gets
         // its workflow set (BatchUpdateFindings), and its item waits for that and for the alert.
-        const step = stepCluster(e, prev, account.accountId, now, { firstSight: true, firstSighting: previous.size > 0 });
+        const step = stepCluster(e, prev, account.accountId, now, { firstSight: state, firstSighting: previous.size > 0 });
         if (step.event) events.push(step.event);
         if (step.workflow) workflow.push(step.workflow);
-        if (waitsForRunEnd(step)) afterAlert.push(step.state);
-        else if (stateChanged(prev, step.state)) {
+        // Without a state table nothing is written and nothing waits for an alert.
+        if (state && waitsForRunEnd(step)) afterAlert.push(step.state);
+        else if (state && stateChanged(prev, step.state)) {
           role.state = plan.stateItems.length;
           plan.stateItems.push(step.state);
         }
@@ -226,7 +241,7 @@ function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, Cl
     plan.updates = workflowCalls(workflow, account);
     return plan;
   });
-  const alert = buildAlert({ account, now, events, degraded: [], recovered: [] });
+  const alert = state ? buildAlert({ account, now, events, degraded: [], recovered: [] }) : undefined;
   const plan: SdkFloorPlan = {
     run,
     homeRegion: o.homeRegion,
@@ -240,9 +255,10 @@ function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, Cl
     regions,
     afterAlert,
     // A first run finds no meta item; a steady run finds it unchanged (same policy, no degradation).
-    ...(previous.size === 0 && {
-      meta: { pk: metaKey(account.accountId), accountId: account.accountId, degraded: [], policy: policySignature(o.policy) },
-    }),
+    ...(state &&
+      previous.size === 0 && {
+        meta: { pk: metaKey(account.accountId), accountId: account.accountId, degraded: [], policy: policySignature(o.policy) },
+      }),
     ...(alert && { alert }),
   };
   return { plan, next };
@@ -255,8 +271,51 @@ export function buildSdkFloorPlans(fleet: Fleet, o: PlanOptions): Record<RunKind
   return { first: first.plan, steady: steady.plan };
 }
 
+/**
+ * The plan of one account's part of an audit from one seat (`scan --accounts … --publish-findings`):
+ * a first run with no state table and no alert, in the fleet's own account.
+ */
+export function buildAuditPlan(fleet: Fleet, o: PlanOptions): SdkFloorPlan {
+  return planRun(fleet, 'first', o.now, new Map(), o, false).plan;
+}
+
 /** wall / max(floor, SDK floor): how far a run is from the larger of the two floors. */
 export function ratioToFloors(wallMs: number, floorMs: number, sdkFloorMs: number | undefined): number {
   const floor = Math.max(floorMs, sdkFloorMs ?? 0);
   return floor > 0 ? wallMs / floor : NaN;
+}
+
+/** The SDK floor of an audit of an organization from one seat (bench/sdk-floor-org-child.ts). */
+export interface OrgSdkFloorPlan {
+  homeRegion: string;
+  /** The audit role assumed in every account. */
+  roleName: string;
+  /** Accounts in flight at once (`--account-concurrency`). */
+  concurrency: number;
+  clientSettings: { maxAttempts: number; retryMode: string };
+  /** Organizations ListAccounts: its rate (paced on the client side) and its largest page. */
+  listLimit: RateLimit;
+  accountsPerPage: number;
+  /** Each account's part (buildAuditPlan), by account id. */
+  accounts: SdkFloorPlan[];
+}
+
+export interface OrgPlanOptions extends PlanOptions {
+  roleName: string;
+  concurrency: number;
+  listLimit: RateLimit;
+  accountsPerPage: number;
+}
+
+/** The organization's plan: every account's audit plan, built from its own fleet. */
+export function buildOrgSdkFloorPlan(fleets: readonly Fleet[], o: OrgPlanOptions): OrgSdkFloorPlan {
+  return {
+    homeRegion: o.homeRegion,
+    roleName: o.roleName,
+    concurrency: o.concurrency,
+    clientSettings: o.clientSettings,
+    listLimit: o.listLimit,
+    accountsPerPage: o.accountsPerPage,
+    accounts: fleets.map((f) => buildAuditPlan(f, o)),
+  };
 }

@@ -12,9 +12,18 @@ import { LAMBDA_BUILD_OPTIONS } from '../lib/bundle';
 
 /** Bundles the SDK floor child into `<outDir>/sdk-floor-child.cjs` with the handler's esbuild options. */
 export function buildSdkFloorChild(outDir: string): string {
-  const outfile = path.join(outDir, 'sdk-floor-child.cjs');
+  return buildFloorEntry(outDir, 'sdk-floor-child');
+}
+
+/** Bundles the organization's SDK floor child (sdk-floor-org-child.ts) into `<outDir>/sdk-floor-org-child.cjs`, likewise. */
+export function buildOrgSdkFloorChild(outDir: string): string {
+  return buildFloorEntry(outDir, 'sdk-floor-org-child');
+}
+
+function buildFloorEntry(outDir: string, name: string): string {
+  const outfile = path.join(outDir, `${name}.cjs`);
   buildSync({
-    entryPoints: [path.join(__dirname, 'sdk-floor-child.ts')],
+    entryPoints: [path.join(__dirname, `${name}.ts`)],
     outfile,
     ...LAMBDA_BUILD_OPTIONS,
     mainFields: [...LAMBDA_BUILD_OPTIONS.mainFields],

@@ -4,7 +4,7 @@
  * with the same, audited permissions) and runs the usual scan there with that account's
  * credentials; findings are imported by each account into its own Security Hub.
  */
-import type { AccountTarget } from '../lambda/accounts';
+import type { AccountOutcome, AccountTarget } from '../lambda/accounts';
 import type { CheckConfig, Logger, RunSummary } from '../lambda/run';
 import { renderAccounts } from './output/accounts';
 import type { Format } from './output';
@@ -111,6 +111,7 @@ export async function scanAccounts(config: CheckConfig, flags: AccountFlags, run
     deps,
     { runCheck },
     audit,
+    { Semaphore },
   ] = await Promise.all([
     import('../lambda/aws/organizations'),
     import('../lambda/aws/assume-role'),
@@ -118,20 +119,15 @@ export async function scanAccounts(config: CheckConfig, flags: AccountFlags, run
     import('../lambda/default-deps'),
     import('../lambda/run'),
     import('../lambda/accounts'),
+    import('../lambda/concurrency'),
   ]);
   const startedAt = new Date();
   const sts = createStsClient({ region: run.homeRegion, ...deps.CLIENT_SETTINGS });
   const caller = await whoAmI(sts);
   const listed = parseAccounts(flags.accounts ?? '');
-  const targets: AccountTarget[] =
-    listed === 'all'
-      ? (await listActiveAccounts(createOrganizationsClient({ region: run.homeRegion, ...deps.CLIENT_SETTINGS }))).map((a) => ({
-          accountId: a.id,
-          ...(a.name !== undefined ? { name: a.name } : {}),
-        }))
-      : listed.map((accountId) => ({ accountId }));
   let done = 0;
-  const outcomes = await audit.runAccounts(targets, Number(flags.accountConcurrency), async (target) => {
+  let total = 0;
+  const runOne = async (target: AccountTarget) => {
     try {
       const credentials = assumeRoleCredentials(sts, {
         partition: caller.partition,
@@ -151,9 +147,42 @@ export async function scanAccounts(config: CheckConfig, flags: AccountFlags, run
       });
       return await runCheck(config, accountDeps, { mode: 'scan' }, { deadline: run.deadline });
     } finally {
-      run.progress?.(`\r\u001b[K${++done}/${targets.length} accounts done`);
+      run.progress?.(`\r\u001b[K${++done}/${total} accounts done`);
     }
-  });
+  };
+  // Each account starts as soon as the page that lists it is in, at most --account-concurrency at once.
+  const slots = new Semaphore(Number(flags.accountConcurrency));
+  const started = new Map<string, Promise<AccountOutcome[]>>();
+  const start = (targets: AccountTarget[]) => {
+    for (const t of targets) {
+      if (started.has(t.accountId)) continue;
+      total += 1;
+      started.set(
+        t.accountId,
+        slots.run(() => audit.runAccounts([t], 1, runOne)),
+      );
+    }
+  };
+  const settled = () => Promise.all(started.values()).then((o) => o.flat().sort((a, b) => a.accountId.localeCompare(b.accountId)));
+  if (listed === 'all') {
+    try {
+      await listActiveAccounts(createOrganizationsClient({ region: run.homeRegion, ...deps.CLIENT_SETTINGS }), (page) =>
+        start(page.map((a) => ({ accountId: a.id, ...(a.name !== undefined ? { name: a.name } : {}) }))),
+      );
+    } catch (err) {
+      // The organization's list is incomplete: the accounts already started finish (nothing is left
+      // half done), then the audit fails as a whole, saying so.
+      const audited = await settled();
+      if (audited.length > 0) {
+        run.err(
+          `error: the organization's account list is incomplete; ${audited.length} account(s) listed before the failure were audited` +
+            `${config.publishFindings ? ' (their findings were imported)' : ''}, but no result is reported for an incomplete organization`,
+        );
+      }
+      throw err;
+    }
+  } else start(listed.map((accountId) => ({ accountId })));
+  const outcomes = await settled();
   run.progress?.('\r\u001b[K');
   const summary = audit.summarizeAccounts(caller, startedAt, new Date(), outcomes);
   for (const o of outcomes.filter((x) => x.error)) run.err(`error: account ${o.accountId} not audited: ${o.error?.message}`);

@@ -316,6 +316,15 @@ export function hintFor(name: string, message: string, env: NodeJS.ProcessEnv): 
   return undefined;
 }
 
+/** The system error code (ECONNREFUSED, ENOTFOUND, …) of an error or of one of its causes. */
+function systemCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  }
+  return undefined;
+}
+
 /** Runs the CLI with argv (without `node` and the script); resolves to the exit status. */
 export async function main(argv: string[], io: Io): Promise<number> {
   let code: number = EXIT.OK;
@@ -346,11 +355,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     const { code: name, message } = describeError(err);
     io.err(name === 'Error' ? `error: ${message}` : `error: ${name}: ${message}`);
+    // A bare Error (a connection that failed before AWS answered) is named by its system code.
+    const code = name === 'Error' ? (systemCode(err) ?? name) : name;
     const hint = hintFor(name, message, io.env);
     if (hint) io.err(hint);
     if (/credential|Region is missing|security token|ExpiredToken|UnrecognizedClient/i.test(`${name} ${message}`)) {
-      return fail(EXIT.USAGE, { code: name, message });
+      return fail(EXIT.USAGE, { code, message });
     }
-    return fail(EXIT.DEGRADED, { code: name, message });
+    return fail(EXIT.DEGRADED, { code, message });
   }
 }

@@ -86,7 +86,8 @@ const snsClient = (region: string, settings: typeof CLIENT_SETTINGS) =>
 export function awsDeps(opts: AwsDepsOptions): Deps {
   const perRegion = new Map<string, RegionClients>();
   const settings = opts.credentials ? { ...CLIENT_SETTINGS, credentials: opts.credentials } : CLIENT_SETTINGS;
-  const sts = new STSClient({ region: opts.homeRegion, ...pooledSettings('sts', opts.homeRegion, settings) });
+  // Made only when the account must be asked for: an audit of many accounts knows each from its session.
+  let sts: STSClient | undefined;
   let ec2: EC2Client | undefined;
   let account: Promise<AccountContext> | undefined;
   const state = opts.stateTable
@@ -102,6 +103,7 @@ export function awsDeps(opts: AwsDepsOptions): Deps {
     account:
       opts.account ??
       (() => {
+        sts ??= new STSClient({ region: opts.homeRegion, ...pooledSettings('sts', opts.homeRegion, settings) });
         account ??= whoAmI(sts).catch((err: unknown) => {
           account = undefined;
           throw err;
@@ -125,7 +127,8 @@ export function awsDeps(opts: AwsDepsOptions): Deps {
       }
       return c;
     },
-    sns: snsClient(opts.alertTopicArn?.split(':')[3] || opts.homeRegion, settings),
+    // Only a run with a topic publishes (lambda/modes/common.ts): no client for the others.
+    ...(opts.alertTopicArn !== undefined && { sns: snsClient(opts.alertTopicArn.split(':')[3] || opts.homeRegion, settings) }),
     state,
     ...(opts.hubEventBusArn !== undefined ? { tellHub: hubTeller(opts.hubEventBusArn, opts.homeRegion, settings) } : {}),
     persistentState: Boolean(opts.stateTable),

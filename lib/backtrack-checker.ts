@@ -30,7 +30,7 @@ import { telemetryEnvironment, toEnvironment } from '../lambda/settings/schema';
 import { grantFunctionPermissions } from './function-permissions';
 import { AlarmForwarder } from './hub/alarm-forwarder';
 import { assertMemberConfig } from './hub/member-config';
-import { MEMBER_ALARM_FORWARDER_ROLE_NAME, MEMBER_FUNCTION_ROLE_NAME } from './hub/member-roles';
+import { MEMBER_ALARM_FORWARDER_ROLE_NAME, MEMBER_ALARM_NAME_PREFIX, MEMBER_FUNCTION_ROLE_NAME } from './hub/member-roles';
 import { createAlarms, createDashboard, notifiesRecovery, type CheckerAlarms } from './monitoring';
 import { nagResource } from './nag';
 import { createSlackChannel } from './slack-channel';
@@ -69,7 +69,8 @@ export interface BacktrackCheckerProps {
    * Member mode of an organization deployment: publish alerts to the organization's central topic
    * (another account, this Region) instead of a topic of this stack. No topic, key, subscription
    * or Slack channel is created here; the function role and the alarm forwarder role get the fixed
-   * names the hub's topic and key policies admit, and the alarms reach the topic through EventBridge.
+   * names the hub's policies admit, the alarms the fixed prefix the hub relays, and the alarms'
+   * state changes go to the hub's event bus (`hubEventBusArn`, required with this).
    * @default - single-account mode
    */
   readonly hubTopicArn?: string;
@@ -80,8 +81,9 @@ export interface BacktrackCheckerProps {
   readonly hubTopicKeyArn?: string;
   /**
    * Member mode: the hub's event bus, told after every scan that this account's checker ran (the
-   * hub's coverage check). The function may `events:PutEvents` on exactly this bus.
-   * @default - no report
+   * hub's coverage check) and sent every state change of the checker's alarms (the hub relays them
+   * to its topic). The function and the alarm forwarder role may `events:PutEvents` on exactly this bus.
+   * @default - single-account mode (required in member mode)
    */
   readonly hubEventBusArn?: string;
 }
@@ -106,18 +108,25 @@ export class BacktrackChecker extends Construct {
   readonly alarmNamePrefix: string;
   readonly alarms: CheckerAlarms;
   readonly dashboard: cloudwatch.Dashboard;
-  /** Member mode: sends the alarms' state changes to the hub's topic. */
+  /** Member mode: sends the alarms' state changes to the hub's event bus. */
   readonly alarmForwarder?: AlarmForwarder;
 
   constructor(scope: Construct, id: string, props: BacktrackCheckerProps = {}) {
     super(scope, id);
     this.config = loadConfig({ ...props.config });
     const config = this.config;
-    this.alarmNamePrefix = `${Names.uniqueResourceName(this, { maxLength: 64, separator: '-' })}-`;
+    const hubTopicArn = props.hubTopicArn;
+    if (hubTopicArn !== undefined && props.hubEventBusArn === undefined) {
+      throw new Error(
+        "hubTopicArn without hubEventBusArn: a member's alarms reach the hub through its event bus; give the hub stack's HubEventBusArn output",
+      );
+    }
+    // A member's alarms have the fixed prefix the hub relays (one member stack per account).
+    this.alarmNamePrefix =
+      hubTopicArn !== undefined ? MEMBER_ALARM_NAME_PREFIX : `${Names.uniqueResourceName(this, { maxLength: 64, separator: '-' })}-`;
 
     let topic: sns.ITopic;
     let topicKey: kms.IKey | undefined;
-    const hubTopicArn = props.hubTopicArn;
     if (hubTopicArn !== undefined) {
       assertMemberConfig(config);
       topic = sns.Topic.fromTopicArn(this, 'HubTopic', hubTopicArn);
@@ -271,10 +280,10 @@ export class BacktrackChecker extends Construct {
     };
     this.alarms = createAlarms(this, monitoring);
     this.dashboard = createDashboard(this, monitoring, this.alarms);
-    if (hubTopicArn !== undefined) {
+    if (hubTopicArn !== undefined && props.hubEventBusArn !== undefined) {
       this.alarmForwarder = new AlarmForwarder(this, 'AlarmForwarder', {
-        topicArn: hubTopicArn,
-        ...(props.hubTopicKeyArn !== undefined ? { topicKeyArn: props.hubTopicKeyArn } : {}),
+        busArn: props.hubEventBusArn,
+        deadLetterQueue: this.deadLetterQueue,
         alarmNamePrefix: this.alarmNamePrefix,
         recoveryAlarms: Object.values<cloudwatch.Alarm | undefined>({ ...this.alarms }).filter(
           (a): a is cloudwatch.Alarm => a !== undefined && notifiesRecovery(a),

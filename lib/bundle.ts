@@ -13,6 +13,8 @@ export const LAMBDA_DIR = path.join(REPO_ROOT, 'lambda');
 export const HANDLER_ENTRY = path.join(LAMBDA_DIR, 'handler.ts');
 /** The hub's coverage function's entry point; it exports `handler`. */
 export const COVERAGE_ENTRY = path.join(LAMBDA_DIR, 'coverage', 'handler.ts');
+/** The hub's alarm relay's entry point; it exports `handler`. */
+export const ALARM_RELAY_ENTRY = path.join(LAMBDA_DIR, 'hub', 'alarm-relay.ts');
 /** File name of the bundle: the function's handler setting is `index.handler`. */
 export const BUNDLE_FILE = 'index.js';
 
@@ -52,12 +54,22 @@ export function bundleHandler(outDir: string, options: BundleOptions = {}): Meta
   return result.metafile;
 }
 
-/** Writes `<outDir>/index.js`: the hub's coverage function, bundled like the checker. */
-export function bundleCoverageHandler(outDir: string): void {
+/** Writes `<outDir>/index.js` of one entry point, bundled like the checker. */
+function bundleEntry(entry: string, outDir: string): void {
   buildSync({
-    entryPoints: [COVERAGE_ENTRY],
+    entryPoints: [entry],
     outfile: path.join(outDir, BUNDLE_FILE),
     ...LAMBDA_BUILD_OPTIONS,
     mainFields: [...LAMBDA_BUILD_OPTIONS.mainFields],
   });
+}
+
+/** Writes `<outDir>/index.js`: the hub's coverage function, bundled like the checker. */
+export function bundleCoverageHandler(outDir: string): void {
+  bundleEntry(COVERAGE_ENTRY, outDir);
+}
+
+/** Writes `<outDir>/index.js`: the hub's alarm relay, bundled like the checker. */
+export function bundleAlarmRelayHandler(outDir: string): void {
+  bundleEntry(ALARM_RELAY_ENTRY, outDir);
 }

@@ -52,8 +52,11 @@ function explain(code: string, message: string): string {
   return `${call} failed: ${code}: ${message}`;
 }
 
-/** Every ACTIVE account of the organization, by id, following NextToken. */
-export async function listActiveAccounts(client: OrganizationsClient): Promise<OrgAccount[]> {
+/**
+ * Every ACTIVE account of the organization, by id, following NextToken. `onPage` gets each page's
+ * ACTIVE accounts as soon as the page is in, so work on them can start while the next is listed.
+ */
+export async function listActiveAccounts(client: OrganizationsClient, onPage?: (page: OrgAccount[]) => void): Promise<OrgAccount[]> {
   const accounts: OrgAccount[] = [];
   const seen = new Set<string>();
   let token: string | undefined;
@@ -65,6 +68,7 @@ export async function listActiveAccounts(client: OrganizationsClient): Promise<O
       const { code, message } = describeError(err);
       throw new OrganizationsError(code, explain(code, message), { cause: err });
     }
+    const page: OrgAccount[] = [];
     for (const a of out.Accounts ?? []) {
       if (!isActive(a)) continue;
       if (!a.Id || !/^\d{12}$/.test(a.Id)) {
@@ -74,8 +78,10 @@ export async function listActiveAccounts(client: OrganizationsClient): Promise<O
           `account id "${a.Id ?? ''}" is not 12 digits`,
         );
       }
-      accounts.push(a.Name ? { id: a.Id, name: a.Name } : { id: a.Id });
+      page.push(a.Name ? { id: a.Id, name: a.Name } : { id: a.Id });
     }
+    accounts.push(...page);
+    onPage?.(page);
     token = out.NextToken || undefined;
     if (token !== undefined) {
       if (seen.has(token)) {

@@ -1,31 +1,37 @@
 /**
- * Member mode: the checker's alarms reach the hub's topic through EventBridge.
+ * Member mode: the checker's alarms reach the hub through its event bus.
  *
  * A CloudWatch alarm action publishes to an SNS topic as `cloudwatch.amazonaws.com` of the alarm's
- * own account; AWS documents that path for topics of the same account only. EventBridge documents
- * delivery to an SNS topic of another account in the same Region, with a role of the rule's account
- * that the topic policy admits. So every state change of the checker's alarms is matched here
- * ("CloudWatch Alarm State Change") and published to the hub topic as an AWS Chatbot custom
- * notification: ALARM for every alarm, OK (back from ALARM) for the alarms that notify recovery,
- * exactly what the alarm actions send in a single-account deployment.
+ * own account; AWS documents that path for topics of the same account only, and neither it nor an
+ * EventBridge SNS target can set message attributes. So every state change of the checker's alarms
+ * is matched here ("CloudWatch Alarm State Change": ALARM for every alarm, OK back from ALARM for
+ * the alarms that notify recovery, exactly what the alarm actions send in a single-account
+ * deployment) and sent unchanged to the hub's event bus, the bus the checker already reports each
+ * scan to. EventBridge requires a role of this account for a bus of another account whose policy
+ * admits the organization; the hub's bus policy admits this role by name. On the hub bus the event
+ * keeps `account` (this account), and the hub's alarm relay publishes it to the organization's
+ * topic with the `account_id` attribute (lib/hub/alarm-relay.ts).
  */
 import { Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ALARM_STATE_CHANGE } from '../../lambda/hub/alarm-event';
 
 export interface AlarmForwarderProps {
-  /** The hub's topic (another account, this Region). */
-  readonly topicArn: string;
-  /** The hub topic's customer-managed key. */
-  readonly topicKeyArn?: string;
+  /** The hub's event bus (another account, this Region). */
+  readonly busArn: string;
   /** Every alarm of the checker; their names start with `alarmNamePrefix`. */
   readonly alarmNamePrefix: string;
   /** The alarms whose return to OK is worth a message (the others clear on their own after one period). */
   readonly recoveryAlarms: readonly cloudwatch.IAlarm[];
-  /** The role's fixed name, admitted by the hub's topic and key policies. */
+  /** The role's fixed name, admitted by the hub's bus policy. */
   readonly roleName: string;
+  /** Where a state change the hub's bus did not accept is kept (the checker's dead-letter queue). */
+  readonly deadLetterQueue: sqs.IQueue;
 }
 
 export class AlarmForwarder extends Construct {
@@ -40,23 +46,17 @@ export class AlarmForwarder extends Construct {
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
-      description: "Aurora Backtrack checker: EventBridge publishes this account's checker alarms to the organization's alert topic",
+      description: "Aurora Backtrack checker: EventBridge sends this account's checker alarms to the organization hub's event bus",
     });
-    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'PublishToHubTopic', actions: ['sns:Publish'], resources: [props.topicArn] }));
-    if (props.topicKeyArn !== undefined) {
-      this.role.addToPolicy(
-        new iam.PolicyStatement({ sid: 'UseHubTopicKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.topicKeyArn] }),
-      );
-    }
 
-    this.alarmRule = this.forward('AlarmRule', 'Aurora Backtrack checker: send its alarms to the organization alert topic', {
+    this.alarmRule = this.forward('AlarmRule', "Aurora Backtrack checker: send its alarms to the organization hub's event bus", {
       alarmName: events.Match.prefix(props.alarmNamePrefix),
       state: { value: ['ALARM'] },
     });
     if (props.recoveryAlarms.length > 0) {
       this.recoveryRule = this.forward(
         'RecoveryRule',
-        'Aurora Backtrack checker: send the recovery of its alarms to the organization alert topic',
+        "Aurora Backtrack checker: send the recovery of its alarms to the organization hub's event bus",
         {
           alarmName: props.recoveryAlarms.map((a) => a.alarmName),
           state: { value: ['OK'] },
@@ -65,11 +65,11 @@ export class AlarmForwarder extends Construct {
       );
     }
 
-    // Bound by hand, not with aws-events-targets' SnsTopic: for a topic of another account that
-    // target would build a mirror rule on the hub's event bus instead of the direct delivery above.
-    const topicArn = props.topicArn;
-    const role = this.role;
-    const target: events.IRuleTarget = { bind: () => ({ arn: topicArn, role, input: alarmMessage() }) };
+    // The target adds events:PutEvents on exactly this bus to the role, and nothing else.
+    const target = new eventsTargets.EventBus(events.EventBus.fromEventBusArn(this, 'HubBus', props.busArn), {
+      role: this.role,
+      deadLetterQueue: props.deadLetterQueue,
+    });
     this.alarmRule.addTarget(target);
     this.recoveryRule?.addTarget(target);
   }
@@ -77,21 +77,7 @@ export class AlarmForwarder extends Construct {
   private forward(id: string, description: string, detail: Record<string, unknown>): events.Rule {
     return new events.Rule(this, id, {
       description,
-      eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail },
+      eventPattern: { source: [ALARM_STATE_CHANGE.source], detailType: [ALARM_STATE_CHANGE.detailType], detail },
     });
   }
-}
-
-/** The alarm as an AWS Chatbot custom notification (read as JSON by e-mail subscribers). */
-function alarmMessage(): events.RuleTargetInput {
-  const field = (path: string) => events.EventField.fromPath(path);
-  return events.RuleTargetInput.fromObject({
-    version: '1.0',
-    source: 'custom',
-    content: {
-      textType: 'client-markdown',
-      title: `Aurora Backtrack checker alarm ${field('$.detail.alarmName')} is ${field('$.detail.state.value')} (account ${field('$.account')}, ${field('$.region')})`,
-      description: `${field('$.detail.state.reason')} See docs/operations.md.`,
-    },
-  });
 }

@@ -5,6 +5,7 @@
  */
 import type { ConfigProblem } from '../config';
 import { settingOf } from '../../lambda/settings/schema';
+import { HUB_EVENT_BUS_NAME } from './member-roles';
 
 export const DEPLOYMENTS = ['account', 'hub', 'member'] as const;
 export type Deployment = (typeof DEPLOYMENTS)[number];
@@ -35,8 +36,11 @@ export type HubContext =
       readonly deployment: 'member';
       readonly hubTopicArn: string;
       readonly hubTopicKeyArn?: string;
-      /** The hub's event bus, told after every scan (coverage); without it the hub counts the account uncovered. */
-      readonly hubEventBusArn?: string;
+      /**
+       * The hub's event bus: told after every scan (coverage) and sent the alarms' state changes.
+       * Default: the hub's bus (`aurora-backtrack-checker-hub`) in the topic's account and Region.
+       */
+      readonly hubEventBusArn: string;
     };
 
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
@@ -44,6 +48,12 @@ const OU_ID = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):[A-Za-z0-9_-]{1,256}$/;
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/** The hub stack's event bus beside its topic: same partition, Region and account, its fixed name. */
+export function hubEventBusArnOf(hubTopicArn: string): string {
+  const [, partition, , region, account] = hubTopicArn.split(':');
+  return `arn:${partition}:events:${region}:${account}:event-bus/${HUB_EVENT_BUS_NAME}`;
+}
 
 /** A context value as the error message shows it: JSON (strings quoted), or `(not set)`. */
 const render = (value: unknown): string => (value === undefined || value === null ? '(not set)' : JSON.stringify(value));
@@ -140,7 +150,7 @@ export function readHubContext(context: Readonly<Record<string, unknown>>): { ok
         deployment,
         hubTopicArn: arn as string,
         ...(typeof keyArn === 'string' ? { hubTopicKeyArn: keyArn } : {}),
-        ...(bus && 'ok' in bus ? { hubEventBusArn: bus.ok } : {}),
+        hubEventBusArn: bus && 'ok' in bus ? bus.ok : hubEventBusArnOf(arn as string),
       },
     };
   }

@@ -1,6 +1,7 @@
 /**
  * Organization coverage in the hub: the event bus the member checkers report to after every scan
- * (PutEvents admitted from the members' function role of this organization only), the coverage
+ * and forward their alarms to (PutEvents admitted from the members' function and alarm forwarder
+ * roles of this organization only; the alarms go on to lib/hub/alarm-relay.ts), the coverage
  * table, the coverage function (records each report; on the members' scan schedule judges every
  * ACTIVE account and alerts the change once; on the reminder schedule sends the digest), its
  * UncoveredAccounts and Errors alarms on the organization's topic, and a dashboard.
@@ -28,10 +29,9 @@ import { heartbeatWindow } from '../../lambda/settings/schedule';
 import { TELEMETRY } from '../../lambda/settings/schema';
 import { bundleCoverageHandler, LAMBDA_DIR } from '../bundle';
 import { nagResource } from '../nag';
-import { MEMBER_FUNCTION_ROLE_NAME } from './member-roles';
+import { HUB_EVENT_BUS_NAME, MEMBER_ALARM_FORWARDER_ROLE_NAME, MEMBER_FUNCTION_ROLE_NAME, memberRoleArnPattern } from './member-roles';
 
-/** The hub's event bus: fixed, so a member stack deployed by hand can be given its ARN. */
-export const HUB_EVENT_BUS_NAME = 'aurora-backtrack-checker-hub';
+export { HUB_EVENT_BUS_NAME };
 
 const UNUSED_BUNDLING_IMAGE = 'public.ecr.aws/docker/library/node:22';
 
@@ -49,6 +49,8 @@ export interface CoverageProps {
 
 export class Coverage extends Construct {
   readonly bus: events.EventBus;
+  /** Events the hub's functions could not take (after retries), and their failed invocations. */
+  readonly deadLetterQueue: sqs.Queue;
   readonly table: dynamodb.Table;
   readonly coverageFunction: lambda.Function;
   readonly role: iam.Role;
@@ -74,7 +76,12 @@ export class Coverage extends Construct {
         resources: [this.bus.eventBusArn],
         conditions: {
           StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
-          ArnLike: { 'aws:PrincipalArn': `arn:${Stack.of(this).partition}:iam::*:role/${MEMBER_FUNCTION_ROLE_NAME}` },
+          // The function reports each scan; EventBridge, as the alarm forwarder role, sends the alarms.
+          ArnLike: {
+            'aws:PrincipalArn': [MEMBER_FUNCTION_ROLE_NAME, MEMBER_ALARM_FORWARDER_ROLE_NAME].map((name) =>
+              memberRoleArnPattern(name, Stack.of(this).partition),
+            ),
+          },
         },
       }),
     );
@@ -88,14 +95,15 @@ export class Coverage extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+    const deadLetterQueue = (this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-    });
+    }));
     Validations.of(deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the coverage function (undeliverable reports and schedule events).',
+      reason:
+        "This queue is itself the dead-letter queue of the hub's functions (undeliverable reports, alarms and schedule events, failed invocations).",
     });
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });

@@ -1,8 +1,10 @@
 /**
  * The organization's central alert topic, in the hub (security) account: the e-mail and Slack
  * subscriptions live here once, and every member checker publishes to it. The topic policy and
- * the key policy admit the members' two fixed-name roles (the function and the alarm forwarder),
- * from accounts of this organization only (`aws:PrincipalOrgID` and `aws:PrincipalArn`).
+ * the key policy admit one principal of the members: their checker function's fixed-name role,
+ * from accounts of this organization only (`aws:PrincipalOrgID` and `aws:PrincipalArn`). The
+ * members' alarms arrive through the hub's event bus and its alarm relay (lib/hub/alarm-relay.ts),
+ * a function of this account.
  */
 import { Annotations, Names, Stack } from 'aws-cdk-lib';
 import type * as chatbot from 'aws-cdk-lib/aws-chatbot';
@@ -13,7 +15,7 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { createTopic, createTopicKey } from '../alert-topic';
 import { createSlackChannel } from '../slack-channel';
-import { memberRoleArnPatterns } from './member-roles';
+import { MEMBER_FUNCTION_ROLE_NAME, memberRoleArnPattern } from './member-roles';
 
 export interface HubAlertTopicProps {
   /** The organization (`o-...`) whose member checkers may publish. */
@@ -74,13 +76,13 @@ export class HubAlertTopic extends Construct {
   }
 }
 
-/** `aws:PrincipalOrgID` and `aws:PrincipalArn`: a member checker role of this organization, nothing else. */
+/** `aws:PrincipalOrgID` and `aws:PrincipalArn`: a member checker's function role of this organization, nothing else. */
 export function memberCheckerConditions(organizationId: string): {
   StringEquals: Record<string, string>;
-  ArnLike: Record<string, string[]>;
+  ArnLike: Record<string, string>;
 } {
   return {
     StringEquals: { 'aws:PrincipalOrgID': organizationId },
-    ArnLike: { 'aws:PrincipalArn': memberRoleArnPatterns() },
+    ArnLike: { 'aws:PrincipalArn': memberRoleArnPattern(MEMBER_FUNCTION_ROLE_NAME) },
   };
 }

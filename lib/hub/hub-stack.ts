@@ -4,7 +4,8 @@
  * subscriptions, the StackSet that deploys the checker in member mode to every account of the
  * given OUs (new accounts included) in this stack's Region, the asset bucket that carries the
  * checker's code to them, the Security Hub insight of failing clusters by account, and the
- * organization's coverage (which ACTIVE accounts' checkers report; lib/hub/coverage.ts).
+ * organization's coverage (which ACTIVE accounts' checkers report; lib/hub/coverage.ts) and the
+ * relay of the members' alarms to the topic (lib/hub/alarm-relay.ts).
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,10 +13,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Capability, DeploymentType, RegionConcurrencyType, StackSet, StackSetTarget, StackSetTemplate } from 'cdk-stacksets';
 import type { Construct } from 'constructs';
 import type { CheckerConfig } from '../config';
+import { AlarmRelay } from './alarm-relay';
 import { Coverage } from './coverage';
 import { FailingClustersInsight } from './failing-clusters-insight';
 import { HubAlertTopic } from './hub-alert-topic';
 import { acknowledgeAssetDeployment } from './asset-deployment-nag';
+import { MEMBER_ALARM_NAME_PREFIX } from './member-roles';
 import { MEMBER_PARAMETERS, MemberTemplate } from './member-template';
 
 /** Name of the StackSet (one per organization). */
@@ -59,6 +62,7 @@ export class HubStack extends Stack {
   readonly stackSet: StackSet;
   readonly insight: FailingClustersInsight;
   readonly coverage: Coverage;
+  readonly alarmRelay: AlarmRelay;
 
   constructor(scope: Construct, id: string, props: HubStackProps) {
     super(scope, id, {
@@ -109,6 +113,16 @@ export class HubStack extends Stack {
       digestSchedule: this.memberTemplate.checker.config.reminderSchedule,
     });
 
+    // The members' alarms arrive on the coverage bus and are published to the topic with account_id.
+    this.alarmRelay = new AlarmRelay(this, 'AlarmRelay', {
+      bus: this.coverage.bus,
+      topic: this.alertTopic.topic,
+      topicKey: this.alertTopic.key,
+      memberAlarmNamePrefix: MEMBER_ALARM_NAME_PREFIX,
+      alarmNamePrefix: this.alertTopic.alarmNamePrefix,
+      deadLetterQueue: this.coverage.deadLetterQueue,
+    });
+
     this.stackSet = new StackSet(this, 'MemberStackSet', {
       stackSetName: MEMBER_STACK_SET_NAME,
       description: 'Aurora Backtrack checker in member mode: every account of the OUs checks itself and alerts the hub topic',
@@ -149,7 +163,7 @@ export class HubStack extends Stack {
       value: this.alertTopic.key.keyArn,
     });
     new CfnOutput(this, 'HubEventBusArn', {
-      description: 'The event bus member checkers report to (hubEventBusArn of a member stack deployed by hand)',
+      description: 'The event bus member checkers report to and send their alarms to (hubEventBusArn of a member stack deployed by hand)',
       value: this.coverage.bus.eventBusArn,
     });
     new CfnOutput(this, 'StackSetName', { description: 'StackSet of the member checkers', value: MEMBER_STACK_SET_NAME });

@@ -50,7 +50,7 @@ export class MemberTemplate extends StackSetStack {
     });
     const busArn = new CfnParameter(this, MEMBER_PARAMETERS.hubEventBusArn, {
       type: 'String',
-      description: 'The event bus in the hub account the checker reports to after every scan (coverage)',
+      description: 'The event bus in the hub account the checker reports to after every scan (coverage) and sends its alarms to',
       allowedPattern: '^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/.+$',
     });
     this.checker = new BacktrackChecker(this, 'Checker', {

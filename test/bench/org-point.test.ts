@@ -3,6 +3,7 @@ import { cliWorkDir } from '../../bench/cli-point';
 import { startFakeAws } from '../../bench/fake-aws';
 import { expectationsOf } from '../../bench/fleet';
 import { organizationMinimumCalls } from '../../bench/minimum-calls';
+import { buildOrgSdkFloorChild } from '../../bench/sdk-floor';
 import { AUDIT_ROLE, checkAudit, measureOrgScan, organizationFleets, parseOrgPoint } from '../../bench/org-point';
 
 jest.setTimeout(60_000);
@@ -25,13 +26,15 @@ describe('the organization point of the benchmark', () => {
     expect(fleets[1]?.clusters[0]?.arn).toContain(':200000000001:');
   });
 
-  it('audits a small organization through the built CLI: every cluster of every account judged and imported there', async () => {
+  it('audits a small organization through the built CLI: every cluster of every account judged and imported there, against both floors', async () => {
     const r = await measureOrgScan(
       { accounts: 3, regions: 2, clustersPerAccount: 5 },
-      { latencyMs: 0, seed: 1, concurrency: 8, bareStartMs: 0, workDir: dir },
+      { latencyMs: 0, seed: 1, concurrency: 8, bareStartMs: 0, workDir: dir, sdkFloor: { childPath: buildOrgSdkFloorChild(dir) } },
     );
 
     expect(r.failures).toEqual([]);
+    expect(r.sdkFloor).toMatchObject({ ok: true, totalCalls: r.totalMinimum });
+    expect(r.ratioToFloors).toBeCloseTo(r.wallMs / Math.max(r.floorMs, r.sdkFloor?.wallMs ?? 0), 6);
     expect(r.ok).toBe(true);
     expect(r.operations['sts:AssumeRole']).toMatchObject({ calls: 3, minimum: 3 });
     expect(r.operations['organizations:ListAccounts']?.calls).toBe(1);

@@ -118,6 +118,7 @@ describe('parsePoint', () => {
       modelFloorMs: 5050,
       bareStartMs: 30,
       ratio: 2.5,
+      ratioToFloors: 2.5,
       listPages: 10,
       accountFloorMs: 200,
       totalCalls: 2737,
@@ -137,6 +138,53 @@ describe('parsePoint', () => {
     expect(md).toContain('**2.50×**; CPU 8.75 s');
     expect(md).toContain('| organizations:ListAccounts | 11 | 10 | 1 |');
     expect(md).toContain("- ✗ organization: account 200000000001 is missing from the CLI's output");
+  });
+
+  it('shows the organization against both floors when its SDK floor was measured: the larger one sets the ratio', () => {
+    const organization: OrgFigures = {
+      accounts: 200,
+      regions: 4,
+      clustersPerAccount: 25,
+      clusters: 5000,
+      concurrency: 8,
+      latencyMs: 50,
+      wallMs: 12_000,
+      floorMs: 5000,
+      modelFloorMs: 4900,
+      bareStartMs: 100,
+      ratio: 2.4,
+      sdkFloor: {
+        wallMs: 8000,
+        processMs: 8200,
+        planMs: 200,
+        cpuMs: 6500,
+        maxRssKb: 300 * 1024,
+        totalCalls: 2736,
+        operations: { 'organizations:ListAccounts': { calls: 10, minimum: 10, throttled: 0 } },
+        ok: true,
+        failures: [],
+        notes: [],
+      },
+      ratioToFloors: 1.5,
+      listPages: 10,
+      accountFloorMs: 200,
+      totalCalls: 2737,
+      totalMinimum: 2736,
+      operations: { 'organizations:ListAccounts': { calls: 11, minimum: 10, throttled: 1 } },
+      maxRssKb: 270_000,
+      cpuMs: 8750,
+      exitCode: 1,
+      ok: true,
+      failures: [],
+      notes: [],
+    };
+
+    const md = renderMarkdown({ ...results([run()]), organization });
+
+    expect(md).toContain('12.00 s from process start to exit, model floor 5.00 s');
+    expect(md).toContain('SDK floor 8.00 s (spawn to exit less 0.20 s reading its plan; CPU 6.50 s, 300 MB peak RSS, 2736 calls)');
+    expect(md).toContain('**1.50× the larger floor** (2.40× the model floor, 1.50× the SDK floor); CPU 8.75 s');
+    expect(md).toContain('| organizations:ListAccounts | 11 | 10 | 1 | 10 |');
   });
 
   it('reads <clusters>x<regions>', () => {

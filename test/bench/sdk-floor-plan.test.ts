@@ -3,7 +3,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { startFakeAws, type FakeAws } from '../../bench/fake-aws';
 import { BENCH_MIN_WINDOW_HOURS, expectationsOf, generateFleet } from '../../bench/fleet';
 import { minimumCalls } from '../../bench/minimum-calls';
-import { buildSdkFloorPlans, clusterFactsOf, metricsOf, ratioToFloors, type PlanOptions } from '../../bench/sdk-floor-plan';
+import { buildAuditPlan, buildSdkFloorPlans, clusterFactsOf, metricsOf, ratioToFloors, type PlanOptions } from '../../bench/sdk-floor-plan';
 import { getBacktrackMetrics } from '../../lambda/aws/cloudwatch';
 import { listClusterPages } from '../../lambda/aws/rds';
 import type { ClusterFacts } from '../../lambda/core/types';
@@ -128,6 +128,37 @@ describe('buildSdkFloorPlans', () => {
     expect(plans.steady.alert).toBeUndefined();
     expect(plans.steady.regions.flatMap((r) => r.findings.map((f) => f.CreatedAt))).toEqual(firstCreated);
     expect(plans.steady.now > plans.first.now).toBe(true);
+  });
+});
+
+describe('buildAuditPlan', () => {
+  const fleet = generateFleet({ clusters: 500, regions: 3, now: NOW, accountId: '200000000007' });
+  const expectation = expectationsOf(fleet);
+  const plan = buildAuditPlan(fleet, OPTIONS);
+
+  it('imports every in-scope finding into the fleet’s own account and writes no state, no run-meta item and no alert', () => {
+    const findings = plan.regions.flatMap((r) => r.findings);
+
+    expect(plan.accountId).toBe('200000000007');
+    expect(findings).toHaveLength(expectation.inScope);
+    expect(findings.every((f) => f.AwsAccountId === '200000000007' && f.ProductArn.includes(':200000000007:product/'))).toBe(true);
+    expect(plan.regions.every((r) => r.stateItems.length === 0 && Object.values(r.clusters).every((c) => c.state === undefined))).toBe(
+      true,
+    );
+    expect(plan.afterAlert).toEqual([]);
+    expect(plan.meta).toBeUndefined();
+    expect(plan.alert).toBeUndefined();
+  });
+
+  it('sets only the exempt clusters’ workflow (SUPPRESSED, with the exemption’s note), in as many calls as the audit’s minimum', () => {
+    const min = minimumCalls({ expectation, run: 'first', discoverRegions: false, stateBytes: 0, state: false });
+    const calls = plan.regions.flatMap((r) => r.updates);
+    const exempt = expectation.regions.reduce((a, r) => a + r.exempt, 0);
+
+    expect(exempt).toBeGreaterThan(0);
+    expect(calls).toHaveLength(min.total['securityhub:BatchUpdateFindings'] ?? -1);
+    expect(calls.every((c) => c.status === 'SUPPRESSED' && c.note !== undefined)).toBe(true);
+    expect(calls.reduce((a, c) => a + c.ids.length, 0)).toBe(exempt);
   });
 });
 

@@ -444,6 +444,20 @@ describe('main: a call that fails before AWS answers', () => {
     expect(c.err()).not.toMatch(/^error: Error:/m);
   });
 
+  it('with --format json, writes the error on stdout named by its system code (ECONNREFUSED), not a bare "Error"', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    sts.on(GetCallerIdentityCommand).rejects(refused);
+    const c = capture({ AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+
+    expect(await main(['scan', '--regions', 'eu-west-1', '--format', 'json'], c.io)).toBe(EXIT.DEGRADED);
+    const doc = JSON.parse(c.out()) as { error: { code: string; message: string; exitCode: number } };
+    expect(doc.error).toEqual({
+      code: 'ECONNREFUSED',
+      message: expect.stringContaining('STS GetCallerIdentity in eu-west-1 failed') as unknown,
+      exitCode: EXIT.DEGRADED,
+    });
+  });
+
   it.each([
     ['ExpiredToken', 'The security token included in the request is expired', /credentials and Region/],
     ['TimeoutError', 'socket hang up', /could not be reached/],

@@ -35,6 +35,28 @@ describe('listActiveAccounts', () => {
     expect(ACCOUNTS_PER_PAGE).toBe(20);
   });
 
+  it('hands each page’s ACTIVE accounts to onPage as soon as that page is in, before asking for the next', async () => {
+    const pages: string[][] = [];
+    org
+      .on(ListAccountsCommand, { NextToken: undefined })
+      .resolves({
+        Accounts: [
+          { Id: '333333333333', State: 'ACTIVE' },
+          { Id: '444444444444', State: 'SUSPENDED' },
+        ],
+        NextToken: 'p2',
+      })
+      .on(ListAccountsCommand, { NextToken: 'p2' })
+      .callsFake(() => {
+        pages.push(['(page 2 asked)']);
+        return { Accounts: [{ Id: '111111111111', State: 'ACTIVE' }] };
+      });
+
+    await listActiveAccounts(client, (page) => pages.push(page.map((a) => a.id)));
+
+    expect(pages).toEqual([['333333333333'], ['(page 2 asked)'], ['111111111111']]);
+  });
+
   it('leaves out suspended, closed and pending accounts, by State, and by Status where State is absent', async () => {
     org.on(ListAccountsCommand).resolves({
       Accounts: [

@@ -21,7 +21,13 @@ function runApp(context: Record<string, unknown>) {
       encoding: 'utf8',
       timeout: 120_000,
     });
-    return { ...run, files: fs.readdirSync(outDir) };
+    const files = fs.readdirSync(outDir);
+    const template = (file: string) =>
+      JSON.parse(fs.readFileSync(path.join(outDir, file), 'utf8')) as {
+        Resources: Record<string, { Type: string; Properties: { EventPattern?: unknown; Targets?: { Arn: unknown }[] } }>;
+      };
+    const templates = Object.fromEntries(files.filter((f) => f.endsWith('.template.json')).map((f) => [f, template(f)]));
+    return { ...run, files, templates };
   } finally {
     fs.rmSync(outDir, { recursive: true, force: true });
   }
@@ -52,6 +58,14 @@ describe('bin/app.ts deployment', () => {
     expect(run.status).toBe(0);
     expect(run.stdout + run.stderr).not.toContain('no subscriber');
     expect(run.files).toEqual(expect.arrayContaining(['AuroraBacktrackChecker.template.json']));
+    // Without hubEventBusArn, the alarms and reports go to the hub's bus beside its topic.
+    const rules = Object.values(run.templates['AuroraBacktrackChecker.template.json']?.Resources ?? {}).filter(
+      (r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.EventPattern).includes('aws.cloudwatch'),
+    );
+    expect(rules.map((r) => r.Properties.Targets?.[0]?.Arn)).toEqual([
+      'arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub',
+      'arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub',
+    ]);
   }, 120_000);
 
   it("stops synth with exit status 2 listing the organization's and the checker's problems together, no stack trace", () => {

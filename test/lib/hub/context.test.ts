@@ -1,4 +1,5 @@
 import { readHubContext, withoutHubKeys } from '../../../lib/hub/context';
+import { HUB_EVENT_BUS_NAME } from '../../../lib/hub/member-roles';
 
 const HUB_TOPIC = 'arn:aws:sns:eu-west-1:111122223333:AuroraBacktrackCheckerHub-AlertsAlertTopic-Ab12';
 
@@ -57,10 +58,17 @@ describe('readHubContext', () => {
     ]);
   });
 
-  it('reads a member: the hub topic and, optionally, its key', () => {
+  it("reads a member: the hub topic and, optionally, its key; the hub's event bus defaults to the one beside the topic", () => {
     expect(readHubContext({ deployment: 'member', hubTopicArn: HUB_TOPIC })).toEqual({
-      ok: { deployment: 'member', hubTopicArn: HUB_TOPIC },
+      ok: {
+        deployment: 'member',
+        hubTopicArn: HUB_TOPIC,
+        hubEventBusArn: `arn:aws:events:eu-west-1:111122223333:event-bus/${HUB_EVENT_BUS_NAME}`,
+      },
     });
+    expect(
+      readHubContext({ deployment: 'member', hubTopicArn: 'arn:aws-cn:sns:cn-north-1:444455556666:AuroraBacktrackCheckerHub-Alerts-Ab12' }),
+    ).toMatchObject({ ok: { hubEventBusArn: `arn:aws-cn:events:cn-north-1:444455556666:event-bus/${HUB_EVENT_BUS_NAME}` } });
   });
 
   it('refuses a member without a hub topic ARN or with a malformed key ARN, and an unknown deployment', () => {

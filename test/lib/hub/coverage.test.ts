@@ -15,7 +15,7 @@ function roleStatements(prefix: string): { Action: unknown; Resource: unknown }[
 }
 
 describe('hub coverage', () => {
-  it('admits PutEvents on the hub bus only from the member function role of accounts of the organization', () => {
+  it("admits PutEvents on the hub bus only from the members' function and alarm forwarder roles of accounts of the organization", () => {
     hub.template.hasResourceProperties('AWS::Events::EventBus', { Name: HUB_EVENT_BUS_NAME });
     const policies = hub.template.findResources('AWS::Events::EventBusPolicy');
     const statements = Object.values(policies).map((p) => p.Properties.Statement as Record<string, unknown>);
@@ -28,7 +28,10 @@ describe('hub coverage', () => {
         Condition: {
           StringEquals: { 'aws:PrincipalOrgID': ORG },
           ArnLike: {
-            'aws:PrincipalArn': 'arn:aws:iam::*:role/AuroraBacktrackChecker-Function',
+            'aws:PrincipalArn': [
+              'arn:aws:iam::*:role/AuroraBacktrackChecker-Function',
+              'arn:aws:iam::*:role/AuroraBacktrackChecker-AlarmForwarder',
+            ],
           },
         },
       }),
@@ -106,6 +109,7 @@ describe('hub coverage', () => {
     expect(names).toEqual([
       `${hub.stack.alertTopic.alarmNamePrefix}UncoveredAccounts`,
       `${hub.stack.alertTopic.alarmNamePrefix}CoverageErrors`,
+      `${hub.stack.alertTopic.alarmNamePrefix}AlarmRelayErrors`,
     ]);
   });
 

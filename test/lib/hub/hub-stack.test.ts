@@ -10,13 +10,11 @@ jest.setTimeout(120_000);
 
 const hub = synthHub({ config: { alertEmails: ['sec@example.com'], allowNoSubscribers: false } });
 
+/** The members' function role only: their alarms reach the topic through the hub's own relay, not a role of theirs. */
 const memberPrincipals = {
   StringEquals: Match.objectLike({ 'aws:PrincipalOrgID': ORG }),
   ArnLike: {
-    'aws:PrincipalArn': [
-      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::*:role/${MEMBER_FUNCTION_ROLE_NAME}`]] },
-      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::*:role/${MEMBER_ALARM_FORWARDER_ROLE_NAME}`]] },
-    ],
+    'aws:PrincipalArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::*:role/${MEMBER_FUNCTION_ROLE_NAME}`]] },
   },
 };
 
@@ -76,7 +74,7 @@ describe('HubStack StackSet', () => {
 });
 
 describe('HubStack alert topic', () => {
-  it("lets only the members' checker roles of the organization publish", () => {
+  it("lets only the members' function role of the organization publish, not their alarm forwarder role", () => {
     hub.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -86,7 +84,7 @@ describe('HubStack alert topic', () => {
     });
   });
 
-  it("lets only the members' checker roles of the organization use the key, and only through SNS", () => {
+  it("lets only the members' function role of the organization use the key, and only through SNS", () => {
     hub.template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
@@ -102,6 +100,13 @@ describe('HubStack alert topic', () => {
         ]),
       },
     });
+  });
+
+  it("admits the members' alarm forwarder role in neither the topic policy nor the key policy", () => {
+    const policies = JSON.stringify([hub.template.findResources('AWS::SNS::TopicPolicy'), hub.template.findResources('AWS::KMS::Key')]);
+
+    expect(policies).toContain(MEMBER_FUNCTION_ROLE_NAME);
+    expect(policies).not.toContain(MEMBER_ALARM_FORWARDER_ROLE_NAME);
   });
 
   it('subscribes the e-mail addresses to the central topic', () => {

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../../../lib/config';
-import { MEMBER_ALARM_FORWARDER_ROLE_NAME, MEMBER_FUNCTION_ROLE_NAME } from '../../../lib/hub/member-roles';
+import { MEMBER_ALARM_FORWARDER_ROLE_NAME, MEMBER_ALARM_NAME_PREFIX, MEMBER_FUNCTION_ROLE_NAME } from '../../../lib/hub/member-roles';
 import { logicalIdOf, statementsOfRole, synth } from '../stack-fixture';
 import { synthHub } from './hub-fixture';
 
@@ -9,7 +9,14 @@ jest.setTimeout(120_000);
 
 const HUB_TOPIC = 'arn:aws:sns:eu-west-1:111122223333:AuroraBacktrackCheckerHub-AlertsAlertTopic-Ab12';
 const HUB_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-const member = () => synth({ env: { account: '444455556666', region: 'eu-west-1' }, hubTopicArn: HUB_TOPIC, hubTopicKeyArn: HUB_KEY });
+const HUB_BUS = 'arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub';
+const member = () =>
+  synth({
+    env: { account: '444455556666', region: 'eu-west-1' },
+    hubTopicArn: HUB_TOPIC,
+    hubTopicKeyArn: HUB_KEY,
+    hubEventBusArn: HUB_BUS,
+  });
 
 describe('member mode', () => {
   it('has no topic, key, subscription or Slack channel of its own', () => {
@@ -41,55 +48,81 @@ describe('member mode', () => {
     ]);
   });
 
-  it("sends its alarms' state changes to the hub topic through EventBridge, not alarm actions", () => {
+  it("sends its alarms' state changes to the hub's event bus with the forwarder role, not with alarm actions", () => {
     const { template } = member();
     const forwarderRole = logicalIdOf(template, 'AWS::IAM::Role', 'CheckerAlarmForwarderRole');
+    const toHubBus = {
+      Arn: HUB_BUS,
+      RoleArn: { 'Fn::GetAtt': [forwarderRole, 'Arn'] },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', 'CheckerDeadLetterQueue'), 'Arn'] } },
+    };
 
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toBeUndefined();
       expect(alarm.Properties.OKActions).toBeUndefined();
     }
-    template.hasResourceProperties('AWS::IAM::Role', { RoleName: MEMBER_ALARM_FORWARDER_ROLE_NAME });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: MEMBER_ALARM_FORWARDER_ROLE_NAME,
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': '444455556666' } },
+          }),
+        ],
+      },
+    });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.cloudwatch'],
         'detail-type': ['CloudWatch Alarm State Change'],
-        detail: { alarmName: [{ prefix: Match.stringLikeRegexp('Checker-') }], state: { value: ['ALARM'] } },
+        detail: { alarmName: [{ prefix: MEMBER_ALARM_NAME_PREFIX }], state: { value: ['ALARM'] } },
       },
-      Targets: [Match.objectLike({ Arn: HUB_TOPIC, RoleArn: { 'Fn::GetAtt': [forwarderRole, 'Arn'] } })],
+      // Sent as CloudWatch wrote it: no input transformer, so the hub receives the whole event.
+      Targets: [Match.objectLike({ ...toHubBus, Input: Match.absent(), InputTransformer: Match.absent() })],
     });
     // Recovery of the heartbeat, degraded and errors alarms (and no other), as their OK actions do in one account.
     const alarm = (prefix: string) => ({ Ref: logicalIdOf(template, 'AWS::CloudWatch::Alarm', prefix) });
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: Match.objectLike({
-        detail: Match.objectLike({
-          alarmName: [alarm('CheckerHeartbeatAlarm'), alarm('CheckerDegradedAlarm'), alarm('CheckerErrorsAlarm')],
-        }),
-      }),
-    });
-    template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: Match.objectLike({
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
         detail: {
-          alarmName: Match.arrayWith([{ Ref: logicalIdOf(template, 'AWS::CloudWatch::Alarm', 'CheckerHeartbeatAlarm') }]),
+          alarmName: [alarm('CheckerHeartbeatAlarm'), alarm('CheckerDegradedAlarm'), alarm('CheckerErrorsAlarm')],
           state: { value: ['OK'] },
           previousState: { value: ['ALARM'] },
         },
-      }),
+      },
+      Targets: [Match.objectLike(toHubBus)],
     });
-    expect(statementsOfRole(template, forwarderRole)).toEqual([
-      expect.objectContaining({ Action: 'sns:Publish', Resource: HUB_TOPIC }),
-      expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: HUB_KEY }),
-    ]);
+    template.resourceCountIs('AWS::Events::Rule', 3); // the two above and the re-check rule
+    // The forwarder may put events on the hub's bus and nothing else: no SNS, no KMS.
+    expect(statementsOfRole(template, forwarderRole)).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: HUB_BUS }]);
+  });
+
+  it('names every alarm with the fixed prefix the hub relays', () => {
+    const names = Object.values(member().template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.AlarmName as string);
+
+    expect(names.length).toBeGreaterThanOrEqual(7);
+    expect(names.filter((n) => !n.startsWith(MEMBER_ALARM_NAME_PREFIX))).toEqual([]);
+    expect(names).toContain(`${MEMBER_ALARM_NAME_PREFIX}Heartbeat`);
+  });
+
+  it("refuses member mode without the hub's event bus, naming the setting and where it comes from", () => {
+    expect(() => synth({ hubTopicArn: HUB_TOPIC, hubTopicKeyArn: HUB_KEY })).toThrow(
+      /hubTopicArn without hubEventBusArn.*HubEventBusArn output/,
+    );
   });
 
   it('refuses subscribers of its own, naming each setting and where it belongs', () => {
     expect(() =>
       synth({
         hubTopicArn: HUB_TOPIC,
+        hubEventBusArn: HUB_BUS,
         config: { alertEmails: ['ops@example.com'], slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' },
       }),
     ).toThrow(ConfigError);
-    expect(() => synth({ hubTopicArn: HUB_TOPIC, config: { alertEmails: ['ops@example.com'] } })).toThrow(
+    expect(() => synth({ hubTopicArn: HUB_TOPIC, hubEventBusArn: HUB_BUS, config: { alertEmails: ['ops@example.com'] } })).toThrow(
       /alertEmails: "ops@example.com" is set for a member stack.*\n.*\n.*deployment=hub/,
     );
   });
@@ -124,6 +157,18 @@ describe('member template of the StackSet', () => {
         S3Key: Match.stringLikeRegexp('^[0-9a-f]{64}\\.zip$'),
       },
     });
+  });
+
+  it("sends its alarms to the hub's event bus given as a parameter, with the forwarder role, which may put events there only", () => {
+    const forwarderRole = logicalIdOf(template, 'AWS::IAM::Role', 'CheckerAlarmForwarderRole');
+
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: { alarmName: [{ prefix: MEMBER_ALARM_NAME_PREFIX }], state: { value: ['ALARM'] } } }),
+      Targets: [Match.objectLike({ Arn: { Ref: 'HubEventBusArn' }, RoleArn: { 'Fn::GetAtt': [forwarderRole, 'Arn'] } })],
+    });
+    expect(statementsOfRole(template, forwarderRole)).toEqual([
+      { Effect: 'Allow', Action: 'events:PutEvents', Resource: { Ref: 'HubEventBusArn' } },
+    ]);
   });
 
   it('reserves no concurrency, so accounts with the initial Lambda quota of 10 can deploy it', () => {

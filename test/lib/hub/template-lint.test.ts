@@ -22,13 +22,13 @@ interface LintMatch {
 /**
  * W3005 on a Lambda function's DependsOn of its own execution role, which aws-cdk-lib's
  * lambda.Function adds itself (and so does the BucketDeployment singleton function, a
- * lambda.Function too, and the coverage function), while `Role: Fn::GetAtt` already orders the role. Any other W3005 fails.
+ * lambda.Function too, and the coverage and alarm relay functions), while `Role: Fn::GetAtt` already orders the role. Any other W3005 fails.
  */
 const cdkFunctionRoleDependency = (m: LintMatch) =>
   m.Rule.Id === 'W3005' &&
   m.Location.Path[2] === 'DependsOn' &&
   /^'(\w+)' dependency already enforced by a 'GetAtt' at 'Resources\/\w+\/Properties\/Role'$/.test(m.Message) &&
-  /^(CheckerFunctionRole|CoverageRole|CustomCDKBucketDeployment\w+ServiceRole)[0-9A-F]{8}'/.test(m.Message.slice(1));
+  /^(CheckerFunctionRole|CoverageRole|AlarmRelayRole|CustomCDKBucketDeployment\w+ServiceRole)[0-9A-F]{8}'/.test(m.Message.slice(1));
 
 let dir: string;
 beforeAll(() => {
@@ -65,6 +65,7 @@ describe('cfn-lint', () => {
     const { template } = synth({
       hubTopicArn: 'arn:aws:sns:eu-west-1:111122223333:AuroraBacktrackCheckerHub-AlertsAlertTopic-Ab12',
       hubTopicKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      hubEventBusArn: 'arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub',
     });
 
     expect(await lint('member', template.toJSON())).toEqual([]);
