@@ -122,7 +122,8 @@ async function createKey(account: string, policy: unknown, description: string):
 
 /**
  * The organization (the emulator's account as management account, a security account as hub, two
- * members) and the hub's topic and key as the hub stack makes them: the policies are the template's.
+ * members) and the hub's topic, key and event bus as the hub stack makes them: their policies are
+ * the synthesized template's, and so is the member function's environment.
  */
 async function createHub(): Promise<Organization> {
   const orgs = new OrganizationsClient(aws.clientConfig(GLOBAL));
