@@ -9,8 +9,11 @@
  * - STS AssumeRole: a role that does not exist, or whose trust policy requires another sts:ExternalId,
  *   is refused with AccessDenied (moto lets anyone assume any role); the account of each key it hands
  *   out is kept, so ASFF validation knows the calling account;
- * - SNS Publish: MessageStructure json needs a `default` key, Subject and size limits; every
- *   message recorded (the e-mail body included, which an SQS subscriber never sees);
+ * - SNS Publish: MessageStructure json needs a `default` key, Subject and size limits; from another
+ *   account, the topic policy and the topic key's policy must allow the caller (cross-account.ts);
+ *   every message recorded (the e-mail body included, which an SQS subscriber never sees);
+ * - EventBridge PutEvents to another account's bus ARN: judged by the bus's policy, then delivered
+ *   in that account (moto looks the bus up in the caller's account);
  * - fault injection per service / Region / operation: throttling, 5xx, latency, dropped
  *   connections, requests never answered, access denied; and a log of every call.
  * This module is the server, the faults and the call log; what each operation adds is in
@@ -19,10 +22,18 @@
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { errorResponse, serviceError, type AwsErrorSpec, type ProxyResponse } from './aws-errors';
+import { emulatorPolicySources, type CallerIdentity, type EmulatorCall } from './cross-account';
 import { header, identifyRequest, normalizeService, type RawRequest } from './aws-request';
 import { FaultSet, type Fault, type FaultKind, type FaultSpec } from './faults';
 import type { ClusterOverrides } from './rds-clusters-xml';
-import { clusterKey, serviceHandlers, type ClusterRewriter, type PassedOn, type UpstreamResponse } from './service-handlers';
+import {
+  clusterKey,
+  serviceHandlers,
+  type AssumedRole,
+  type ClusterRewriter,
+  type PassedOn,
+  type UpstreamResponse,
+} from './service-handlers';
 import type { PublishedMessage } from './sns-emulation';
 import { WorkflowLedger, type WorkflowEntry, type WorkflowUpdate } from './security-hub-emulation';
 
@@ -135,15 +146,25 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
   /** Connections of requests held by a `hang` fault: ended when the proxy is reset or closed. */
   const hanging = new Set<Socket>();
   let seq = 0;
-  /** Access keys handed out by STS AssumeRole → the account they act in (moto maps them the same way). */
-  const assumedKeys = new Map<string, string>();
+  /** Access keys handed out by STS AssumeRole → the role they act as (moto maps them to the same account). */
+  const assumedKeys = new Map<string, AssumedRole>();
 
-  /** The account a request acts in: moto's `x-moto-account-id` header, an assumed role's key, or the proxy's account. */
-  function callerAccount(raw: RawRequest): string {
+  /**
+   * Who a request acts as: with moto's `x-moto-account-id` header, that account's test user; with an
+   * assumed role's key, the role; otherwise the proxy's account's test user.
+   */
+  function callerIdentity(raw: RawRequest): CallerIdentity {
     const pinned = header(raw.headers, 'x-moto-account-id');
-    if (pinned) return pinned;
     const key = /Credential=([^/\s,]+)\//.exec(header(raw.headers, 'authorization') ?? '')?.[1];
-    return (key && assumedKeys.get(key)) ?? accountId;
+    const assumed = key === undefined ? undefined : assumedKeys.get(key);
+    if (assumed && !pinned) return { account: assumed.account, principalArn: assumed.roleArn, callerArn: assumed.sessionArn };
+    const user = `arn:aws:iam::${pinned ?? accountId}:user/test`;
+    return { account: pinned ?? accountId, principalArn: user, callerArn: user };
+  }
+
+  /** The account a request acts in. */
+  function callerAccount(raw: RawRequest): string {
+    return callerIdentity(raw).account;
   }
 
   function forward(raw: RawRequest, body: Buffer = raw.body): Promise<UpstreamResponse> {
@@ -189,9 +210,25 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
     return forward({ method, url: path, headers, body: payload }, payload);
   }
 
+  /** A request of the proxy's own to the emulator, in an account's name (reading a policy where it lives). */
+  async function sendToEmulator(call: EmulatorCall): Promise<{ status: number; body: string }> {
+    const body = Buffer.from(call.body, 'utf8');
+    const headers: RawRequest['headers'] = {
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${call.region}/${call.service}/aws4_request, SignedHeaders=host, Signature=0`,
+      'content-type': call.target ? 'application/x-amz-json-1.1' : 'application/x-www-form-urlencoded',
+      'x-moto-account-id': call.account,
+      host: target.host,
+      ...(call.target ? { 'x-amz-target': call.target } : {}),
+    };
+    const res = await forward({ method: 'POST', url: '/', headers, body }, body);
+    return { status: res.status, body: res.body.toString('utf8') };
+  }
+
   const handlers = serviceHandlers({
     accountId,
     callerAccount,
+    callerIdentity,
+    policySources: emulatorPolicySources(sendToEmulator),
     assumedKeys,
     forward,
     internal,

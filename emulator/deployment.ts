@@ -17,6 +17,7 @@ import {
 import { telemetryEnvironment, toEnvironment } from '../lambda/settings/schema';
 import { loadConfig } from '../lib/config';
 import type { EmulatedAws } from './emulated-aws';
+import { inAccount } from './organization';
 
 export interface DeploymentOptions {
   /** Regions the checker watches. */
@@ -26,6 +27,8 @@ export interface DeploymentOptions {
   /** Region of the stack: topic, table (default us-east-1). */
   homeRegion?: string;
   minWindowHours?: number;
+  /** The account the resources are made in (moto's account header), e.g. a member of an organization; default: the emulator's. */
+  account?: string;
 }
 
 export interface ReceivedAlert {
@@ -60,7 +63,10 @@ export async function deploy(aws: EmulatedAws, opts: DeploymentOptions): Promise
   const homeRegion = opts.homeRegion ?? 'us-east-1';
   const tableName = 'backtrack-checker-state';
   const cfg = aws.clientConfig(homeRegion);
-  const ddb = new DynamoDBClient(cfg);
+  /** A client acting in the deployment's account. */
+  const own = <C extends Parameters<typeof inAccount>[0]>(client: C): C =>
+    opts.account === undefined ? client : inAccount(client, opts.account);
+  const ddb = own(new DynamoDBClient(cfg));
   await ddb.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -69,14 +75,14 @@ export async function deploy(aws: EmulatedAws, opts: DeploymentOptions): Promise
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
-  const sns = new SNSClient(cfg);
-  const sqs = new SQSClient(cfg);
+  const sns = own(new SNSClient(cfg));
+  const sqs = own(new SQSClient(cfg));
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'backtrack-alerts' }));
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'backtrack-alerts-subscriber' }));
   const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: attrs.Attributes?.QueueArn }));
   for (const region of opts.securityHubRegions ?? opts.regions) {
-    await new SecurityHubClient(aws.clientConfig(region)).send(new EnableSecurityHubCommand({}));
+    await own(new SecurityHubClient(aws.clientConfig(region))).send(new EnableSecurityHubCommand({}));
   }
   const topicArn = TopicArn as string;
   const queueUrl = QueueUrl as string;
@@ -153,7 +159,7 @@ export async function deploy(aws: EmulatedAws, opts: DeploymentOptions): Promise
       return alerts;
     },
     findings: async (region) => {
-      const sh = new SecurityHubClient(aws.clientConfig(region));
+      const sh = own(new SecurityHubClient(aws.clientConfig(region)));
       const out: AwsSecurityFinding[] = [];
       let NextToken: string | undefined;
       do {
@@ -172,7 +178,7 @@ export async function deploy(aws: EmulatedAws, opts: DeploymentOptions): Promise
     rds: (region) => {
       let c = rdsClients.get(region);
       if (!c) {
-        c = new RDSClient(aws.clientConfig(region));
+        c = own(new RDSClient(aws.clientConfig(region)));
         rdsClients.set(region, c);
       }
       return c;

@@ -23,12 +23,12 @@ const GLOBAL_REGION = 'us-east-1';
 
 /** Any SDK v3 client: what `inAccount` needs of it. */
 interface SdkClient {
-  middlewareStack: IAMClient['middlewareStack'];
+  middlewareStack: { add: (...args: never[]) => unknown };
 }
 
 /** The client, acting in `account` from now on (moto's account header on every request). */
 export function inAccount<C extends SdkClient>(client: C, account: string): C {
-  client.middlewareStack.add(
+  (client.middlewareStack as IAMClient['middlewareStack']).add(
     (next) => (args) => {
       (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
       return next(args);

@@ -1,6 +1,7 @@
 /**
  * What the AWS-behaviour proxy does per operation, beyond forwarding to moto: DescribeDBClusters
- * pages and overrides, RemoveFromGlobalCluster, SNS Publish checks, and Security Hub's import
+ * pages and overrides, RemoveFromGlobalCluster, SNS Publish checks (cross-account ones against the
+ * topic and key policies), PutEvents to another account's bus, and Security Hub's import
  * limits, ASFF validation, BatchUpdateFindings, GetFindings filters and the enabled-per-Region
  * rule. aws-proxy.ts owns the HTTP server, faults and the call log, and gives these handlers the
  * way to reach moto and the proxy's state.
@@ -17,6 +18,7 @@ import {
   pageClusters,
   type ClusterOverrides,
 } from './rds-clusters-xml';
+import { publishRefusal, putEventsRoute, type CallerIdentity, type PolicySources } from './cross-account';
 import { publishError, readPublish, type PublishedMessage } from './sns-emulation';
 import {
   WORKFLOW_STATUSES,
@@ -56,13 +58,26 @@ export interface PassedOn {
   body: Buffer | string;
 }
 
+/** Credentials STS AssumeRole handed out: the role they act as. */
+export interface AssumedRole {
+  account: string;
+  /** `arn:aws:iam::<account>:role/<path><name>`: what `aws:PrincipalArn` is for its sessions. */
+  roleArn: string;
+  /** `arn:aws:sts::<account>:assumed-role/<name>/<session>`. */
+  sessionArn: string;
+}
+
 /** The way to moto and the proxy's state that the handlers work with. */
 export interface HandlerContext {
   accountId: string;
   /** The account a request acts in (moto's account header, or an assumed role's key). */
   callerAccount: (raw: RawRequest) => string;
-  /** Access keys handed out by STS AssumeRole → their account; the AssumeRole handler adds to it. */
-  assumedKeys: Map<string, string>;
+  /** Who a request acts as: account, IAM principal and the ARN AWS names in a refusal. */
+  callerIdentity: (raw: RawRequest) => CallerIdentity;
+  /** Topic and key policies and organizations, read from the emulator in their owners' accounts. */
+  policySources: PolicySources;
+  /** Access keys handed out by STS AssumeRole → the role they act as; the AssumeRole handler adds to it. */
+  assumedKeys: Map<string, AssumedRole>;
   /** Sends the caller's request (or another body) to moto. */
   forward: (raw: RawRequest, body?: Buffer) => Promise<UpstreamResponse>;
   /** A request to moto made by the proxy itself, signed like the caller's. */
@@ -115,6 +130,8 @@ export function serviceHandlers(ctx: HandlerContext): Record<string, Handler> {
   const {
     accountId,
     callerAccount,
+    callerIdentity,
+    policySources,
     assumedKeys,
     forward,
     internal,
@@ -214,19 +231,38 @@ export function serviceHandlers(ctx: HandlerContext): Record<string, Handler> {
       const up = await forward(raw);
       const text = up.body.toString('utf8');
       const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(text)?.[1];
-      const account = /<Arn>arn:[^:]+:sts::(\d{12}):assumed-role\//.exec(text)?.[1];
-      if (up.status === 200 && key && account) assumedKeys.set(key, account);
+      const session = /<Arn>(arn:[^:]+:sts::(\d{12}):assumed-role\/[^<]+)<\/Arn>/.exec(text);
+      if (up.status === 200 && key && session) {
+        assumedKeys.set(key, { account: session[2] as string, roleArn, sessionArn: session[1] as string });
+      }
       return asResponse(up);
     },
 
     'sns:Publish': async (raw, info) => {
       const message = readPublish(info.region, queryParams(raw));
       published.push(message);
+      const refused = message.topicArn ? await publishRefusal(callerIdentity(raw), message.topicArn, policySources) : undefined;
+      if (refused) return refused;
       const invalid = publishError(message);
       if (invalid) return { code: 'InvalidParameter', status: 400, message: invalid };
       const up = await forward(raw);
       message.accepted = up.status === 200;
       return asResponse(up);
+    },
+
+    // moto looks a bus named by ARN up in the caller's account; AWS delivers to the ARN's account
+    // when the bus's policy allows the caller.
+    'events:PutEvents': async (raw) => {
+      const entries = parseJson(raw.body).Entries;
+      const buses = (Array.isArray(entries) ? (entries as unknown[]) : []).map((e) => {
+        const name = (e as { EventBusName?: unknown } | null)?.EventBusName;
+        return typeof name === 'string' && name ? name : 'default';
+      });
+      const caller = callerIdentity(raw);
+      const route = await putEventsRoute(caller, buses, policySources);
+      if ('refusal' in route) return route.refusal;
+      if (route.account === caller.account) return asResponse(await forward(raw));
+      return asResponse(await forward({ ...raw, headers: { ...raw.headers, 'x-moto-account-id': route.account } }));
     },
 
     'securityhub:BatchImportFindings': async (raw, info, rid) => {
