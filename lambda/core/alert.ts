@@ -59,8 +59,8 @@ interface Section {
   /** Regions named, for the links to their Security Hub findings. */
   regions: Set<string>;
   severity: SeverityLabel;
-  /** How the subject counts this section, [one, many]; default by event. */
-  countWords?: [string, string];
+  /** How the subject counts this section, [one, many]. */
+  countWords: [string, string];
 }
 
 function clusterWhere(e: Evaluation) {
@@ -91,9 +91,21 @@ function evaluationEntry(e: Evaluation, account: AccountContext, lead: string): 
   return lines.join('\n');
 }
 
+/** How the subject counts each section: [one, many]. */
+const COUNT_WORDS = {
+  'new-failure': ['new failure', 'new failures'],
+  changed: ['changed', 'changed'],
+  'exemption-expired': ['exemption expired', 'exemptions expired'],
+  'tag-change': ['tag change', 'tag changes'],
+  degraded: ['checker problem', 'checker problems'],
+  fixed: ['fixed', 'fixed'],
+  deleted: ['deleted', 'deleted'],
+  recovered: ['recovered', 'recovered'],
+} satisfies Record<string, [string, string]>;
+
 function sections(input: AlertInput): Section[] {
   const { account } = input;
-  const make = (heading: string, event: string): Section => ({
+  const make = (heading: string, event: keyof typeof COUNT_WORDS): Section => ({
     heading,
     event,
     short: [],
@@ -101,6 +113,7 @@ function sections(input: AlertInput): Section[] {
     fixes: [],
     regions: new Set(),
     severity: 'INFORMATIONAL',
+    countWords: COUNT_WORDS[event],
   });
   const failures = make('New failures', 'new-failure');
   const changed = make('Changed', 'changed');
@@ -183,23 +196,11 @@ function sections(input: AlertInput): Section[] {
   return [failures, changed, expired, tags, degraded, fixed, deleted, recovered].filter((s) => s.long.length > 0);
 }
 
-/** How the subject counts each section: [one, many]. */
-const COUNT_WORDS: Record<string, [string, string]> = {
-  'new-failure': ['new failure', 'new failures'],
-  changed: ['changed', 'changed'],
-  'exemption-expired': ['exemption expired', 'exemptions expired'],
-  'tag-change': ['tag change', 'tag changes'],
-  degraded: ['checker problem', 'checker problems'],
-  fixed: ['fixed', 'fixed'],
-  deleted: ['deleted', 'deleted'],
-  recovered: ['recovered', 'recovered'],
-};
-
 function countsPhrase(secs: Section[]): string {
   return secs
     .map((s) => {
       const n = s.long.length;
-      const [one, many] = s.countWords ?? COUNT_WORDS[s.event] ?? [s.heading.toLowerCase(), s.heading.toLowerCase()];
+      const [one, many] = s.countWords;
       return `${n} ${n === 1 ? one : many}`;
     })
     .join(', ');
@@ -254,9 +255,8 @@ function render(account: AccountContext, now: Date, kind: Kind, secs: Section[],
   const when = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const severity = maxSeverity(secs.map((s) => s.severity));
   const subject = clipLine(`${kind.subjectLead}: ${countsPhrase(secs)} (account ${account.accountId})`, 99);
-  const restores = secs.some(
-    (s) => s.event !== 'reminder' && s.long.some((l) => l.includes('  Fix: aws rds restore-db-cluster-to-point-in-time')),
-  );
+  // A reminder's entries carry no fix, so this holds only for a change alert.
+  const restores = secs.some((s) => s.long.some((l) => l.includes('  Fix: aws rds restore-db-cluster-to-point-in-time')));
   const email = [
     `Aurora Backtrack Checker — account ${account.accountId} (${account.partition}), ${when}`,
     '',
