@@ -6,7 +6,6 @@
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { metricQueries as checkerMetricQueries } from '../lambda/aws/cloudwatch';
 import type { RateLimit } from '../emulator/aws-limits';
-import { TokenBucket } from './token-bucket';
 
 export interface BatchPipelineOptions {
   /** Items per call. */
@@ -80,38 +79,8 @@ export class BatchPipeline<T> {
   }
 }
 
-/**
- * Client-side pacing to an AWS rate limit: acquire() resolves when a token bucket of the same rate
- * and burst as the service's has a token, so no call is throttled. Callers are served in order.
- */
-export class Pacer {
-  private readonly bucket: TokenBucket;
-  private chain: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly limit: RateLimit,
-    private readonly clock: () => number = () => performance.now(),
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  ) {
-    this.bucket = new TokenBucket(limit);
-  }
-
-  acquire(): Promise<void> {
-    const turn = this.chain.then(() => this.take());
-    this.chain = turn.catch(() => undefined);
-    return turn;
-  }
-
-  private async take(): Promise<void> {
-    for (;;) {
-      const now = this.clock();
-      if (this.bucket.tryTake(now)) return;
-      const missing = 1 - this.bucket.available(now);
-      // One millisecond more than the refill needs, so the next try finds the token.
-      await this.sleep(Math.ceil((missing / this.limit.rate) * 1000) + 1);
-    }
-  }
-}
+/** The checker's own client-side pacer (lambda/aws/pace.ts), used by the SDK floor as the checker uses it. */
+export { Pacer } from '../lambda/aws/pace';
 
 /** Tokens the client keeps in reserve below the service's burst (see pacingLimit). */
 export const PACING_RESERVE = 1;

@@ -14,6 +14,7 @@ import {
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import type { ClusterState, RunMeta } from '../lambda/core/state-types';
+import { UPDATE_RATE } from '../lambda/aws/security-hub';
 import { BatchPipeline, type MetricsTarget, Pacer, metricQueries, pacingLimit } from './sdk-floor-calls';
 import type { ClusterRole, RegionPlan, SdkFloorPlan } from './sdk-floor-plan';
 
@@ -33,8 +34,11 @@ export interface FloorRegionClients {
 /** The Region's workflow calls, `updatesInFlight` at a time. */
 async function updateWorkflow(client: SecurityHubClient, r: RegionPlan, inFlight: number): Promise<void> {
   const calls = [...r.updates];
+  // Paced like the checker's (UPDATE_RATE), so that no call is throttled.
+  const pacer = new Pacer(UPDATE_RATE);
   const lane = async () => {
     for (let call = calls.shift(); call; call = calls.shift()) {
+      await pacer.acquire();
       await client.send(
         new BatchUpdateFindingsCommand({
           FindingIdentifiers: call.ids,

@@ -14,6 +14,7 @@ export const FINDINGS_PER_CALL = 100;
 export const NOTE_MAX_CHARS = 512;
 import { NOTE_AUTHOR as NOTE_UPDATED_BY, productArn } from '../core/finding';
 import { chunk } from './chunk';
+import { Pacer, type RateLimit } from './pace';
 export { NOTE_UPDATED_BY };
 
 export interface FindingFailure {
@@ -170,16 +171,30 @@ const clip = (note: string): string => (note.length <= NOTE_MAX_CHARS ? note : `
 export const UPDATE_LANES = 3;
 
 /**
+ * Security Hub's BatchUpdateFindings limit per account and Region is 10 requests per second with
+ * a burst of 30. A first run sets the workflow of every cluster (100 per call), so a Region of
+ * thousands of clusters sends more than the burst: the calls are paced to the rate, keeping one
+ * token of the burst in reserve, rather than throttled and retried with the SDK's back-off.
+ */
+export const UPDATE_RATE: RateLimit = { rate: 10, burst: 29 };
+
+/**
  * Sets the workflow status (and note) of existing findings with BatchUpdateFindings. Each call
- * carries one (status, note) pair and at most 100 findings; up to UPDATE_LANES calls run at once.
+ * carries one (status, note) pair and at most 100 findings; up to UPDATE_LANES calls run at once,
+ * paced to UPDATE_RATE.
  * Findings AWS did not process are reported with its error code; Security Hub not enabled raises
  * SecurityHubNotEnabledError (no call starts after it).
  */
-export async function updateWorkflow(client: SecurityHubClient, updates: WorkflowUpdate[]): Promise<UpdateResult> {
+export async function updateWorkflow(
+  client: SecurityHubClient,
+  updates: WorkflowUpdate[],
+  pacer: Pacer = new Pacer(UPDATE_RATE),
+): Promise<UpdateResult> {
   const result: UpdateResult = { updated: 0, failed: [] };
   const calls = groupByWorkflow(updates).flatMap((group) => chunk(group.items, FINDINGS_PER_CALL).map((batch) => ({ group, batch })));
   let regionWide: Error | undefined;
   const send = async ({ group, batch }: (typeof calls)[number]): Promise<void> => {
+    await pacer.acquire();
     try {
       const out = await client.send(
         new BatchUpdateFindingsCommand({

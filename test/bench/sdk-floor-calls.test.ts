@@ -1,6 +1,6 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { BatchPipeline, PACING_RESERVE, Pacer, metricQueries, pacingLimit } from '../../bench/sdk-floor-calls';
+import { BatchPipeline, PACING_RESERVE, metricQueries, pacingLimit } from '../../bench/sdk-floor-calls';
 import { getBacktrackMetrics } from '../../lambda/aws/cloudwatch';
 import type { ClusterFacts } from '../../lambda/core/types';
 
@@ -111,49 +111,6 @@ describe('BatchPipeline', () => {
     const p = new BatchPipeline<number>(() => Promise.resolve(), { batchSize: 10, inFlight: 1 });
 
     await expect(p.finish()).resolves.toBeUndefined();
-  });
-});
-
-describe('Pacer', () => {
-  it('lets a full burst through at once, then one call per 1/rate seconds', async () => {
-    let now = 0;
-    const pacer = new Pacer(
-      { rate: 10, burst: 3 },
-      () => now,
-      (ms) => {
-        now += ms;
-        return Promise.resolve();
-      },
-    );
-    const granted: number[] = [];
-
-    for (let i = 0; i < 5; i++) {
-      await pacer.acquire();
-      granted.push(now);
-    }
-
-    expect(granted.slice(0, 3)).toEqual([0, 0, 0]);
-    expect(granted[3]).toBeGreaterThanOrEqual(100);
-    expect(granted[4]! - granted[3]!).toBeGreaterThanOrEqual(100);
-    expect(granted[4]).toBeLessThanOrEqual(202);
-  });
-
-  it('serves concurrent callers in order', async () => {
-    let now = 0;
-    const pacer = new Pacer(
-      { rate: 10, burst: 1 },
-      () => now,
-      (ms) => {
-        now += ms;
-        return Promise.resolve();
-      },
-    );
-    const order: number[] = [];
-
-    await Promise.all([0, 1, 2].map((i) => pacer.acquire().then(() => order.push(i))));
-
-    expect(order).toEqual([0, 1, 2]);
-    expect(now).toBeGreaterThanOrEqual(200);
   });
 });
 

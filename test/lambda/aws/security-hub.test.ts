@@ -11,7 +11,15 @@ import {
 } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FindingsBatchTooLargeError, SecurityHubNotEnabledError } from '../../../lambda/aws/errors';
-import { importFindings, productArn, UPDATE_LANES, updateWorkflow, type WorkflowUpdate } from '../../../lambda/aws/security-hub';
+import { Pacer } from '../../../lambda/aws/pace';
+import {
+  importFindings,
+  productArn,
+  UPDATE_LANES,
+  UPDATE_RATE,
+  updateWorkflow,
+  type WorkflowUpdate,
+} from '../../../lambda/aws/security-hub';
 
 const sh = mockClient(SecurityHubClient);
 const client = new SecurityHubClient({ region: 'eu-west-1' });
@@ -236,6 +244,33 @@ describe('updateWorkflow', () => {
     expect(inputs()).toHaveLength(14);
     expect(UPDATE_LANES).toBe(3);
     expect(most).toBe(UPDATE_LANES);
+  });
+
+  it("paces its calls to Security Hub's 10 per second after a burst of 29, so a first run of thousands of clusters is not throttled", async () => {
+    let now = 0;
+    const sentAt: number[] = [];
+    sh.on(BatchUpdateFindingsCommand).callsFake((input: BatchUpdateFindingsCommandInput) => {
+      sentAt.push(now);
+      return { ProcessedFindings: input.FindingIdentifiers };
+    });
+    const pacer = new Pacer(
+      UPDATE_RATE,
+      () => now,
+      (ms) => {
+        now += ms;
+        return Promise.resolve();
+      },
+    );
+    const updates = Array.from({ length: 40 }, (_, g) => update(g, 'SUPPRESSED', `note ${g}`));
+
+    await updateWorkflow(client, updates, pacer);
+
+    expect(UPDATE_RATE).toEqual({ rate: 10, burst: 29 });
+    expect(sentAt).toHaveLength(40);
+    expect(sentAt.filter((t) => t === 0)).toHaveLength(29);
+    // The 11 calls after the burst: one per 100 ms (and 1 ms), never sooner.
+    expect(sentAt[39]).toBeGreaterThanOrEqual(1_100);
+    for (let i = 30; i < 40; i++) expect((sentAt[i] ?? 0) - (sentAt[i - 1] ?? 0)).toBeGreaterThanOrEqual(100);
   });
 
   it('starts no call after Security Hub answers that it is not enabled, and raises that', async () => {
