@@ -5,7 +5,7 @@
  *
  *   new BacktrackChecker(this, 'BacktrackChecker', { config: { minWindowHours: 48, alertEmails: ['ops@example.com'] } });
  */
-import { Annotations, AssetHashType, Duration, DockerImage, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -22,7 +22,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { bundleHandler, LAMBDA_DIR } from './bundle';
+import { bundleHandler } from './bundle';
+import { bundledCode } from './bundled-code';
 import { RECHECK_EVENT_NAMES } from '../lambda/events';
 import { createTopic, createTopicKey } from './alert-topic';
 import { loadConfig, type CheckerConfig } from './config';
@@ -38,9 +39,6 @@ import { heartbeatWindow } from '../lambda/settings/schedule';
 
 /** CloudTrail-recorded RDS calls that can change a cluster's Backtrack verdict (the handler's own list). */
 export { RECHECK_EVENT_NAMES };
-
-/** Bundling image named only to satisfy the API: local bundling always succeeds, Docker is never run. */
-const UNUSED_BUNDLING_IMAGE = 'public.ecr.aws/docker/library/node:22';
 
 /** How long a scheduled or event-driven invocation may wait (throttled behind a running scan) before it goes to the DLQ. */
 const MAX_EVENT_AGE = Duration.hours(1);
@@ -212,19 +210,7 @@ export class BacktrackChecker extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(LAMBDA_DIR, {
-        // Hash the bundle, not lambda/: a dependency upgrade changes the deployed code too.
-        assetHashType: AssetHashType.OUTPUT,
-        bundling: {
-          image: DockerImage.fromRegistry(UNUSED_BUNDLING_IMAGE),
-          local: {
-            tryBundle(outputDir: string): boolean {
-              bundleHandler(outputDir);
-              return true;
-            },
-          },
-        },
-      }),
+      code: bundledCode(bundleHandler),
       memorySize: 512,
       timeout: Duration.minutes(15),
       // No reserved concurrency: new accounts (concurrency quota 10) refuse any reservation. Runs

@@ -6,7 +6,7 @@
  * and use its key, nothing else. A message it cannot publish is a function error: Lambda retries,
  * then the event goes to the hub's dead-letter queue, and the relay's Errors alarm notifies the topic.
  */
-import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -21,10 +21,9 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALARM_STATE_CHANGE, RELAYED_STATES } from '../../lambda/hub/alarm-event';
 import { ALARM_RELAY_SERVICE, alarmRelayEnvironment } from '../../lambda/hub/alarm-relay-settings';
-import { bundleAlarmRelayHandler, LAMBDA_DIR } from '../bundle';
+import { bundleAlarmRelayHandler } from '../bundle';
+import { bundledCode } from '../bundled-code';
 
-/** Bundling image named only to satisfy the API: local bundling always succeeds, Docker is never run. */
-const UNUSED_BUNDLING_IMAGE = 'public.ecr.aws/docker/library/node:22';
 /** How long an alarm may wait to be relayed: after that it is in the dead-letter queue, not news. */
 const MAX_EVENT_AGE = Duration.hours(1);
 
@@ -71,18 +70,7 @@ export class AlarmRelay extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(LAMBDA_DIR, {
-        assetHashType: AssetHashType.OUTPUT,
-        bundling: {
-          image: DockerImage.fromRegistry(UNUSED_BUNDLING_IMAGE),
-          local: {
-            tryBundle(outputDir: string): boolean {
-              bundleAlarmRelayHandler(outputDir);
-              return true;
-            },
-          },
-        },
-      }),
+      code: bundledCode(bundleAlarmRelayHandler),
       memorySize: 256,
       timeout: Duration.minutes(1),
       role: this.role,

@@ -6,7 +6,7 @@
  * ACTIVE account and alerts the change once; on the reminder schedule sends the digest), its
  * UncoveredAccounts and Errors alarms on the organization's topic, and a dashboard.
  */
-import { AssetHashType, Duration, DockerImage, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -27,13 +27,12 @@ import { COVERAGE_METRICS, COVERAGE_SERVICE } from '../../lambda/coverage/metric
 import { coverageEnvironment } from '../../lambda/coverage/settings';
 import { heartbeatWindow } from '../../lambda/settings/schedule';
 import { TELEMETRY } from '../../lambda/settings/schema';
-import { bundleCoverageHandler, LAMBDA_DIR } from '../bundle';
+import { bundleCoverageHandler } from '../bundle';
+import { bundledCode } from '../bundled-code';
 import { nagResource } from '../nag';
 import { HUB_EVENT_BUS_NAME, MEMBER_ALARM_FORWARDER_ROLE_NAME, MEMBER_FUNCTION_ROLE_NAME, memberRoleArnPattern } from './member-roles';
 
 export { HUB_EVENT_BUS_NAME };
-
-const UNUSED_BUNDLING_IMAGE = 'public.ecr.aws/docker/library/node:22';
 
 export interface CoverageProps {
   readonly organizationId: string;
@@ -144,18 +143,7 @@ export class Coverage extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(LAMBDA_DIR, {
-        assetHashType: AssetHashType.OUTPUT,
-        bundling: {
-          image: DockerImage.fromRegistry(UNUSED_BUNDLING_IMAGE),
-          local: {
-            tryBundle(outputDir: string): boolean {
-              bundleCoverageHandler(outputDir);
-              return true;
-            },
-          },
-        },
-      }),
+      code: bundledCode(bundleCoverageHandler),
       memorySize: 256,
       timeout: Duration.minutes(5),
       role: this.role,
