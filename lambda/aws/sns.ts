@@ -10,8 +10,12 @@ export interface AlertMessage {
   subject: string;
   default: string;
   email: string;
-  /** `accountId`: the account the checker ran in (the hub's topic receives every member's alerts). */
-  attributes: { severity: string; event: string | readonly string[]; accountId: string };
+  /**
+   * `accountId`: the account the checker ran in (the hub's topic receives every member's alerts),
+   * or every account a hub message names (a team's filter on its accounts matches any of them; none:
+   * no attribute).
+   */
+  attributes: { severity: string; event: string | readonly string[]; accountId: string | readonly string[] };
 }
 
 /** A String attribute, or a String.Array one (a JSON array, which subscription filters match per element). */
@@ -34,7 +38,7 @@ export async function publishAlert(client: SNSClient, topicArn: string, alert: A
       MessageAttributes: {
         severity: { DataType: 'String', StringValue: alert.attributes.severity },
         event: attribute(alert.attributes.event),
-        account_id: { DataType: 'String', StringValue: alert.attributes.accountId },
+        ...(alert.attributes.accountId.length > 0 && { account_id: attribute(alert.attributes.accountId) }),
       },
     }),
   );

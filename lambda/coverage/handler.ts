@@ -14,7 +14,7 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { DynamoCoverageStore } from '../aws/coverage-store';
-import { publishCoverage } from '../aws/coverage-topic';
+import { publishAlert } from '../aws/sns';
 import { listActiveAccounts } from '../aws/organizations';
 import { createStateDocumentClient } from '../aws/state';
 import { RUN_COMPLETED } from '../core/coverage';
@@ -39,7 +39,13 @@ function defaultDeps(settings: CoverageSettings): CoverageDeps {
     now: () => new Date(),
     store: new DynamoCoverageStore(createStateDocumentClient(new DynamoDBClient({ region, ...CLIENT_SETTINGS })), settings.table),
     listAccounts: () => listActiveAccounts(organizations),
-    publish: (topicArn, alert) => publishCoverage(sns, topicArn, alert),
+    publish: (topicArn, alert) =>
+      publishAlert(sns, topicArn, {
+        subject: alert.subject,
+        default: alert.default,
+        email: alert.email,
+        attributes: { severity: alert.severity, event: alert.event, accountId: alert.accountIds },
+      }),
     log: logger,
   });
 }

@@ -8,7 +8,10 @@ const sns = mockClient(SNSClient);
 const client = new SNSClient({ region: 'eu-west-1' });
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:backtrack-alerts';
 
-const alert = (event: AlertMessage['attributes']['event'] = 'new-failure', accountId = '111122223333'): AlertMessage => ({
+const alert = (
+  event: AlertMessage['attributes']['event'] = 'new-failure',
+  accountId: AlertMessage['attributes']['accountId'] = '111122223333',
+): AlertMessage => ({
   subject: 'Aurora Backtrack: 1 new failure (account 111122223333)',
   default: '{"version":"1.0","source":"custom","content":{"description":"orders"}}',
   email: 'Cluster orders in eu-west-1: Backtrack disabled',
@@ -54,6 +57,17 @@ describe('publishAlert', () => {
         event: { DataType: 'String.Array', StringValue: '["new-failure","resolved"]' },
       }),
     });
+  });
+
+  it('sends the accounts a hub message names as a String.Array account_id, and none when it names no account', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'msg-4' });
+
+    await publishAlert(client, TOPIC, alert('coverage-lost', ['111122223333', '444455556666']));
+    await publishAlert(client, TOPIC, alert('coverage-digest', []));
+
+    const attributes = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes);
+    expect(attributes[0]?.['account_id']).toEqual({ DataType: 'String.Array', StringValue: '["111122223333","444455556666"]' });
+    expect(attributes[1]).not.toHaveProperty('account_id');
   });
 
   it('names the account that ran the check in the account_id attribute, so a subscription can filter on its accounts', async () => {
