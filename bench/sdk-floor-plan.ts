@@ -8,7 +8,7 @@
  */
 import { CLUSTERS_PER_METRICS_CALL, LOOK_BACK_MS } from '../lambda/aws/cloudwatch';
 import { MAX_PAGE_SIZE } from '../lambda/aws/rds';
-import { FINDINGS_PER_CALL, NOTE_MAX_CHARS, NOTE_UPDATED_BY, UPDATE_LANES } from '../lambda/aws/security-hub';
+import { FINDINGS_PER_CALL, NOTE_UPDATED_BY, UPDATE_LANES, workflowCalls } from '../lambda/aws/security-hub';
 import { BATCH_WRITE_LIMIT } from '../lambda/aws/state';
 import { IMPORT_LANES, STATE_WRITES_IN_FLIGHT } from '../lambda/sinks';
 import type { AlertMessage } from '../lambda/core/alert';
@@ -92,25 +92,19 @@ export interface WorkflowCall {
   ids: { Id: string; ProductArn: string }[];
 }
 
-/** The checker's BatchUpdateFindings calls for these changes (lambda/aws/security-hub.ts updateWorkflow). */
-function workflowCalls(changes: WorkflowChange[], account: AccountContext): WorkflowCall[] {
-  const groups = new Map<string, WorkflowCall>();
-  const calls: WorkflowCall[] = [];
-  for (const w of changes) {
-    const key = `${w.status}\n${w.note ?? ''}`;
-    let call = groups.get(key);
-    if (!call || call.ids.length >= FINDINGS_PER_CALL) {
-      const note = w.note === undefined ? undefined : w.note.length <= NOTE_MAX_CHARS ? w.note : `${w.note.slice(0, NOTE_MAX_CHARS - 1)}…`;
-      call = { status: w.status, ...(note !== undefined && { note: { Text: note, UpdatedBy: NOTE_UPDATED_BY } }), ids: [] };
-      groups.set(key, call);
-      calls.push(call);
-    }
-    call.ids.push({
-      Id: findingId(account.accountId, w.region, w.resourceId),
-      ProductArn: productArn(account.partition, w.region, account.accountId),
-    });
-  }
-  return calls;
+/** The checker's BatchUpdateFindings calls for these changes (lambda/aws/security-hub.ts workflowCalls). */
+function workflowCallsOf(changes: WorkflowChange[], account: AccountContext): WorkflowCall[] {
+  const updates = changes.map((w) => ({
+    id: findingId(account.accountId, w.region, w.resourceId),
+    productArn: productArn(account.partition, w.region, account.accountId),
+    status: w.status,
+    note: w.note,
+  }));
+  return workflowCalls(updates).map(({ input, batch }) => ({
+    status: batch[0]?.status ?? 'NEW',
+    ...(input.Note?.Text !== undefined && { note: { Text: input.Note.Text, UpdatedBy: NOTE_UPDATED_BY } }),
+    ids: batch.map((u) => ({ Id: u.id, ProductArn: u.productArn })),
+  }));
 }
 
 export interface SdkFloorPlan {
@@ -238,7 +232,7 @@ function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, Cl
       }
       plan.clusters[facts.identifier] = role;
     }
-    plan.updates = workflowCalls(workflow, account);
+    plan.updates = workflowCallsOf(workflow, account);
     return plan;
   });
   const alert = state ? buildAlert({ account, now, events, degraded: [], recovered: [] }) : undefined;

@@ -2,6 +2,7 @@ import {
   BatchImportFindingsCommand,
   BatchUpdateFindingsCommand,
   type AwsSecurityFinding,
+  type BatchUpdateFindingsCommandInput,
   type BatchImportFindingsResponse,
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
@@ -165,6 +166,23 @@ function groupByWorkflow(updates: WorkflowUpdate[]): { status: WorkflowUpdate['s
 const clip = (note: string): string => (note.length <= NOTE_MAX_CHARS ? note : `${note.slice(0, NOTE_MAX_CHARS - 1)}…`);
 
 /**
+ * The BatchUpdateFindings calls for these updates, each with the updates it carries: one
+ * (status, note) pair and at most 100 findings a call, the note clipped to Security Hub's limit.
+ */
+export function workflowCalls(updates: WorkflowUpdate[]): { input: BatchUpdateFindingsCommandInput; batch: WorkflowUpdate[] }[] {
+  return groupByWorkflow(updates).flatMap((group) =>
+    chunk(group.items, FINDINGS_PER_CALL).map((batch) => ({
+      input: {
+        FindingIdentifiers: batch.map((u) => ({ Id: u.id, ProductArn: u.productArn })),
+        Workflow: { Status: group.status },
+        ...(group.note !== undefined && { Note: { Text: clip(group.note), UpdatedBy: NOTE_UPDATED_BY } }),
+      },
+      batch,
+    })),
+  );
+}
+
+/**
  * BatchUpdateFindings calls in flight at once per Region: the workflow is set after the Region's
  * imports, so its calls need not wait for one another; 3 stays within Security Hub's burst of 30.
  */
@@ -191,18 +209,12 @@ export async function updateWorkflow(
   pacer: Pacer = new Pacer(UPDATE_RATE),
 ): Promise<UpdateResult> {
   const result: UpdateResult = { updated: 0, failed: [] };
-  const calls = groupByWorkflow(updates).flatMap((group) => chunk(group.items, FINDINGS_PER_CALL).map((batch) => ({ group, batch })));
+  const calls = workflowCalls(updates);
   let regionWide: Error | undefined;
-  const send = async ({ group, batch }: (typeof calls)[number]): Promise<void> => {
+  const send = async ({ input, batch }: (typeof calls)[number]): Promise<void> => {
     await pacer.acquire();
     try {
-      const out = await client.send(
-        new BatchUpdateFindingsCommand({
-          FindingIdentifiers: batch.map((u) => ({ Id: u.id, ProductArn: u.productArn })),
-          Workflow: { Status: group.status },
-          ...(group.note !== undefined && { Note: { Text: clip(group.note), UpdatedBy: NOTE_UPDATED_BY } }),
-        }),
-      );
+      const out = await client.send(new BatchUpdateFindingsCommand(input));
       const unprocessed = out.UnprocessedFindings ?? [];
       result.updated += out.ProcessedFindings?.length ?? batch.length - unprocessed.length;
       for (const u of unprocessed) {
