@@ -92,9 +92,11 @@ export function grantFunctionPermissions(scope: Construct, props: FunctionPermis
   );
   role.addToPolicy(findingWorkflowStatement(hubArns));
 
-  const productArns = findingRegions.map((region) =>
-    stack.formatArn({ service: 'securityhub', region, resource: 'product', resourceName: `${stack.account}/default` }),
-  );
+  // Every Region, even with a regions list: a Region dropped from the list keeps its findings until
+  // the next scan imports them as ARCHIVED there (only the account's own product, its own findings).
+  const productArns = [
+    stack.formatArn({ service: 'securityhub', region: '*', resource: 'product', resourceName: `${stack.account}/default` }),
+  ];
   role.addToPolicy(
     new iam.PolicyStatement({ sid: 'ImportFindings', actions: ['securityhub:BatchImportFindings'], resources: productArns }),
   );
@@ -111,12 +113,12 @@ export function grantFunctionPermissions(scope: Construct, props: FunctionPermis
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: `Resource * only for read-only actions without resource-level scoping: ${everywhere.join('; ')}.`,
   });
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${nagResource(scope, productArns[0] ?? '')}]`,
+    reason:
+      "securityhub:BatchImportFindings on the account's own product ARN in every Region: findings go to each cluster's own Region; with regions=all the watched Regions are only known at run time, and a Region dropped from the watch list (or opted out of) gets its findings imported as ARCHIVED after it left the list.",
+  });
   if (c.regions === 'all') {
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResource(scope, productArns[0] ?? '')}]`,
-      reason:
-        "securityhub:BatchImportFindings on the account's own product ARN in every Region: with regions=all the watched Regions are only known at run time, and findings go to each cluster's own Region. An explicit regions list scopes this to those Regions.",
-    });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResource(scope, hubArns[0] ?? '')}]`,
       reason:

@@ -7,6 +7,7 @@ import { clipLine, plainText, slackLink, slackText } from './text';
 import { tagChangeText } from './tag-audit';
 import type { ClusterEvent } from './transitions';
 import type { AccountContext, Condition, Evaluation, SeverityLabel } from './types';
+import { retiredLeftActive, retiredSentence, type RetiredRegion } from './unwatched';
 
 /** One SNS message: Chatbot card as `default`, plain text as `email`, attributes for filtering. */
 export interface AlertMessage {
@@ -27,6 +28,8 @@ export interface AlertInput {
   degraded: Degradation[];
   /** Keys of degradations alerted before that are gone now. */
   recovered: string[];
+  /** Regions no longer watched whose remembered clusters this scan retired. */
+  unwatched?: RetiredRegion[];
 }
 
 /** SNS allows 256 KB for the whole message; stay well below with room for attributes. */
@@ -101,6 +104,7 @@ const COUNT_WORDS = {
   fixed: ['fixed', 'fixed'],
   deleted: ['deleted', 'deleted'],
   recovered: ['recovered', 'recovered'],
+  'region-unwatched': ['Region no longer watched', 'Regions no longer watched'],
 } satisfies Record<string, [string, string]>;
 
 function sections(input: AlertInput): Section[] {
@@ -123,6 +127,7 @@ function sections(input: AlertInput): Section[] {
   const tags = make('Tag changes', 'tag-change');
   const degraded = make('Checker degraded', 'degraded');
   const recovered = make('Checker recovered', 'recovered');
+  const unwatched = make('Regions no longer watched', 'region-unwatched');
   const consoleOf = (c: { region: string; identifier: string }) =>
     slackLink(clusterConsoleUrl(account.partition, c.region, c.identifier), 'console');
   const add = (s: Section, e: Evaluation, lead: string) => {
@@ -193,7 +198,15 @@ function sections(input: AlertInput): Section[] {
     recovered.short.push(`• ${what}`);
     recovered.long.push(`- ${what}`);
   }
-  return [failures, changed, expired, tags, degraded, fixed, deleted, recovered].filter((s) => s.long.length > 0);
+  for (const r of input.unwatched ?? []) {
+    const sentence = retiredSentence(r);
+    unwatched.short.push(`• ${slackText(sentence)}`);
+    unwatched.long.push(`- ${plainText(sentence)}`);
+    unwatched.regions.add(r.region);
+    // Findings left ACTIVE need a person; a Region cleanly retired is news, not a problem.
+    if (retiredLeftActive(r)) unwatched.severity = maxSeverity([unwatched.severity, 'LOW']);
+  }
+  return [failures, changed, expired, tags, degraded, fixed, deleted, unwatched, recovered].filter((s) => s.long.length > 0);
 }
 
 function countsPhrase(secs: Section[]): string {

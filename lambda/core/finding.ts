@@ -220,8 +220,24 @@ function limitTags(tags: Record<string, string>, own: Evaluation['tagPolicy']): 
   return Object.fromEntries([...mine, ...others].slice(0, MAX_RESOURCE_TAGS));
 }
 
-/** The finding of a cluster that no longer exists, re-imported as ARCHIVED. */
-export function archivedFinding(s: ClusterState, account: AccountContext, now: Date): Finding {
+/** Why a remembered cluster's finding is archived: the cluster is gone, or its Region is no longer watched. */
+export type ArchiveReason = 'deleted' | 'unwatched';
+
+const ARCHIVED_TEXT: Record<ArchiveReason, { title: string; why: (s: ClusterState) => string; other: Record<string, string> }> = {
+  deleted: { title: 'Aurora cluster deleted', why: () => 'no longer exists', other: { deleted: 'true' } },
+  unwatched: {
+    title: 'Aurora cluster no longer checked',
+    why: (s) => `is no longer checked: the checker no longer watches Region ${s.region}`,
+    other: { unwatched: 'true' },
+  },
+};
+
+/**
+ * The finding of a cluster that no longer exists (or whose Region is no longer watched, so no later
+ * run would update it), re-imported as ARCHIVED.
+ */
+export function archivedFinding(s: ClusterState, account: AccountContext, now: Date, reason: ArchiveReason = 'deleted'): Finding {
+  const text = ARCHIVED_TEXT[reason];
   return {
     SchemaVersion: '2018-10-08',
     Id: findingId(account.accountId, s.region, s.resourceId),
@@ -232,18 +248,16 @@ export function archivedFinding(s: ClusterState, account: AccountContext, now: D
     CreatedAt: s.since,
     UpdatedAt: now.toISOString(),
     Severity: { Label: 'INFORMATIONAL' },
-    FindingProviderFields: { Severity: { Label: 'INFORMATIONAL', Original: 'deleted' }, Types: [FINDING_TYPE] },
-    Title: clip(`Aurora cluster deleted: ${s.identifier}`, 256),
+    FindingProviderFields: { Severity: { Label: 'INFORMATIONAL', Original: reason }, Types: [FINDING_TYPE] },
+    Title: clip(`${text.title}: ${s.identifier}`, 256),
     Description: clip(
-      `Cluster ${s.identifier} (Region ${s.region}) no longer exists; its last verdict was ${s.status} (${s.condition}). The finding is archived.`,
+      `Cluster ${s.identifier} (Region ${s.region}) ${text.why(s)}; its last verdict was ${s.status} (${s.condition}). The finding is archived.`,
       1024,
     ),
     ProductName: PRODUCT_NAME,
     CompanyName: PRODUCT_NAME,
-    ProductFields: { [`${FIELD_PREFIX}condition`]: 'deleted', [`${FIELD_PREFIX}lastStatus`]: s.status },
-    Resources: [
-      { Type: 'AwsRdsDbCluster', Id: s.arn, Partition: account.partition, Region: s.region, Details: { Other: { deleted: 'true' } } },
-    ],
+    ProductFields: { [`${FIELD_PREFIX}condition`]: reason, [`${FIELD_PREFIX}lastStatus`]: s.status },
+    Resources: [{ Type: 'AwsRdsDbCluster', Id: s.arn, Partition: account.partition, Region: s.region, Details: { Other: text.other } }],
     Compliance: { Status: s.status },
     RecordState: 'ARCHIVED',
   };

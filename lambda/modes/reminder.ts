@@ -4,9 +4,30 @@ import type { Degradation } from '../core/degradation';
 import { reminderContents, reminderHeldBack } from '../core/reminder';
 import { metaKey, type RunMeta } from '../core/state-types';
 import type { AccountContext } from '../core/types';
-import type { RunClock } from '../deadline';
+import { beforeDeadline, type RunClock } from '../deadline';
+import { describeError } from '../aws/errors';
+import { inWatchedRegions } from '../core/unwatched';
 import type { CheckConfig, Deps, RunSummary } from '../run-types';
 import { deliver, loadBeforeDeadline, saveState, summarize } from './common';
+
+/**
+ * The Regions a reminder may name clusters of: the list, or the enabled Regions with `regions=all`.
+ * Undefined when they cannot be listed in time (then every remembered cluster is named, as before).
+ */
+async function watchedRegions(config: CheckConfig, deps: Deps, clock: RunClock): Promise<string[] | undefined> {
+  if (config.regions !== 'all') return config.regions;
+  try {
+    const { value } = await beforeDeadline(
+      clock.regionsBy,
+      () => deps.enabledRegions(),
+      () => undefined,
+    );
+    return value;
+  } catch (err) {
+    deps.log.warn('reminder: the enabled Regions could not be listed; naming every remembered cluster', { ...describeError(err) });
+    return undefined;
+  }
+}
 
 export async function remind(
   config: CheckConfig,
@@ -27,7 +48,9 @@ export async function remind(
     };
   }
   if (ok) {
-    const { stale, exemptions } = reminderContents(previous.values(), startedAt, config.reminderAfterDays);
+    // A Region no longer watched is not reminded of, even before the next scan retires its clusters.
+    const watched = await watchedRegions(config, deps, clock);
+    const { stale, exemptions } = reminderContents(inWatchedRegions(previous.values(), watched), startedAt, config.reminderAfterDays);
     alert = await deliver(deps, config, buildReminder(account, startedAt, stale, exemptions, config.reminderAfterDays));
     if (alert?.published) {
       const nextMeta: RunMeta = {

@@ -7,7 +7,9 @@ import { metaKey, policySignature, type RunMeta } from '../core/state-types';
 import type { AccountContext, ComplianceStatus } from '../core/types';
 import { beforeDeadline, DeadlineExceededError, type RunClock } from '../deadline';
 import { outcomeEvents, type RegionOutcome } from '../region-judge';
+import { retireUnwatched } from '../region-retire';
 import { abandonedRegion, scanRegion } from '../region-scan';
+import { retiredRemovals } from '../core/unwatched';
 import type { CheckConfig, Deps, RunSummary } from '../run-types';
 import { deliver, finishStreamedState, loadBeforeDeadline, newContext, saveState, settledWrites, summarize } from './common';
 
@@ -18,8 +20,8 @@ async function resolveRegions(config: CheckConfig, deps: Deps): Promise<string[]
   return config.regions === 'all' ? deps.enabledRegions() : config.regions;
 }
 
-/** The Regions to scan, or none (a degradation) when they cannot be listed before the deadline. */
-async function regionsToScan(config: CheckConfig, deps: Deps, clock: RunClock, degraded: Degradation[]): Promise<string[]> {
+/** The Regions to scan, or undefined (a degradation) when they cannot be listed before the deadline. */
+async function regionsToScan(config: CheckConfig, deps: Deps, clock: RunClock, degraded: Degradation[]): Promise<string[] | undefined> {
   try {
     const listed = await beforeDeadline(
       clock.regionsBy,
@@ -30,7 +32,7 @@ async function regionsToScan(config: CheckConfig, deps: Deps, clock: RunClock, d
     return listed.value;
   } catch (err) {
     degraded.push({ kind: 'regions-not-listed', cause: describeError(err) });
-    return [];
+    return undefined;
   }
 }
 
@@ -68,7 +70,10 @@ export async function scan(
     return loaded;
   });
   ctx.ready = stateLoad.then(() => undefined);
-  const regions = await regionsToScan(config, deps, clock, degraded);
+  const watched = await regionsToScan(config, deps, clock, degraded);
+  const regions = watched ?? [];
+  // Regions no longer watched are retired while the watched ones are scanned (none when unknown).
+  const retiring = retireUnwatched(ctx, watched);
   let regionsDone = 0;
   const tell = () => deps.progress?.({ regionsDone, regionsTotal: regions.length, clustersJudged: ctx.judged.count });
   const ticker = deps.progress ? setInterval(tell, 250) : undefined;
@@ -100,12 +105,14 @@ export async function scan(
   const clusterEvents = stateOk ? outcomes.flatMap(outcomeEvents) : [];
   const remembered = meta?.degraded ?? [];
   const { fresh, recovered } = degradationChange(remembered, degraded);
-  const message = buildAlert({ account, now: startedAt, events: clusterEvents, degraded: fresh, recovered });
+  const retirement = await retiring;
+  const message = buildAlert({ account, now: startedAt, events: clusterEvents, degraded: fresh, recovered, unwatched: retirement.retired });
   const alert = await deliver(deps, config, message);
   const delivered = alert?.published ?? false;
 
   if (stateOk) {
     const { puts, removes } = settledWrites(outcomes, delivered);
+    removes.push(...retiredRemovals(retirement.regions, delivered));
     const nextMeta: RunMeta = {
       pk: metaKey(account.accountId),
       accountId: account.accountId,

@@ -384,18 +384,28 @@ describe('BacktrackChecker function permissions', () => {
     expect(dynamo?.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(template, 'AWS::DynamoDB::Table', 'CheckerStateTable'), 'Arn'] });
   });
 
-  it('scopes finding imports to the listed Regions and drops DescribeRegions and GetMetricData when not needed', () => {
+  it('scopes workflow updates to the listed Regions and drops DescribeRegions and GetMetricData when not needed', () => {
     const { template: custom } = synth({ config: { regions: ['eu-west-1', 'us-east-1'], actualWindow: false } });
     const customStatements = statementsOfRole(custom, logicalIdOf(custom, 'AWS::IAM::Role', 'CheckerFunctionRole'));
     const actions = customStatements.flatMap((s) => asList(s.Action));
-    const imports = customStatements.find((s) => s.Sid === 'ImportFindings');
+    const updates = customStatements.find((s) => asList(s.Action).includes('securityhub:BatchUpdateFindings'));
 
     expect(actions).not.toContain('ec2:DescribeRegions');
     expect(actions).not.toContain('cloudwatch:GetMetricData');
-    expect(JSON.stringify(imports?.Resource)).not.toContain('securityhub:*:');
-    expect(asList(imports?.Resource)).toHaveLength(2);
-    expect(JSON.stringify(imports?.Resource)).toContain(':securityhub:eu-west-1:');
-    expect(JSON.stringify(imports?.Resource)).toContain(':securityhub:us-east-1:');
+    expect(JSON.stringify(updates?.Resource)).not.toContain('securityhub:*:');
+    expect(asList(updates?.Resource)).toHaveLength(2);
+    expect(JSON.stringify(updates?.Resource)).toContain(':securityhub:eu-west-1:');
+    expect(JSON.stringify(updates?.Resource)).toContain(':securityhub:us-east-1:');
+  });
+
+  it('imports findings through its own product ARN in every Region even with a regions list, so a Region dropped from the list gets its findings archived', () => {
+    const { template: custom } = synth({ config: { regions: ['eu-west-1'] } });
+    const imports = statementsOfRole(custom, logicalIdOf(custom, 'AWS::IAM::Role', 'CheckerFunctionRole')).find(
+      (s) => s.Sid === 'ImportFindings',
+    );
+
+    expect(imports?.Resource).toEqual(bySid('ImportFindings')?.Resource);
+    expect(JSON.stringify(imports?.Resource)).toContain(':securityhub:*:');
   });
 });
 

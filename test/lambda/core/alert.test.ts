@@ -223,3 +223,37 @@ describe('buildReminder', () => {
     expect(m?.email).not.toContain('something changed');
   });
 });
+
+describe('buildAlert: Regions no longer watched', () => {
+  const stockholm = { region: 'eu-north-1', clusters: 3, failing: 2, published: true, archived: 3 };
+
+  it('writes one informational line per Region in its own section, counted in the subject', () => {
+    const m = alertOf({ unwatched: [stockholm] });
+
+    expect(m.subject).toBe('Aurora Backtrack: 1 Region no longer watched (account 111122223333)');
+    expect(m.email).toContain(
+      "REGIONS NO LONGER WATCHED (1)\n- eu-north-1 is no longer watched: 3 clusters' findings archived (2 were failing)\n",
+    );
+    expect(card(m).content.description).toContain(
+      "*Regions no longer watched (1)*\n• eu-north-1 is no longer watched: 3 clusters' findings archived (2 were failing)",
+    );
+    expect(m.attributes).toMatchObject({ severity: 'INFORMATIONAL', event: ['region-unwatched'] });
+  });
+
+  it('counts two Regions in the plural', () => {
+    const m = alertOf({ unwatched: [stockholm, { ...stockholm, region: 'eu-south-1' }] });
+
+    expect(m.subject).toBe('Aurora Backtrack: 2 Regions no longer watched (account 111122223333)');
+  });
+
+  it('is LOW when findings were left ACTIVE, so someone archives them', () => {
+    const m = alertOf({ unwatched: [{ ...stockholm, archived: 1, cause: { code: 'AccessDeniedException', message: 'denied' } }] });
+
+    expect(m.attributes.severity).toBe('LOW');
+    expect(m.email).toContain('2 could not be (AccessDeniedException: denied)');
+  });
+
+  it('sends no message for an empty list of Regions', () => {
+    expect(buildAlert(input({ unwatched: [] }))).toBeUndefined();
+  });
+});

@@ -316,3 +316,21 @@ describe('archivedFinding', () => {
     expect(f.Resources[0]?.Partition).toBe('aws-us-gov');
   });
 });
+
+describe('archivedFinding of a Region no longer watched', () => {
+  it('is ARCHIVED and says the cluster is no longer checked, not that it was deleted', () => {
+    const s = state({ identifier: 'stockholm-orders', region: 'eu-north-1' });
+
+    const f = archivedFinding(s, ACCOUNT, NOW, 'unwatched');
+
+    expect(f.RecordState).toBe('ARCHIVED');
+    expect(f.Id).toBe(archivedFinding(s, ACCOUNT, NOW).Id);
+    expect(f.Title).toBe('Aurora cluster no longer checked: stockholm-orders');
+    expect(f.Description).toBe(
+      'Cluster stockholm-orders (Region eu-north-1) is no longer checked: the checker no longer watches Region eu-north-1; its last verdict was FAILED (disabled). The finding is archived.',
+    );
+    expect(f.Resources[0]?.Details.Other).toEqual({ unwatched: 'true' });
+    expect(f.ProductFields['aurora-backtrack-checker/condition']).toBe('unwatched');
+    expect(f.FindingProviderFields.Severity.Original).toBe('unwatched');
+  });
+});
