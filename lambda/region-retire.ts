@@ -18,7 +18,7 @@ export interface Retirement {
   retired: RetiredRegion[];
 }
 
-type Counts = Omit<RetiredRegion, 'archived' | 'cause'>;
+type Counts = Omit<RetiredRegion, 'archived' | 'reason'>;
 
 async function archiveRegion(ctx: RunContext, u: UnwatchedRegion, base: Counts, signal: AbortSignal): Promise<RetiredRegion> {
   if (!ctx.config.publishFindings) return { ...base, archived: 0 };
@@ -27,10 +27,11 @@ async function archiveRegion(ctx: RunContext, u: UnwatchedRegion, base: Counts, 
   for (const s of u.clusters) sink.add(archivedFinding(s, ctx.account, ctx.now, 'unwatched'));
   await sink.done();
   const outcome = sink.outcome();
-  const cause = outcome.notPublished
-    ? { code: outcome.notEnabled ? 'SecurityHubNotEnabled' : 'ImportFailed', message: outcome.notPublished }
-    : (outcome.callError ?? (sink.failed > 0 ? { code: 'FindingsRejected', message: 'Security Hub refused them' } : undefined));
-  return { ...base, archived: sink.imported, ...(cause && { cause }) };
+  const reason =
+    outcome.notPublished ??
+    (outcome.callError ? `${outcome.callError.code}: ${outcome.callError.message}` : undefined) ??
+    (sink.failed > 0 ? 'Security Hub rejected them' : undefined);
+  return { ...base, archived: sink.imported, ...(reason && { reason }) };
 }
 
 /**
@@ -51,14 +52,13 @@ export async function retireUnwatched(ctx: RunContext, watched: readonly string[
       const { value } = await beforeDeadline(
         ctx.clock.regionsBy,
         (signal) =>
-          archiveRegion(ctx, u, base, signal).catch((err: unknown): RetiredRegion => ({ ...base, archived: 0, cause: describeError(err) })),
+          archiveRegion(ctx, u, base, signal).catch((err: unknown): RetiredRegion => {
+            const { code, message } = describeError(err);
+            return { ...base, archived: 0, reason: `${code}: ${message}` };
+          }),
         (): RetiredRegion => {
           const budget = (ctx.clock.regionsBy ?? ctx.clock.startedMs) - ctx.clock.startedMs;
-          return {
-            ...base,
-            archived: 0,
-            cause: { code: DEADLINE_EXCEEDED, message: new DeadlineExceededError('archiving', budget).message },
-          };
+          return { ...base, archived: 0, reason: `${DEADLINE_EXCEEDED}: ${new DeadlineExceededError('archiving', budget).message}` };
         },
       );
       return value;

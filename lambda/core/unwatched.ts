@@ -3,7 +3,6 @@
  * `regions=all`): which remembered clusters are retired, what the alert says about it, and which
  * remembered clusters a reminder may name.
  */
-import type { ErrorCause } from './degradation';
 import type { ClusterState } from './state-types';
 
 /** The remembered clusters of one Region the scan no longer watches. */
@@ -59,8 +58,8 @@ export interface RetiredRegion {
   published: boolean;
   /** Findings Security Hub took as ARCHIVED. */
   archived: number;
-  /** Why the rest could not be archived (Security Hub off there, the Region's endpoint refusing). */
-  cause?: ErrorCause;
+  /** Why the rest could not be archived (Security Hub off there, the Region's endpoint refusing), in words. */
+  reason?: string;
 }
 
 const clustersWord = (n: number) => (n === 1 ? '1 cluster' : `${n} clusters`);
@@ -76,7 +75,7 @@ export function retiredSentence(r: RetiredRegion): string {
   const findings = r.clusters === 1 ? "1 cluster's finding" : `${r.clusters} clusters' findings`;
   const notArchived = r.clusters - r.archived;
   if (notArchived === 0) return `${lead}: ${findings} archived${failing}`;
-  const why = r.cause ? ` (${r.cause.code}: ${r.cause.message})` : '';
+  const why = r.reason ? ` (${r.reason})` : '';
   return (
     `${lead}: ${r.archived} of ${findings} archived${failing}; ${notArchived} could not be${why}: those Security Hub ` +
     `holds there stay ACTIVE until archived by hand (or deleted by Security Hub 90 days after their last update)`

@@ -247,7 +247,7 @@ describe('buildAlert: Regions no longer watched', () => {
   });
 
   it('is LOW when findings were left ACTIVE, so someone archives them', () => {
-    const m = alertOf({ unwatched: [{ ...stockholm, archived: 1, cause: { code: 'AccessDeniedException', message: 'denied' } }] });
+    const m = alertOf({ unwatched: [{ ...stockholm, archived: 1, reason: 'AccessDeniedException: denied' }] });
 
     expect(m.attributes.severity).toBe('LOW');
     expect(m.email).toContain('2 could not be (AccessDeniedException: denied)');

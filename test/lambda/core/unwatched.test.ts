@@ -86,9 +86,9 @@ describe('retiredSentence', () => {
   });
 
   it('says how many findings could not be archived, why, and that they stay ACTIVE', () => {
-    const cause = { code: 'UnrecognizedClientException', message: 'The security token included in the request is invalid' };
+    const reason = 'UnrecognizedClientException: The security token included in the request is invalid';
 
-    expect(retiredSentence(retired({ archived: 0, failing: 1, cause }))).toBe(
+    expect(retiredSentence(retired({ archived: 0, failing: 1, reason }))).toBe(
       "eu-north-1 is no longer watched: 0 of 3 clusters' findings archived (1 was failing); 3 could not be " +
         '(UnrecognizedClientException: The security token included in the request is invalid): those Security Hub holds there ' +
         'stay ACTIVE until archived by hand (or deleted by Security Hub 90 days after their last update)',
