@@ -23,7 +23,7 @@ describe('unwatchedRegions', () => {
   });
 
   it('groups the remembered clusters of each Region outside the watch list, Regions sorted, clusters by state key', () => {
-    const got = unwatchedRegions([stockholmB, ireland, milan, stockholmA], ['eu-west-1'], ACCOUNT_ID);
+    const got = unwatchedRegions([milan, stockholmB, ireland, stockholmA], ['eu-west-1'], ACCOUNT_ID);
 
     expect(got).toEqual([
       { region: 'eu-north-1', clusters: [stockholmA, stockholmB] },
@@ -102,6 +102,9 @@ describe('retiredSentence', () => {
   it('does not claim an archive when the checker publishes no findings', () => {
     expect(retiredSentence(retired({ published: false, archived: 0, failing: 1 }))).toBe(
       'eu-north-1 is no longer watched: 3 clusters no longer checked (1 was failing); this checker does not publish findings',
+    );
+    expect(retiredSentence(retired({ clusters: 1, published: false, archived: 0 }))).toBe(
+      'eu-north-1 is no longer watched: 1 cluster no longer checked; this checker does not publish findings',
     );
   });
 });
