@@ -17,6 +17,8 @@ import { DynamoCoverageStore } from '../aws/coverage-store';
 import { publishAlert } from '../aws/sns';
 import { listActiveAccounts } from '../aws/organizations';
 import { createStateDocumentClient } from '../aws/state';
+import { sendCloudFormationResponse } from '../aws/cloudformation-response';
+import { answerCustomResource, isCustomResourceEvent, type DeployAnswer } from '../custom-resource';
 import { RUN_COMPLETED } from '../core/coverage';
 import { CLIENT_SETTINGS } from '../default-deps';
 import { TELEMETRY } from '../settings/schema';
@@ -69,10 +71,21 @@ export function recordCoverageMetrics(s: CoverageSummary): void {
   metrics.publishStoredMetrics();
 }
 
-export const createCoverageHandler =
-  (getDeps: (settings: CoverageSettings) => CoverageDeps = defaultDeps) =>
-  async (event: unknown, context?: Context): Promise<RecordOutcome | CoverageSummary> => {
+export const createCoverageHandler = (
+  getDeps: (settings: CoverageSettings) => CoverageDeps = defaultDeps,
+  respond = sendCloudFormationResponse,
+): ((event: unknown, context?: Context) => Promise<RecordOutcome | CoverageSummary | DeployAnswer>) => {
+  const handle = async (event: unknown, context?: Context): Promise<RecordOutcome | CoverageSummary | DeployAnswer> => {
     if (context) logger.addContext(context);
+    // The hub's custom resource (lambda/custom-resource.ts): one coverage check on deploy, so the
+    // coverage metrics have data before the alarms on them exist; a check that throws answers FAILED.
+    if (isCustomResourceEvent(event)) {
+      const check = async () => {
+        const s = (await handle({ mode: 'check' }, context)) as CoverageSummary;
+        return `first coverage check: ${s.coverage.covered} of ${s.coverage.active} ACTIVE accounts covered`;
+      };
+      return answerCustomResource(event, check, { respond, log: logger });
+    }
     let settings: CoverageSettings;
     try {
       settings = readCoverageEnvironment(process.env);
@@ -88,5 +101,7 @@ export const createCoverageHandler =
     if (summary.alert?.error) throw new Error(`coverage alert not published (${summary.alert.error}); the next run sends it again`);
     return summary;
   };
+  return handle;
+};
 
 export const handler = createCoverageHandler();

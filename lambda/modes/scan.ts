@@ -59,6 +59,8 @@ export async function scan(
   account: AccountContext,
   startedAt: Date,
   clock: RunClock,
+  /** The deploy-time scan: with no run remembered, its alert is the baseline. */
+  baseline = false,
 ): Promise<RunSummary> {
   const degraded: Degradation[] = [];
   const ctx = newContext(config, deps, account, startedAt, new Map(), clock);
@@ -100,7 +102,16 @@ export async function scan(
   const clusterEvents = stateOk ? outcomes.flatMap(outcomeEvents) : [];
   const remembered = meta?.degraded ?? [];
   const { fresh, recovered } = degradationChange(remembered, degraded);
-  const message = buildAlert({ account, now: startedAt, events: clusterEvents, degraded: fresh, recovered });
+  const first = baseline && stateOk && meta === undefined;
+  const clustersChecked = outcomes.reduce((n, o) => n + o.report.clusters - o.report.outOfScope, 0);
+  const message = buildAlert({
+    account,
+    now: startedAt,
+    events: clusterEvents,
+    degraded: fresh,
+    recovered,
+    ...(first ? { baseline: { clustersChecked } } : {}),
+  });
   const alert = await deliver(deps, config, message);
   const delivered = alert?.published ?? false;
 
