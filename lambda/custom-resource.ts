@@ -10,7 +10,9 @@
  * since the run's alert and the Degraded alarm tell people, and a rollout must not roll back because
  * one Region is not ready.
  */
-import type { CloudFormationResponse } from './aws/cloudformation-response';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { RESPONSE_TIMEOUT_MS, type CloudFormationResponse } from './aws/cloudformation-response';
+import { metricSumSince, type OwnMetric } from './aws/own-metric';
 import type { Logger } from './run-types';
 
 export interface CustomResourceEvent {
@@ -117,4 +119,51 @@ export async function waitUntilVisible(
     if (left <= 0) return { visible: false };
     await sleep(Math.min(intervalMs, left));
   }
+}
+
+/** Time the function has left (none known outside Lambda). */
+export const remainingOf = (context: { getRemainingTimeInMillis?: () => number } | undefined): number =>
+  typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Infinity;
+
+/** How long an answer waits for the run's datapoint at most: EMF metrics usually appear within a minute. */
+export const DATAPOINT_WAIT_MS = 180_000;
+const DATAPOINT_POLL_MS = 10_000;
+/** Kept from the run for the wait and the answer (two PUT attempts and a margin). */
+export const RESERVED_FOR_ANSWER_MS = DATAPOINT_WAIT_MS + 2 * RESPONSE_TIMEOUT_MS + 5_000;
+
+export interface DatapointWait {
+  /** A CloudWatch client in the function's own Region (where its metrics are). */
+  cloudWatch: CloudWatchClient;
+  log: Logger;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Waits, for a bounded time, until GetMetricData returns the run's datapoint of `metric` (written
+ * as an EMF log line, which CloudWatch turns into a metric some seconds later), so that an alarm
+ * created after the answer starts over data. Returns the words for the answer's reason; a datapoint
+ * still not visible is said there and logged, never a failure (a deployment must not roll back over
+ * metric latency).
+ */
+export async function awaitDatapoint(
+  metric: OwnMetric & { alarm: string },
+  since: Date,
+  remainingMs: number,
+  deps: DatapointWait,
+): Promise<string> {
+  const now = deps.now ?? Date.now;
+  const until = now() + Math.max(0, Math.min(DATAPOINT_WAIT_MS, remainingMs - 2 * RESPONSE_TIMEOUT_MS - 5_000));
+  const seen = await waitUntilVisible(
+    async () => (await metricSumSince(deps.cloudWatch, metric, since, new Date(now()))) > 0,
+    until,
+    DATAPOINT_POLL_MS,
+    now,
+    deps.sleep,
+  );
+  if (seen.visible) return `${metric.metricName} datapoint visible`;
+  const why = seen.error ? `could not be read (${seen.error})` : `was not visible after ${Math.round((now() - since.getTime()) / 1000)} s`;
+  const consequence = `the ${metric.alarm} alarm may show ALARM until CloudWatch has it`;
+  deps.log.warn(`the first run's ${metric.metricName} datapoint ${why}: ${consequence}`);
+  return `${metric.metricName} datapoint ${why}, ${consequence}`;
 }

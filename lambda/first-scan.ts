@@ -10,36 +10,30 @@
  * back over metric latency); the alarm then reads OK as soon as CloudWatch has the datapoint.
  */
 import type { Context } from 'aws-lambda';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { metricSumSince } from './aws/own-metric';
-import { RESPONSE_TIMEOUT_MS } from './aws/cloudformation-response';
-import { waitUntilVisible } from './custom-resource';
-import type { Logger, RunSummary } from './run-types';
+import { awaitDatapoint, remainingOf, RESERVED_FOR_ANSWER_MS, type DatapointWait } from './custom-resource';
+import type { RunSummary } from './run-types';
 import { TELEMETRY } from './settings/schema';
 
 /** The event the first scan runs as (lambda/events.ts): a scan whose alert is a baseline. */
 export const BASELINE_SCAN = { mode: 'scan', baseline: true } as const;
 
-/** How long the answer waits for the heartbeat datapoint at most: EMF metrics usually appear within a minute. */
-export const HEARTBEAT_WAIT_MS = 180_000;
-const HEARTBEAT_POLL_MS = 10_000;
-/** Kept from the scan for the wait and the answer (two PUT attempts and a margin). */
-export const RESERVED_FOR_ANSWER_MS = HEARTBEAT_WAIT_MS + 2 * RESPONSE_TIMEOUT_MS + 5_000;
+/** The heartbeat alarm's metric (lib/monitoring.ts). */
+const HEARTBEAT = {
+  namespace: TELEMETRY.metricsNamespace,
+  metricName: 'ScanCompleted',
+  dimensions: { service: TELEMETRY.serviceName },
+  alarm: 'Heartbeat',
+};
 
 type ScanResult = Omit<RunSummary, 'evaluations'> | { ignored: true } | Record<string, unknown>;
 
-export interface FirstScanDeps {
+export interface FirstScanDeps extends DatapointWait {
   /** Runs the handler itself on BASELINE_SCAN with the given context. */
   scan(event: typeof BASELINE_SCAN, context: Context | undefined): Promise<ScanResult>;
-  /** A CloudWatch client in the function's own Region (where its metrics are). */
-  cloudWatch: CloudWatchClient;
-  log: Logger;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
-/** The context the scan gets: the function's, less the time kept for the wait and the answer. */
-function scanContext(context: Context | undefined): Context | undefined {
+/** The context a first run gets: the function's, less the time kept for the wait and the answer. */
+export function runContext(context: Context | undefined): Context | undefined {
   if (typeof context?.getRemainingTimeInMillis !== 'function') return context;
   return { ...context, getRemainingTimeInMillis: () => Math.max(0, context.getRemainingTimeInMillis() - RESERVED_FOR_ANSWER_MS) };
 }
@@ -59,24 +53,7 @@ function scanReason(s: ScanResult): string {
 }
 
 export async function firstScan(context: Context | undefined, deps: FirstScanDeps): Promise<string> {
-  const now = deps.now ?? Date.now;
-  const started = new Date(now());
-  const summary = await deps.scan(BASELINE_SCAN, scanContext(context));
-  const reason = scanReason(summary);
-  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Infinity;
-  const waitUntil = now() + Math.max(0, Math.min(HEARTBEAT_WAIT_MS, remaining - 2 * RESPONSE_TIMEOUT_MS - 5_000));
-  const metric = { namespace: TELEMETRY.metricsNamespace, metricName: 'ScanCompleted', dimensions: { service: TELEMETRY.serviceName } };
-  const heartbeat = await waitUntilVisible(
-    async () => (await metricSumSince(deps.cloudWatch, metric, started, new Date(now()))) > 0,
-    waitUntil,
-    HEARTBEAT_POLL_MS,
-    now,
-    deps.sleep,
-  );
-  if (heartbeat.visible) return `${reason}; heartbeat datapoint visible`;
-  const why = heartbeat.error
-    ? `could not be read (${heartbeat.error})`
-    : `was not visible after ${Math.round((now() - started.getTime()) / 1000)} s`;
-  deps.log.warn(`the first scan's heartbeat datapoint ${why}: the Heartbeat alarm may show ALARM until CloudWatch has it`);
-  return `${reason}; heartbeat datapoint ${why}, the Heartbeat alarm may show ALARM until CloudWatch has it`;
+  const started = new Date((deps.now ?? Date.now)());
+  const summary = await deps.scan(BASELINE_SCAN, runContext(context));
+  return `${scanReason(summary)}; ${await awaitDatapoint(HEARTBEAT, started, remainingOf(context), deps)}`;
 }

@@ -135,6 +135,8 @@ export class Coverage extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({ sid: 'ListOrganizationAccounts', actions: ['organizations:ListAccounts'], resources: ['*'] }),
     );
+    // On deploy the first check waits until its metrics can be read (lambda/custom-resource.ts).
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadOwnMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
     this.role.addToPolicy(new iam.PolicyStatement({ sid: 'PublishCoverage', actions: ['sns:Publish'], resources: [props.topic.topicArn] }));
     this.role.addToPolicy(
       new iam.PolicyStatement({ sid: 'UseTopicKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.topicKey.keyArn] }),
@@ -142,7 +144,7 @@ export class Coverage extends Construct {
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'organizations:ListAccounts supports no resource-level permission (AWS service authorization reference): "*" is the only resource it takes; the statement holds that one read action.',
+        'organizations:ListAccounts supports no resource-level permission (AWS service authorization reference): "*" is the only resource it takes; the statement holds that one read action. cloudwatch:GetMetricData (read-only, no resource-level scoping either) lets the first check on deploy wait until its own metrics are visible.',
     });
 
     this.coverageFunction = new lambda.Function(this, 'Function', {

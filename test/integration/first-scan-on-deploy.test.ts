@@ -95,7 +95,7 @@ describe('the first scan on deploy (CloudFormation Create through the bundled ha
     // The heartbeat's datapoint was read back from CloudWatch before the answer.
     expect(datapoints).toBeGreaterThan(0);
     expect(body.Reason).toBe(
-      `first scan ${IN_SCOPE.length} clusters checked, ${FAILING.length} failing or warning; heartbeat datapoint visible`,
+      `first scan ${IN_SCOPE.length} clusters checked, ${FAILING.length} failing or warning; ScanCompleted datapoint visible`,
     );
   });
 

@@ -7,7 +7,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
 import type { CloudFormationResponse } from '../../lambda/aws/cloudformation-response';
 import { FIRST_RUN_PHYSICAL_ID } from '../../lambda/custom-resource';
-import { firstScan, HEARTBEAT_WAIT_MS } from '../../lambda/first-scan';
+import { DATAPOINT_WAIT_MS as HEARTBEAT_WAIT_MS } from '../../lambda/custom-resource';
+import { firstScan } from '../../lambda/first-scan';
 import { createHandler } from '../../lambda/handler';
 import { dbCluster, publishedMessages, TOPIC, world } from './run-world';
 
@@ -80,7 +81,7 @@ describe('the custom resource on deploy', () => {
     expect(answers[0]?.url).toBe(URL_WITH_SIGNATURE);
     expect(answers[0]?.response).toEqual({
       Status: 'SUCCESS',
-      Reason: 'first scan 2 clusters checked, 1 failing or warning; heartbeat datapoint visible',
+      Reason: 'first scan 2 clusters checked, 1 failing or warning; ScanCompleted datapoint visible',
       PhysicalResourceId: FIRST_RUN_PHYSICAL_ID,
       StackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/checker/1',
       RequestId: 'req-1',
@@ -171,7 +172,7 @@ describe('firstScan', () => {
     });
 
     expect(reason).toBe(
-      `first scan 3 clusters checked, 0 failing or warning; heartbeat datapoint was not visible after ${HEARTBEAT_WAIT_MS / 1000} s, the Heartbeat alarm may show ALARM until CloudWatch has it`,
+      `first scan 3 clusters checked, 0 failing or warning; ScanCompleted datapoint was not visible after ${HEARTBEAT_WAIT_MS / 1000} s, the Heartbeat alarm may show ALARM until CloudWatch has it`,
     );
     expect(cwMock.commandCalls(GetMetricDataCommand).length).toBe(HEARTBEAT_WAIT_MS / 10_000 + 1);
     expect(log.warn).toHaveBeenCalledTimes(1);
