@@ -243,6 +243,8 @@ export class Coverage extends Construct {
     this.errorsAlarm.addAlarmAction(action);
     this.firstRun = runOnDeploy(this, 'FirstCheck', this.coverageFunction, 'Custom::AuroraBacktrackFirstCoverageCheck');
     this.firstRun.node.addDependency(this.table, this.role);
+    // Its alert reaches the topic's subscribers: the topic and its key (with their policies) first.
+    if (Stack.of(props.topic) === Stack.of(this)) this.firstRun.node.addDependency(props.topic, props.topicKey);
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       widgets: [

@@ -71,3 +71,16 @@ describe('the first scan on deploy', () => {
     expect(cr.Properties?.ServiceTimeout).toBe('420');
   });
 });
+
+describe("the hub's first coverage check", () => {
+  it('runs after the StackSet has deployed the members, whose reports reach the coverage function first', () => {
+    const { template } = synthHub();
+    const [crId, cr] = customResource(template, 'Custom::AuroraBacktrackFirstCoverageCheck');
+    const stackSetId = logicalIdOf(template, 'AWS::CloudFormation::StackSet', 'MemberStackSet');
+    expect(dependsOn(cr)).toContain(stackSetId);
+    const stackSet = resources(template)[stackSetId];
+    expect(dependsOn(stackSet)).toContain(logicalIdOf(template, 'AWS::Lambda::Function', 'CoverageFunction'));
+    expect(dependsOn(stackSet)).toContain(logicalIdOf(template, 'AWS::Events::Rule', 'CoverageReportRule'));
+    expect(dependsOn(stackSet)).not.toContain(crId);
+  });
+});

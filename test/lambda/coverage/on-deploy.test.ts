@@ -26,7 +26,7 @@ const emptyStore = (): CoverageStore =>
     saveAccounts: () => Promise.resolve(),
     alertedUncovered: () => Promise.resolve([]),
     saveAlertedUncovered: () => Promise.resolve(),
-  }) as unknown as CoverageStore;
+  });
 
 function hub(listAccounts: CoverageDeps['listAccounts']) {
   const cloudWatch = new CloudWatchClient({ region: 'eu-west-1' });
