@@ -103,6 +103,26 @@ describe('the custom resource on deploy', () => {
     expect(message?.body.email).not.toContain('billing');
   });
 
+  it('sends an ordinary change message, not a baseline, when the resource is added to a deployment that has run before', async () => {
+    const { w, answers, handler } = account();
+    await handler({ mode: 'scan' });
+    w.clusters('eu-west-1', [
+      dbCluster('orders', { BacktrackWindow: 0 }),
+      dbCluster('billing'),
+      dbCluster('payments', { BacktrackWindow: 0 }),
+    ]);
+
+    await handler(request('Create'));
+
+    const subjects = publishedMessages(w.sns).map((m) => m.input.Subject);
+    expect(subjects).toEqual([
+      'Aurora Backtrack: 1 new failure (account 111122223333)',
+      'Aurora Backtrack: 1 new failure (account 111122223333)',
+    ]);
+    expect(publishedMessages(w.sns)[1]?.body.email).toContain('payments (eu-west-1)');
+    expect(answers[0]?.response.Status).toBe('SUCCESS');
+  });
+
   it.each(['Update', 'Delete'])('answers %s at once with the physical id it was given, without scanning', async (type) => {
     const { w, answers, handler } = account();
 
