@@ -86,6 +86,8 @@ function namedCluster(eventName: string, params: Json, response: Json): { identi
  * change on a DB instance, a call that failed): nothing to re-check.
  */
 export function toRequest(event: unknown): RunRequest | undefined {
+  // `{"mode":"scan","baseline":true}`: the scan run on deploy (lambda/custom-resource.ts).
+  if (isObject(event) && event.mode === 'scan' && event.baseline === true) return { mode: 'scan', baseline: true };
   if (isObject(event) && (event.mode === 'scan' || event.mode === 'reminder')) return { mode: event.mode };
   if (!isObject(event) || event['detail-type'] !== 'AWS API Call via CloudTrail' || event.source !== 'aws.rds') {
     throw new UnrecognisedEventError(event);

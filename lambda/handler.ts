@@ -6,6 +6,9 @@ import * as regionsModule from './aws/regions';
 import { awsDeps } from './default-deps';
 import type { AccountContext } from './core/types';
 import { toRequest } from './events';
+import { sendCloudFormationResponse } from './aws/cloudformation-response';
+import { answerCustomResource, isCustomResourceEvent, type DeployAnswer } from './custom-resource';
+import { firstScan } from './first-scan';
 import { TELEMETRY } from './settings/schema';
 import { isDegraded, runCheck, type Deps, type RunSummary } from './run';
 
@@ -81,10 +84,21 @@ export function accountFromContext(context: Context | undefined): AccountContext
  * its summary (the Degradations metric and its alarm report it, and it logs an error line); only a
  * bad configuration or a crash throws (the Errors alarm).
  */
-export const createHandler =
-  (getDeps: () => Deps = makeDefaultDeps) =>
-  async (event: unknown, context?: Context): Promise<Omit<RunSummary, 'evaluations'> | { ignored: true }> => {
+export const createHandler = (
+  getDeps: () => Deps = makeDefaultDeps,
+  respond = sendCloudFormationResponse,
+): ((event: unknown, context?: Context) => Promise<Omit<RunSummary, 'evaluations'> | { ignored: true } | DeployAnswer>) => {
+  const handle = async (event: unknown, context?: Context): Promise<Omit<RunSummary, 'evaluations'> | { ignored: true } | DeployAnswer> => {
     if (context) logger.addContext(context);
+    // The stack's custom resource (lambda/custom-resource.ts): the first scan on deploy, then the answer.
+    if (isCustomResourceEvent(event)) {
+      // Everything that can throw (settings included) is inside the run, so CloudFormation always gets its answer.
+      const run = () => {
+        const homeRegion = readEnvironment(process.env).homeRegion ?? 'us-east-1';
+        return firstScan(context, { scan: handle, cloudWatch: getDeps().clients(homeRegion).cloudWatch, log: logger });
+      };
+      return answerCustomResource(event, run, { respond, log: logger });
+    }
     let config;
     try {
       config = configFromEnv(process.env);
@@ -114,5 +128,7 @@ export const createHandler =
     }
     return rest;
   };
+  return handle;
+};
 
 export const handler = createHandler();

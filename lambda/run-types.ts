@@ -11,7 +11,9 @@ import type { ClusterEvent } from './core/transitions';
 import type { AccountContext, ComplianceStatus, Evaluation, Policy } from './core/types';
 
 /** What a run is asked to do. */
-export type RunRequest = { mode: 'scan' } | { mode: 'reminder' } | { mode: 'recheck'; region: string; identifier: string; trigger: string };
+export type RunRequest =
+  /** `baseline`: the deploy-time first scan; its alert is a baseline when no earlier run is remembered. */
+  { mode: 'scan'; baseline?: boolean } | { mode: 'reminder' } | { mode: 'recheck'; region: string; identifier: string; trigger: string };
 
 export interface RunOptions {
   /**

@@ -48,7 +48,7 @@ export async function runCheck(
   try {
     switch (request.mode) {
       case 'scan':
-        return await scan(config, deps, account, startedAt, clock);
+        return await scan(config, deps, account, startedAt, clock, request.baseline === true);
       case 'recheck':
         return await recheck(config, deps, account, startedAt, request, clock);
       case 'reminder':

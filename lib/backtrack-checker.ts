@@ -5,7 +5,7 @@
  *
  *   new BacktrackChecker(this, 'BacktrackChecker', { config: { minWindowHours: 48, alertEmails: ['ops@example.com'] } });
  */
-import { Annotations, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, type CustomResource, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -34,6 +34,7 @@ import { assertMemberConfig } from './hub/member-config';
 import { MEMBER_ALARM_FORWARDER_ROLE_NAME, MEMBER_ALARM_NAME_PREFIX, MEMBER_FUNCTION_ROLE_NAME } from './hub/member-roles';
 import { createAlarms, createDashboard, notifiesRecovery, type CheckerAlarms } from './monitoring';
 import { nagResource } from './nag';
+import { runOnDeploy } from './run-on-deploy';
 import { createSlackChannel } from './slack-channel';
 import { heartbeatWindow } from '../lambda/settings/schedule';
 
@@ -108,6 +109,12 @@ export class BacktrackChecker extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   /** Member mode: sends the alarms' state changes to the hub's event bus. */
   readonly alarmForwarder?: AlarmForwarder;
+  /**
+   * The first scan, run by CloudFormation when the stack is created (a custom resource whose
+   * ServiceToken is the checker function). The Heartbeat alarm depends on it; so may other alarms
+   * that need the first run's data (`alarm.node.addDependency(checker.firstRun)`).
+   */
+  readonly firstRun: CustomResource;
 
   constructor(scope: Construct, id: string, props: BacktrackCheckerProps = {}) {
     super(scope, id);
@@ -265,6 +272,13 @@ export class BacktrackChecker extends Construct {
       hasFailureDestination: true,
     };
     this.alarms = createAlarms(this, monitoring);
+    // The first scan runs on deploy, once its alert can reach the subscribers; the Heartbeat alarm
+    // (missing data breaching) is created only after it answered, when its datapoint is visible
+    // (lambda/first-scan.ts), so a fresh deployment pages no one.
+    this.firstRun = runOnDeploy(this, 'FirstScan', this.checkerFunction, 'Custom::AuroraBacktrackFirstScan');
+    if (Stack.of(topic) === Stack.of(this)) this.firstRun.node.addDependency(topic);
+    if (this.slackChannel) this.firstRun.node.addDependency(this.slackChannel);
+    this.alarms.heartbeat.node.addDependency(this.firstRun);
     this.dashboard = createDashboard(this, monitoring, this.alarms);
     if (hubTopicArn !== undefined && props.hubEventBusArn !== undefined) {
       this.alarmForwarder = new AlarmForwarder(this, 'AlarmForwarder', {

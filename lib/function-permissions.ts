@@ -82,10 +82,12 @@ export function grantFunctionPermissions(scope: Construct, props: FunctionPermis
     role.addToPolicy(new iam.PolicyStatement({ sid: 'ListEnabledRegions', actions: ['ec2:DescribeRegions'], resources: ['*'] }));
     everywhere.push('ec2:DescribeRegions has no resource-level scoping');
   }
-  if (c.actualWindow) {
-    role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadBacktrackMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
-    everywhere.push('cloudwatch:GetMetricData has no resource-level scoping');
-  }
+  // The Backtrack metrics (actualWindow), and on deploy the first scan's own heartbeat datapoint
+  // (lambda/first-scan.ts): needed whatever actualWindow says.
+  role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+  everywhere.push(
+    "cloudwatch:GetMetricData has no resource-level scoping (it reads the Backtrack metrics and, on deploy, the checker's own heartbeat datapoint)",
+  );
 
   const hubArns = findingRegions.map((region) =>
     stack.formatArn({ service: 'securityhub', region, resource: 'hub', resourceName: 'default' }),

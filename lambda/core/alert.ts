@@ -30,6 +30,11 @@ export interface AlertInput {
   recovered: string[];
   /** Regions no longer watched whose remembered clusters this scan retired. */
   unwatched?: RetiredRegion[];
+  /**
+   * The account's first scan (no run remembered): the message is a baseline that counts the
+   * clusters checked and names every failing or warning one, rather than calling them new.
+   */
+  baseline?: { clustersChecked: number };
 }
 
 /** SNS allows 256 KB for the whole message; stay well below with room for attributes. */
@@ -252,12 +257,20 @@ function slackDescription(secs: Section[], perSection: number, tail: string): st
 interface Kind {
   subjectLead: string;
   why: string;
+  /** Counted before the sections in the subject and the card's title (the baseline's clusters checked). */
+  leadCount?: string;
 }
 
 const CHANGE_ALERT: Kind = {
   subjectLead: 'Aurora Backtrack',
   why: 'You receive this message because something changed; nothing is re-sent while it stays the same.',
 };
+
+const baselineKind = (clustersChecked: number): Kind => ({
+  subjectLead: 'Aurora Backtrack baseline',
+  why: 'This is the first scan of this account: every failing or warning cluster is named. From now on a message comes only when something changes.',
+  leadCount: `${clustersChecked} ${clustersChecked === 1 ? 'cluster' : 'clusters'} checked`,
+});
 
 const reminderKind = (afterDays: number): Kind => ({
   subjectLead: 'Aurora Backtrack reminder',
@@ -267,7 +280,8 @@ const reminderKind = (afterDays: number): Kind => ({
 function render(account: AccountContext, now: Date, kind: Kind, secs: Section[], perSection: number): AlertMessage {
   const when = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const severity = maxSeverity(secs.map((s) => s.severity));
-  const subject = clipLine(`${kind.subjectLead}: ${countsPhrase(secs)} (account ${account.accountId})`, 99);
+  const counts = [kind.leadCount, countsPhrase(secs)].filter(Boolean).join(', ');
+  const subject = clipLine(`${kind.subjectLead}: ${counts} (account ${account.accountId})`, 99);
   // A reminder's entries carry no fix, so this holds only for a change alert.
   const restores = secs.some((s) => s.long.some((l) => l.includes('  Fix: aws rds restore-db-cluster-to-point-in-time')));
   const email = [
@@ -297,7 +311,10 @@ function render(account: AccountContext, now: Date, kind: Kind, secs: Section[],
     source: 'custom',
     content: {
       textType: 'client-markdown',
-      title: clipLine(`:rotating_light: Aurora Backtrack: ${countsPhrase(secs)} (account ${account.accountId})`, 250),
+      title: clipLine(
+        `:rotating_light: ${kind.leadCount ? kind.subjectLead : 'Aurora Backtrack'}: ${counts} (account ${account.accountId})`,
+        250,
+      ),
       description,
       ...(nextSteps.length ? { nextSteps } : {}),
     },
@@ -307,7 +324,11 @@ function render(account: AccountContext, now: Date, kind: Kind, secs: Section[],
     subject,
     default: JSON.stringify(card),
     email,
-    attributes: { severity, event: [...new Set(secs.map((s) => s.event))], accountId: account.accountId },
+    attributes: {
+      severity,
+      event: [...new Set([...(kind.leadCount ? ['baseline'] : []), ...secs.map((s) => s.event)])],
+      accountId: account.accountId,
+    },
   };
 }
 
@@ -329,7 +350,15 @@ function fit(build: (perSection: number) => AlertMessage): AlertMessage {
 export function buildAlert(input: AlertInput): AlertMessage | undefined {
   const secs = sections(input);
   if (secs.length === 0) return undefined;
-  return fit((n) => render(input.account, input.now, CHANGE_ALERT, secs, n));
+  if (!input.baseline) return fit((n) => render(input.account, input.now, CHANGE_ALERT, secs, n));
+  // In a baseline every failing cluster is the state found, not a change: "M failing", even M = 0.
+  const failing = secs.find((s) => s.event === 'new-failure');
+  const baselineSecs = secs.map((s) =>
+    s === failing ? { ...s, heading: 'Failing', countWords: ['failing', 'failing'] as [string, string] } : s,
+  );
+  const kind = baselineKind(input.baseline.clustersChecked);
+  const lead = failing ? kind : { ...kind, leadCount: `${kind.leadCount ?? ''}, 0 failing` };
+  return fit((n) => render(input.account, input.now, lead, baselineSecs, n));
 }
 
 /** The periodic digest: what stays broken past the reminder age, and the exemptions in force. */

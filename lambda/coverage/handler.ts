@@ -9,6 +9,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -17,6 +18,8 @@ import { DynamoCoverageStore } from '../aws/coverage-store';
 import { publishAlert } from '../aws/sns';
 import { listActiveAccounts } from '../aws/organizations';
 import { createStateDocumentClient } from '../aws/state';
+import { sendCloudFormationResponse } from '../aws/cloudformation-response';
+import { answerCustomResource, awaitDatapoint, isCustomResourceEvent, remainingOf, type DeployAnswer } from '../custom-resource';
 import { RUN_COMPLETED } from '../core/coverage';
 import { CLIENT_SETTINGS } from '../default-deps';
 import { TELEMETRY } from '../settings/schema';
@@ -69,10 +72,44 @@ export function recordCoverageMetrics(s: CoverageSummary): void {
   metrics.publishStoredMetrics();
 }
 
-export const createCoverageHandler =
-  (getDeps: (settings: CoverageSettings) => CoverageDeps = defaultDeps) =>
-  async (event: unknown, context?: Context): Promise<RecordOutcome | CoverageSummary> => {
+/** What the run on deploy uses besides the coverage deps: the answer's PUT, and CloudWatch to see the metrics arrive. */
+export interface OnDeploy {
+  respond: typeof sendCloudFormationResponse;
+  cloudWatch: () => CloudWatchClient;
+}
+
+let cloudWatch: CloudWatchClient | undefined;
+const onDeployDefaults: OnDeploy = {
+  respond: sendCloudFormationResponse,
+  cloudWatch: () => (cloudWatch ??= new CloudWatchClient({ region: process.env.AWS_REGION ?? 'us-east-1', ...CLIENT_SETTINGS })),
+};
+
+/** ActiveAccounts, written by every check in the same EMF line as the other coverage metrics. */
+const CHECK_METRIC = {
+  namespace: TELEMETRY.metricsNamespace,
+  metricName: COVERAGE_METRICS.active,
+  dimensions: { service: COVERAGE_SERVICE },
+  alarm: 'coverage heartbeat',
+};
+
+export const createCoverageHandler = (
+  getDeps: (settings: CoverageSettings) => CoverageDeps = defaultDeps,
+  onDeploy: OnDeploy = onDeployDefaults,
+): ((event: unknown, context?: Context) => Promise<RecordOutcome | CoverageSummary | DeployAnswer>) => {
+  const handle = async (event: unknown, context?: Context): Promise<RecordOutcome | CoverageSummary | DeployAnswer> => {
     if (context) logger.addContext(context);
+    // The hub's custom resource (lambda/custom-resource.ts): one coverage check on deploy, answered
+    // once its metrics can be read, so alarms created after it (DependsOn) start over data; a check
+    // that throws answers FAILED.
+    if (isCustomResourceEvent(event)) {
+      const check = async () => {
+        const started = new Date();
+        const s = (await handle({ mode: 'check' }, context)) as CoverageSummary;
+        const seen = await awaitDatapoint(CHECK_METRIC, started, remainingOf(context), { cloudWatch: onDeploy.cloudWatch(), log: logger });
+        return `first coverage check: ${s.coverage.covered} of ${s.coverage.active} ACTIVE accounts covered; ${seen}`;
+      };
+      return answerCustomResource(event, check, { respond: onDeploy.respond, log: logger });
+    }
     let settings: CoverageSettings;
     try {
       settings = readCoverageEnvironment(process.env);
@@ -88,5 +125,7 @@ export const createCoverageHandler =
     if (summary.alert?.error) throw new Error(`coverage alert not published (${summary.alert.error}); the next run sends it again`);
     return summary;
   };
+  return handle;
+};
 
 export const handler = createCoverageHandler();

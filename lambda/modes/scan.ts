@@ -61,6 +61,8 @@ export async function scan(
   account: AccountContext,
   startedAt: Date,
   clock: RunClock,
+  /** The deploy-time scan: with no run remembered, its alert is the baseline. */
+  baseline = false,
 ): Promise<RunSummary> {
   const degraded: Degradation[] = [];
   const ctx = newContext(config, deps, account, startedAt, new Map(), clock);
@@ -106,7 +108,17 @@ export async function scan(
   const remembered = meta?.degraded ?? [];
   const { fresh, recovered } = degradationChange(remembered, degraded);
   const retirement = await retiring;
-  const message = buildAlert({ account, now: startedAt, events: clusterEvents, degraded: fresh, recovered, unwatched: retirement.retired });
+  const first = baseline && stateOk && meta === undefined;
+  const clustersChecked = outcomes.reduce((n, o) => n + o.report.clusters - o.report.outOfScope, 0);
+  const message = buildAlert({
+    account,
+    now: startedAt,
+    events: clusterEvents,
+    degraded: fresh,
+    recovered,
+    unwatched: retirement.retired,
+    ...(first ? { baseline: { clustersChecked } } : {}),
+  });
   const alert = await deliver(deps, config, message);
   const delivered = alert?.published ?? false;
 

@@ -6,7 +6,7 @@
  * ACTIVE account and alerts the change once; on the reminder schedule sends the digest), its
  * UncoveredAccounts and Errors alarms on the organization's topic, and a dashboard.
  */
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -30,6 +30,7 @@ import { TELEMETRY } from '../../lambda/settings/schema';
 import { bundleCoverageHandler } from '../bundle';
 import { bundledCode } from '../bundled-code';
 import { nagResource } from '../nag';
+import { runOnDeploy } from '../run-on-deploy';
 import { HUB_EVENT_BUS_NAME, MEMBER_ALARM_FORWARDER_ROLE_NAME, MEMBER_FUNCTION_ROLE_NAME, memberRoleArnPattern } from './member-roles';
 
 export { HUB_EVENT_BUS_NAME };
@@ -56,6 +57,12 @@ export class Coverage extends Construct {
   readonly uncoveredAlarm: cloudwatch.Alarm;
   readonly errorsAlarm: cloudwatch.Alarm;
   readonly dashboard: cloudwatch.Dashboard;
+  /**
+   * The first coverage check, run by CloudFormation when the hub is created (a custom resource whose
+   * ServiceToken is the coverage function): alarms on the coverage metrics, such as a heartbeat,
+   * `node.addDependency` it so that they start over data.
+   */
+  readonly firstRun: CustomResource;
 
   constructor(scope: Construct, id: string, props: CoverageProps) {
     super(scope, id);
@@ -128,6 +135,8 @@ export class Coverage extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({ sid: 'ListOrganizationAccounts', actions: ['organizations:ListAccounts'], resources: ['*'] }),
     );
+    // On deploy the first check waits until its metrics can be read (lambda/custom-resource.ts).
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadOwnMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
     this.role.addToPolicy(new iam.PolicyStatement({ sid: 'PublishCoverage', actions: ['sns:Publish'], resources: [props.topic.topicArn] }));
     this.role.addToPolicy(
       new iam.PolicyStatement({ sid: 'UseTopicKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.topicKey.keyArn] }),
@@ -135,7 +144,7 @@ export class Coverage extends Construct {
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'organizations:ListAccounts supports no resource-level permission (AWS service authorization reference): "*" is the only resource it takes; the statement holds that one read action.',
+        'organizations:ListAccounts supports no resource-level permission (AWS service authorization reference): "*" is the only resource it takes; the statement holds that one read action. cloudwatch:GetMetricData (read-only, no resource-level scoping either) lets the first check on deploy wait until its own metrics are visible.',
     });
 
     this.coverageFunction = new lambda.Function(this, 'Function', {
@@ -232,6 +241,10 @@ export class Coverage extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.errorsAlarm.addAlarmAction(action);
+    this.firstRun = runOnDeploy(this, 'FirstCheck', this.coverageFunction, 'Custom::AuroraBacktrackFirstCoverageCheck');
+    this.firstRun.node.addDependency(this.table, this.role);
+    // Its alert reaches the topic's subscribers: the topic and its key (with their policies) first.
+    if (Stack.of(props.topic) === Stack.of(this)) this.firstRun.node.addDependency(props.topic, props.topicKey);
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       widgets: [

@@ -151,6 +151,11 @@ export class HubStack extends Stack {
       capabilities: [Capability.NAMED_IAM],
     });
     acknowledgeAssetDeployment(this, this.assetBucket);
+    // The members' first scans (on their deploy) report to the bus: its rule and the coverage function
+    // exist first, and the hub's first coverage check runs once the StackSet has deployed them, so it
+    // does not call accounts uncovered that are still being created.
+    this.stackSet.node.addDependency(this.coverage.coverageFunction, this.coverage.node.findChild('ReportRule'));
+    this.coverage.firstRun.node.addDependency(this.stackSet);
 
     this.insight = new FailingClustersInsight(this, 'FailingClustersByAccount');
 

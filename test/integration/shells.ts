@@ -153,6 +153,22 @@ export function startHandler(d: Deployment, extraEnv: Record<string, string> = {
   return start(TSX, [INVOKE_LOCAL, 'scan', '--publish', '--no-build', ...timeout], childEnv(d.handlerEnv(extraEnv)), 120_000);
 }
 
+/** Starts the bundled handler on an event object (written to a temporary JSON file) without waiting for it. */
+export function startHandlerOn(d: Deployment, event: Record<string, unknown>, timeoutSeconds: number): RunningShell {
+  requireBuilt();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backtrack-event-'));
+  const file = path.join(dir, 'event.json');
+  fs.writeFileSync(file, JSON.stringify(event, null, 2));
+  const running = start(
+    TSX,
+    [INVOKE_LOCAL, file, '--publish', '--no-build', '--timeout', String(timeoutSeconds)],
+    childEnv(d.handlerEnv()),
+    120_000,
+  );
+  void running.result.finally(() => fs.rmSync(dir, { recursive: true, force: true })).catch(() => undefined);
+  return running;
+}
+
 /** Starts `aurora-backtrack-check scan` without waiting for it. */
 export function startCli(d: Deployment, extraArgs: string[] = []): RunningShell {
   requireBuilt();

@@ -384,14 +384,14 @@ describe('BacktrackChecker function permissions', () => {
     expect(dynamo?.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(template, 'AWS::DynamoDB::Table', 'CheckerStateTable'), 'Arn'] });
   });
 
-  it('scopes workflow updates to the listed Regions and drops DescribeRegions and GetMetricData when not needed', () => {
+  it('scopes workflow updates to the listed Regions, drops DescribeRegions when not needed, and keeps GetMetricData for the deploy-time heartbeat check', () => {
     const { template: custom } = synth({ config: { regions: ['eu-west-1', 'us-east-1'], actualWindow: false } });
     const customStatements = statementsOfRole(custom, logicalIdOf(custom, 'AWS::IAM::Role', 'CheckerFunctionRole'));
     const actions = customStatements.flatMap((s) => asList(s.Action));
     const updates = customStatements.find((s) => asList(s.Action).includes('securityhub:BatchUpdateFindings'));
 
     expect(actions).not.toContain('ec2:DescribeRegions');
-    expect(actions).not.toContain('cloudwatch:GetMetricData');
+    expect(actions).toContain('cloudwatch:GetMetricData');
     expect(JSON.stringify(updates?.Resource)).not.toContain('securityhub:*:');
     expect(asList(updates?.Resource)).toHaveLength(2);
     expect(JSON.stringify(updates?.Resource)).toContain(':securityhub:eu-west-1:');

@@ -72,13 +72,14 @@ describe('hub coverage', () => {
     });
   });
 
-  it('gives the coverage function exactly its table, ListAccounts, Publish on the hub topic and its key, its logs and its dead-letter queue', () => {
+  it('gives the coverage function exactly its table, ListAccounts, GetMetricData (its first check on deploy), Publish on the hub topic and its key, its logs and its dead-letter queue', () => {
     const actions = roleStatements('CoverageRole').map((s) => s.Action);
 
     expect(actions).toEqual([
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
       'organizations:ListAccounts',
+      'cloudwatch:GetMetricData',
       'sns:Publish',
       ['kms:Decrypt', 'kms:GenerateDataKey'],
       // The failure destination: its dead-letter queue.
@@ -88,7 +89,7 @@ describe('hub coverage', () => {
       roleStatements('CoverageRole')
         .filter((s) => s.Resource === '*')
         .map((s) => s.Action),
-    ).toEqual(['organizations:ListAccounts']);
+    ).toEqual(['organizations:ListAccounts', 'cloudwatch:GetMetricData']);
   });
 
   it('raises an alarm on the hub topic while an account is uncovered (at one, not only above), and on its recovery', () => {
