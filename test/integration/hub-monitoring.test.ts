@@ -177,7 +177,7 @@ describe("the hub's own alarms, end to end", () => {
     );
     // The hub's rule matched it. moto leaves out the envelope's `account`; AWS sets it to the sender's
     // account, here the hub's (the caller of PutEvents), and the relay trusts only that.
-    const delivered = (await receive(relayInput.url)).map((e) => ({ ...e, account: e.account ?? hub }));
+    const delivered = (await receive(relayInput.url)).map((e): Record<string, unknown> => ({ ...e, account: e.account ?? hub }));
     expect(delivered.map((e) => (e.detail as { alarmName?: string }).alarmName)).toEqual([name]);
     const run = await invoke('alarm-relay', 'AlarmRelayFunction', delivered[0]);
 

@@ -129,11 +129,17 @@ describe('hub monitoring', () => {
 
   it("sends every hub alarm but the relay's own to the relay through a default-bus rule, without a direct action; the relay's own notify the topic directly and are not relayed", () => {
     const relay = logicalIdOf(template, 'AWS::Lambda::Function', 'AlarmRelayFunction');
-    // The queues that hold the relay's lost work: its failure destination (and the queue it reads, if any).
-    const relayQueues = JSON.stringify([
+    // The queues that hold the relay's lost work: its failure destination, and the queue it reads with that queue's
+    // redrive dead-letter queue, if any.
+    const relayRefs = JSON.stringify([
       template.findResources('AWS::Lambda::EventInvokeConfig', { Properties: { FunctionName: { Ref: relay } } }),
       template.findResources('AWS::Lambda::EventSourceMapping', { Properties: { FunctionName: { Ref: relay } } }),
     ]);
+    const queues = Object.entries(template.findResources('AWS::SQS::Queue'));
+    const relayInputs = queues
+      .filter(([id]) => relayRefs.includes(`"${id}"`))
+      .map(([, q]) => JSON.stringify(q.Properties?.RedrivePolicy ?? {}));
+    const relayQueues = relayRefs + relayInputs.join();
     const queueOf = (a: AlarmProps) => (a.Dimensions?.[0]?.Value as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0];
     const topic = { Ref: logicalIdOf(template, 'AWS::SNS::Topic', 'Alerts') };
     const [alarmRule, ...moreAlarmRules] = relayRulesOnDefaultBus('ALARM');
