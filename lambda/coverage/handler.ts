@@ -4,7 +4,8 @@
  * - the schedule's `{ "mode": "check" }` (the members' scan schedule) or `{ "mode": "digest" }`
  *   (the reminder schedule): the coverage is judged, its change alerted once (the digest always),
  *   and the metrics CoveredAccounts, ActiveAccounts and UncoveredAccounts written for the dashboard
- *   and the UncoveredAccounts alarm.
+ *   and the UncoveredAccounts alarm; a check (not the digest) that completes writes
+ *   CoverageCheckCompleted, the hub's CoverageHeartbeat.
  * A bad configuration, an unknown event or a coverage that cannot be judged throws (the Errors alarm).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -23,7 +24,7 @@ import { answerCustomResource, awaitDatapoint, isCustomResourceEvent, remainingO
 import { RUN_COMPLETED } from '../core/coverage';
 import { CLIENT_SETTINGS } from '../default-deps';
 import { TELEMETRY } from '../settings/schema';
-import { COVERAGE_METRICS, COVERAGE_SERVICE } from './metric-names';
+import { COVERAGE_CHECK_COMPLETED, COVERAGE_METRICS, COVERAGE_SERVICE } from './metric-names';
 import { checkCoverage, recordReport, type CoverageDeps, type CoverageSummary, type RecordOutcome } from './run';
 import { CoverageConfigError, readCoverageEnvironment, type CoverageSettings } from './settings';
 
@@ -72,6 +73,12 @@ export function recordCoverageMetrics(s: CoverageSummary): void {
   metrics.publishStoredMetrics();
 }
 
+/** The CoverageHeartbeat alarm's datapoint: one scheduled check completed. */
+export function recordCheckCompleted(): void {
+  metrics.addMetric(COVERAGE_CHECK_COMPLETED, MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+}
+
 /** What the run on deploy uses besides the coverage deps: the answer's PUT, and CloudWatch to see the metrics arrive. */
 export interface OnDeploy {
   respond: typeof sendCloudFormationResponse;
@@ -84,10 +91,10 @@ const onDeployDefaults: OnDeploy = {
   cloudWatch: () => (cloudWatch ??= new CloudWatchClient({ region: process.env.AWS_REGION ?? 'us-east-1', ...CLIENT_SETTINGS })),
 };
 
-/** ActiveAccounts, written by every check in the same EMF line as the other coverage metrics. */
+/** CoverageCheckCompleted: the CoverageHeartbeat alarm's datapoint, written by every completed check. */
 const CHECK_METRIC = {
   namespace: TELEMETRY.metricsNamespace,
-  metricName: COVERAGE_METRICS.active,
+  metricName: COVERAGE_CHECK_COMPLETED,
   dimensions: { service: COVERAGE_SERVICE },
   alarm: 'coverage heartbeat',
 };
@@ -123,6 +130,8 @@ export const createCoverageHandler = (
     const summary = await checkCoverage(settings, deps, request.digest);
     recordCoverageMetrics(summary);
     if (summary.alert?.error) throw new Error(`coverage alert not published (${summary.alert.error}); the next run sends it again`);
+    // The heartbeat: only a scheduled check that got this far counts, so a check schedule that stops is noticed.
+    if (!request.digest) recordCheckCompleted();
     return summary;
   };
   return handle;

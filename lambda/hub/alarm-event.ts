@@ -5,6 +5,7 @@
  */
 import type { AlertMessage } from '../aws/sns';
 import { clip, clipLine, plainText, slackText } from '../core/text';
+import type { HubAlarms } from './alarm-relay-settings';
 
 /** What CloudWatch puts on EventBridge when an alarm changes state. */
 export const ALARM_STATE_CHANGE = { source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change' } as const;
@@ -23,7 +24,7 @@ export interface AlarmStateChange {
   account: string;
   region: string;
   alarmName: string;
-  /** The alarm's name without the member prefix (`Heartbeat`), for the e-mail subject. */
+  /** The alarm's name without the member's (or the hub's) prefix (`Heartbeat`), for the e-mail subject. */
   shortName: string;
   state: RelayedState;
   previousState?: string;
@@ -49,10 +50,15 @@ const shown = (value: unknown, max = 80): string => clip(JSON.stringify(value) ?
 
 /**
  * The alarm state change, or why the event is not one to relay: not a CloudWatch alarm state
- * change, not an alarm of a member checker (`alarmNamePrefix`), a state other than ALARM or OK,
- * or an account, Region or alarm ARN that is missing or does not agree with the rest.
+ * change, not an alarm of a member checker (`alarmNamePrefix`) nor one of the hub's own alarms
+ * (`hubAlarms`: its prefix, from the hub's account only), a state other than ALARM or OK, or an
+ * account, Region or alarm ARN that is missing or does not agree with the rest.
  */
-export function readAlarmStateChange(event: unknown, alarmNamePrefix: string): { ok: AlarmStateChange } | { problem: string } {
+export function readAlarmStateChange(
+  event: unknown,
+  alarmNamePrefix: string,
+  hubAlarms?: HubAlarms,
+): { ok: AlarmStateChange } | { problem: string } {
   const e = record(event);
   if (!e) return { problem: `the event is not a JSON object (${shown(event)})` };
   if (e.source !== ALARM_STATE_CHANGE.source || e['detail-type'] !== ALARM_STATE_CHANGE.detailType) {
@@ -69,7 +75,12 @@ export function readAlarmStateChange(event: unknown, alarmNamePrefix: string): {
   if (typeof alarmName !== 'string' || alarmName.length === 0 || alarmName.length > MAX_ALARM_NAME) {
     return { problem: `detail.alarmName ${shown(alarmName)} is not an alarm name (1–${MAX_ALARM_NAME} characters)` };
   }
-  if (!alarmName.startsWith(alarmNamePrefix) || alarmName.length === alarmNamePrefix.length) {
+  // The hub's own alarms come from the hub's account only: EventBridge sets `account`, a member cannot claim it.
+  const prefix =
+    hubAlarms && account === hubAlarms.accountId && alarmName.startsWith(hubAlarms.alarmNamePrefix)
+      ? hubAlarms.alarmNamePrefix
+      : alarmNamePrefix;
+  if (!alarmName.startsWith(prefix) || alarmName.length === prefix.length) {
     return { problem: `alarm ${shown(alarmName)} of account ${account} is not a member checker's alarm (${alarmNamePrefix}<Name>)` };
   }
   const arnSuffix = `:cloudwatch:${region}:${account}:alarm:${alarmName}`;
@@ -91,7 +102,7 @@ export function readAlarmStateChange(event: unknown, alarmNamePrefix: string): {
       account,
       region,
       alarmName,
-      shortName: alarmName.slice(alarmNamePrefix.length),
+      shortName: alarmName.slice(prefix.length),
       state: value as RelayedState,
       ...(typeof previous === 'string' ? { previousState: previous } : {}),
       reason:

@@ -8,6 +8,8 @@ import { TELEMETRY } from '../settings/schema';
 export const ALARM_RELAY_ENV = {
   topicArn: 'ALARM_RELAY_TOPIC_ARN',
   alarmNamePrefix: 'MEMBER_ALARM_NAME_PREFIX',
+  hubAccountId: 'HUB_ACCOUNT_ID',
+  hubAlarmNamePrefix: 'HUB_ALARM_NAME_PREFIX',
 } as const;
 
 /** The Powertools `service` of the relay's logs. */
@@ -17,6 +19,17 @@ export interface AlarmRelaySettings {
   /** The organization's alert topic. */
   topicArn: string;
   /** Every member checker's alarm is named `<prefix><Name>`; no other alarm is relayed. */
+  alarmNamePrefix: string;
+  /**
+   * The hub's own alarms (`<alarmNamePrefix><Name>` of the hub account itself), relayed with the
+   * hub's account id. Absent: only the members' alarms are relayed.
+   */
+  hubAlarms?: HubAlarms;
+}
+
+/** The hub's own alarms: named with the hub's prefix, and accepted only from the hub's own account. */
+export interface HubAlarms {
+  accountId: string;
   alarmNamePrefix: string;
 }
 
@@ -30,9 +43,16 @@ export class AlarmRelayConfigError extends Error {
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 /** Alarm name characters CloudFormation names carry; at least one, room left for the alarm's own name. */
 const PREFIX = /^[A-Za-z0-9_.-]{1,200}$/;
+const ACCOUNT_ID = /^\d{12}$/;
 
 export function alarmRelayEnvironment(s: AlarmRelaySettings): Record<string, string> {
-  return { [ALARM_RELAY_ENV.topicArn]: s.topicArn, [ALARM_RELAY_ENV.alarmNamePrefix]: s.alarmNamePrefix };
+  return {
+    [ALARM_RELAY_ENV.topicArn]: s.topicArn,
+    [ALARM_RELAY_ENV.alarmNamePrefix]: s.alarmNamePrefix,
+    ...(s.hubAlarms
+      ? { [ALARM_RELAY_ENV.hubAccountId]: s.hubAlarms.accountId, [ALARM_RELAY_ENV.hubAlarmNamePrefix]: s.hubAlarms.alarmNamePrefix }
+      : {}),
+  };
 }
 
 /** @throws AlarmRelayConfigError naming every bad variable */
@@ -50,6 +70,22 @@ export function readAlarmRelayEnvironment(env: Readonly<Record<string, string | 
       `${ALARM_RELAY_ENV.alarmNamePrefix}: "${alarmNamePrefix}" — set the member checkers' alarm name prefix (1–200 of A-Z a-z 0-9 _ . -)`,
     );
   }
+  const hubAccountId = env[ALARM_RELAY_ENV.hubAccountId] ?? '';
+  const hubAlarmNamePrefix = env[ALARM_RELAY_ENV.hubAlarmNamePrefix] ?? '';
+  const hubSet = hubAccountId !== '' || hubAlarmNamePrefix !== '';
+  if (hubSet && !ACCOUNT_ID.test(hubAccountId)) {
+    problems.push(
+      `${ALARM_RELAY_ENV.hubAccountId}: "${hubAccountId}" — set the hub's own account id (12 digits) with ${ALARM_RELAY_ENV.hubAlarmNamePrefix}`,
+    );
+  }
+  if (
+    hubSet &&
+    (!PREFIX.test(hubAlarmNamePrefix) || hubAlarmNamePrefix.startsWith(alarmNamePrefix) || alarmNamePrefix.startsWith(hubAlarmNamePrefix))
+  ) {
+    problems.push(
+      `${ALARM_RELAY_ENV.hubAlarmNamePrefix}: "${hubAlarmNamePrefix}" — set the hub's own alarm name prefix with ${ALARM_RELAY_ENV.hubAccountId} (1–200 of A-Z a-z 0-9 _ . -, neither part of the members' prefix nor starting with it)`,
+    );
+  }
   if (problems.length > 0) throw new AlarmRelayConfigError(problems);
-  return { topicArn, alarmNamePrefix };
+  return { topicArn, alarmNamePrefix, ...(hubSet ? { hubAlarms: { accountId: hubAccountId, alarmNamePrefix: hubAlarmNamePrefix } } : {}) };
 }

@@ -2,7 +2,9 @@
  * The hub's alarm relay. The members forward their checker alarms' state changes to the hub's event
  * bus; a rule there invokes this function, which publishes each one to the organization's topic
  * with the message attributes every other message of that topic carries (`account_id`, `severity`,
- * `event`), so a team's filter policy on its accounts receives its accounts' alarms too.
+ * `event`), so a team's filter policy on its accounts receives its accounts' alarms too. The hub's
+ * own alarms (the hub's prefix, from the hub's account: a rule on its default bus) are relayed the
+ * same way, with the hub's account id.
  *
  * An event that is not a member checker's alarm state change (malformed, another alarm, another
  * state) is logged and dropped: retrying it would not make it one. A bad configuration or a message
@@ -50,7 +52,7 @@ export const createAlarmRelayHandler =
       throw err;
     }
     const deps = getDeps(settings);
-    const change = readAlarmStateChange(event, settings.alarmNamePrefix);
+    const change = readAlarmStateChange(event, settings.alarmNamePrefix, settings.hubAlarms);
     if ('problem' in change) {
       deps.log.warn(`alarm relay: event dropped, not relayed: ${change.problem}`, { eventId: eventId(event) });
       return { dropped: change.problem };

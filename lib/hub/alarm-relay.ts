@@ -4,11 +4,10 @@
  * publishes each one to the organization's topic with the message attributes every message there
  * carries (`account_id` of the member, `severity`, `event`). The function may publish to that topic
  * and use its key, nothing else. A message it cannot publish is a function error: Lambda retries,
- * then the event goes to the hub's dead-letter queue, and the relay's Errors alarm notifies the topic.
+ * then the event goes to the hub's dead-letter queue, and the relay's Errors alarm notifies the topic
+ * (lib/hub/hub-monitoring.ts). It also relays the hub's own alarms, from the hub's account only.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -34,7 +33,7 @@ export interface AlarmRelayProps {
   readonly topicKey: kms.IKey;
   /** The members' alarms are named `<memberAlarmNamePrefix><Name>`; no other alarm is relayed. */
   readonly memberAlarmNamePrefix: string;
-  /** The hub topic's alarm name prefix: the topic and key policies admit the hub's alarms named with it. */
+  /** The hub topic's alarm name prefix: the hub's own alarms, relayed too when they come from the hub's account. */
   readonly alarmNamePrefix: string;
   /** The hub's dead-letter queue: events not delivered to the relay, and its failed invocations. */
   readonly deadLetterQueue: sqs.IQueue;
@@ -44,7 +43,6 @@ export class AlarmRelay extends Construct {
   readonly relayFunction: lambda.Function;
   readonly role: iam.Role;
   readonly rule: events.Rule;
-  readonly errorsAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: AlarmRelayProps) {
     super(scope, id);
@@ -76,7 +74,11 @@ export class AlarmRelay extends Construct {
       role: this.role,
       logGroup,
       environment: {
-        ...alarmRelayEnvironment({ topicArn: props.topic.topicArn, alarmNamePrefix: props.memberAlarmNamePrefix }),
+        ...alarmRelayEnvironment({
+          topicArn: props.topic.topicArn,
+          alarmNamePrefix: props.memberAlarmNamePrefix,
+          hubAlarms: { accountId: Stack.of(this).account, alarmNamePrefix: props.alarmNamePrefix },
+        }),
         POWERTOOLS_SERVICE_NAME: ALARM_RELAY_SERVICE,
       },
       retryAttempts: 2,
@@ -107,17 +109,5 @@ export class AlarmRelay extends Construct {
         }),
       ],
     });
-
-    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-      alarmName: `${props.alarmNamePrefix}AlarmRelayErrors`,
-      alarmDescription:
-        "The alarm relay failed: a member's alarm was not published to this topic (topic or key policy, SNS unavailable) or the relay's configuration is invalid. Lambda retries, then keeps the event in the hub's dead-letter queue. See docs/operations.md, \"Alarm relay\".",
-      metric: this.relayFunction.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.errorsAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.topic));
   }
 }

@@ -4,11 +4,11 @@
  * roles of this organization only; the alarms go on to lib/hub/alarm-relay.ts), the coverage
  * table, the coverage function (records each report; on the members' scan schedule judges every
  * ACTIVE account and alerts the change once; on the reminder schedule sends the digest), its
- * UncoveredAccounts and Errors alarms on the organization's topic, and a dashboard.
+ * UncoveredAccounts alarm (relayed to the organization's topic with the hub's other alarms, which
+ * watch the function: lib/hub/hub-monitoring.ts), and a dashboard.
  */
 import { type CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
@@ -54,8 +54,8 @@ export class Coverage extends Construct {
   readonly table: dynamodb.Table;
   readonly coverageFunction: lambda.Function;
   readonly role: iam.Role;
+  /** No alarm action: lib/hub/hub-monitoring.ts relays it with the hub's account id. */
   readonly uncoveredAlarm: cloudwatch.Alarm;
-  readonly errorsAlarm: cloudwatch.Alarm;
   readonly dashboard: cloudwatch.Dashboard;
   /**
    * The first coverage check, run by CloudFormation when the hub is created (a custom resource whose
@@ -217,7 +217,6 @@ export class Coverage extends Construct {
         statistic: cloudwatch.Stats.MAXIMUM,
         period: Duration.hours(1),
       });
-    const action = new cloudwatchActions.SnsAction(props.topic);
     this.uncoveredAlarm = new cloudwatch.Alarm(this, 'UncoveredAlarm', {
       alarmName: `${props.alarmNamePrefix}UncoveredAccounts`,
       alarmDescription: `At least one ACTIVE account has no checker, or its checker has not reported for ${STALE_AFTER_PERIODS} scan periods. The coverage alert names the accounts; see docs/operations.md, "Coverage".`,
@@ -228,19 +227,6 @@ export class Coverage extends Construct {
       // No data: the coverage function did not run; the Errors alarm and the digest tell that.
       treatMissingData: cloudwatch.TreatMissingData.MISSING,
     });
-    this.uncoveredAlarm.addAlarmAction(action);
-    this.uncoveredAlarm.addOkAction(action);
-    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-      alarmName: `${props.alarmNamePrefix}CoverageErrors`,
-      alarmDescription:
-        'The coverage function failed (Organizations or the table unreachable, an alert not published): coverage is not being judged. See docs/operations.md, "Coverage".',
-      metric: this.coverageFunction.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.errorsAlarm.addAlarmAction(action);
     this.firstRun = runOnDeploy(this, 'FirstCheck', this.coverageFunction, 'Custom::AuroraBacktrackFirstCoverageCheck');
     this.firstRun.node.addDependency(this.table, this.role);
     // Its alert reaches the topic's subscribers: the topic and its key (with their policies) first.
@@ -254,7 +240,7 @@ export class Coverage extends Construct {
             metrics: [metric(COVERAGE_METRICS.covered), metric(COVERAGE_METRICS.active), metric(COVERAGE_METRICS.uncovered)],
             width: 12,
           }),
-          new cloudwatch.AlarmStatusWidget({ title: 'Coverage alarms', alarms: [this.uncoveredAlarm, this.errorsAlarm], width: 12 }),
+          new cloudwatch.AlarmStatusWidget({ title: 'Coverage alarms', alarms: [this.uncoveredAlarm], width: 12 }),
         ],
         [
           new cloudwatch.GraphWidget({

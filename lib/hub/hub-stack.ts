@@ -5,9 +5,11 @@
  * given OUs (new accounts included) in this stack's Region, the asset bucket that carries the
  * checker's code to them, the Security Hub insight of failing clusters by account, and the
  * organization's coverage (which ACTIVE accounts' checkers report; lib/hub/coverage.ts) and the
- * relay of the members' alarms to the topic (lib/hub/alarm-relay.ts).
+ * relay of the members' alarms to the topic (lib/hub/alarm-relay.ts), and the hub's own monitoring
+ * (lib/hub/hub-monitoring.ts).
  */
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Capability, DeploymentType, RegionConcurrencyType, StackSet, StackSetTarget, StackSetTemplate } from 'cdk-stacksets';
@@ -17,6 +19,7 @@ import { AlarmRelay } from './alarm-relay';
 import { Coverage } from './coverage';
 import { FailingClustersInsight } from './failing-clusters-insight';
 import { HubAlertTopic } from './hub-alert-topic';
+import { HubMonitoring } from './hub-monitoring';
 import { acknowledgeAssetDeployment } from './asset-deployment-nag';
 import { MEMBER_ALARM_NAME_PREFIX } from './member-roles';
 import { MEMBER_PARAMETERS, MemberTemplate } from './member-template';
@@ -63,6 +66,7 @@ export class HubStack extends Stack {
   readonly insight: FailingClustersInsight;
   readonly coverage: Coverage;
   readonly alarmRelay: AlarmRelay;
+  readonly monitoring: HubMonitoring;
 
   constructor(scope: Construct, id: string, props: HubStackProps) {
     super(scope, id, {
@@ -123,6 +127,50 @@ export class HubStack extends Stack {
       deadLetterQueue: this.coverage.deadLetterQueue,
     });
 
+    // The hub's own health: every function and queue watched, the coverage check's heartbeat; the
+    // alarms go through the relay (with this account's id), the relay's own straight to the topic.
+    this.monitoring = new HubMonitoring(this, 'Monitoring', {
+      topic: this.alertTopic.topic,
+      alarmNamePrefix: this.alertTopic.alarmNamePrefix,
+      checkSchedule: this.memberTemplate.checker.config.schedule,
+      functions: [
+        {
+          name: 'Coverage',
+          label: 'coverage function',
+          fn: this.coverage.coverageFunction,
+          hasFailureDestination: true,
+          errorsDescription:
+            'The coverage function failed (Organizations or the table unreachable, an alert not published): coverage is not being judged. See docs/operations.md, "Coverage".',
+        },
+        {
+          name: 'AlarmRelay',
+          label: 'alarm relay',
+          fn: this.alarmRelay.relayFunction,
+          hasFailureDestination: true,
+          direct: true,
+          errorsDescription:
+            'The alarm relay failed: an alarm was not published to this topic (topic or key policy, SNS unavailable) or the relay\'s configuration is invalid. Lambda retries, then keeps the event in the hub\'s dead-letter queue. See docs/operations.md, "Alarm relay".',
+        },
+      ],
+      queues: [
+        {
+          name: 'DeadLetter',
+          queue: this.coverage.deadLetterQueue,
+          // It holds the relay's failures too: told directly, not through the relay.
+          direct: true,
+          description:
+            "The hub's dead-letter queue holds work that was lost: a member's report or alarm not delivered, a schedule event, a failed coverage or relay invocation. Read the messages, fix the cause, then delete them. See docs/operations.md, \"The hub's own alarms\".",
+        },
+      ],
+      otherAlarms: [{ alarm: this.coverage.uncoveredAlarm, notifyRecovery: true }],
+      relayTarget: new eventsTargets.LambdaFunction(this.alarmRelay.relayFunction, {
+        deadLetterQueue: this.coverage.deadLetterQueue,
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(1),
+      }),
+      dashboard: this.coverage.dashboard,
+    });
+
     this.stackSet = new StackSet(this, 'MemberStackSet', {
       stackSetName: MEMBER_STACK_SET_NAME,
       description: 'Aurora Backtrack checker in member mode: every account of the OUs checks itself and alerts the hub topic',
@@ -156,6 +204,8 @@ export class HubStack extends Stack {
     // does not call accounts uncovered that are still being created.
     this.stackSet.node.addDependency(this.coverage.coverageFunction, this.coverage.node.findChild('ReportRule'));
     this.coverage.firstRun.node.addDependency(this.stackSet);
+    // The coverage heartbeat treats missing data as breaching: created once the first check's datapoint is visible.
+    this.monitoring.heartbeatAlarm.node.addDependency(this.coverage.firstRun);
 
     this.insight = new FailingClustersInsight(this, 'FailingClustersByAccount');
 

@@ -128,6 +128,43 @@ describe('readAlarmStateChange', () => {
     expect(problem(stateChange({}, { state: undefined }))).toMatch(/state undefined is not relayed/);
   });
 
+  describe("the hub's own alarms", () => {
+    const HUB = '111122223333';
+    const hubAlarms = { accountId: HUB, alarmNamePrefix: 'Hub-Alerts-E29248FB-' };
+    const hubAlarm = (account: string) =>
+      stateChange(
+        { account, resources: [`arn:aws:cloudwatch:eu-west-1:${account}:alarm:Hub-Alerts-E29248FB-CoverageHeartbeat`] },
+        {
+          alarmName: 'Hub-Alerts-E29248FB-CoverageHeartbeat',
+        },
+      );
+
+    it("reads an alarm named with the hub's prefix from the hub's own account, with the hub's account and the short name", () => {
+      expect(readAlarmStateChange(hubAlarm(HUB), PREFIX, hubAlarms)).toMatchObject({
+        ok: { account: HUB, alarmName: 'Hub-Alerts-E29248FB-CoverageHeartbeat', shortName: 'CoverageHeartbeat', state: 'ALARM' },
+      });
+    });
+
+    it("drops an alarm named with the hub's prefix from any other account: a member cannot speak as the hub", () => {
+      expect(readAlarmStateChange(hubAlarm(MEMBER), PREFIX, hubAlarms)).toEqual({
+        problem: `alarm "Hub-Alerts-E29248FB-CoverageHeartbeat" of account ${MEMBER} is not a member checker's alarm (${PREFIX}<Name>)`,
+      });
+    });
+
+    it("drops the hub's prefix alone, and still reads the members' alarms, from the hub's account too", () => {
+      const bare = stateChange(
+        { account: HUB, resources: [`arn:aws:cloudwatch:eu-west-1:${HUB}:alarm:Hub-Alerts-E29248FB-`] },
+        {
+          alarmName: 'Hub-Alerts-E29248FB-',
+        },
+      );
+
+      expect(readAlarmStateChange(bare, PREFIX, hubAlarms)).toHaveProperty('problem');
+      expect(readAlarmStateChange(stateChange(), PREFIX, hubAlarms)).toMatchObject({ ok: { account: MEMBER, shortName: 'Heartbeat' } });
+      expect(readAlarmStateChange(hubAlarm(HUB), PREFIX)).toHaveProperty('problem');
+    });
+  });
+
   it('shows at most 80 characters of a bad value', () => {
     const p = problem(stateChange({ region: 'r'.repeat(500) })) ?? '';
 

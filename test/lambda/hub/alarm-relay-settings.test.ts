@@ -10,6 +10,34 @@ describe('alarm relay settings', () => {
     expect(readAlarmRelayEnvironment(alarmRelayEnvironment(settings))).toEqual(settings);
   });
 
+  it("reads back the hub's own account and alarm prefix, and takes neither without the other", () => {
+    const settings = {
+      topicArn: TOPIC,
+      alarmNamePrefix: MEMBER_ALARM_NAME_PREFIX,
+      hubAlarms: { accountId: '111122223333', alarmNamePrefix: 'Hub-Alerts-E29248FB-' },
+    };
+    const env = alarmRelayEnvironment(settings);
+
+    expect(env).toMatchObject({ HUB_ACCOUNT_ID: '111122223333', HUB_ALARM_NAME_PREFIX: 'Hub-Alerts-E29248FB-' });
+    expect(readAlarmRelayEnvironment(env)).toEqual(settings);
+    expect(() => readAlarmRelayEnvironment({ ...env, HUB_ACCOUNT_ID: '' })).toThrow(
+      'HUB_ACCOUNT_ID: "" — set the hub\'s own account id (12 digits)',
+    );
+    expect(() => readAlarmRelayEnvironment({ ...env, HUB_ALARM_NAME_PREFIX: undefined })).toThrow('HUB_ALARM_NAME_PREFIX: ""');
+  });
+
+  it("refuses a hub prefix that overlaps the members' prefix: a member's alarm must not pass for the hub's", () => {
+    const env = (hubPrefix: string) =>
+      alarmRelayEnvironment({
+        topicArn: TOPIC,
+        alarmNamePrefix: MEMBER_ALARM_NAME_PREFIX,
+        hubAlarms: { accountId: '111122223333', alarmNamePrefix: hubPrefix },
+      });
+
+    expect(() => readAlarmRelayEnvironment(env('AuroraBacktrackChecker-'))).toThrow(AlarmRelayConfigError);
+    expect(() => readAlarmRelayEnvironment(env(`${MEMBER_ALARM_NAME_PREFIX}Hub-`))).toThrow(AlarmRelayConfigError);
+  });
+
   it('takes a prefix of up to 200 characters, leaving room for the alarm names, and refuses a longer one', () => {
     const env = (prefix: string) => alarmRelayEnvironment({ topicArn: TOPIC, alarmNamePrefix: prefix });
 

@@ -97,6 +97,30 @@ describe('alarm relay handler', () => {
     expect(log.warn.mock.calls[0]?.[0]).toMatch(new RegExp(`^alarm relay: event dropped, not relayed: .*${why.source}`));
   });
 
+  it("publishes the hub's own alarm, from the hub's account, with account_id of the hub, and drops it from any other account", async () => {
+    const HUB = '111122223333';
+    process.env[ALARM_RELAY_ENV.hubAccountId] = HUB;
+    process.env[ALARM_RELAY_ENV.hubAlarmNamePrefix] = 'Hub-Alerts-E29248FB-';
+    sns.on(PublishCommand).resolves({ MessageId: 'm-hub' });
+    const hubAlarm = (account: string) => {
+      const e = stateChange('ALARM', 'Hub-Alerts-E29248FB-CoverageHeartbeat');
+      return { ...e, account, resources: [`arn:aws:cloudwatch:eu-west-1:${account}:alarm:Hub-Alerts-E29248FB-CoverageHeartbeat`] };
+    };
+
+    try {
+      expect(await relay(hubAlarm(HUB))).toMatchObject({ relayed: { account: HUB, alarmName: 'Hub-Alerts-E29248FB-CoverageHeartbeat' } });
+      expect(await relay(hubAlarm(MEMBER))).toEqual({ dropped: expect.stringMatching(/is not a member checker's alarm/) });
+    } finally {
+      delete process.env[ALARM_RELAY_ENV.hubAccountId];
+      delete process.env[ALARM_RELAY_ENV.hubAlarmNamePrefix];
+    }
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sns.commandCalls(PublishCommand)[0]?.args[0].input).toMatchObject({
+      Subject: `Aurora Backtrack checker alarm CoverageHeartbeat is ALARM (account ${HUB})`,
+      MessageAttributes: { account_id: { DataType: 'String', StringValue: HUB } },
+    });
+  });
+
   it('throws when SNS refuses the message, naming the alarm, the account, the topic and the cause, so Lambda retries it', async () => {
     sns
       .on(PublishCommand)

@@ -29,12 +29,14 @@ describe('hub alarm relay', () => {
         }),
       ],
     });
-    // Only that rule may invoke the relay.
+    // Only that rule, and the hub's own alarm rules on the default bus, may invoke the relay.
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) =>
       JSON.stringify(p.Properties.FunctionName).includes(relayFunction()),
     );
     expect(permissions.map((p) => [p.Properties.Principal as unknown, p.Properties.SourceArn as unknown])).toEqual([
       ['events.amazonaws.com', { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Events::Rule', 'AlarmRelayRule'), 'Arn'] }],
+      ['events.amazonaws.com', { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Events::Rule', 'MonitoringAlarmRule'), 'Arn'] }],
+      ['events.amazonaws.com', { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Events::Rule', 'MonitoringRecoveryRule'), 'Arn'] }],
     ]);
   });
 
