@@ -94,6 +94,8 @@ export interface RegionReport {
   rejected: { identifier?: string; reason: string }[];
   findings: { imported: number; failed: number; notPublished?: string };
   archived: number;
+  /** Failing clusters whose finding someone else had SUPPRESSED or RESOLVED, set back to the remembered workflow. */
+  reasserted?: number;
 }
 
 export interface RunSummary {
