@@ -26,7 +26,7 @@ export interface CheckConfig {
   /** `all` = the Regions enabled in the account. */
   regions: 'all' | string[];
   policy: Policy;
-  /** Import findings into Security Hub (and set workflow for exemptions). */
+  /** Import findings into Security Hub (and, with persistent state only, set and re-assert their workflow). */
   publishFindings: boolean;
   /** Publish the alert to this topic when something changed. */
   alertTopicArn?: string;
