@@ -372,6 +372,10 @@ export interface RegionExpectation {
   exempt: number;
   /** Distinct (reason, expiry) exemption groups: each needs its own BatchUpdateFindings note. */
   exemptGroups: Record<string, number>;
+  /** In-scope clusters FAILED or WARNING, exempt or not. */
+  failing: number;
+  /** Exempt clusters FAILED or WARNING: their SUPPRESSED findings answer the workflow check's GetFindings. */
+  exemptFailing: number;
   needsMetrics: number;
   /** Clusters needing metrics that have a writer instance (two dimension sets instead of one). */
   needsMetricsWithWriter: number;
@@ -394,12 +398,17 @@ export function expectationsOf(fleet: Fleet): FleetExpectation {
     const exemptGroups: Record<string, number> = {};
     let inScope = 0;
     let exempt = 0;
+    let failing = 0;
+    let exemptFailing = 0;
     let needsMetrics = 0;
     let needsMetricsWithWriter = 0;
     for (const c of list) {
       const e = c.expected;
       if (e.scope === 'in-scope') inScope++;
       if (e.status) byStatus[e.status] = (byStatus[e.status] ?? 0) + 1;
+      const fails = e.scope === 'in-scope' && (e.status === 'FAILED' || e.status === 'WARNING');
+      if (fails) failing++;
+      if (fails && e.exempt) exemptFailing++;
       if (e.exempt) {
         exempt++;
         const g = e.exemptGroup ?? '';
@@ -418,6 +427,8 @@ export function expectationsOf(fleet: Fleet): FleetExpectation {
       byStatus,
       exempt,
       exemptGroups,
+      failing,
+      exemptFailing,
       needsMetrics,
       needsMetricsWithWriter,
     };

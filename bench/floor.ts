@@ -15,6 +15,11 @@ export interface FloorRegion {
   updateCalls: number;
   /** GetMetricData calls (≥ ceil(queries / 500)), 0 when no cluster needs metrics. */
   metricCalls: number;
+  /**
+   * GetFindings pages of the check for failing clusters' findings suppressed or resolved outside the
+   * checker (after the Region's imports and workflow updates); 0 or absent: no check.
+   */
+  findingPages?: number;
 }
 
 export interface FloorInput {
@@ -38,7 +43,7 @@ export interface FloorInput {
   updateLimit?: RateLimit;
 }
 
-export type Binding = 'pages' | 'metrics' | 'import-latency' | 'import-rate' | 'update';
+export type Binding = 'pages' | 'metrics' | 'import-latency' | 'import-rate' | 'update' | 'workflow-check';
 
 export interface RegionFloor {
   region: string;
@@ -51,6 +56,8 @@ export interface RegionFloor {
   importedMs: number;
   /** Last BatchUpdateFindings answered. */
   updatedMs: number;
+  /** Last GetFindings page of the workflow check answered (0: no check). */
+  checkedMs: number;
   endMs: number;
   /** Which constraint sets endMs. */
   binding: Binding;
@@ -88,7 +95,10 @@ export interface Floor {
  *                  at first_r lets call k go no earlier than first_r + (k − burst)/rate)
  *     updated_r  = U_r = 0 ? 0 : first_r + 2L + max(0, U_r − burst)/rate
  *                  (a workflow update needs its finding imported first)
- *     end_r      = max(listed_r, verdicts_r, imported_r, updated_r)
+ *     checked_r  = G_r = 0 ? 0 : max(imported_r, updated_r) + max(G_r·L, L + (G_r − 1)/rate_get)
+ *                  (G_r GetFindings pages of the workflow check, which follows the Region's own
+ *                  workflow updates; pages are sequential and paced to GetFindings' rate)
+ *     end_r      = max(listed_r, verdicts_r, imported_r, updated_r, checked_r)
  * - Run-wide tail (the alert summarises every Region and says whether imports failed, and the
  *   state records what was alerted only once the alert is out):
  *     regions    = max_r end_r
@@ -105,6 +115,7 @@ export function computeFloor(input: FloorInput): Floor {
   const pageSize = input.pageSize ?? MAX_PAGE_SIZE;
   const imp = input.importLimit ?? SECURITY_HUB_RATES.BatchImportFindings;
   const upd = input.updateLimit ?? SECURITY_HUB_RATES.BatchUpdateFindings;
+  const get = SECURITY_HUB_RATES.GetFindings;
   if (!(L >= 0) || !(pageSize >= 1)) throw new RangeError(`latencyMs must be ≥ 0 and pageSize ≥ 1 (got ${L}, ${pageSize})`);
   const rateWait = (calls: number, limit: RateLimit) => (Math.max(0, calls - limit.burst) / limit.rate) * 1000;
   const s0 = input.discoverRegions ? L : 0;
@@ -118,18 +129,24 @@ export function computeFloor(input: FloorInput): Floor {
     const importRate = firstMs + rateWait(r.importCalls, imp) + L;
     const importedMs = r.importCalls === 0 ? 0 : Math.max(importLatency, importRate);
     const updatedMs = r.updateCalls === 0 ? 0 : firstMs + 2 * L + rateWait(r.updateCalls, upd);
-    const endMs = Math.max(listedMs, verdictsMs, importedMs, updatedMs);
+    const pagesToCheck = r.findingPages ?? 0;
+    // Pages follow NextToken one after another, and no faster than GetFindings' rate.
+    const checkedMs =
+      pagesToCheck === 0 ? 0 : Math.max(importedMs, updatedMs) + Math.max(pagesToCheck * L, L + ((pagesToCheck - 1) / get.rate) * 1000);
+    const endMs = Math.max(listedMs, verdictsMs, importedMs, updatedMs, checkedMs);
     const binding: Binding =
-      endMs === updatedMs && updatedMs > importedMs
-        ? 'update'
-        : r.importCalls > 0 && endMs === importedMs
-          ? importRate > importLatency
-            ? 'import-rate'
-            : 'import-latency'
-          : endMs === verdictsMs && verdictsMs > listedMs
-            ? 'metrics'
-            : 'pages';
-    return { region: r.region, pages, listedMs, verdictsMs, importedMs, updatedMs, endMs, binding };
+      pagesToCheck > 0 && endMs === checkedMs
+        ? 'workflow-check'
+        : endMs === updatedMs && updatedMs > importedMs
+          ? 'update'
+          : r.importCalls > 0 && endMs === importedMs
+            ? importRate > importLatency
+              ? 'import-rate'
+              : 'import-latency'
+            : endMs === verdictsMs && verdictsMs > listedMs
+              ? 'metrics'
+              : 'pages';
+    return { region: r.region, pages, listedMs, verdictsMs, importedMs, updatedMs, checkedMs, endMs, binding };
   });
 
   const slowest = regions.reduce<RegionFloor | undefined>((a, r) => (a === undefined || r.endMs > a.endMs ? r : a), undefined);

@@ -4,7 +4,7 @@
  */
 import { METRICS_PER_DIMENSION_SET, QUERIES_PER_CALL, QUERIES_PER_CLUSTER } from '../lambda/aws/cloudwatch';
 import { MAX_PAGE_SIZE } from '../lambda/aws/rds';
-import { FINDINGS_PER_CALL } from '../lambda/aws/security-hub';
+import { FINDINGS_PER_CALL, FINDINGS_PER_PAGE } from '../lambda/aws/security-hub';
 import { BATCH_WRITE_LIMIT } from '../lambda/aws/state';
 import { ORGANIZATIONS_LIMITS } from '../emulator/aws-limits';
 import type { FleetExpectation, RegionExpectation } from './fleet';
@@ -54,18 +54,23 @@ function regionCalls(r: RegionExpectation, run: RunKind, state: boolean): FloorR
   // A cluster the state table does not remember gets its workflow set explicitly (its finding may
   // exist from before a lost table): on the first run, NEW for the clusters that are not exempt,
   // 100 per call, and SUPPRESSED with each exemption's own note. An unchanged fleet needs none.
-  // Without a state table nothing is remembered, so only exemptions set a workflow.
+  // Without a state table no workflow is ever set.
   const updateCalls =
-    run === 'first'
-      ? (state ? ceilDiv(r.inScope - r.exempt, LIMITS.importBatch) : 0) +
+    run === 'first' && state
+      ? ceilDiv(r.inScope - r.exempt, LIMITS.importBatch) +
         Object.values(r.exemptGroups).reduce((a, n) => a + ceilDiv(n, LIMITS.importBatch), 0)
       : 0;
+  // With a state table, a Region with failing clusters whose workflow the run did not set itself
+  // (every cluster after the first run) is checked for findings hidden outside the checker: one
+  // GetFindings page, more when its exempt failing clusters' SUPPRESSED findings fill pages.
+  const findingPages = run === 'steady' && state && r.failing > 0 ? Math.max(1, ceilDiv(r.exemptFailing, FINDINGS_PER_PAGE)) : 0;
   return {
     region: r.region,
     clusters: r.clusters,
     importCalls: ceilDiv(r.inScope, LIMITS.importBatch),
     updateCalls,
     metricCalls: ceilDiv(queries, LIMITS.metricQueries),
+    findingPages,
   };
 }
 
@@ -79,7 +84,10 @@ function regionCalls(r: RegionExpectation, run: RunKind, state: boolean): FloorR
  *   both dimension sets, 500 queries per call;
  * - BatchUpdateFindings only on the first run: every cluster is new to the state table, so its
  *   workflow is set explicitly (NEW 100 at a time, SUPPRESSED per exemption note); none after;
- *   without a state table only the exemptions (SUPPRESSED);
+ *   none at all without a state table (a stateless run never changes a workflow);
+ * - GetFindings on a steady run with a state table, per Region with failing clusters: the check
+ *   for findings suppressed or resolved outside the checker (none found in a bench fleet), one
+ *   page, or more when exempt failing clusters' SUPPRESSED findings fill pages of 100;
  * - the run lease: one conditional PutItem to take it, one to give it back;
  * - state: the whole table read once (Scan pages of 1 MB, ≥ 1; the meta item comes with it), one
  *   item written per in-scope cluster on the first run with the run-meta item, 25 per
@@ -99,7 +107,7 @@ export function minimumCalls(input: MinimumCallsInput): MinimumCalls {
     'rds:DescribeDBClusters': sum((r) => Math.max(1, ceilDiv(r.clusters, LIMITS.describeClustersPage))),
     'securityhub:BatchImportFindings': sum((r) => r.importCalls),
     'securityhub:BatchUpdateFindings': sum((r) => r.updateCalls),
-    'securityhub:GetFindings': 0,
+    'securityhub:GetFindings': sum((r) => r.findingPages ?? 0),
     'monitoring:GetMetricData': sum((r) => r.metricCalls),
     'sns:Publish': publish ? 1 : 0,
     'dynamodb:Scan': state ? Math.max(1, ceilDiv(input.stateBytes, LIMITS.scanPageBytes)) : 0,

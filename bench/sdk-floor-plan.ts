@@ -81,6 +81,11 @@ export interface RegionPlan {
    * then): on a first run every cluster's workflow is set (the table remembers none of them).
    */
   updates: WorkflowCall[];
+  /**
+   * The Region has failing clusters whose workflow the run leaves as remembered: after its updates,
+   * it asks GetFindings (paged) for those a hand edit or another tool suppressed or resolved.
+   */
+  checkHidden: boolean;
   /** State items that depend on nothing but the cluster's verdict. */
   stateItems: ClusterState[];
 }
@@ -195,8 +200,8 @@ export interface PlanOptions {
 /**
  * One run of the checker over the fleet, judged the way lambda/region-judge.ts RegionJudge judges it, with
  * `previous` the state the run starts from. Returns the plan and the state a next run would find.
- * `state` false: an audit from one seat (`scan --accounts`), which keeps no state table and sends
- * no alert; only exemptions set a workflow (SUPPRESSED).
+ * `state` false: an audit from one seat (`scan --accounts`), which keeps no state table, sends no
+ * alert and sets no workflow.
  */
 function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, ClusterState>, o: PlanOptions, state = true) {
   const account: AccountContext = { accountId: fleet.accountId, partition: 'aws' };
@@ -204,7 +209,7 @@ function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, Cl
   const events: ClusterEvent[] = [];
   const next = new Map(previous);
   const regions = fleet.regions.map((region): RegionPlan => {
-    const plan: RegionPlan = { region, clusters: {}, findings: [], updates: [], stateItems: [] };
+    const plan: RegionPlan = { region, clusters: {}, findings: [], updates: [], checkHidden: false, stateItems: [] };
     const workflow: WorkflowChange[] = [];
     for (const sc of fleet.byRegion.get(region) ?? []) {
       const facts = clusterFactsOf(sc);
@@ -219,7 +224,10 @@ function planRun(fleet: Fleet, run: RunKind, now: Date, previous: Map<string, Cl
         // its workflow set (BatchUpdateFindings), and its item waits for that and for the alert.
         const step = stepCluster(e, prev, account.accountId, now, { firstSight: state, firstSighting: previous.size > 0 });
         if (step.event) events.push(step.event);
-        if (step.workflow) workflow.push(step.workflow);
+        // Without a state table no workflow is set; with one, a failing cluster whose workflow this
+        // run leaves alone is checked against what Security Hub shows.
+        if (state && step.workflow) workflow.push(step.workflow);
+        else if (state && (e.status === 'FAILED' || e.status === 'WARNING')) plan.checkHidden = true;
         // Without a state table nothing is written and nothing waits for an alert.
         if (state && waitsForRunEnd(step)) afterAlert.push(step.state);
         else if (state && stateChanged(prev, step.state)) {

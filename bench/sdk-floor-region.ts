@@ -1,7 +1,7 @@
 /**
  * One Region of the SDK floor (bench/sdk-floor-child.ts, bench/sdk-floor-org-child.ts): its
  * DescribeDBClusters pages, GetMetricData calls, BatchImportFindings paced to Security Hub's rate
- * limit and BatchUpdateFindings calls, made with SDK clients the caller creates (a single
+ * limit, BatchUpdateFindings calls and the workflow check's GetFindings pages, made with SDK clients the caller creates (a single
  * account's, or an assumed role's in one account of an organization). See sdk-floor-child.ts for
  * the schedule.
  */
@@ -14,7 +14,8 @@ import {
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import type { ClusterState, RunMeta } from '../lambda/core/state-types';
-import { UPDATE_RATE } from '../lambda/aws/security-hub';
+import { hiddenFindings, UPDATE_RATE } from '../lambda/aws/security-hub';
+import { productArn } from '../lambda/core/finding';
 import { BatchPipeline, type MetricsTarget, Pacer, metricQueries, pacingLimit } from './sdk-floor-calls';
 import type { ClusterRole, RegionPlan, SdkFloorPlan } from './sdk-floor-plan';
 
@@ -145,6 +146,8 @@ export async function scanRegion(
     await imports.finish();
   }
   await updateWorkflow(clients.securityHub, r, s.updatesInFlight);
+  // The checker's own check (lambda/aws/security-hub.ts hiddenFindings): the same filter, pages and pace.
+  if (r.checkHidden) await hiddenFindings(clients.securityHub, productArn('aws', r.region, plan.accountId));
 }
 
 /**

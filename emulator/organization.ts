@@ -40,7 +40,7 @@ export function inAccount<C extends SdkClient>(client: C, account: string): C {
 
 export interface AuditRoleOptions {
   roleName: string;
-  /** The account allowed to assume the role (its root, as lib/audit-role.ts trusts the security account). */
+  /** The account allowed to assume the role (its root; lib/audit-role.ts narrows that to one principal with aws:PrincipalArn). */
   trustedAccount: string;
   /** The sts:ExternalId the trust policy requires, if any. */
   externalId?: string;

@@ -5,7 +5,7 @@
  */
 import { CLUSTERS_PER_METRICS_CALL, getBacktrackMetrics } from './aws/cloudwatch';
 import { describeError } from './aws/errors';
-import { updateWorkflow } from './aws/security-hub';
+import { hiddenFindings, updateWorkflow, type HiddenFinding, type WorkflowUpdate } from './aws/security-hub';
 import type { Semaphore } from './concurrency';
 import type { RunClock } from './deadline';
 import { findingsDegradation, type Degradation } from './core/degradation';
@@ -95,6 +95,11 @@ export class RegionJudge {
   private metricsChain: Promise<void> = Promise.resolve();
   private metricsQueued = 0;
   private readonly workflow: WorkflowChange[] = [];
+  /**
+   * Failing clusters whose workflow this run leaves as remembered, by finding id: the workflow the
+   * state says is set (kept only by a run with persistent state that publishes findings).
+   */
+  private readonly remembered = new Map<string, { status: WorkflowUpdate['status']; note?: string }>();
   readonly seen = new Set<string>();
 
   constructor(
@@ -156,8 +161,19 @@ export class RegionJudge {
       firstSight: this.ctx.deps.persistentState,
       firstSighting: this.ctx.previous.size > 0,
     });
+    // A run without persistent state never changes a finding's workflow: it cannot know how long an
+    // exemption has lasted (its cap counts from the first sighting), nor what the deployed checker
+    // set, and the deployed checker changes a workflow only when its own state changes.
+    if (!this.ctx.deps.persistentState) delete step.workflow;
     this.seen.add(pk);
     if (step.workflow) this.workflow.push(step.workflow);
+    else if (this.ctx.deps.persistentState && this.ctx.config.publishFindings && (e.status === 'FAILED' || e.status === 'WARNING')) {
+      const note = step.state.workflowNote;
+      this.remembered.set(findingId(accountId, e.cluster.region, e.cluster.resourceId), {
+        status: step.state.workflow === 'SUPPRESSED' ? 'SUPPRESSED' : 'NEW',
+        ...(note !== undefined && { note }),
+      });
+    }
     // Unchanged clusters are not kept, and changed ones with nothing to alert or set are written at
     // once: at fleet scale, memory holds only what waits for the alert or for BatchUpdateFindings.
     if (waitsForRunEnd(step)) {
@@ -178,6 +194,55 @@ export class RegionJudge {
   async done(): Promise<void> {
     this.flushMetrics();
     await this.metricsChain;
+  }
+
+  /**
+   * Re-asserts the workflow the state remembers on failing clusters whose finding was set to
+   * SUPPRESSED or RESOLVED outside the checker (a hand edit, another tool), so that nobody but the
+   * exemption tag hides a failing cluster for good. One paged GetFindings per Region with failing
+   * clusters, filtered to the findings that hide one; call after applyWorkflow.
+   */
+  async reassertWorkflow(): Promise<void> {
+    const { account } = this.ctx;
+    const region = this.out.report.region;
+    if (this.remembered.size === 0 || this.sink.notPublished || !this.ctx.stateOk || this.signal?.aborted) return;
+    let hidden: HiddenFinding[];
+    try {
+      hidden = await hiddenFindings(this.clients.securityHub, productArn(account.partition, region, account.accountId));
+    } catch (err) {
+      this.out.degraded.push({ kind: 'workflow-not-checked', region, cause: describeError(err) });
+      return;
+    }
+    const updates: WorkflowUpdate[] = hidden.flatMap((h) => {
+      const want = this.remembered.get(h.id);
+      if (!want || want.status === h.status || this.sink.failedIds.has(h.id)) return [];
+      return [
+        {
+          id: h.id,
+          productArn: productArn(account.partition, region, account.accountId),
+          status: want.status,
+          note: reassertedNote(h.status, want),
+        },
+      ];
+    });
+    if (updates.length === 0) return;
+    try {
+      const result = await updateWorkflow(this.clients.securityHub, updates);
+      const reasserted = updates.length - result.failed.length;
+      if (reasserted > 0) this.out.report.reasserted = reasserted;
+      this.ctx.deps.log.warn('finding workflow set outside the checker re-asserted', {
+        region,
+        reasserted,
+        findings: updates.slice(0, 5).map((u) => u.id),
+      });
+      const first = result.failed[0];
+      if (first) {
+        const cause = { code: first.code, message: first.message };
+        this.out.degraded.push({ kind: 'workflow-not-updated', region, rejected: result.failed.length, cause });
+      }
+    } catch (err) {
+      this.out.degraded.push({ kind: 'workflow-not-updated', region, cause: describeError(err) });
+    }
   }
 
   /** Applies workflow changes (call once the findings are imported: they exist by then). */
@@ -221,6 +286,15 @@ export class RegionJudge {
   }
 }
 
+/** The note of a workflow re-asserted over someone else's SUPPRESSED or RESOLVED. */
+export function reassertedNote(found: HiddenFinding['status'], remembered: { status: WorkflowUpdate['status']; note?: string }): string {
+  const why =
+    remembered.status === 'NEW'
+      ? 'the cluster still fails the Backtrack check and has no active exemption (only the exemption tag suppresses this finding)'
+      : (remembered.note ?? 'the cluster is exempt');
+  return `Workflow ${found} set outside aurora-backtrack-checker; re-asserted as ${remembered.status}: ${why}.`;
+}
+
 /**
  * Finishes a Region in every run mode: waits for its imports (the findings, and the ARCHIVED ones
  * of gone clusters), keeps the state of a gone cluster whose archive Security Hub did not take,
@@ -236,4 +310,5 @@ export async function finishRegion(judge: RegionJudge, out: RegionOutcome, accou
   const problem = findingsDegradation(out.report.region, sink.outcome());
   if (problem) out.degraded.push(problem);
   await judge.applyWorkflow();
+  await judge.reassertWorkflow();
 }

@@ -28,7 +28,7 @@ export interface CheckConfig {
   /** `all` = the Regions enabled in the account. */
   regions: 'all' | string[];
   policy: Policy;
-  /** Import findings into Security Hub (and set workflow for exemptions). */
+  /** Import findings into Security Hub (and, with persistent state only, set and re-assert their workflow). */
   publishFindings: boolean;
   /** Publish the alert to this topic when something changed. */
   alertTopicArn?: string;
@@ -96,6 +96,8 @@ export interface RegionReport {
   rejected: { identifier?: string; reason: string }[];
   findings: { imported: number; failed: number; notPublished?: string };
   archived: number;
+  /** Failing clusters whose finding someone else had SUPPRESSED or RESOLVED, set back to the remembered workflow. */
+  reasserted?: number;
 }
 
 export interface RunSummary {

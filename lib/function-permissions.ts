@@ -26,18 +26,28 @@ export const WORKFLOW_STATUSES = ['NEW', 'SUPPRESSED'] as const satisfies readon
 
 /**
  * BatchUpdateFindings fields the checker never sends; the grant requires each to be absent, so the
- * role can change a finding's workflow status and note and nothing else (Security Hub fills the
- * `securityhub:ASFFSyntaxPath/<field>` condition keys from the request).
+ * role can change a finding's workflow status and note and nothing else. Security Hub fills the
+ * `securityhub:ASFFSyntaxPath/<field>` condition keys from the request, at the leaf: a key on a
+ * parent object (`UserDefinedFields`, `RelatedFindings`) is never set, and a `Null` condition on it
+ * restricts nothing. Only the leaf paths AWS documents are used, per "Configuring access to
+ * BatchUpdateFindings" in the Security Hub user guide
+ * (https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchupdatefindings.html)
+ * and the `securityhub:ASFFSyntaxPath/${ASFFSyntaxPath}` key of the Service Authorization Reference
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecurityhub.html);
+ * AWS's own AWSSystemsManagerOpsDataSyncServiceRolePolicy denies `UserDefinedFields.key` and
+ * `UserDefinedFields.value` the same way.
  */
 export const UNCHANGED_FINDING_FIELDS = [
   'Confidence',
   'Criticality',
-  'RelatedFindings',
+  'RelatedFindings.Id',
+  'RelatedFindings.ProductArn',
   'Severity.Label',
   'Severity.Normalized',
   'Severity.Product',
   'Types',
-  'UserDefinedFields',
+  'UserDefinedFields.key',
+  'UserDefinedFields.value',
   'VerificationState',
 ] as const;
 
@@ -93,6 +103,8 @@ export function grantFunctionPermissions(scope: Construct, props: FunctionPermis
     stack.formatArn({ service: 'securityhub', region, resource: 'hub', resourceName: 'default' }),
   );
   role.addToPolicy(findingWorkflowStatement(hubArns));
+  // The check for failing clusters' findings suppressed or resolved outside the checker (lambda/aws/security-hub.ts hiddenFindings).
+  role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadFindingWorkflow', actions: ['securityhub:GetFindings'], resources: hubArns }));
 
   // Every Region, even with a regions list: a Region dropped from the list keeps its findings until
   // the next scan imports them as ARCHIVED there (only the account's own product, its own findings).
@@ -124,7 +136,7 @@ export function grantFunctionPermissions(scope: Construct, props: FunctionPermis
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResource(scope, hubArns[0] ?? '')}]`,
       reason:
-        "securityhub:BatchUpdateFindings on the account's own hub (hub/default) in every Region, limited by condition keys to the workflow status and the checker's note: with regions=all the watched Regions are only known at run time. An explicit regions list scopes this to those Regions.",
+        "securityhub:BatchUpdateFindings on the account's own hub (hub/default) in every Region, limited by condition keys to the workflow status and the checker's note, and securityhub:GetFindings there to check its findings' workflow: with regions=all the watched Regions are only known at run time. An explicit regions list scopes this to those Regions.",
     });
   }
 }

@@ -209,7 +209,7 @@ export async function runOrganizationDemo(aws: EmulatedAws, out: Printer): Promi
     const kind = a.accountId === org.managementAccountId ? 'management' : 'member';
     say(`  ${a.accountId}  ${a.name.padEnd(12)}  ${kind.padEnd(10)}  ${a.clusters.map((c) => `${c.id} (${c.region})`).join(', ')}`);
   }
-  say(`  role ${AUDIT_ROLE} in each account, trusting the management account (the role lib/audit-role.ts deploys)`);
+  say(`  role ${AUDIT_ROLE} in each account, trusting the management account (lib/audit-role.ts narrows that to one principal)`);
   say(`  Security Hub enabled in ${REGIONS.join(', ')} of each account; policy: minimum window ${MIN_WINDOW_HOURS} h`);
 
   rule('3. One seat audits every ACTIVE account (the CLI bundle, as the management account)');

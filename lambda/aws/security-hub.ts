@@ -1,6 +1,7 @@
 import {
   BatchImportFindingsCommand,
   BatchUpdateFindingsCommand,
+  GetFindingsCommand,
   type AwsSecurityFinding,
   type BatchUpdateFindingsCommandInput,
   type BatchImportFindingsResponse,
@@ -13,7 +14,7 @@ import { describeError, FindingsBatchTooLargeError, SecurityHubNotEnabledError }
 export const FINDINGS_PER_CALL = 100;
 /** BatchUpdateFindings limits Note.Text to 512 characters. */
 export const NOTE_MAX_CHARS = 512;
-import { NOTE_AUTHOR as NOTE_UPDATED_BY, productArn } from '../core/finding';
+import { GENERATOR_ID, NOTE_AUTHOR as NOTE_UPDATED_BY, productArn } from '../core/finding';
 import { chunk } from './chunk';
 import { Pacer, type RateLimit } from './pace';
 export { NOTE_UPDATED_BY };
@@ -240,4 +241,61 @@ export async function updateWorkflow(
   await Promise.all(Array.from({ length: Math.min(UPDATE_LANES, calls.length) }, lane));
   if (regionWide) throw regionWide;
   return result;
+}
+
+/** GetFindings returns at most 100 findings a page. */
+export const FINDINGS_PER_PAGE = 100;
+
+/**
+ * GetFindings is slower than the batch calls (about 3 requests per second per account and Region):
+ * its pages are paced to that rate, one token of burst, rather than throttled and retried.
+ */
+export const GET_FINDINGS_RATE: RateLimit = { rate: 3, burst: 1 };
+
+/** The workflow statuses that take a finding out of people's view. */
+export const HIDING_STATUSES = ['SUPPRESSED', 'RESOLVED'] as const;
+
+/** One of the checker's findings whose workflow takes a failing cluster out of view. */
+export interface HiddenFinding {
+  id: string;
+  status: (typeof HIDING_STATUSES)[number];
+}
+
+const isHiding = (s: string | undefined): s is HiddenFinding['status'] => (HIDING_STATUSES as readonly string[]).includes(s ?? '');
+
+/**
+ * The checker's own ACTIVE findings in the client's Region (its product ARN and generator id) whose
+ * compliance is FAILED or WARNING and whose workflow is SUPPRESSED or RESOLVED, all pages, paced to
+ * GetFindings' rate. Security Hub filters them; the same filter is applied again here, so a filter
+ * the service did not apply cannot widen the answer.
+ */
+export async function hiddenFindings(
+  client: SecurityHubClient,
+  product: string,
+  pacer: Pacer = new Pacer(GET_FINDINGS_RATE),
+): Promise<HiddenFinding[]> {
+  const equals = (...values: string[]) => values.map((Value) => ({ Value, Comparison: 'EQUALS' as const }));
+  const filters = {
+    ProductArn: equals(product),
+    GeneratorId: equals(GENERATOR_ID),
+    RecordState: equals('ACTIVE'),
+    ComplianceStatus: equals('FAILED', 'WARNING'),
+    WorkflowStatus: equals(...HIDING_STATUSES),
+  };
+  const found: HiddenFinding[] = [];
+  let token: string | undefined;
+  do {
+    await pacer.acquire();
+    const out = await client.send(
+      new GetFindingsCommand({ Filters: filters, MaxResults: FINDINGS_PER_PAGE, ...(token !== undefined && { NextToken: token }) }),
+    );
+    for (const f of out.Findings ?? []) {
+      const status = f.Workflow?.Status;
+      const failing = f.Compliance?.Status === 'FAILED' || f.Compliance?.Status === 'WARNING';
+      const ours = f.ProductArn === product && f.GeneratorId === GENERATOR_ID && (f.RecordState ?? 'ACTIVE') === 'ACTIVE';
+      if (ours && failing && isHiding(status) && f.Id) found.push({ id: f.Id, status });
+    }
+    token = out.NextToken || undefined;
+  } while (token !== undefined);
+  return found;
 }

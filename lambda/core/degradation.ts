@@ -25,6 +25,8 @@ export type Degradation =
   | { kind: 'findings-rejected'; region: string; count: number }
   /** BatchUpdateFindings refused `rejected` workflow updates, or failed as a whole (no `rejected`). */
   | { kind: 'workflow-not-updated'; region: string; cause: ErrorCause; rejected?: number }
+  /** GetFindings failed: a failing cluster's finding suppressed or resolved by someone else is not reopened this run. */
+  | { kind: 'workflow-not-checked'; region: string; cause: ErrorCause }
   | { kind: 'recheck-failed'; region: string; identifier: string; cause: ErrorCause }
   /** The state table could not be read (`cause`), or did not answer before the deadline (none). */
   | { kind: 'state-unavailable'; cause?: ErrorCause }
@@ -72,6 +74,8 @@ export function degradationSentence(d: Degradation): string {
       return d.rejected === undefined
         ? `${d.region}: exemption workflow could not be set in Security Hub (${cause(d.cause)})`
         : `${d.region}: ${d.rejected} finding workflow update(s) (exemptions) rejected by Security Hub: ${cause(d.cause)}`;
+    case 'workflow-not-checked':
+      return `${d.region}: findings' workflow could not be checked (${cause(d.cause)}); a failing cluster's finding suppressed or resolved outside the checker is not reopened this run`;
     case 'recheck-failed':
       return `${d.region}: cluster ${d.identifier} could not be re-checked (${cause(d.cause)})`;
     case 'state-unavailable':

@@ -27,6 +27,17 @@ describe('computeFloor', () => {
     expect(floor.regions[0]).toMatchObject({ pages: 1, listedMs: 50, verdictsMs: 50, importedMs: 100, binding: 'import-latency' });
   });
 
+  it('checks for hidden findings after the imports: one GetFindings round trip, more pages paced to 3 a second', () => {
+    // page (50) → import (100) → GetFindings (150)
+    const one = computeFloor(input({ regions: [region({ findingPages: 1 })] }));
+    // 4 pages: max(4 × 50, 50 + 3 / 3 TPS = 1,050) after the import at 100
+    const four = computeFloor(input({ regions: [region({ findingPages: 4 })] }));
+
+    expect(one.regions[0]).toMatchObject({ importedMs: 100, checkedMs: 150, endMs: 150, binding: 'workflow-check' });
+    expect(four.regions[0]?.checkedMs).toBe(1150);
+    expect(computeFloor(input()).regions[0]?.checkedMs).toBe(0);
+  });
+
   it('gives the run lease back after everything else: one more round trip at the end', () => {
     expect(computeFloor(input({ lease: true })).totalMs).toBe(150);
   });

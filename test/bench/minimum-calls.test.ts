@@ -92,14 +92,28 @@ describe('organizationMinimumCalls', () => {
     expect(organizationMinimumCalls(Array(21).fill(e)).listPages).toBe(2);
   });
 
-  it('keeps no state in an audit from one seat: no table, no lease, no alert, and workflows only for exemptions', () => {
+  it('keeps no state in an audit from one seat: no table, no lease, no alert, and no workflow set or checked, exemptions included', () => {
     const e = expectationsOf(generateFleet({ clusters: 1000, regions: 4, now: NOW }));
     const audit = minimumCalls({ expectation: e, run: 'first', discoverRegions: false, stateBytes: 0, state: false });
 
     for (const op of ['dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'sns:Publish']) expect(audit.total[op]).toBe(0);
-    const exemptions = e.regions.reduce((a, r) => a + Object.values(r.exemptGroups).reduce((b, n) => b + Math.ceil(n / 100), 0), 0);
-    expect(exemptions).toBeGreaterThan(0);
-    expect(audit.total['securityhub:BatchUpdateFindings']).toBe(exemptions);
+    expect(e.regions.reduce((a, r) => a + r.exempt, 0)).toBeGreaterThan(0);
+    expect(audit.total['securityhub:BatchUpdateFindings']).toBe(0);
+    expect(audit.total['securityhub:GetFindings']).toBe(0);
     expect(floorInputFor(audit, 50, false).lease).toBe(false);
+  });
+
+  it('checks each Region with failing clusters for hidden findings on a steady run (one page per 100 exempt failing), none on the first', () => {
+    const e = expectationsOf(generateFleet({ clusters: 1000, regions: 4, now: NOW }));
+    const first = minimumCalls({ expectation: e, run: 'first', discoverRegions: false, stateBytes: 0 });
+    const steady = minimumCalls({ expectation: e, run: 'steady', discoverRegions: false, stateBytes: 0 });
+    const expected = e.regions.reduce((a, r) => a + (r.failing > 0 ? Math.max(1, Math.ceil(r.exemptFailing / 100)) : 0), 0);
+
+    expect(e.regions.every((r) => r.failing > 0)).toBe(true);
+    expect(first.total['securityhub:GetFindings']).toBe(0);
+    expect(steady.total['securityhub:GetFindings']).toBe(expected);
+    expect(steady.regions.map((r) => r.findingPages)).toEqual(
+      e.regions.map((r) => (r.failing > 0 ? Math.max(1, Math.ceil(r.exemptFailing / 100)) : 0)),
+    );
   });
 });

@@ -150,15 +150,15 @@ describe('buildAuditPlan', () => {
     expect(plan.alert).toBeUndefined();
   });
 
-  it('sets only the exempt clusters’ workflow (SUPPRESSED, with the exemption’s note), in as many calls as the audit’s minimum', () => {
+  it('sets no workflow, exempt clusters included, and checks none: an audit imports findings only', () => {
     const min = minimumCalls({ expectation, run: 'first', discoverRegions: false, stateBytes: 0, state: false });
-    const calls = plan.regions.flatMap((r) => r.updates);
     const exempt = expectation.regions.reduce((a, r) => a + r.exempt, 0);
 
     expect(exempt).toBeGreaterThan(0);
-    expect(calls).toHaveLength(min.total['securityhub:BatchUpdateFindings'] ?? -1);
-    expect(calls.every((c) => c.status === 'SUPPRESSED' && c.note !== undefined)).toBe(true);
-    expect(calls.reduce((a, c) => a + c.ids.length, 0)).toBe(exempt);
+    expect(plan.regions.flatMap((r) => r.updates)).toEqual([]);
+    expect(plan.regions.some((r) => r.checkHidden)).toBe(false);
+    expect(min.total['securityhub:BatchUpdateFindings']).toBe(0);
+    expect(min.total['securityhub:GetFindings']).toBe(0);
   });
 });
 

@@ -834,13 +834,15 @@ describe('runCheck: clusters the state does not remember (new or emptied table)'
     expect(workflowCalls(w)).toEqual([]);
   });
 
-  it('without a state table sets only the exemptions, every run (nothing tells a first sight apart)', async () => {
+  it('without a state table changes no workflow, exempt or not: it imports findings only', async () => {
     const w = world(['eu-west-1']);
     w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 }), dbCluster('legacy', { BacktrackWindow: 0, TagList: exempt })]);
 
-    await runCheck(config({ regions: ['eu-west-1'] }), { ...w.deps, persistentState: false });
+    const summary = await runCheck(config({ regions: ['eu-west-1'] }), { ...w.deps, persistentState: false });
 
-    expect(workflowCalls(w)).toEqual([{ status: 'SUPPRESSED', ids: 1 }]);
+    expect(w.region('eu-west-1').sh).toHaveReceivedCommandTimes(BatchUpdateFindingsCommand, 0);
+    expect(importedFindings(w.region('eu-west-1').sh)).toHaveLength(2);
+    expect(isDegraded(summary)).toBe(false);
   });
 });
 

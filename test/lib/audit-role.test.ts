@@ -1,22 +1,22 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { NOTE_AUTHOR } from '../../lambda/core/finding';
 import { AUDIT_ROLE_NAME, AuditRole, type AuditRoleProps } from '../../lib/audit-role';
 import { asList, logicalIdOf, statementsOfRole } from './stack-fixture';
 
 const SECURITY_ACCOUNT = '999988887777';
+const AUDITOR = `arn:aws:iam::${SECURITY_ACCOUNT}:role/SecurityAudit`;
 
 function synth(props: Partial<AuditRoleProps> = {}) {
   const app = new App();
   const stack = new Stack(app, 'Member', { env: { account: '111122223333', region: 'eu-west-1' } });
-  const audit = new AuditRole(stack, 'Audit', { trustedAccountId: SECURITY_ACCOUNT, ...props });
+  const audit = new AuditRole(stack, 'Audit', { trustedPrincipalArn: AUDITOR, ...props });
   const template = Template.fromStack(stack);
   return { app, stack, audit, template, statements: statementsOfRole(template, logicalIdOf(template, 'AWS::IAM::Role', 'AuditRole')) };
 }
 
 describe('AuditRole', () => {
-  it('may be assumed by the security account only, under the name the CLI is given', () => {
+  it('may be assumed by one principal of the security account only (aws:PrincipalArn), under the name the CLI is given', () => {
     const { template } = synth();
 
     template.hasResourceProperties('AWS::IAM::Role', {
@@ -27,10 +27,19 @@ describe('AuditRole', () => {
             Effect: 'Allow',
             Action: 'sts:AssumeRole',
             Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${SECURITY_ACCOUNT}:root`]] } },
-            Condition: Match.absent(),
+            Condition: { ArnEquals: { 'aws:PrincipalArn': AUDITOR } },
           },
         ],
       },
+    });
+  });
+
+  it('trusts an IAM Identity Center role by its ARN with the reserved path', () => {
+    const sso = `arn:aws:iam::${SECURITY_ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Audit_0123456789abcdef`;
+    const { template } = synth({ trustedPrincipalArn: sso });
+
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Condition: { ArnEquals: { 'aws:PrincipalArn': sso } } })] },
     });
   });
 
@@ -40,50 +49,68 @@ describe('AuditRole', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'OrgAudit',
       AssumeRolePolicyDocument: {
-        Statement: [Match.objectLike({ Condition: { StringEquals: { 'sts:ExternalId': 'backtrack-audit-7' } } })],
+        Statement: [
+          Match.objectLike({
+            Condition: { StringEquals: { 'sts:ExternalId': 'backtrack-audit-7' }, ArnEquals: { 'aws:PrincipalArn': AUDITOR } },
+          }),
+        ],
       },
     });
   });
 
-  it('refuses a trusted account that is not 12 digits', () => {
-    expect(() => synth({ trustedAccountId: '12345' })).toThrow('AuditRole trustedAccountId: "12345" is not a 12-digit account id');
+  it.each([
+    ['an account root', `arn:aws:iam::${SECURITY_ACCOUNT}:root`, "an account's root trusts every principal of that account"],
+    ['a wildcard', `arn:aws:iam::${SECURITY_ACCOUNT}:role/*`, 'wildcards are not allowed'],
+    [
+      'an assumed-role session',
+      `arn:aws:sts::${SECURITY_ACCOUNT}:assumed-role/SecurityAudit/alice`,
+      'an sts assumed-role session ARN changes with each session: name the role',
+    ],
+    ['an account id', SECURITY_ACCOUNT, 'is not an IAM role or user ARN'],
+    ['a short account id', 'arn:aws:iam::12345:role/SecurityAudit', 'is not an IAM role or user ARN'],
+  ])('stops synth for a trusted principal that is %s, saying why', (_name, arn, why) => {
+    expect(() => synth({ trustedPrincipalArn: arn })).toThrow(`AuditRole trustedPrincipalArn: "${arn}" ${why}`);
   });
 
-  it("grants exactly the scan's reads and the findings' import and workflow calls", () => {
+  it("is read-only by default: the scan's reads and nothing of Security Hub", () => {
     const { statements } = synth();
 
     expect(statements.flatMap((s) => asList(s.Action)).sort()).toEqual([
       'cloudwatch:GetMetricData',
       'ec2:DescribeRegions',
       'rds:DescribeDBClusters',
-      'securityhub:BatchImportFindings',
-      'securityhub:BatchUpdateFindings',
     ]);
-    const update = statements.find((s) => s.Sid === 'UpdateFindingWorkflow');
-    expect(update?.Condition).toMatchObject({
-      StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': ['NEW', 'SUPPRESSED'] },
-      StringEqualsIfExists: { 'securityhub:ASFFSyntaxPath/Note.UpdatedBy': NOTE_AUTHOR },
-    });
+  });
+
+  it('with publishing on, adds BatchImportFindings only: no BatchUpdateFindings, so it can suppress no finding of any product', () => {
+    const { statements } = synth({ publishFindings: true });
+
+    expect(statements.flatMap((s) => asList(s.Action)).sort()).toEqual([
+      'cloudwatch:GetMetricData',
+      'ec2:DescribeRegions',
+      'rds:DescribeDBClusters',
+      'securityhub:BatchImportFindings',
+    ]);
   });
 
   it("imports only into the account's own product, in the listed Regions", () => {
-    const { statements } = synth({ regions: ['eu-west-1'] });
+    const { statements } = synth({ regions: ['eu-west-1'], publishFindings: true });
 
     expect(statements.find((s) => s.Sid === 'ImportFindings')?.Resource).toEqual({
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:eu-west-1:111122223333:product/111122223333/default']],
     });
   });
 
-  it('grants no Security Hub call when the CLI will not publish findings', () => {
+  it('grants no Security Hub call when publishing is turned off explicitly', () => {
     const { statements } = synth({ publishFindings: false });
 
     expect(statements.flatMap((s) => asList(s.Action)).filter((a) => String(a).startsWith('securityhub:'))).toEqual([]);
   });
 
   it.each([
-    ['every Region', {}],
-    ['listed Regions', { regions: ['eu-west-1', 'us-east-1'] }],
-    ['read only', { publishFindings: false }],
+    ['publishing in every Region', { publishFindings: true }],
+    ['publishing in listed Regions', { regions: ['eu-west-1', 'us-east-1'], publishFindings: true }],
+    ['read only', {}],
   ])('is cdk-nag clean, every wildcard acknowledged with a reason (%s)', (_name, props) => {
     const { app } = synth(props);
 

@@ -326,6 +326,7 @@ describe('BacktrackChecker function permissions', () => {
         'rds:DescribeDBClusters',
         'securityhub:BatchImportFindings',
         'securityhub:BatchUpdateFindings',
+        'securityhub:GetFindings',
         'sns:Publish',
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',

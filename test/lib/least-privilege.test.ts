@@ -31,26 +31,43 @@ describe('securityhub:BatchUpdateFindings', () => {
     expect(statements.find((s) => s.Sid === 'UpdateFindingWorkflow')?.Resource).toEqual([hubArn('eu-west-1'), hubArn('us-east-1')]);
   });
 
-  it("may change only the workflow status (to NEW or SUPPRESSED) and the checker's own note", () => {
+  it("may change only the workflow status (to NEW or SUPPRESSED) and the checker's own note, with the leaf keys AWS documents", () => {
     const { statements } = functionStatements();
 
+    // Security Hub fills securityhub:ASFFSyntaxPath keys at the leaf (Security Hub user guide,
+    // finding-update-batchupdatefindings): a Null on a parent object such as UserDefinedFields or
+    // RelatedFindings is never set, so it would restrict nothing.
     expect(statements.find((s) => s.Sid === 'UpdateFindingWorkflow')?.Condition).toEqual({
       StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': ['NEW', 'SUPPRESSED'] },
       StringEqualsIfExists: { 'securityhub:ASFFSyntaxPath/Note.UpdatedBy': NOTE_UPDATED_BY },
       Null: {
         'securityhub:ASFFSyntaxPath/Confidence': 'true',
         'securityhub:ASFFSyntaxPath/Criticality': 'true',
-        'securityhub:ASFFSyntaxPath/RelatedFindings': 'true',
+        'securityhub:ASFFSyntaxPath/RelatedFindings.Id': 'true',
+        'securityhub:ASFFSyntaxPath/RelatedFindings.ProductArn': 'true',
         'securityhub:ASFFSyntaxPath/Severity.Label': 'true',
         'securityhub:ASFFSyntaxPath/Severity.Normalized': 'true',
         'securityhub:ASFFSyntaxPath/Severity.Product': 'true',
         'securityhub:ASFFSyntaxPath/Types': 'true',
-        'securityhub:ASFFSyntaxPath/UserDefinedFields': 'true',
+        'securityhub:ASFFSyntaxPath/UserDefinedFields.key': 'true',
+        'securityhub:ASFFSyntaxPath/UserDefinedFields.value': 'true',
         'securityhub:ASFFSyntaxPath/VerificationState': 'true',
       },
     });
     expect(WORKFLOW_STATUSES).toEqual(['NEW', 'SUPPRESSED']);
     expect(UNCHANGED_FINDING_FIELDS).not.toContain('Workflow.Status');
+  });
+});
+
+describe('securityhub:GetFindings', () => {
+  it("is granted on the account's own hubs only, for the check of findings hidden outside the checker", () => {
+    const all = functionStatements().statements.find((s) => s.Sid === 'ReadFindingWorkflow');
+    const listed = functionStatements({ config: { regions: ['eu-west-1'] } }).statements.find((s) => s.Sid === 'ReadFindingWorkflow');
+
+    expect(all?.Action).toBe('securityhub:GetFindings');
+    expect(all?.Resource).toEqual(hubArn('*'));
+    expect(listed?.Resource).toEqual(hubArn('eu-west-1'));
+    expect(all?.Condition).toBeUndefined();
   });
 });
 

@@ -1,0 +1,188 @@
+/**
+ * runCheck and a finding's workflow: a run without persistent state never changes it; a run with
+ * a state table re-asserts what it remembers when someone else suppressed or resolved a failing
+ * cluster's finding.
+ */
+import 'aws-sdk-client-mock-jest';
+import { BatchUpdateFindingsCommand, GetFindingsCommand, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { findingId, GENERATOR_ID, productArn } from '../../lambda/core/finding';
+import { isDegraded, runCheck } from '../../lambda/run';
+import { ACCOUNT_ID, DAY_MS, NOW } from './fixtures';
+import { config, dbCluster, world } from './run-world';
+
+const REGION = 'eu-west-1';
+const PRODUCT = productArn('aws', REGION, ACCOUNT_ID);
+const exempt = [{ Key: 'backtrack-check:exempt', Value: 'true' }];
+const idOf = (name: string) => findingId(ACCOUNT_ID, REGION, `cluster-${name.toUpperCase()}`);
+
+/** A finding of the checker as GetFindings returns it. */
+const shown = (name: string, workflow: string, compliance = 'FAILED'): AwsSecurityFinding =>
+  ({
+    Id: idOf(name),
+    ProductArn: PRODUCT,
+    GeneratorId: GENERATOR_ID,
+    RecordState: 'ACTIVE',
+    Compliance: { Status: compliance },
+    Workflow: { Status: workflow },
+  }) as AwsSecurityFinding;
+
+const updates = (w: ReturnType<typeof world>) =>
+  w
+    .region(REGION)
+    .sh.commandCalls(BatchUpdateFindingsCommand)
+    .map((c) => ({
+      status: c.args[0].input.Workflow?.Status,
+      ids: (c.args[0].input.FindingIdentifiers ?? []).map((f) => f.Id),
+      note: c.args[0].input.Note?.Text,
+    }));
+
+/** A world whose first run (with the state table) has set every workflow; history reset after it. */
+async function afterFirstRun(
+  clusters = [dbCluster('orders', { BacktrackWindow: 0 }), dbCluster('legacy', { BacktrackWindow: 0, TagList: exempt })],
+) {
+  const w = world([REGION]);
+  w.clusters(REGION, clusters);
+  await runCheck(config({ regions: [REGION] }), w.deps);
+  w.region(REGION).sh.resetHistory();
+  w.sns.resetHistory();
+  w.setNow(new Date(NOW.getTime() + DAY_MS));
+  return w;
+}
+
+describe('runCheck without persistent state (scan --accounts, scan without --state-table)', () => {
+  it('sets no workflow for an exempt cluster: it cannot tell a new exemption from one whose cap has run out', async () => {
+    const w = world([REGION]);
+    w.clusters(REGION, [dbCluster('legacy', { BacktrackWindow: 0, TagList: exempt })]);
+
+    const summary = await runCheck(config({ regions: [REGION], alertTopicArn: undefined }), { ...w.deps, persistentState: false });
+
+    expect(w.region(REGION).sh).toHaveReceivedCommandTimes(BatchUpdateFindingsCommand, 0);
+    expect(w.region(REGION).sh).toHaveReceivedCommandTimes(GetFindingsCommand, 0);
+    expect(isDegraded(summary)).toBe(false);
+  });
+});
+
+describe('runCheck with a state table: the workflow it remembers is re-asserted', () => {
+  it('asks Security Hub only for its own ACTIVE failing findings that are SUPPRESSED or RESOLVED, once per Region', async () => {
+    const w = await afterFirstRun();
+
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    expect(w.region(REGION).sh).toHaveReceivedCommandTimes(GetFindingsCommand, 1);
+    expect(w.region(REGION).sh).toHaveReceivedCommandWith(GetFindingsCommand, {
+      MaxResults: 100,
+      Filters: {
+        ProductArn: [{ Value: PRODUCT, Comparison: 'EQUALS' }],
+        GeneratorId: [{ Value: GENERATOR_ID, Comparison: 'EQUALS' }],
+        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+        ComplianceStatus: [
+          { Value: 'FAILED', Comparison: 'EQUALS' },
+          { Value: 'WARNING', Comparison: 'EQUALS' },
+        ],
+        WorkflowStatus: [
+          { Value: 'SUPPRESSED', Comparison: 'EQUALS' },
+          { Value: 'RESOLVED', Comparison: 'EQUALS' },
+        ],
+      },
+    });
+    expect(updates(w)).toEqual([]);
+  });
+
+  it('sets a failing, non-exempt cluster suppressed by hand back to NEW with a note saying so, and counts and logs it', async () => {
+    const w = await afterFirstRun();
+    w.region(REGION)
+      .sh.on(GetFindingsCommand)
+      .resolves({ Findings: [shown('orders', 'SUPPRESSED'), shown('legacy', 'SUPPRESSED')] });
+
+    const summary = await runCheck(config({ regions: [REGION] }), w.deps);
+
+    expect(updates(w)).toEqual([
+      {
+        status: 'NEW',
+        ids: [idOf('orders')],
+        note: 'Workflow SUPPRESSED set outside aurora-backtrack-checker; re-asserted as NEW: the cluster still fails the Backtrack check and has no active exemption (only the exemption tag suppresses this finding).',
+      },
+    ]);
+    expect(summary.regions[0]?.reasserted).toBe(1);
+    expect(w.log.warn).toHaveBeenCalledWith('finding workflow set outside the checker re-asserted', {
+      region: REGION,
+      reasserted: 1,
+      findings: [idOf('orders')],
+    });
+    expect(isDegraded(summary)).toBe(false);
+  });
+
+  it('sets an exempt cluster resolved by hand back to SUPPRESSED with its exemption note', async () => {
+    const w = await afterFirstRun();
+    w.region(REGION)
+      .sh.on(GetFindingsCommand)
+      .resolves({ Findings: [shown('legacy', 'RESOLVED')] });
+
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    const [call] = updates(w);
+    expect(call?.status).toBe('SUPPRESSED');
+    expect(call?.ids).toEqual([idOf('legacy')]);
+    expect(call?.note).toMatch(
+      /^Workflow RESOLVED set outside aurora-backtrack-checker; re-asserted as SUPPRESSED: Exempt from the Backtrack check/,
+    );
+  });
+
+  it('leaves alone what Security Hub returns beyond its filter: a passing finding, another product, a cluster it does not know', async () => {
+    const w = await afterFirstRun([dbCluster('orders', { BacktrackWindow: 0 }), dbCluster('fine')]);
+    const other = { ...shown('orders', 'SUPPRESSED'), ProductArn: 'arn:aws:securityhub:eu-west-1::product/aws/guardduty' };
+    w.region(REGION)
+      .sh.on(GetFindingsCommand)
+      .resolves({ Findings: [shown('fine', 'SUPPRESSED', 'PASSED'), other, shown('ghost', 'SUPPRESSED')] });
+
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    expect(updates(w)).toEqual([]);
+  });
+
+  it('reads every page, paced, and re-asserts the hidden findings of all of them', async () => {
+    const w = await afterFirstRun([dbCluster('orders', { BacktrackWindow: 0 }), dbCluster('billing', { BacktrackWindow: 0 })]);
+    w.region(REGION)
+      .sh.on(GetFindingsCommand)
+      .resolvesOnce({ Findings: [shown('orders', 'RESOLVED')], NextToken: 'page-2' })
+      .resolvesOnce({ Findings: [shown('billing', 'SUPPRESSED')] });
+
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    expect(w.region(REGION).sh).toHaveReceivedNthSpecificCommandWith(2, GetFindingsCommand, { NextToken: 'page-2' });
+    expect(
+      updates(w)
+        .flatMap((u) => u.ids)
+        .sort(),
+    ).toEqual([idOf('billing'), idOf('orders')].sort());
+  });
+
+  it('asks nothing when the Region has no failing cluster, and nothing on a run that set every workflow itself', async () => {
+    const passing = world([REGION]);
+    passing.clusters(REGION, [dbCluster('fine')]);
+    await runCheck(config({ regions: [REGION] }), passing.deps);
+    await runCheck(config({ regions: [REGION] }), passing.deps);
+
+    const first = world([REGION]);
+    first.clusters(REGION, [dbCluster('orders', { BacktrackWindow: 0 })]);
+    await runCheck(config({ regions: [REGION] }), first.deps);
+
+    expect(passing.region(REGION).sh).toHaveReceivedCommandTimes(GetFindingsCommand, 0);
+    expect(first.region(REGION).sh).toHaveReceivedCommandTimes(GetFindingsCommand, 0);
+  });
+
+  it('reports a GetFindings failure as a degradation that says what was not checked', async () => {
+    const w = await afterFirstRun();
+    w.region(REGION)
+      .sh.on(GetFindingsCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }));
+
+    const summary = await runCheck(config({ regions: [REGION] }), w.deps);
+
+    expect(summary.degraded.map((d) => d.key)).toContain(`workflow-not-checked#${REGION}`);
+    expect(summary.degraded.find((d) => d.key === `workflow-not-checked#${REGION}`)?.message).toContain(
+      "a failing cluster's finding suppressed or resolved outside the checker is not reopened this run",
+    );
+    expect(updates(w)).toEqual([]);
+  });
+});
