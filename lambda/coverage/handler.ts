@@ -3,7 +3,7 @@
  * - a member's "Checker run completed" report from the hub's event bus: recorded;
  * - the schedule's `{ "mode": "check" }` (the members' scan schedule) or `{ "mode": "digest" }`
  *   (the reminder schedule): the coverage is judged, its change alerted once (the digest always),
- *   and the metrics CoveredAccounts, ActiveAccounts and UncoveredAccounts written for the dashboard
+ *   and the metrics CoveredAccounts, ActiveAccounts, UncoveredAccounts and DeployingAccounts written for the dashboard
  *   and the UncoveredAccounts alarm.
  * A bad configuration, an unknown event or a coverage that cannot be judged throws (the Errors alarm).
  */
@@ -15,7 +15,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { DynamoCoverageStore } from '../aws/coverage-store';
 import { publishAlert } from '../aws/sns';
-import { listActiveAccounts } from '../aws/organizations';
+import { listActiveAccountsUnder } from '../aws/organizations';
 import { createStateDocumentClient } from '../aws/state';
 import { RUN_COMPLETED } from '../core/coverage';
 import { CLIENT_SETTINGS } from '../default-deps';
@@ -38,7 +38,7 @@ function defaultDeps(settings: CoverageSettings): CoverageDeps {
   return (defaults = {
     now: () => new Date(),
     store: new DynamoCoverageStore(createStateDocumentClient(new DynamoDBClient({ region, ...CLIENT_SETTINGS })), settings.table),
-    listAccounts: () => listActiveAccounts(organizations),
+    listAccounts: (parentIds) => listActiveAccountsUnder(organizations, parentIds),
     publish: (topicArn, alert) =>
       publishAlert(sns, topicArn, {
         subject: alert.subject,
@@ -66,6 +66,7 @@ export function recordCoverageMetrics(s: CoverageSummary): void {
   metrics.addMetric(COVERAGE_METRICS.covered, MetricUnit.Count, s.coverage.covered);
   metrics.addMetric(COVERAGE_METRICS.active, MetricUnit.Count, s.coverage.active);
   metrics.addMetric(COVERAGE_METRICS.uncovered, MetricUnit.Count, s.coverage.uncovered.length);
+  metrics.addMetric(COVERAGE_METRICS.deploying, MetricUnit.Count, s.coverage.deploying.length);
   metrics.publishStoredMetrics();
 }
 
