@@ -273,8 +273,13 @@ export class Coverage extends Construct {
       widgets: [
         [
           new cloudwatch.SingleValueWidget({
-            title: 'Coverage: accounts covered / ACTIVE / uncovered',
-            metrics: [metric(COVERAGE_METRICS.covered), metric(COVERAGE_METRICS.active), metric(COVERAGE_METRICS.uncovered)],
+            title: 'Coverage: accounts covered / ACTIVE / uncovered / deploying',
+            metrics: [
+              metric(COVERAGE_METRICS.covered),
+              metric(COVERAGE_METRICS.active),
+              metric(COVERAGE_METRICS.uncovered),
+              metric(COVERAGE_METRICS.deploying),
+            ],
             width: 12,
           }),
           new cloudwatch.AlarmStatusWidget({ title: 'Coverage alarms', alarms: [this.uncoveredAlarm, this.errorsAlarm], width: 12 }),
@@ -282,7 +287,12 @@ export class Coverage extends Construct {
         [
           new cloudwatch.GraphWidget({
             title: 'Coverage over time',
-            left: [metric(COVERAGE_METRICS.covered), metric(COVERAGE_METRICS.active), metric(COVERAGE_METRICS.uncovered)],
+            left: [
+              metric(COVERAGE_METRICS.covered),
+              metric(COVERAGE_METRICS.active),
+              metric(COVERAGE_METRICS.uncovered),
+              metric(COVERAGE_METRICS.deploying),
+            ],
             width: 24,
           }),
         ],
