@@ -91,6 +91,16 @@ describe('judgeCoverage: the grace period of an account that never reported', ()
     );
   });
 
+  it('lists several deploying accounts by id, comma-separated, and a named one in the digest with its name', () => {
+    const c = judgeWithGrace({}, {}, [{ id: '333333333333', name: 'data' }, { id: '111111111111' }]);
+    expect(coverageLine(c)).toBe(
+      'Coverage: 0/2 ACTIVE accounts of the targeted OUs have a checker that reported; deploying: 111111111111, 333333333333',
+    );
+    expect(buildCoverageAlert(c, coverageChange([], c), true)?.email).toContain(
+      `- 333333333333 (data): until ${new Date(NOW.getTime() + GRACE).toISOString()}`,
+    );
+  });
+
   it('alerts no change for a deploying account, and lists it in the digest with the end of its grace', () => {
     const c = judgeWithGrace({ '111111111111': NOW, '222222222222': NOW }, { '333333333333': ago(HOUR) });
     const change = coverageChange([], c);
