@@ -4,11 +4,13 @@
  * sample account's shapes in each and the audit role in each, runs the real CLI bundle
  * `scan --accounts all --role-name …`, reads each account's findings back from its own Security
  * Hub, then lets a new account join without the role to show how it is named (exit 3), and how the
- * hub's coverage check alerts once for that account without a checker.
+ * hub's coverage check, targeting the organization's root, calls that account without a checker
+ * deploying at first and alerts once when its grace period is over.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { EmulatedAws } from '../emulator';
 import { accountFindings, createOrganization, createMemberAccount, enableSecurityHub, seedAccountClusters } from '../emulator/organization';
 import { REGIONS_OF, SAMPLE_ACCOUNT, type SeedCluster } from '../emulator/sample-account';
@@ -158,21 +160,42 @@ const report = (accountId: string, at: Date) => ({
   detail: { accountId, finishedAt: at.toISOString(), degraded: 0, verdicts: { failed: 0, warning: 0, passed: 0, notAvailable: 0 } },
 });
 
+/** The demo's grace period for an account that never reported (a deployed hub gives two scan periods). */
+const DEMO_GRACE_SECONDS = 2;
+
 /**
- * The hub's coverage check (the bundled coverage function): the three accounts' checkers report
- * after their scans, the newcomer has none, and the scheduled check alerts once naming it; a second
- * check with nothing changed sends nothing.
+ * The hub's coverage check (the bundled coverage function, targeting the organization's root): the
+ * three accounts' checkers report after their scans, the newcomer has none. The first check calls it
+ * deploying and sends nothing; once its grace period is over the check alerts once naming it; a
+ * further check with nothing changed sends nothing.
  */
 async function showHubCoverageAlert(aws: EmulatedAws, out: Printer, covered: string[], newcomerId: string): Promise<boolean> {
   const { say, rule } = out;
   rule('5. The hub: an ACTIVE account without a checker');
   // What the hub stack makes: the coverage table and the organization's topic (an SQS subscriber reads it).
   const hub = await deploy(aws, { regions: REGIONS, securityHubRegions: [] });
-  const env = coverageEnvironment({ table: hub.tableName, topicArn: hub.topicArn, schedulePeriodSeconds: 12 * 3600 });
+  const root = (await new OrganizationsClient(aws.clientConfig('us-east-1')).send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
+  const env = coverageEnvironment({
+    table: hub.tableName,
+    topicArn: hub.topicArn,
+    schedulePeriodSeconds: 12 * 3600,
+    targetParentIds: [root],
+    graceSeconds: DEMO_GRACE_SECONDS,
+  });
   const now = new Date();
   const reports = await Promise.all(covered.map((a) => invokeCoverage(aws, env, report(a, now))));
   say(`  the checkers of ${covered.join(', ')} report their scans to the hub; ${newcomerId} has no checker`);
+  say(`  the hub judges the ACTIVE accounts under its target ${root} (the root here; a StackSet's OUs in a real hub)`);
   say("  the hub's bundled coverage function (dist/coverage/index.js) runs its scheduled check:");
+  const early = await invokeCoverage(aws, env, { mode: 'check' });
+  const deploying = await hub.drainAlerts();
+  say(
+    deploying.length === 0
+      ? `  ${newcomerId} is deploying (listed for the first time, no report yet): no alert during its grace period (${DEMO_GRACE_SECONDS} s here, two scan periods in a deployed hub)`
+      : `  UNEXPECTED: ${deploying.length} alert(s) while ${newcomerId} was deploying`,
+  );
+  await new Promise((resolve) => setTimeout(resolve, DEMO_GRACE_SECONDS * 1000 + 500));
+  say('  the grace period is over; the next check:');
   const first = await invokeCoverage(aws, env, { mode: 'check' });
   const alerts = await hub.drainAlerts();
   for (const a of alerts) {
@@ -186,9 +209,10 @@ async function showHubCoverageAlert(aws: EmulatedAws, out: Printer, covered: str
       ? '  checked again: nothing changed, so no second alert'
       : `  UNEXPECTED: ${again.length} more alert(s) on the second check`,
   );
-  const ran = [...reports, first, second].every((r) => r.ok);
-  if (!ran) say(`  UNEXPECTED: the coverage function failed: ${[...reports, first, second].find((r) => !r.ok)?.detail}`);
-  return ran && alerts.length === 1 && (alerts[0]?.email.includes(newcomerId) ?? false) && again.length === 0;
+  const runs = [...reports, early, first, second];
+  const ran = runs.every((r) => r.ok);
+  if (!ran) say(`  UNEXPECTED: the coverage function failed: ${runs.find((r) => !r.ok)?.detail}`);
+  return ran && deploying.length === 0 && alerts.length === 1 && (alerts[0]?.email.includes(newcomerId) ?? false) && again.length === 0;
 }
 
 /** Runs the organization part; resolves to true when every step showed what it should. */

@@ -1,7 +1,9 @@
 /**
- * The hub's coverage table: one item per account with the time its checker last reported, the
- * organization's ACTIVE accounts as last listed (Organizations throttles large organizations, so the
- * list is kept for a while), and the accounts the last coverage alert named as uncovered.
+ * The hub's coverage table: one item per account with the time its checker last reported, one per
+ * account with the time it was first listed under the targeted OUs (its grace period runs from
+ * there), the targeted OUs' ACTIVE accounts as last listed (Organizations throttles large
+ * organizations, so the list is kept for a while), and the accounts the last coverage alert named
+ * as uncovered.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -26,11 +28,14 @@ export class CoverageStoreError extends Error {
 }
 
 const SEEN_PREFIX = 'seen#';
+const LISTED_PREFIX = 'listed#';
 const ACCOUNTS_KEY = 'organization#accounts';
 const COVERAGE_KEY = 'coverage#state';
 
 export interface CachedAccounts {
   listedAt: Date;
+  /** The OUs or roots the accounts were listed under: a list of other targets is not reused. */
+  parentIds: string[];
   accounts: ActiveAccount[];
 }
 
@@ -39,6 +44,10 @@ export interface CoverageStore {
   recordReport(accountId: string, at: Date): Promise<void>;
   /** The last report of every account that ever reported. */
   lastSeen(): Promise<Map<string, Date>>;
+  /** When each account was first listed under the targeted OUs. */
+  firstListed(): Promise<Map<string, Date>>;
+  /** Keeps `at` as the first listing of each account, unless one is stored already. */
+  recordFirstListed(accountIds: readonly string[], at: Date): Promise<void>;
   cachedAccounts(): Promise<CachedAccounts | undefined>;
   saveAccounts(cache: CachedAccounts): Promise<void>;
   /** The accounts the last coverage alert named as uncovered (empty before the first run). */
@@ -83,8 +92,40 @@ export class DynamoCoverageStore implements CoverageStore {
     }
   }
 
-  async lastSeen(): Promise<Map<string, Date>> {
-    const seen = new Map<string, Date>();
+  lastSeen(): Promise<Map<string, Date>> {
+    return this.timesByAccount(SEEN_PREFIX, 'lastSeenAt', 'reading the last reports');
+  }
+
+  firstListed(): Promise<Map<string, Date>> {
+    return this.timesByAccount(LISTED_PREFIX, 'firstListedAt', 'reading when the accounts were first listed');
+  }
+
+  async recordFirstListed(accountIds: readonly string[], at: Date): Promise<void> {
+    // A hub deployed into a large organization lists every account at once: a few writes at a time.
+    const ids = [...new Set(accountIds)];
+    for (let i = 0; i < ids.length; i += 10) {
+      await Promise.all(
+        ids.slice(i, i + 10).map(async (accountId) => {
+          try {
+            await this.doc.send(
+              new UpdateCommand({
+                TableName: this.tableName,
+                Key: { pk: `${LISTED_PREFIX}${accountId}` },
+                UpdateExpression: 'SET accountId = :a, firstListedAt = if_not_exists(firstListedAt, :t)',
+                ExpressionAttributeValues: { ':a': accountId, ':t': at.toISOString() },
+              }),
+            );
+          } catch (err) {
+            this.fail(`recording when account ${accountId} was first listed`, err);
+          }
+        }),
+      );
+    }
+  }
+
+  /** One time per account from the items of one key prefix (a Scan: the table holds a few items per account). */
+  private async timesByAccount(prefix: string, attribute: string, what: string): Promise<Map<string, Date>> {
+    const times = new Map<string, Date>();
     let start: Record<string, unknown> | undefined;
     do {
       let out;
@@ -93,32 +134,40 @@ export class DynamoCoverageStore implements CoverageStore {
           new ScanCommand({
             TableName: this.tableName,
             FilterExpression: 'begins_with(pk, :p)',
-            ExpressionAttributeValues: { ':p': SEEN_PREFIX },
+            ExpressionAttributeValues: { ':p': prefix },
             ExclusiveStartKey: start,
           }),
         );
       } catch (err) {
-        this.fail('reading the last reports', err);
+        this.fail(what, err);
       }
       for (const item of out.Items ?? []) {
-        const at = new Date(typeof item.lastSeenAt === 'string' ? item.lastSeenAt : NaN);
-        if (typeof item.accountId === 'string' && !Number.isNaN(at.getTime())) seen.set(item.accountId, at);
+        const value: unknown = item[attribute];
+        const at = new Date(typeof value === 'string' ? value : NaN);
+        if (typeof item.accountId === 'string' && !Number.isNaN(at.getTime())) times.set(item.accountId, at);
       }
       start = out.LastEvaluatedKey;
     } while (start !== undefined);
-    return seen;
+    return times;
   }
 
   async cachedAccounts(): Promise<CachedAccounts | undefined> {
     const item = await this.get(ACCOUNTS_KEY, 'reading the cached account list');
     const listedAt = new Date(typeof item?.listedAt === 'string' ? item.listedAt : NaN);
-    if (!item || Number.isNaN(listedAt.getTime()) || !isAccountList(item.accounts)) return undefined;
-    return { listedAt, accounts: item.accounts };
+    const parentIds: unknown = item?.parentIds;
+    // A list kept before the walk (no parentIds) was of the whole organization: not reused.
+    if (!item || Number.isNaN(listedAt.getTime()) || !isAccountList(item.accounts) || !Array.isArray(parentIds)) return undefined;
+    return { listedAt, parentIds: parentIds.filter((p): p is string => typeof p === 'string'), accounts: item.accounts };
   }
 
   async saveAccounts(cache: CachedAccounts): Promise<void> {
     await this.put(
-      { pk: ACCOUNTS_KEY, listedAt: cache.listedAt.toISOString(), accounts: cache.accounts.map((a) => ({ ...a })) },
+      {
+        pk: ACCOUNTS_KEY,
+        listedAt: cache.listedAt.toISOString(),
+        parentIds: [...cache.parentIds],
+        accounts: cache.accounts.map((a) => ({ ...a })),
+      },
       'saving the account list',
     );
   }

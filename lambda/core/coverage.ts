@@ -1,9 +1,11 @@
 /**
- * Organization coverage: which ACTIVE accounts have a checker that reported recently. A member's
- * checker reports after every scan ("Checker run completed" on the hub's event bus); the hub judges
- * each ACTIVE account covered, stale (its last report is more than two schedule periods old) or
- * missing (it never reported), and alerts once when an account becomes uncovered and once when it
- * is covered again. Pure: no SDK, no I/O.
+ * Organization coverage: which ACTIVE accounts of the targeted OUs have a checker that reported
+ * recently. A member's checker reports after every scan ("Checker run completed" on the hub's event
+ * bus); the hub judges each such account covered, stale (its last report is more than two schedule
+ * periods old), deploying (it never reported and joined the targeted OUs less than the grace period
+ * ago: the StackSet is still rolling out) or missing (it never reported, after the grace period),
+ * and alerts once when an account becomes uncovered and once when it is covered again. Pure: no
+ * SDK, no I/O.
  */
 import { plainText, slackText } from './text';
 
@@ -22,7 +24,15 @@ export interface RunCompletedDetail {
 /** A report is late after this many schedule periods. */
 export const STALE_AFTER_PERIODS = 2;
 
-export type CoverageStatus = 'covered' | 'stale' | 'missing';
+/**
+ * How long an account that never reported may take before it is missing: the same two schedule
+ * periods a reporting account gets before it is stale. It covers the StackSet's rollout to the
+ * account, the run on deploy and, should that run fail, the first scheduled scans.
+ */
+export const GRACE_PERIODS = STALE_AFTER_PERIODS;
+
+/** Deploying is neither covered nor uncovered: it is not alerted and not counted in UncoveredAccounts. */
+export type CoverageStatus = 'covered' | 'stale' | 'deploying' | 'missing';
 
 export interface AccountCoverage {
   accountId: string;
@@ -30,16 +40,20 @@ export interface AccountCoverage {
   status: CoverageStatus;
   /** The last report, ISO 8601; absent when the account never reported. */
   lastSeenAt?: string;
+  /** A deploying account: when its grace period ends (it is missing then unless it reported), ISO 8601. */
+  deployingUntil?: string;
 }
 
 export interface Coverage {
   at: string;
-  /** Every ACTIVE account, by id. */
+  /** Every ACTIVE account of the targeted OUs, by id. */
   accounts: AccountCoverage[];
   covered: number;
   active: number;
   /** The stale and missing accounts, by id. */
   uncovered: AccountCoverage[];
+  /** The accounts still within their grace period, by id. */
+  deploying: AccountCoverage[];
 }
 
 export interface ActiveAccount {
@@ -47,29 +61,55 @@ export interface ActiveAccount {
   name?: string;
 }
 
+/** When each account was first listed in the targeted OUs, and how long a new account may take to report. */
+export interface Grace {
+  firstListed: ReadonlyMap<string, Date>;
+  graceMs: number;
+}
+
 /**
- * Judges every ACTIVE account: covered when its last report is at most two schedule periods old
- * (exactly two periods is still covered), stale when older, missing when it never reported.
- * A report from the future (a member's clock ahead) counts as now.
+ * Judges every ACTIVE account of the targeted OUs: covered when its last report is at most two
+ * schedule periods old (exactly two periods is still covered), stale when older; an account that
+ * never reported is deploying while it was first listed less than the grace period ago (an account
+ * not recorded as listed yet is listed now), missing from exactly the grace period on. Without
+ * `grace`, an account that never reported is missing. A report from the future (a member's clock
+ * ahead) counts as now.
  */
 export function judgeCoverage(
   active: readonly ActiveAccount[],
   lastSeen: ReadonlyMap<string, Date>,
   schedulePeriodMs: number,
   now: Date,
+  grace?: Grace,
 ): Coverage {
   const limit = STALE_AFTER_PERIODS * schedulePeriodMs;
+  const deployingUntil = (id: string): Date | undefined => {
+    if (!grace) return undefined;
+    const until = (grace.firstListed.get(id) ?? now).getTime() + grace.graceMs;
+    return now.getTime() < until ? new Date(until) : undefined;
+  };
   const accounts = [...new Map(active.map((a) => [a.id, a])).values()]
     .sort((a, b) => a.id.localeCompare(b.id))
     .map((a): AccountCoverage => {
       const seen = lastSeen.get(a.id);
       const base = a.name !== undefined ? { accountId: a.id, name: a.name } : { accountId: a.id };
-      if (seen === undefined) return { ...base, status: 'missing' };
+      if (seen === undefined) {
+        const until = deployingUntil(a.id);
+        return until ? { ...base, status: 'deploying', deployingUntil: until.toISOString() } : { ...base, status: 'missing' };
+      }
       const status = now.getTime() - seen.getTime() > limit ? 'stale' : 'covered';
       return { ...base, status, lastSeenAt: seen.toISOString() };
     });
-  const uncovered = accounts.filter((a) => a.status !== 'covered');
-  return { at: now.toISOString(), accounts, covered: accounts.length - uncovered.length, active: accounts.length, uncovered };
+  const uncovered = accounts.filter((a) => a.status === 'stale' || a.status === 'missing');
+  const deploying = accounts.filter((a) => a.status === 'deploying');
+  return {
+    at: now.toISOString(),
+    accounts,
+    covered: accounts.filter((a) => a.status === 'covered').length,
+    active: accounts.length,
+    uncovered,
+    deploying,
+  };
 }
 
 /** What changed since the last coverage run, by account id. */
@@ -78,7 +118,7 @@ export interface CoverageChange {
   newlyUncovered: AccountCoverage[];
   /** Uncovered before, covered now. */
   recovered: AccountCoverage[];
-  /** Uncovered before, no longer an ACTIVE account of the organization (closed, suspended or removed). */
+  /** Uncovered before, no longer an ACTIVE account of the targeted OUs (closed, suspended, moved or removed). */
   left: string[];
 }
 
@@ -139,10 +179,12 @@ const describe = (a: AccountCoverage): string => {
     : `${who}: its checker last reported ${a.lastSeenAt ?? 'never'}, more than ${STALE_AFTER_PERIODS} schedule periods ago (stack deleted, stack instance failed, function failing)`;
 };
 
-/** The coverage line every hub message carries: covered/total and the uncovered accounts. */
+/** The coverage line every hub message carries: covered/total, the uncovered and the deploying accounts. */
 export function coverageLine(c: Coverage): string {
-  const head = `Coverage: ${c.covered}/${c.active} ACTIVE accounts have a checker that reported`;
-  return c.uncovered.length === 0 ? head : `${head}; uncovered: ${c.uncovered.map((a) => `${a.accountId} (${a.status})`).join(', ')}`;
+  const head = `Coverage: ${c.covered}/${c.active} ACTIVE accounts of the targeted OUs have a checker that reported`;
+  const uncovered = c.uncovered.length === 0 ? '' : `; uncovered: ${c.uncovered.map((a) => `${a.accountId} (${a.status})`).join(', ')}`;
+  const deploying = c.deploying.length === 0 ? '' : `; deploying: ${c.deploying.map((a) => a.accountId).join(', ')}`;
+  return `${head}${uncovered}${deploying}`;
 }
 
 /** The alert about a change, as the hub topic's message parts: subject, e-mail text, Chatbot card, account ids. */
@@ -178,9 +220,15 @@ export function buildCoverageAlert(c: Coverage, change: CoverageChange, digest =
       ...change.recovered.map((a) => `- ${a.accountId}${a.name ? ` (${a.name})` : ''}: reported ${a.lastSeenAt}`),
     );
   }
+  if (digest && c.deploying.length > 0) {
+    lines.push(
+      'Deploying (no report yet; missing if none comes within the grace period):',
+      ...c.deploying.map((a) => `- ${a.accountId}${a.name ? ` (${a.name})` : ''}: until ${a.deployingUntil}`),
+    );
+  }
   if (change.left.length > 0) {
     events.push('coverage-account-left');
-    lines.push('Accounts no longer ACTIVE in the organization (no longer expected to report):', ...change.left.map((id) => `- ${id}`));
+    lines.push('Accounts no longer ACTIVE in the targeted OUs (no longer expected to report):', ...change.left.map((id) => `- ${id}`));
   }
   lines.push('', coverageLine(c), 'See docs/operations.md, "Coverage".');
   const lost = change.newlyUncovered.length;

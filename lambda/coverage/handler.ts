@@ -3,8 +3,8 @@
  * - a member's "Checker run completed" report from the hub's event bus: recorded;
  * - the schedule's `{ "mode": "check" }` (the members' scan schedule) or `{ "mode": "digest" }`
  *   (the reminder schedule): the coverage is judged, its change alerted once (the digest always),
- *   and the metrics CoveredAccounts, ActiveAccounts and UncoveredAccounts written for the dashboard
- *   and the UncoveredAccounts alarm; a check (not the digest) that completes writes
+ *   and the metrics CoveredAccounts, ActiveAccounts, UncoveredAccounts and DeployingAccounts written
+ *   for the dashboard and the UncoveredAccounts alarm; a check (not the digest) that completes writes
  *   CoverageCheckCompleted, the hub's CoverageHeartbeat.
  * A bad configuration, an unknown event or a coverage that cannot be judged throws (the Errors alarm).
  */
@@ -17,7 +17,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { DynamoCoverageStore } from '../aws/coverage-store';
 import { publishAlert } from '../aws/sns';
-import { listActiveAccounts } from '../aws/organizations';
+import { listActiveAccountsUnder } from '../aws/organizations';
 import { createStateDocumentClient } from '../aws/state';
 import { sendCloudFormationResponse } from '../aws/cloudformation-response';
 import { answerCustomResource, awaitDatapoint, isCustomResourceEvent, remainingOf, type DeployAnswer } from '../custom-resource';
@@ -42,7 +42,7 @@ function defaultDeps(settings: CoverageSettings): CoverageDeps {
   return (defaults = {
     now: () => new Date(),
     store: new DynamoCoverageStore(createStateDocumentClient(new DynamoDBClient({ region, ...CLIENT_SETTINGS })), settings.table),
-    listAccounts: () => listActiveAccounts(organizations),
+    listAccounts: (parentIds) => listActiveAccountsUnder(organizations, parentIds),
     publish: (topicArn, alert) =>
       publishAlert(sns, topicArn, {
         subject: alert.subject,
@@ -70,6 +70,7 @@ export function recordCoverageMetrics(s: CoverageSummary): void {
   metrics.addMetric(COVERAGE_METRICS.covered, MetricUnit.Count, s.coverage.covered);
   metrics.addMetric(COVERAGE_METRICS.active, MetricUnit.Count, s.coverage.active);
   metrics.addMetric(COVERAGE_METRICS.uncovered, MetricUnit.Count, s.coverage.uncovered.length);
+  metrics.addMetric(COVERAGE_METRICS.deploying, MetricUnit.Count, s.coverage.deploying.length);
   metrics.publishStoredMetrics();
 }
 
@@ -113,7 +114,7 @@ export const createCoverageHandler = (
         const started = new Date();
         const s = (await handle({ mode: 'check' }, context)) as CoverageSummary;
         const seen = await awaitDatapoint(CHECK_METRIC, started, remainingOf(context), { cloudWatch: onDeploy.cloudWatch(), log: logger });
-        return `first coverage check: ${s.coverage.covered} of ${s.coverage.active} ACTIVE accounts covered; ${seen}`;
+        return `first coverage check: ${s.coverage.covered} of ${s.coverage.active} ACTIVE accounts covered, ${s.coverage.deploying.length} deploying; ${seen}`;
       };
       return answerCustomResource(event, check, { respond: onDeploy.respond, log: logger });
     }

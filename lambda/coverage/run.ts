@@ -1,6 +1,6 @@
 /**
  * The hub's coverage work: record a member's report, and on the schedule judge every ACTIVE account
- * of the organization, alert the change once (and the digest on its own schedule), and remember
+ * under the targeted OUs, alert the change once (and the digest on its own schedule), and remember
  * what was alerted. The rules are in core/coverage.ts; the AWS calls come in as dependencies.
  */
 import type { CoverageStore } from '../aws/coverage-store';
@@ -23,8 +23,8 @@ import type { CoverageSettings } from './settings';
 export interface CoverageDeps {
   now(): Date;
   store: CoverageStore;
-  /** Every ACTIVE account of the organization (Organizations ListAccounts, paged). */
-  listAccounts(): Promise<ActiveAccount[]>;
+  /** Every ACTIVE account under the OUs or roots, at any depth (the Organizations OU walk, paced). */
+  listAccounts(parentIds: readonly string[]): Promise<ActiveAccount[]>;
   /** Publishes to the organization's topic; returns the message id. */
   publish?(topicArn: string, alert: CoverageAlert): Promise<string>;
   log: Logger;
@@ -66,20 +66,23 @@ async function activeAccounts(
   deps: CoverageDeps,
   now: Date,
 ): Promise<Pick<CoverageSummary, 'accountsFrom' | 'accountsProblem'> & { accounts: ActiveAccount[] }> {
-  const cached = await deps.store.cachedAccounts();
+  const targets = [...settings.targetParentIds].sort();
+  const kept = await deps.store.cachedAccounts();
+  // A list kept for other targets (the hub's OUs changed) is never used, not even when Organizations fails.
+  const cached = kept && [...kept.parentIds].sort().join(',') === targets.join(',') ? kept : undefined;
   if (cached && now.getTime() - cached.listedAt.getTime() < settings.accountsCacheMs) {
     return { accounts: cached.accounts, accountsFrom: 'cache' };
   }
   try {
-    const accounts = await deps.listAccounts();
-    await deps.store.saveAccounts({ listedAt: now, accounts });
+    const accounts = await deps.listAccounts(settings.targetParentIds);
+    await deps.store.saveAccounts({ listedAt: now, parentIds: targets, accounts });
     return { accounts, accountsFrom: 'organizations' };
   } catch (err) {
     const { code, message } = describeError(err);
     const problem = `${code}: ${message}`;
     if (!cached) {
       throw new AccountsUnavailableError(
-        `the organization's ACTIVE accounts could not be listed (${problem}) and none were listed before; coverage was not judged`,
+        `the ACTIVE accounts under ${targets.join(', ')} could not be listed (${problem}) and none were listed before; coverage was not judged`,
         { cause: err },
       );
     }
@@ -96,8 +99,19 @@ async function activeAccounts(
 export async function checkCoverage(settings: CoverageSettings, deps: CoverageDeps, digest = false): Promise<CoverageSummary> {
   const now = deps.now();
   const listed = await activeAccounts(settings, deps, now);
-  const [seen, before] = await Promise.all([deps.store.lastSeen(), deps.store.alertedUncovered()]);
-  const coverage = judgeCoverage(listed.accounts, seen, settings.schedulePeriodMs, now);
+  const [seen, before, firstListed] = await Promise.all([
+    deps.store.lastSeen(),
+    deps.store.alertedUncovered(),
+    deps.store.firstListed(),
+  ]);
+  // An account listed for the first time starts its grace period now (a hub deployed into an
+  // existing organization: every account, while the StackSet rolls out).
+  const fresh = listed.accounts.map((a) => a.id).filter((id) => !firstListed.has(id));
+  if (fresh.length > 0) {
+    await deps.store.recordFirstListed(fresh, now);
+    for (const id of fresh) firstListed.set(id, now);
+  }
+  const coverage = judgeCoverage(listed.accounts, seen, settings.schedulePeriodMs, now, { firstListed, graceMs: settings.graceMs });
   const change = coverageChange(before, coverage);
   const message = buildCoverageAlert(coverage, change, digest);
   const summary: CoverageSummary = {
@@ -108,7 +122,7 @@ export async function checkCoverage(settings: CoverageSettings, deps: CoverageDe
   };
   if (message) {
     if (listed.accountsProblem) {
-      message.email += `\nThe organization's accounts could not be listed (${listed.accountsProblem}); the last list was used.`;
+      message.email += `\nThe targeted OUs' accounts could not be listed (${listed.accountsProblem}); the last list was used.`;
     }
     summary.alert = { subject: message.subject, published: false };
     if (settings.topicArn && deps.publish) {

@@ -2,6 +2,7 @@
  * The hub coverage function's settings, read from the environment the hub stack writes with
  * {@link coverageEnvironment}. Each problem names the variable, the value and what is allowed.
  */
+import { GRACE_PERIODS } from '../core/coverage';
 
 /** The hub's coverage function's variables, each named once. */
 export const COVERAGE_ENV = {
@@ -9,6 +10,8 @@ export const COVERAGE_ENV = {
   topicArn: 'COVERAGE_TOPIC_ARN',
   schedulePeriodSeconds: 'SCHEDULE_PERIOD_SECONDS',
   accountsCacheSeconds: 'ACCOUNTS_CACHE_SECONDS',
+  targetParentIds: 'TARGET_PARENT_IDS',
+  graceSeconds: 'GRACE_SECONDS',
 } as const;
 
 export interface CoverageSettings {
@@ -19,7 +22,14 @@ export interface CoverageSettings {
   schedulePeriodMs: number;
   /** How long the organization's account list is reused before Organizations is asked again. */
   accountsCacheMs: number;
+  /** The StackSet's target OUs (or root): only the ACTIVE accounts under them, at any depth, are judged. */
+  targetParentIds: string[];
+  /** How long an account first listed under the targets may take to report before it is missing. */
+  graceMs: number;
 }
+
+/** An OU id (`ou-` root part `-` OU part) or a root id (`r-`), as Organizations writes them. */
+export const PARENT_ID = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
 
 /** One hour: Organizations throttles ListAccounts in large organizations; a new account waits at most this long. */
 export const DEFAULT_ACCOUNTS_CACHE_SECONDS = 3_600;
@@ -33,12 +43,24 @@ export class CoverageConfigError extends Error {
 
 const SECONDS = /^\d+$/;
 
-export function coverageEnvironment(s: { table: string; topicArn: string; schedulePeriodSeconds: number; accountsCacheSeconds?: number }) {
+/** The grace period a new account gets by default: {@link GRACE_PERIODS} schedule periods. */
+export const defaultGraceSeconds = (schedulePeriodSeconds: number): number => GRACE_PERIODS * schedulePeriodSeconds;
+
+export function coverageEnvironment(s: {
+  table: string;
+  topicArn: string;
+  schedulePeriodSeconds: number;
+  accountsCacheSeconds?: number;
+  targetParentIds: readonly string[];
+  graceSeconds?: number;
+}) {
   return {
     [COVERAGE_ENV.table]: s.table,
     [COVERAGE_ENV.topicArn]: s.topicArn,
     [COVERAGE_ENV.schedulePeriodSeconds]: String(s.schedulePeriodSeconds),
     [COVERAGE_ENV.accountsCacheSeconds]: String(s.accountsCacheSeconds ?? DEFAULT_ACCOUNTS_CACHE_SECONDS),
+    [COVERAGE_ENV.targetParentIds]: s.targetParentIds.join(','),
+    [COVERAGE_ENV.graceSeconds]: String(s.graceSeconds ?? defaultGraceSeconds(s.schedulePeriodSeconds)),
   };
 }
 
@@ -64,6 +86,23 @@ export function readCoverageEnvironment(env: Readonly<Record<string, string | un
   };
   const period = seconds(COVERAGE_ENV.schedulePeriodSeconds, 1);
   const cache = seconds(COVERAGE_ENV.accountsCacheSeconds, 0, DEFAULT_ACCOUNTS_CACHE_SECONDS);
+  const grace = seconds(COVERAGE_ENV.graceSeconds, 0, defaultGraceSeconds(period));
+  const rawParents = env[COVERAGE_ENV.targetParentIds]?.trim() ?? '';
+  const targetParentIds = [...new Set(rawParents.split(',').map((p) => p.trim()))].filter(Boolean);
+  const badParents = targetParentIds.filter((p) => !PARENT_ID.test(p));
+  if (targetParentIds.length === 0 || badParents.length > 0) {
+    const what = badParents.length > 0 ? badParents.map((p) => `"${p}"`).join(', ') : `"${rawParents}"`;
+    problems.push(
+      `${COVERAGE_ENV.targetParentIds}: ${what} — use the StackSet's target OU ids (ou-xxxx-yyyyyyyy) or root id (r-xxxx), comma-separated`,
+    );
+  }
   if (problems.length > 0) throw new CoverageConfigError(problems);
-  return { table, ...(topicArn ? { topicArn } : {}), schedulePeriodMs: period * 1000, accountsCacheMs: cache * 1000 };
+  return {
+    table,
+    ...(topicArn ? { topicArn } : {}),
+    schedulePeriodMs: period * 1000,
+    accountsCacheMs: cache * 1000,
+    targetParentIds,
+    graceMs: grace * 1000,
+  };
 }

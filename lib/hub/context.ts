@@ -5,6 +5,7 @@
  */
 import type { ConfigProblem } from '../config';
 import { settingOf } from '../../lambda/settings/schema';
+import { PARENT_ID } from '../../lambda/coverage/settings';
 import { HUB_EVENT_BUS_NAME } from './member-roles';
 
 export const DEPLOYMENTS = ['account', 'hub', 'member'] as const;
@@ -44,7 +45,8 @@ export type HubContext =
     };
 
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
-const OU_ID = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
+/** The same form the coverage function checks its targets against (one pattern for both). */
+const OU_ID = PARENT_ID;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):[A-Za-z0-9_-]{1,256}$/;
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;

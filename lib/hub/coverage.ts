@@ -3,9 +3,9 @@
  * and forward their alarms to (PutEvents admitted from the members' function and alarm forwarder
  * roles of this organization only; the alarms go on to lib/hub/alarm-relay.ts), the coverage
  * table, the coverage function (records each report; on the members' scan schedule judges every
- * ACTIVE account and alerts the change once; on the reminder schedule sends the digest), its
- * UncoveredAccounts alarm (relayed to the organization's topic with the hub's other alarms, which
- * watch the function: lib/hub/hub-monitoring.ts), and a dashboard.
+ * ACTIVE account under the StackSet's target OUs and alerts the change once; on the reminder
+ * schedule sends the digest), its UncoveredAccounts alarm (relayed to the organization's topic with
+ * the hub's other alarms, which watch the function: lib/hub/hub-monitoring.ts), and a dashboard.
  */
 import { type CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -25,7 +25,7 @@ import { Construct } from 'constructs';
 import { RUN_COMPLETED, STALE_AFTER_PERIODS } from '../../lambda/core/coverage';
 import { COVERAGE_METRICS, COVERAGE_SERVICE } from '../../lambda/coverage/metric-names';
 import { coverageEnvironment } from '../../lambda/coverage/settings';
-import { heartbeatWindow } from '../../lambda/settings/schedule';
+import { heartbeatWindow, MAX_ALARM_PERIOD_SECONDS } from '../../lambda/settings/schedule';
 import { TELEMETRY } from '../../lambda/settings/schema';
 import { bundleCoverageHandler } from '../bundle';
 import { bundledCode } from '../bundled-code';
@@ -37,6 +37,8 @@ export { HUB_EVENT_BUS_NAME };
 
 export interface CoverageProps {
   readonly organizationId: string;
+  /** The StackSet's target OUs (or the root `r-...`): the accounts under them are judged, no others. */
+  readonly organizationUnitIds: readonly string[];
   readonly topic: sns.ITopic;
   readonly topicKey: kms.IKey;
   /** The hub topic's alarm name prefix: the topic and key policies admit alarms named with it. */
@@ -45,6 +47,15 @@ export interface CoverageProps {
   readonly schedule: string;
   /** When the coverage digest goes out (the members' reminder schedule). */
   readonly digestSchedule: string;
+}
+
+/**
+ * The UncoveredAccounts alarm's period: the check period (the schedule's longest gap, rounded up to
+ * a whole minute as CloudWatch requires), at most one day; a longer gap keeps the last verdict
+ * through the days without a check (missing data ignored).
+ */
+export function uncoveredAlarmPeriodSeconds(checkPeriodSeconds: number): number {
+  return Math.min(Math.ceil(checkPeriodSeconds / 60) * 60, MAX_ALARM_PERIOD_SECONDS);
 }
 
 export class Coverage extends Construct {
@@ -131,9 +142,21 @@ export class Coverage extends Construct {
         resources: [this.table.tableArn],
       }),
     );
-    // ListAccounts has no resource-level permissions: AWS allows only "*".
+    // The OU walk. Both actions take the ou and root resource types (service authorization
+    // reference): the organization's OUs (the child OUs' ids are not known at synth) and the
+    // targeted roots only. The management account in the ARNs is not known to a delegated admin.
+    const { partition } = Stack.of(this);
+    const orgArn = (kind: string, id: string) => `arn:${partition}:organizations::*:${kind}/${props.organizationId}/${id}`;
+    const walkResources = [
+      orgArn('ou', 'ou-*'),
+      ...[...new Set(props.organizationUnitIds.filter((id) => id.startsWith('r-')))].map((root) => orgArn('root', root)),
+    ];
     this.role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'ListOrganizationAccounts', actions: ['organizations:ListAccounts'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        sid: 'WalkTargetedOrganizationalUnits',
+        actions: ['organizations:ListChildren', 'organizations:ListAccountsForParent'],
+        resources: walkResources,
+      }),
     );
     // On deploy the first check waits until its metrics can be read (lambda/custom-resource.ts).
     this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadOwnMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
@@ -141,10 +164,18 @@ export class Coverage extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({ sid: 'UseTopicKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.topicKey.keyArn] }),
     );
+    for (const resource of walkResources) {
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this, resource)}]`,
+        reason: resource.includes(':ou/')
+          ? "Read-only organizations:ListChildren / ListAccountsForParent on this organization's OUs: the walk descends into child OUs whose ids are not known at synth; the management account id in the ARN is not known to a delegated administrator."
+          : 'Read-only organizations:ListChildren / ListAccountsForParent on the targeted root of this organization only; the management account id in the ARN is not known to a delegated administrator.',
+      });
+    }
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'organizations:ListAccounts supports no resource-level permission (AWS service authorization reference): "*" is the only resource it takes; the statement holds that one read action. cloudwatch:GetMetricData (read-only, no resource-level scoping either) lets the first check on deploy wait until its own metrics are visible.',
+        'cloudwatch:GetMetricData (read-only) supports no resource-level permission: the first check on deploy reads its own CoverageCheckCompleted datapoint before it answers CloudFormation.',
     });
 
     this.coverageFunction = new lambda.Function(this, 'Function', {
@@ -158,7 +189,12 @@ export class Coverage extends Construct {
       role: this.role,
       logGroup,
       environment: {
-        ...coverageEnvironment({ table: this.table.tableName, topicArn: props.topic.topicArn, schedulePeriodSeconds: periodSeconds }),
+        ...coverageEnvironment({
+          table: this.table.tableName,
+          topicArn: props.topic.topicArn,
+          schedulePeriodSeconds: periodSeconds,
+          targetParentIds: props.organizationUnitIds,
+        }),
         POWERTOOLS_SERVICE_NAME: COVERAGE_SERVICE,
         POWERTOOLS_METRICS_NAMESPACE: TELEMETRY.metricsNamespace,
       },
@@ -201,7 +237,7 @@ export class Coverage extends Construct {
           retryAttempts: 3,
         }),
       });
-    schedule('CheckSchedule', props.schedule, 'check', 'Aurora Backtrack checker coverage: judge every ACTIVE account');
+    schedule('CheckSchedule', props.schedule, 'check', 'Aurora Backtrack checker coverage: judge every ACTIVE account of the targeted OUs');
     schedule('DigestSchedule', props.digestSchedule, 'digest', 'Aurora Backtrack checker coverage: the coverage digest');
     Validations.of(schedulerRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResource(this, `${this.coverageFunction.functionArn}:*`)}]`,
@@ -209,23 +245,27 @@ export class Coverage extends Construct {
         'Added by the Scheduler Lambda target: lambda:InvokeFunction on the coverage function and its versions (ARN:*); nothing else.',
     });
 
-    const metric = (name: string) =>
+    const metric = (name: string, period = Duration.hours(1)) =>
       new cloudwatch.Metric({
         namespace: TELEMETRY.metricsNamespace,
         metricName: name,
         dimensionsMap: { service: COVERAGE_SERVICE },
         statistic: cloudwatch.Stats.MAXIMUM,
-        period: Duration.hours(1),
+        period,
       });
     this.uncoveredAlarm = new cloudwatch.Alarm(this, 'UncoveredAlarm', {
       alarmName: `${props.alarmNamePrefix}UncoveredAccounts`,
-      alarmDescription: `At least one ACTIVE account has no checker, or its checker has not reported for ${STALE_AFTER_PERIODS} scan periods. The coverage alert names the accounts; see docs/operations.md, "Coverage".`,
-      metric: metric(COVERAGE_METRICS.uncovered),
+      alarmDescription: `At least one ACTIVE account of the targeted OUs has no checker after its grace period, or its checker has not reported for ${STALE_AFTER_PERIODS} scan periods. The coverage alert names the accounts; see docs/operations.md, "Coverage".`,
+      // One datapoint per check: the period is the check period, so each check's verdict is
+      // judged on its own (at most a day, CloudWatch's longest standard period; see uncoveredAlarmPeriodSeconds).
+      metric: metric(COVERAGE_METRICS.uncovered, Duration.seconds(uncoveredAlarmPeriodSeconds(periodSeconds))),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      // No data: the coverage function did not run; the Errors alarm and the digest tell that.
-      treatMissingData: cloudwatch.TreatMissingData.MISSING,
+      // Between two checks (a late one, or a gap longer than a day) the last verdict holds: no trip
+      // through INSUFFICIENT_DATA and back, so no second notification. A coverage function that
+      // stopped is told by its own alarms.
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
     this.firstRun = runOnDeploy(this, 'FirstCheck', this.coverageFunction, 'Custom::AuroraBacktrackFirstCoverageCheck');
     this.firstRun.node.addDependency(this.table, this.role);
@@ -236,8 +276,13 @@ export class Coverage extends Construct {
       widgets: [
         [
           new cloudwatch.SingleValueWidget({
-            title: 'Coverage: accounts covered / ACTIVE / uncovered',
-            metrics: [metric(COVERAGE_METRICS.covered), metric(COVERAGE_METRICS.active), metric(COVERAGE_METRICS.uncovered)],
+            title: 'Coverage: accounts covered / ACTIVE / uncovered / deploying',
+            metrics: [
+              metric(COVERAGE_METRICS.covered),
+              metric(COVERAGE_METRICS.active),
+              metric(COVERAGE_METRICS.uncovered),
+              metric(COVERAGE_METRICS.deploying),
+            ],
             width: 12,
           }),
           new cloudwatch.AlarmStatusWidget({ title: 'Coverage alarms', alarms: [this.uncoveredAlarm], width: 12 }),
@@ -245,7 +290,12 @@ export class Coverage extends Construct {
         [
           new cloudwatch.GraphWidget({
             title: 'Coverage over time',
-            left: [metric(COVERAGE_METRICS.covered), metric(COVERAGE_METRICS.active), metric(COVERAGE_METRICS.uncovered)],
+            left: [
+              metric(COVERAGE_METRICS.covered),
+              metric(COVERAGE_METRICS.active),
+              metric(COVERAGE_METRICS.uncovered),
+              metric(COVERAGE_METRICS.deploying),
+            ],
             width: 24,
           }),
         ],

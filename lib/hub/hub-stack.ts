@@ -110,6 +110,7 @@ export class HubStack extends Stack {
     // Which ACTIVE accounts' checkers report: judged on the members' own schedule.
     this.coverage = new Coverage(this, 'Coverage', {
       organizationId: props.organizationId,
+      organizationUnitIds: props.organizationUnitIds,
       topic: this.alertTopic.topic,
       topicKey: this.alertTopic.key,
       alarmNamePrefix: this.alertTopic.alarmNamePrefix,

@@ -142,9 +142,11 @@ describe('npm run demo -- --organization', () => {
     expect(joined).toContain('exit status 3: ');
   });
 
-  it("the hub's coverage check alerts once for the account without a checker, and not again when nothing changed", () => {
+  it("the hub's coverage check calls the account without a checker deploying first, alerts once after its grace period, and not again when nothing changed", () => {
     const coverage = section(r.stdout, '5. The hub');
     const newcomer = accounts.get(ORGANIZATION.newcomer.name) as string;
+    expect(coverage).toContain(`${newcomer} is deploying (listed for the first time, no report yet): no alert during its grace period`);
+    expect(coverage.indexOf('is deploying')).toBeLessThan(coverage.indexOf('Subject: '));
     expect(coverage.match(/^ {2}Subject: /gm)).toHaveLength(1);
     expect(coverage).toContain('Subject: Aurora Backtrack coverage: 1 account(s) uncovered, 3/4 covered');
     expect(coverage).toContain(`- ${newcomer} (${ORGANIZATION.newcomer.name}): no checker has ever reported`);

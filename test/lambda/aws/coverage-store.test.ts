@@ -58,17 +58,45 @@ describe('DynamoCoverageStore', () => {
     expect(ddb.commandCalls(ScanCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({ pk: 'seen#222222222222' });
   });
 
-  it('round-trips the cached account list and treats an unreadable one as absent', async () => {
+  it('round-trips the cached account list with its targets, and treats an unreadable one or one without targets as absent', async () => {
     ddb.on(PutCommand).resolves({});
-    await store.saveAccounts({ listedAt: AT, accounts: [{ id: '111111111111', name: 'management' }] });
+    await store.saveAccounts({ listedAt: AT, parentIds: ['ou-ab12-cdef3456'], accounts: [{ id: '111111111111', name: 'management' }] });
     const item = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item;
     ddb
       .on(GetCommand)
       .resolvesOnce({ Item: item })
-      .resolvesOnce({ Item: { pk: 'organization#accounts', listedAt: AT.toISOString(), accounts: 'x' } });
+      .resolvesOnce({ Item: { pk: 'organization#accounts', listedAt: AT.toISOString(), accounts: 'x', parentIds: [] } })
+      .resolvesOnce({ Item: { pk: 'organization#accounts', listedAt: AT.toISOString(), accounts: [{ id: '111111111111' }] } });
 
-    expect(await store.cachedAccounts()).toEqual({ listedAt: AT, accounts: [{ id: '111111111111', name: 'management' }] });
+    expect(await store.cachedAccounts()).toEqual({
+      listedAt: AT,
+      parentIds: ['ou-ab12-cdef3456'],
+      accounts: [{ id: '111111111111', name: 'management' }],
+    });
     expect(await store.cachedAccounts()).toBeUndefined();
+    expect(await store.cachedAccounts()).toBeUndefined();
+  });
+
+  it('records when each account was first listed without overwriting an earlier time, and reads the times back', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(ScanCommand).resolves({
+      Items: [
+        { pk: 'listed#222222222222', accountId: '222222222222', firstListedAt: AT.toISOString() },
+        { pk: 'listed#333333333333', accountId: '333333333333', firstListedAt: 'never' },
+      ],
+    });
+
+    await store.recordFirstListed(['222222222222', '222222222222', '444444444444'], AT);
+    const listed = await store.firstListed();
+
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'listed#444444444444' },
+      UpdateExpression: 'SET accountId = :a, firstListedAt = if_not_exists(firstListedAt, :t)',
+      ExpressionAttributeValues: { ':a': '444444444444', ':t': AT.toISOString() },
+    });
+    expect(ddb).toHaveReceivedCommandWith(ScanCommand, { ExpressionAttributeValues: { ':p': 'listed#' } });
+    expect([...listed]).toEqual([['222222222222', AT]]);
   });
 
   it('remembers the accounts alerted as uncovered, and none before the first run', async () => {

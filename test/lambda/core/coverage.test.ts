@@ -51,6 +51,74 @@ describe('judgeCoverage', () => {
   });
 });
 
+describe('judgeCoverage: the grace period of an account that never reported', () => {
+  const GRACE = 2 * PERIOD;
+  const judgeWithGrace = (seen: Record<string, Date>, listed: Record<string, Date>, active = ACTIVE) =>
+    judgeCoverage(active, new Map(Object.entries(seen)), PERIOD, NOW, { firstListed: new Map(Object.entries(listed)), graceMs: GRACE });
+
+  it('counts an account first listed one millisecond less than the grace period ago as deploying, neither covered nor uncovered', () => {
+    const c = judgeWithGrace({}, { '333333333333': ago(GRACE - 1) }, [{ id: '333333333333' }]);
+    expect(c.accounts).toEqual([
+      { accountId: '333333333333', status: 'deploying', deployingUntil: new Date(NOW.getTime() + 1).toISOString() },
+    ]);
+    expect(c).toMatchObject({ covered: 0, active: 1, uncovered: [] });
+    expect(c.deploying.map((a) => a.accountId)).toEqual(['333333333333']);
+  });
+
+  it('counts an account first listed exactly the grace period ago as missing', () => {
+    const c = judgeWithGrace({}, { '333333333333': ago(GRACE) }, [{ id: '333333333333' }]);
+    expect(c.accounts).toEqual([{ accountId: '333333333333', status: 'missing' }]);
+    expect(c.uncovered.map((a) => a.accountId)).toEqual(['333333333333']);
+    expect(c.deploying).toEqual([]);
+  });
+
+  it('counts an account not yet recorded as listed as listed now: deploying for the whole grace period', () => {
+    const c = judgeWithGrace({}, {}, [{ id: '333333333333', name: 'new' }]);
+    expect(c.accounts).toEqual([
+      { accountId: '333333333333', name: 'new', status: 'deploying', deployingUntil: new Date(NOW.getTime() + GRACE).toISOString() },
+    ]);
+  });
+
+  it('gives no grace to an account that reported once: late is stale, whenever it was listed', () => {
+    const c = judgeWithGrace({ '222222222222': ago(2 * PERIOD + 1) }, { '222222222222': ago(1) }, [{ id: '222222222222' }]);
+    expect(c.accounts[0]).toMatchObject({ status: 'stale' });
+  });
+
+  it('names the deploying accounts in the coverage line, after the uncovered ones', () => {
+    const c = judgeWithGrace({ '222222222222': NOW }, { '111111111111': ago(GRACE), '333333333333': ago(HOUR) });
+    expect(coverageLine(c)).toBe(
+      'Coverage: 1/3 ACTIVE accounts of the targeted OUs have a checker that reported; uncovered: 111111111111 (missing); deploying: 333333333333',
+    );
+  });
+
+  it('lists several deploying accounts by id, comma-separated, and a named one in the digest with its name', () => {
+    const c = judgeWithGrace({}, {}, [{ id: '333333333333', name: 'data' }, { id: '111111111111' }]);
+    expect(coverageLine(c)).toBe(
+      'Coverage: 0/2 ACTIVE accounts of the targeted OUs have a checker that reported; deploying: 111111111111, 333333333333',
+    );
+    expect(buildCoverageAlert(c, coverageChange([], c), true)?.email).toContain(
+      `- 333333333333 (data): until ${new Date(NOW.getTime() + GRACE).toISOString()}`,
+    );
+  });
+
+  it('alerts no change for a deploying account, and lists it in the digest with the end of its grace', () => {
+    const c = judgeWithGrace({ '111111111111': NOW, '222222222222': NOW }, { '333333333333': ago(HOUR) });
+    const change = coverageChange([], c);
+    expect(hasChange(change)).toBe(false);
+    expect(buildCoverageAlert(c, change)).toBeUndefined();
+
+    const digest = buildCoverageAlert(c, change, true);
+    expect(digest?.email.split('\n')).toEqual([
+      'Deploying (no report yet; missing if none comes within the grace period):',
+      `- 333333333333: until ${new Date(NOW.getTime() - HOUR + GRACE).toISOString()}`,
+      '',
+      'Coverage: 2/3 ACTIVE accounts of the targeted OUs have a checker that reported; deploying: 333333333333',
+      'See docs/operations.md, "Coverage".',
+    ]);
+    expect(digest).toMatchObject({ severity: 'INFORMATIONAL', accountIds: [] });
+  });
+});
+
 describe('coverageChange', () => {
   const now = judge({ '111111111111': ago(3 * PERIOD), '222222222222': ago(HOUR) });
 
@@ -122,10 +190,10 @@ describe('coverage messages', () => {
 
   it('states covered/total and each uncovered account with its status', () => {
     expect(coverageLine(coverage)).toBe(
-      'Coverage: 1/3 ACTIVE accounts have a checker that reported; uncovered: 111111111111 (stale), 333333333333 (missing)',
+      'Coverage: 1/3 ACTIVE accounts of the targeted OUs have a checker that reported; uncovered: 111111111111 (stale), 333333333333 (missing)',
     );
     expect(coverageLine(judge({ '111111111111': NOW, '222222222222': NOW, '333333333333': NOW }))).toBe(
-      'Coverage: 3/3 ACTIVE accounts have a checker that reported',
+      'Coverage: 3/3 ACTIVE accounts of the targeted OUs have a checker that reported',
     );
   });
 
@@ -232,10 +300,10 @@ describe('coverage: exact shapes', () => {
       `- 222222222222: its checker last reported ${ago(3 * PERIOD).toISOString()}, more than 2 schedule periods ago (stack deleted, stack instance failed, function failing)`,
       'Accounts covered again:',
       `- 333333333333 (data): reported ${ago(HOUR).toISOString()}`,
-      'Accounts no longer ACTIVE in the organization (no longer expected to report):',
+      'Accounts no longer ACTIVE in the targeted OUs (no longer expected to report):',
       '- 444444444444',
       '',
-      'Coverage: 2/4 ACTIVE accounts have a checker that reported; uncovered: 111111111111 (missing), 222222222222 (stale)',
+      'Coverage: 2/4 ACTIVE accounts of the targeted OUs have a checker that reported; uncovered: 111111111111 (missing), 222222222222 (stale)',
       'See docs/operations.md, "Coverage".',
     ];
     expect(alert).toEqual({
@@ -260,7 +328,7 @@ describe('coverage: exact shapes', () => {
     const c = judge({ '111111111111': NOW, '222222222222': NOW, '333333333333': NOW });
     const alert = buildCoverageAlert(c, coverageChange([], c), true);
     expect(alert).toMatchObject({
-      email: '\nCoverage: 3/3 ACTIVE accounts have a checker that reported\nSee docs/operations.md, "Coverage".',
+      email: '\nCoverage: 3/3 ACTIVE accounts of the targeted OUs have a checker that reported\nSee docs/operations.md, "Coverage".',
       severity: 'INFORMATIONAL',
       accountIds: [],
       event: ['coverage-digest'],

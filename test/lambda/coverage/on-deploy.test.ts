@@ -9,7 +9,9 @@ import { COVERAGE_ENV } from '../../../lambda/coverage/settings';
 
 const saved = { ...process.env };
 beforeEach(() => {
-  Object.assign(process.env, { [COVERAGE_ENV.table]: 'coverage', [COVERAGE_ENV.schedulePeriodSeconds]: '43200' });
+  Object.assign(process.env, { [COVERAGE_ENV.table]: 'coverage', [COVERAGE_ENV.schedulePeriodSeconds]: '43200',
+    [COVERAGE_ENV.targetParentIds]: 'ou-ab12-cdef3456',
+  });
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
 });
 afterEach(() => {
@@ -26,6 +28,8 @@ const emptyStore = (): CoverageStore =>
     saveAccounts: () => Promise.resolve(),
     alertedUncovered: () => Promise.resolve([]),
     saveAlertedUncovered: () => Promise.resolve(),
+    firstListed: () => Promise.resolve(new Map()),
+    recordFirstListed: () => Promise.resolve(),
   });
 
 function hub(listAccounts: CoverageDeps['listAccounts']) {
@@ -60,7 +64,7 @@ describe('the coverage function on deploy', () => {
 
     expect(cw).toHaveReceivedCommand(GetMetricDataCommand);
     expect(answers.map((a) => [a.Status, a.RequestId, a.LogicalResourceId])).toEqual([['SUCCESS', 'req-1', 'CoverageFirstCheck']]);
-    expect(answers[0]?.Reason).toMatch(/^first coverage check: 0 of 2 ACTIVE accounts covered; ActiveAccounts datapoint visible$/);
+    expect(answers[0]?.Reason).toMatch(/^first coverage check: 0 of 2 ACTIVE accounts covered, 2 deploying; CoverageCheckCompleted datapoint visible$/);
   });
 
   it('answers FAILED with the reason when the check cannot be made', async () => {

@@ -1,15 +1,15 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { COVERAGE_ENV } from '../../../lambda/coverage/settings';
-import { HUB_EVENT_BUS_NAME } from '../../../lib/hub/coverage';
+import { HUB_EVENT_BUS_NAME, uncoveredAlarmPeriodSeconds } from '../../../lib/hub/coverage';
 import { MEMBER_PARAMETERS } from '../../../lib/hub/member-template';
 import { logicalIdOf } from '../stack-fixture';
-import { ORG, synthHub } from './hub-fixture';
+import { ORG, OUS, synthHub } from './hub-fixture';
 
 const hub = synthHub({ config: { schedule: 'rate(6 hours)', reminderSchedule: 'cron(0 8 ? * MON *)' } });
 
 /** Every statement of every IAM policy attached to the role whose logical id starts with `prefix`. */
-function roleStatements(prefix: string): { Action: unknown; Resource: unknown }[] {
-  const policies = hub.template.findResources('AWS::IAM::Policy');
+function roleStatements(prefix: string, template = hub.template): { Action: unknown; Resource: unknown }[] {
+  const policies = template.findResources('AWS::IAM::Policy');
   return Object.values(policies)
     .filter((p) => JSON.stringify(p.Properties.Roles).includes(prefix))
     .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement);
@@ -60,6 +60,9 @@ describe('hub coverage', () => {
         Variables: Match.objectLike({
           [COVERAGE_ENV.schedulePeriodSeconds]: String(6 * 3600),
           [COVERAGE_ENV.accountsCacheSeconds]: '3600',
+          // The StackSet's targets, and a grace of two scan periods for an account that never reported.
+          [COVERAGE_ENV.targetParentIds]: OUS.join(','),
+          [COVERAGE_ENV.graceSeconds]: String(2 * 6 * 3600),
         }),
       },
     });
@@ -73,13 +76,13 @@ describe('hub coverage', () => {
     });
   });
 
-  it('gives the coverage function exactly its table, ListAccounts, GetMetricData (its first check on deploy), Publish on the hub topic and its key, its logs and its dead-letter queue', () => {
+  it('gives the coverage function exactly its table, the OU walk, GetMetricData (its first check on deploy), Publish on the hub topic and its key, its logs and its dead-letter queue', () => {
     const actions = roleStatements('CoverageRole').map((s) => s.Action);
 
     expect(actions).toEqual([
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
-      'organizations:ListAccounts',
+      ['organizations:ListAccountsForParent', 'organizations:ListChildren'],
       'cloudwatch:GetMetricData',
       'sns:Publish',
       ['kms:Decrypt', 'kms:GenerateDataKey'],
@@ -90,7 +93,17 @@ describe('hub coverage', () => {
       roleStatements('CoverageRole')
         .filter((s) => s.Resource === '*')
         .map((s) => s.Action),
-    ).toEqual(['organizations:ListAccounts', 'cloudwatch:GetMetricData']);
+    ).toEqual(['cloudwatch:GetMetricData']);
+    expect(JSON.stringify(hub.template.toJSON())).not.toContain('organizations:ListAccounts"');
+  });
+
+  it("walks only this organization's OUs, and no root unless a root is targeted, then that root alone", () => {
+    const walk = (template = hub.template) =>
+      roleStatements('CoverageRole', template).find((s) => JSON.stringify(s.Action).includes('ListChildren'))?.Resource;
+
+    expect(walk()).toBe(`arn:aws:organizations::*:ou/${ORG}/ou-*`);
+    const rooted = synthHub({ organizationUnitIds: ['r-ab12', 'ou-ab12-cdef3456'] });
+    expect(walk(rooted.template)).toEqual([`arn:aws:organizations::*:ou/${ORG}/ou-*`, `arn:aws:organizations::*:root/${ORG}/r-ab12`]);
   });
 
   it('raises an alarm while an account is uncovered (at one, not only above), relayed with its recovery instead of a direct action', () => {
@@ -111,6 +124,30 @@ describe('hub coverage', () => {
     });
   });
 
+  it('judges UncoveredAccounts over one check period (the scan schedule’s longest gap) and keeps its state between checks', () => {
+    hub.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'UncoveredAccounts',
+      Period: 6 * 3600,
+      EvaluationPeriods: 1,
+      Statistic: 'Maximum',
+      TreatMissingData: 'ignore',
+    });
+    const twelveHours = synthHub({ config: { schedule: 'cron(0 6,18 * * ? *)' } });
+    twelveHours.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UncoveredAccounts', Period: 12 * 3600 });
+  });
+
+  it('caps the UncoveredAccounts period at one day for schedules with longer gaps, and rounds a period up to whole minutes', () => {
+    const weekdays = synthHub({ config: { schedule: 'cron(0 8 ? * MON-FRI *)' } });
+    weekdays.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'UncoveredAccounts',
+      Period: 86_400,
+      TreatMissingData: 'ignore',
+    });
+    expect(uncoveredAlarmPeriodSeconds(61)).toBe(120);
+    expect(uncoveredAlarmPeriodSeconds(86_400)).toBe(86_400);
+    expect(uncoveredAlarmPeriodSeconds(3 * 86_400)).toBe(86_400);
+  });
+
   it('names its alarms with the prefix the hub topic admits for CloudWatch', () => {
     const names = Object.values(hub.template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.AlarmName as string);
 
@@ -119,10 +156,10 @@ describe('hub coverage', () => {
     expect(names).toEqual(expect.arrayContaining([`${hub.stack.alertTopic.alarmNamePrefix}UncoveredAccounts`]));
   });
 
-  it('puts covered, ACTIVE and uncovered accounts on a dashboard', () => {
+  it('puts covered, ACTIVE, uncovered and deploying accounts on a dashboard', () => {
     const body = JSON.stringify(Object.values(hub.template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody);
 
-    for (const name of ['CoveredAccounts', 'ActiveAccounts', 'UncoveredAccounts']) expect(body).toContain(name);
+    for (const name of ['CoveredAccounts', 'ActiveAccounts', 'UncoveredAccounts', 'DeployingAccounts']) expect(body).toContain(name);
   });
 
   it('passes the bus to every member, whose function may PutEvents on exactly that bus and is told it in its environment', () => {
