@@ -26,7 +26,12 @@ const alarmsOn = (dimension: string, value: unknown) =>
 function hubFunctions(): string[] {
   const serviceTokens = JSON.stringify(
     Object.values(template.toJSON().Resources as Record<string, { Type: string; Properties?: { ServiceToken?: unknown } }>)
-      .filter((r) => r.Type.startsWith('Custom::') || r.Type === 'AWS::CloudFormation::CustomResource')
+      // aws-cdk-lib's own providers (BucketDeployment…); the hub's functions also answer their own first-run resource.
+      .filter(
+        (r) =>
+          (r.Type.startsWith('Custom::') && !r.Type.startsWith('Custom::AuroraBacktrack')) ||
+          r.Type === 'AWS::CloudFormation::CustomResource',
+      )
       .map((r) => r.Properties?.ServiceToken),
   );
   return Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => !serviceTokens.includes(`"${id}"`));
