@@ -13,20 +13,21 @@ export class BacktrackCheckerStack extends Stack {
       description: 'Aurora Backtrack checker: scheduled Backtrack compliance, Security Hub findings, alerts on change',
       ...props,
     });
-    const { config, alertTopic, alertTopicKey, hubTopicArn, hubTopicKeyArn, hubEventBusArn } = props;
+    const { config, alertTopic, alertTopicKey, hubEventBusArn } = props;
     this.checker = new BacktrackChecker(this, 'Checker', {
       ...(config !== undefined ? { config } : {}),
       ...(alertTopic !== undefined ? { alertTopic } : {}),
       ...(alertTopicKey !== undefined ? { alertTopicKey } : {}),
-      ...(hubTopicArn !== undefined ? { hubTopicArn } : {}),
-      ...(hubTopicKeyArn !== undefined ? { hubTopicKeyArn } : {}),
       ...(hubEventBusArn !== undefined ? { hubEventBusArn } : {}),
     });
 
-    new CfnOutput(this, 'AlertTopicArn', {
-      description: 'SNS topic that receives alerts (subscribe more endpoints here)',
-      value: this.checker.alertTopic.topicArn,
-    });
+    // A member has no topic of its own: its alerts reach the organization's topic through the hub.
+    if (this.checker.alertTopic) {
+      new CfnOutput(this, 'AlertTopicArn', {
+        description: 'SNS topic that receives alerts (subscribe more endpoints here)',
+        value: this.checker.alertTopic.topicArn,
+      });
+    }
     new CfnOutput(this, 'FunctionName', {
       description: 'Checker function (invoke with {"mode":"scan"} for a run now)',
       value: this.checker.checkerFunction.functionName,

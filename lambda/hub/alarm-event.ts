@@ -48,11 +48,22 @@ const record = (value: unknown): Record<string, unknown> | undefined =>
 const shown = (value: unknown, max = 80): string => clip(JSON.stringify(value) ?? 'undefined', max);
 
 /**
- * The alarm state change, or why the event is not one to relay: not a CloudWatch alarm state
- * change, not an alarm of a member checker (`alarmNamePrefix`), a state other than ALARM or OK,
- * or an account, Region or alarm ARN that is missing or does not agree with the rest.
+ * The alarm names relayed: a member checker's (`member`, from any account), and the hub's own
+ * alarms (`hub.prefix`) when the event comes from the hub's own account.
  */
-export function readAlarmStateChange(event: unknown, alarmNamePrefix: string): { ok: AlarmStateChange } | { problem: string } {
+export interface AlarmNamePrefixes {
+  member: string;
+  hub?: { account: string; prefix: string };
+}
+
+/**
+ * The alarm state change, or why the event is not one to relay: not a CloudWatch alarm state
+ * change, not an alarm of a member checker (`alarmNamePrefix`) nor of the hub in the hub's own
+ * account, a state other than ALARM or OK, or an account, Region or alarm ARN that is missing or
+ * does not agree with the rest.
+ */
+export function readAlarmStateChange(event: unknown, prefixes: string | AlarmNamePrefixes): { ok: AlarmStateChange } | { problem: string } {
+  const { member, hub } = typeof prefixes === 'string' ? { member: prefixes, hub: undefined } : prefixes;
   const e = record(event);
   if (!e) return { problem: `the event is not a JSON object (${shown(event)})` };
   if (e.source !== ALARM_STATE_CHANGE.source || e['detail-type'] !== ALARM_STATE_CHANGE.detailType) {
@@ -69,8 +80,11 @@ export function readAlarmStateChange(event: unknown, alarmNamePrefix: string): {
   if (typeof alarmName !== 'string' || alarmName.length === 0 || alarmName.length > MAX_ALARM_NAME) {
     return { problem: `detail.alarmName ${shown(alarmName)} is not an alarm name (1–${MAX_ALARM_NAME} characters)` };
   }
-  if (!alarmName.startsWith(alarmNamePrefix) || alarmName.length === alarmNamePrefix.length) {
-    return { problem: `alarm ${shown(alarmName)} of account ${account} is not a member checker's alarm (${alarmNamePrefix}<Name>)` };
+  const named = (prefix: string) => alarmName.startsWith(prefix) && alarmName.length > prefix.length;
+  // The hub's prefix counts only for the hub's own account: a member cannot pass for the hub.
+  const alarmNamePrefix = hub && account === hub.account && named(hub.prefix) ? hub.prefix : member;
+  if (!named(alarmNamePrefix)) {
+    return { problem: `alarm ${shown(alarmName)} of account ${account} is not a member checker's alarm (${member}<Name>)` };
   }
   const arnSuffix = `:cloudwatch:${region}:${account}:alarm:${alarmName}`;
   const resources = Array.isArray(e.resources) ? (e.resources as unknown[]) : [];

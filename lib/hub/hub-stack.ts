@@ -5,7 +5,8 @@
  * given OUs (new accounts included) in this stack's Region, the asset bucket that carries the
  * checker's code to them, the Security Hub insight of failing clusters by account, and the
  * organization's coverage (which ACTIVE accounts' checkers report; lib/hub/coverage.ts) and the
- * relay of the members' alarms to the topic (lib/hub/alarm-relay.ts).
+ * relay of the members' alerts and alarms to the topic (lib/hub/relay.ts), the only way another
+ * account's message reaches it.
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,21 +14,25 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Capability, DeploymentType, RegionConcurrencyType, StackSet, StackSetTarget, StackSetTemplate } from 'cdk-stacksets';
 import type { Construct } from 'constructs';
 import type { CheckerConfig } from '../config';
-import { AlarmRelay } from './alarm-relay';
 import { Coverage } from './coverage';
 import { FailingClustersInsight } from './failing-clusters-insight';
 import { HubAlertTopic } from './hub-alert-topic';
 import { acknowledgeAssetDeployment } from './asset-deployment-nag';
+import { admitMemberCheckers } from './member-access';
 import { MEMBER_ALARM_NAME_PREFIX } from './member-roles';
 import { MEMBER_PARAMETERS, MemberTemplate } from './member-template';
+import { HubRelay } from './relay';
 
 /** Name of the StackSet (one per organization). */
 export const MEMBER_STACK_SET_NAME = 'aurora-backtrack-checker-members';
 
 export interface HubStackProps extends StackProps {
-  /** The organization (`o-...`): only its accounts may publish to the topic and read the code. */
+  /** The organization (`o-...`): only its accounts may read the code. */
   readonly organizationId: string;
-  /** The OUs (or the root `r-...`) whose accounts get the member checker; new accounts in them too. */
+  /**
+   * The OUs (or the root `r-...`) whose accounts get the member checker, new accounts in them too;
+   * only their accounts may put events on the hub's bus.
+   */
   readonly organizationUnitIds: readonly string[];
   /**
    * Deployed from a delegated administrator of CloudFormation StackSets (`CallAs: DELEGATED_ADMIN`),
@@ -62,7 +67,7 @@ export class HubStack extends Stack {
   readonly stackSet: StackSet;
   readonly insight: FailingClustersInsight;
   readonly coverage: Coverage;
-  readonly alarmRelay: AlarmRelay;
+  readonly relay: HubRelay;
 
   constructor(scope: Construct, id: string, props: HubStackProps) {
     super(scope, id, {
@@ -72,7 +77,6 @@ export class HubStack extends Stack {
     const { alertEmails, slackWorkspaceId, slackChannelId, allowNoSubscribers, ...memberConfig } = props.config ?? {};
 
     this.alertTopic = new HubAlertTopic(this, 'Alerts', {
-      organizationId: props.organizationId,
       ...(alertEmails !== undefined ? { alertEmails } : {}),
       ...(slackWorkspaceId !== undefined && slackChannelId !== undefined
         ? { slack: { workspaceId: slackWorkspaceId, channelId: slackChannelId } }
@@ -113,24 +117,25 @@ export class HubStack extends Stack {
       digestSchedule: this.memberTemplate.checker.config.reminderSchedule,
     });
 
-    // The members' alarms arrive on the coverage bus and are published to the topic with account_id.
-    this.alarmRelay = new AlarmRelay(this, 'AlarmRelay', {
+    admitMemberCheckers(this.coverage.bus, props.organizationId, props.organizationUnitIds);
+
+    // The members' alerts and alarms arrive on the bus and are published to the topic with account_id.
+    this.relay = new HubRelay(this, 'Relay', {
       bus: this.coverage.bus,
       topic: this.alertTopic.topic,
       topicKey: this.alertTopic.key,
       memberAlarmNamePrefix: MEMBER_ALARM_NAME_PREFIX,
       alarmNamePrefix: this.alertTopic.alarmNamePrefix,
-      deadLetterQueue: this.coverage.deadLetterQueue,
     });
 
     this.stackSet = new StackSet(this, 'MemberStackSet', {
       stackSetName: MEMBER_STACK_SET_NAME,
-      description: 'Aurora Backtrack checker in member mode: every account of the OUs checks itself and alerts the hub topic',
+      description: 'Aurora Backtrack checker in member mode: every account of the OUs checks itself and alerts through the hub bus',
       template: StackSetTemplate.fromStackSetStack(this.memberTemplate),
       deploymentType: DeploymentType.serviceManaged({
         delegatedAdmin: props.delegatedAdmin ?? true,
         autoDeployEnabled: true,
-        // An account that leaves the OUs loses its checker (and stops publishing to the hub).
+        // An account that leaves the OUs loses its checker (and the hub's bus no longer admits it).
         autoDeployRetainStacks: false,
       }),
       target: StackSetTarget.fromOrganizationalUnits({
@@ -143,8 +148,6 @@ export class HubStack extends Stack {
         regionConcurrencyType: RegionConcurrencyType.PARALLEL,
       },
       parameters: {
-        [MEMBER_PARAMETERS.hubTopicArn]: this.alertTopic.topic.topicArn,
-        [MEMBER_PARAMETERS.hubTopicKeyArn]: this.alertTopic.key.keyArn,
         [MEMBER_PARAMETERS.assetBucketPrefix]: assetBucketPrefix,
         [MEMBER_PARAMETERS.hubEventBusArn]: this.coverage.bus.eventBusArn,
       },
@@ -155,15 +158,16 @@ export class HubStack extends Stack {
     this.insight = new FailingClustersInsight(this, 'FailingClustersByAccount');
 
     new CfnOutput(this, 'AlertTopicArn', {
-      description: "The organization's alert topic (hubTopicArn of a member stack deployed by hand, e.g. in the management account)",
+      description: "The organization's alert topic: subscribe to it (members send to HubEventBusArn, never to the topic)",
       value: this.alertTopic.topic.topicArn,
     });
     new CfnOutput(this, 'AlertTopicKeyArn', {
-      description: "The alert topic's KMS key (hubTopicKeyArn of a member stack deployed by hand)",
+      description: "The alert topic's KMS key (used by the hub's own relay, coverage function and alarms only)",
       value: this.alertTopic.key.keyArn,
     });
     new CfnOutput(this, 'HubEventBusArn', {
-      description: 'The event bus member checkers report to and send their alarms to (hubEventBusArn of a member stack deployed by hand)',
+      description:
+        'The event bus member checkers send their reports, alerts and alarms to (hubEventBusArn of a member stack deployed by hand)',
       value: this.coverage.bus.eventBusArn,
     });
     new CfnOutput(this, 'StackSetName', { description: 'StackSet of the member checkers', value: MEMBER_STACK_SET_NAME });
