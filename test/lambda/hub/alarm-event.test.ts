@@ -225,3 +225,27 @@ describe('alarmMessage', () => {
     expect(hostile.subject).not.toMatch(/[\n\r]/);
   });
 });
+
+describe("readAlarmStateChange with the hub's own prefix", () => {
+  const HUB = '111122223333';
+  const HUB_PREFIX = 'AuroraBacktrackCheckerHub-Alerts-';
+  const prefixes = { member: PREFIX, hub: { account: HUB, prefix: HUB_PREFIX } };
+
+  it("relays a hub alarm from the hub's own account, named without the hub prefix in the subject", () => {
+    const r = readAlarmStateChange(stateChange({ account: HUB }, { alarmName: `${HUB_PREFIX}RelayDropped` }), prefixes);
+
+    expect(r).toMatchObject({ ok: { account: HUB, alarmName: `${HUB_PREFIX}RelayDropped`, shortName: 'RelayDropped' } });
+  });
+
+  it("refuses an alarm named with the hub's prefix from a member account: a member cannot pass for the hub", () => {
+    const r = readAlarmStateChange(stateChange({ account: MEMBER }, { alarmName: `${HUB_PREFIX}RelayDropped` }), prefixes);
+
+    expect(r).toEqual({
+      problem: `alarm "${HUB_PREFIX}RelayDropped" of account ${MEMBER} is not a member checker's alarm (${PREFIX}<Name>)`,
+    });
+  });
+
+  it('still relays a member checker alarm from the hub account (a member stack deployed by hand there)', () => {
+    expect(readAlarmStateChange(stateChange({ account: HUB }), prefixes)).toMatchObject({ ok: { account: HUB, shortName: 'Heartbeat' } });
+  });
+});
