@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { BacktrackChecker, type BacktrackCheckerProps } from './backtrack-checker';
+import { assertMemberWiring } from './hub/member-config';
 
 export interface BacktrackCheckerStackProps extends StackProps, BacktrackCheckerProps {}
 
@@ -13,6 +14,8 @@ export class BacktrackCheckerStack extends Stack {
       description: 'Aurora Backtrack checker: scheduled Backtrack compliance, Security Hub findings, alerts on change',
       ...props,
     });
+    // Keys of earlier versions are refused here too: the construct is given only the known ones.
+    assertMemberWiring(props);
     const { config, alertTopic, alertTopicKey, hubEventBusArn } = props;
     this.checker = new BacktrackChecker(this, 'Checker', {
       ...(config !== undefined ? { config } : {}),

@@ -2,7 +2,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { COVERAGE_ENV } from '../../../lambda/coverage/settings';
 import { HUB_EVENT_BUS_NAME } from '../../../lib/hub/coverage';
 import { MEMBER_PARAMETERS } from '../../../lib/hub/member-template';
-import { ORG, synthHub } from './hub-fixture';
+import { orgPathPatterns } from '../../../lib/hub/member-access';
+import { ORG, OUS, synthHub } from './hub-fixture';
 
 const hub = synthHub({ config: { schedule: 'rate(6 hours)', reminderSchedule: 'cron(0 8 ? * MON *)' } });
 
@@ -15,7 +16,7 @@ function roleStatements(prefix: string): { Action: unknown; Resource: unknown }[
 }
 
 describe('hub coverage', () => {
-  it("admits PutEvents on the hub bus only from the members' function and alarm forwarder roles of accounts of the organization", () => {
+  it("admits PutEvents on the hub bus only from the members' function and alarm forwarder roles of accounts under the targeted OUs", () => {
     hub.template.hasResourceProperties('AWS::Events::EventBus', { Name: HUB_EVENT_BUS_NAME });
     const policies = hub.template.findResources('AWS::Events::EventBusPolicy');
     const statements = Object.values(policies).map((p) => p.Properties.Statement as Record<string, unknown>);
@@ -26,7 +27,7 @@ describe('hub coverage', () => {
         Principal: { AWS: '*' },
         Action: 'events:PutEvents',
         Condition: {
-          StringEquals: { 'aws:PrincipalOrgID': ORG },
+          'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': OUS.map((ou) => `${ORG}/*/${ou}/*`) },
           ArnLike: {
             'aws:PrincipalArn': [
               'arn:aws:iam::*:role/AuroraBacktrackChecker-Function',
@@ -109,8 +110,12 @@ describe('hub coverage', () => {
     expect(names).toEqual([
       `${hub.stack.alertTopic.alarmNamePrefix}UncoveredAccounts`,
       `${hub.stack.alertTopic.alarmNamePrefix}CoverageErrors`,
-      `${hub.stack.alertTopic.alarmNamePrefix}AlarmRelayErrors`,
+      `${hub.stack.alertTopic.alarmNamePrefix}RelayDropped`,
     ]);
+  });
+
+  it('admits an OU anywhere under the root (<org>/*/<ou>/*) and a root with everything under it (<org>/<root>/*)', () => {
+    expect(orgPathPatterns(ORG, ['ou-ab12-cdef3456', 'r-ab12'])).toEqual([`${ORG}/*/ou-ab12-cdef3456/*`, `${ORG}/r-ab12/*`]);
   });
 
   it('puts covered, ACTIVE and uncovered accounts on a dashboard', () => {
@@ -131,7 +136,7 @@ describe('hub coverage', () => {
     hub.member.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Sid: 'ReportToHubEventBus', Action: 'events:PutEvents', Resource: { Ref: MEMBER_PARAMETERS.hubEventBusArn } }),
+          Match.objectLike({ Sid: 'SendToHubEventBus', Action: 'events:PutEvents', Resource: { Ref: MEMBER_PARAMETERS.hubEventBusArn } }),
         ]),
       },
     });
