@@ -1,19 +1,21 @@
 /**
- * The hub's alarm relay end to end: the bundled relay (dist/alarm-relay/index.js, the bytes the hub
- * deploys) is invoked, as the rule on the hub's bus invokes it, with a member checker's alarm state
- * change (EventBridge's `account`: the member), and publishes to the hub topic on moto behind the
- * AWS-behaviour proxy. The message is read back from the topic's subscribers: the unfiltered one,
- * a team's subscription filtered on its account (`account_id`), and one filtered on another account.
+ * The hub's relay end to end: the bundled relay (dist/relay/index.js, the bytes the hub deploys) is
+ * handed a batch in the shape its SQS event source gives it, each body an event as the hub's bus
+ * delivers it (EventBridge's `account`: the member), and publishes to the hub topic on moto behind
+ * the AWS-behaviour proxy, counting each account's hourly budget in a DynamoDB table there. The
+ * messages are read back from the topic's subscribers: the unfiltered one, a team's subscription
+ * filtered on its account (`account_id`), and one filtered on another account.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
-import { PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { EmulatedAws } from '../../emulator';
 import { deploy, type Deployment } from '../../emulator/deployment';
-import { alarmRelayEnvironment } from '../../lambda/hub/alarm-relay-settings';
+import { relayEnvironment } from '../../lambda/hub/relay-settings';
 import { MEMBER_ALARM_NAME_PREFIX } from '../../lib/hub/member-roles';
 import { useEmulatedAws } from './emulated-account';
 import { REPO_ROOT } from './shells';
@@ -21,7 +23,9 @@ import { REPO_ROOT } from './shells';
 jest.setTimeout(180_000);
 
 const REGION = 'eu-west-1';
-const BUNDLE = path.join(REPO_ROOT, 'dist', 'alarm-relay', 'index.js');
+const BUNDLE = path.join(REPO_ROOT, 'dist', 'relay', 'index.js');
+const BUDGET_TABLE = 'relay-budget';
+const HUB_PREFIX = 'AuroraBacktrackCheckerHub-Alerts-';
 
 let aws: EmulatedAws;
 useEmulatedAws((started) => (aws = started));
@@ -33,28 +37,53 @@ let otherTeamQueue: () => Promise<unknown[]>;
 
 interface Invocation {
   code: number;
-  result: Record<string, unknown> | undefined;
+  result: { batchItemFailures: { itemIdentifier: string }[] } | undefined;
   stdout: string;
 }
 
-/** Runs the bundled relay once in a child process with the hub's function environment. */
-function invoke(event: unknown, topicArn = d.topicArn): Promise<Invocation> {
-  if (!fs.existsSync(BUNDLE)) throw new Error('dist/alarm-relay/index.js is missing: run `npm run build` first');
-  const script = `require(${JSON.stringify(BUNDLE)}).handler(JSON.parse(process.argv[1])).then(
+/** The RelayDropped counts of the run's EMF lines, by reason (`total` without the reason dimension). */
+function droppedMetrics(stdout: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of stdout.split('\n').filter((l) => l.includes('"RelayDropped"'))) {
+    const m = JSON.parse(line) as { RelayDropped: number | number[]; reason?: string };
+    const n = Array.isArray(m.RelayDropped) ? m.RelayDropped.reduce((a, b) => a + b, 0) : m.RelayDropped;
+    out[m.reason ?? 'total'] = (out[m.reason ?? 'total'] ?? 0) + n;
+  }
+  return out;
+}
+
+/** Runs the bundled relay once in a child process with the hub's function environment, on one SQS batch of these events. */
+function invoke(events: unknown[], opts: { topicArn?: string; perHour?: number } = {}): Promise<Invocation> {
+  if (!fs.existsSync(BUNDLE)) throw new Error('dist/relay/index.js is missing: run `npm run build` first');
+  const event = { Records: events.map((e, i) => ({ messageId: `m-${i}`, body: typeof e === 'string' ? e : JSON.stringify(e) })) };
+  const script = `require(${JSON.stringify(BUNDLE)}).handler(JSON.parse(require('node:fs').readFileSync(0, 'utf8'))).then(
     (r) => process.stdout.write('\\nRESULT ' + JSON.stringify(r) + '\\n'),
     (e) => { process.stdout.write('\\nERROR ' + e.message + '\\n'); process.exitCode = 1; });`;
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && !k.startsWith('POWERTOOLS_')) env[k] = v;
-  Object.assign(env, aws.env(REGION), alarmRelayEnvironment({ topicArn, alarmNamePrefix: MEMBER_ALARM_NAME_PREFIX }));
+  Object.assign(
+    env,
+    aws.env(REGION),
+    relayEnvironment({
+      topicArn: opts.topicArn ?? d.topicArn,
+      alarmNamePrefix: MEMBER_ALARM_NAME_PREFIX,
+      hubAlarmNamePrefix: HUB_PREFIX,
+      hubAccount: aws.accountId,
+      budgetTable: BUDGET_TABLE,
+      perAccountPerHour: opts.perHour ?? 100,
+    }),
+    { POWERTOOLS_METRICS_NAMESPACE: 'AuroraBacktrackChecker' },
+  );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script, JSON.stringify(event)], { cwd: REPO_ROOT, env });
+    const child = spawn(process.execPath, ['-e', script], { cwd: REPO_ROOT, env });
+    child.stdin.end(JSON.stringify(event));
     let stdout = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr.on('data', (b: Buffer) => (stdout += b.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      resolve({ code: code ?? -1, result: line ? (JSON.parse(line.slice(7)) as Record<string, unknown>) : undefined, stdout });
+      resolve({ code: code ?? -1, result: line ? (JSON.parse(line.slice(7)) as Invocation['result']) : undefined, stdout });
     });
   });
 }
@@ -107,18 +136,50 @@ beforeAll(async () => {
   member = (await org.send(new CreateAccountCommand({ AccountName: 'member-a', Email: 'member-a@example.com' }))).CreateAccountStatus
     ?.AccountId as string;
   d = await deploy(aws, { regions: [REGION], homeRegion: REGION, securityHubRegions: [] });
+  await new DynamoDBClient(aws.clientConfig(REGION)).send(
+    new CreateTableCommand({
+      TableName: BUDGET_TABLE,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
   teamQueue = await filteredSubscriber('team-a', [member]);
   otherTeamQueue = await filteredSubscriber('team-b', ['999988887777']);
 });
 
-describe('hub alarm relay, end to end', () => {
+/** A member's "Checker alert" as the hub's bus delivers it. */
+const checkerAlert = (account: string, overrides: Record<string, unknown> = {}) => ({
+  version: '0',
+  id: `a-${account}`,
+  'detail-type': 'Checker alert',
+  source: 'aurora-backtrack-checker',
+  account,
+  time: '2026-12-01T10:00:00Z',
+  region: REGION,
+  resources: [],
+  detail: {
+    subject: `Aurora Backtrack: 1 new failure (account ${account})`,
+    default: JSON.stringify({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown', title: 'New failure', description: 'orders' },
+    }),
+    email: 'NEW FAILURES (1)\n  orders (eu-west-1)',
+    severity: 'MEDIUM',
+    event: ['new-failure'],
+    ...overrides,
+  },
+});
+
+describe('hub relay, end to end', () => {
   it("publishes a member's ALARM to the hub topic with account_id = the member, and a team filtered on that account receives it", async () => {
     const name = `${MEMBER_ALARM_NAME_PREFIX}Heartbeat`;
 
-    const run = await invoke(stateChange(member, name, 'ALARM', 'Threshold Crossed: no datapoints were received for 2 periods.'));
+    const run = await invoke([stateChange(member, name, 'ALARM', 'Threshold Crossed: no datapoints were received for 2 periods.')]);
 
     expect(run.code).toBe(0);
-    expect(run.result).toMatchObject({ relayed: { account: member, alarmName: name, state: 'ALARM' } });
+    expect(run.result).toEqual({ batchItemFailures: [] });
     const [alert, ...more] = await d.drainAlerts();
     expect(more).toEqual([]);
     expect(alert?.subject).toBe(`Aurora Backtrack checker alarm Heartbeat is ALARM (account ${member})`);
@@ -135,47 +196,59 @@ describe('hub alarm relay, end to end', () => {
     expect(await otherTeamQueue()).toEqual([]);
   });
 
-  it('publishes the return to OK as alarm-recovered, INFORMATIONAL, with account_id', async () => {
-    const run = await invoke(stateChange(member, `${MEMBER_ALARM_NAME_PREFIX}Heartbeat`, 'OK', 'Threshold Crossed: 1 datapoint [1.0].'));
+  it("publishes a member's alert and the hub's own alarm in one batch, each with its sender's account_id", async () => {
+    const run = await invoke([checkerAlert(member), stateChange(aws.accountId, `${HUB_PREFIX}RelayDropped`, 'ALARM', 'dropped')]);
 
-    expect(run.code).toBe(0);
+    expect(run.result).toEqual({ batchItemFailures: [] });
     const alerts = await d.drainAlerts();
-    expect(alerts.map((a) => [a.subject, a.attributes.account_id?.Value, a.attributes.severity?.Value, a.attributes.event?.Value])).toEqual(
-      [[`Aurora Backtrack checker alarm Heartbeat is OK (account ${member})`, member, 'INFORMATIONAL', '["alarm-recovered"]']],
-    );
+    expect(alerts.map((a) => [a.subject, a.attributes.account_id?.Value])).toEqual([
+      [`Aurora Backtrack: 1 new failure (account ${member})`, member],
+      [`Aurora Backtrack checker alarm RelayDropped is ALARM (account ${aws.accountId})`, aws.accountId],
+    ]);
     expect(await teamQueue()).toHaveLength(1);
   });
 
-  it("a message without account_id, as an EventBridge SNS target delivers it, does not reach the team's filtered subscription", async () => {
-    await new SNSClient(aws.clientConfig(REGION)).send(new PublishCommand({ TopicArn: d.topicArn, Message: '{"version":"1.0"}' }));
+  it('drops malformed, oversized and forged events with a log line and RelayDropped by reason, publishing nothing and failing nothing', async () => {
+    const run = await invoke([
+      'not json',
+      { source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', account: 'me' },
+      stateChange(member, 'ServerCpuTooHigh', 'ALARM', 'cpu'),
+      checkerAlert(member, { email: 'x'.repeat(240_001) }),
+      checkerAlert(member, { subject: 'Aurora Backtrack: 3 fixed (account 999988887777)' }),
+      checkerAlert(member, { severity: 'URGENT' }),
+    ]);
 
-    expect(await d.drainAlerts()).toHaveLength(1);
-    expect(await teamQueue()).toEqual([]);
-  });
-
-  it("drops an alarm that is not a member checker's, and a malformed event, with a log line and without an error", async () => {
-    const foreign = await invoke(stateChange(member, 'ServerCpuTooHigh', 'ALARM', 'cpu'));
-    const malformed = await invoke({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', account: 'me' });
-
-    expect([foreign.code, malformed.code]).toEqual([0, 0]);
-    expect(foreign.result).toEqual({
-      dropped: `alarm "ServerCpuTooHigh" of account ${member} is not a member checker's alarm (${MEMBER_ALARM_NAME_PREFIX}<Name>)`,
-    });
-    expect(foreign.stdout).toContain('alarm relay: event dropped, not relayed: alarm \\"ServerCpuTooHigh\\"');
-    expect(malformed.result).toEqual({ dropped: 'account "me" is not 12 digits' });
+    expect(run.code).toBe(0);
+    expect(run.result).toEqual({ batchItemFailures: [] });
     expect(await d.drainAlerts()).toEqual([]);
+    expect(droppedMetrics(run.stdout)).toEqual({ total: 6, 'not-an-event': 1, 'bad-envelope': 1, 'bad-detail': 3, 'too-large': 1 });
+    expect(run.stdout).toContain('relay: event dropped, not relayed: alarm \\"ServerCpuTooHigh\\"');
+    expect(run.stdout).toContain(`the subject names account 999988887777`);
   });
 
-  it('fails loudly (the function errors, so Lambda retries and the Errors alarm fires) when the topic does not take the message', async () => {
+  it("drops a member's flood over its hourly budget (counted in the table), while another account's message still goes out", async () => {
+    const flooder = '444400004444';
+
+    const run = await invoke([checkerAlert(flooder), checkerAlert(flooder), checkerAlert(flooder), checkerAlert(member)], { perHour: 2 });
+
+    expect(run.result).toEqual({ batchItemFailures: [] });
+    expect((await d.drainAlerts()).map((a) => a.attributes.account_id?.Value)).toEqual([flooder, flooder, member]);
+    expect(droppedMetrics(run.stdout)).toEqual({ total: 1, 'over-budget': 1 });
+    expect(run.stdout).toContain(`of account ${flooder}: over the budget of 2 messages per hour`);
+    await teamQueue();
+  });
+
+  it('fails only the record the topic does not take (SQS delivers it again, then its dead-letter queue), naming account and topic', async () => {
     const missing = `arn:aws:sns:${REGION}:${aws.accountId}:no-such-topic`;
 
-    const run = await invoke(stateChange(member, `${MEMBER_ALARM_NAME_PREFIX}Errors`, 'ALARM', 'errors'), missing);
+    const run = await invoke([stateChange(member, `${MEMBER_ALARM_NAME_PREFIX}Errors`, 'ALARM', 'errors'), 'not json'], {
+      topicArn: missing,
+    });
 
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(0);
+    expect(run.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-0' }] });
     expect(run.stdout).toMatch(
-      new RegExp(
-        `ERROR alarm ${MEMBER_ALARM_NAME_PREFIX}Errors \\(ALARM\\) of account ${member} was not published to ${missing} \\(NotFound`,
-      ),
+      new RegExp(`alarm ${MEMBER_ALARM_NAME_PREFIX}Errors \\(ALARM\\) of account ${member} not published to ${missing} \\(NotFound`),
     );
     expect(await d.drainAlerts()).toEqual([]);
   });
