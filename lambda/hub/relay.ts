@@ -78,6 +78,9 @@ function defaultDeps(settings: RelaySettings): RelayDeps {
 export function judgeEvent(event: unknown, settings: RelaySettings): Judged<{ account: string; message: AlertMessage; what: string }> {
   const e = typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : undefined;
   if (e?.source === ALARM_STATE_CHANGE.source && e['detail-type'] === ALARM_STATE_CHANGE.detailType) {
+    if (typeof e.account !== 'string' || !/^\d{12}$/.test(e.account)) {
+      return { drop: 'bad-envelope', problem: `account ${JSON.stringify(e.account) ?? 'undefined'} is not 12 digits` };
+    }
     const change = readAlarmStateChange(event, {
       member: settings.alarmNamePrefix,
       hub: { account: settings.hubAccount, prefix: settings.hubAlarmNamePrefix },

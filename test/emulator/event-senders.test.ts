@@ -17,7 +17,11 @@ describe('event senders', () => {
 
     const [m] = (JSON.parse(out ?? '{}') as { Messages: { Body: string; MD5OfBody: string }[] }).Messages;
     expect(JSON.parse(m?.Body ?? '{}')).toEqual({ id: 'e-1', account: MEMBER, detail: {} });
-    expect(m?.MD5OfBody).toBe(createHash('md5').update(m?.Body ?? '').digest('hex'));
+    expect(m?.MD5OfBody).toBe(
+      createHash('md5')
+        .update(m?.Body ?? '')
+        .digest('hex'),
+    );
   });
 
   it("leaves the hub's own events and other messages as moto wrote them", () => {

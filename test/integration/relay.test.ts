@@ -228,14 +228,14 @@ describe('hub relay, end to end', () => {
 
   it("drops a member's flood over its hourly budget (counted in the table), while another account's message still goes out", async () => {
     const flooder = '444400004444';
+    const quiet = '555500005555';
 
-    const run = await invoke([checkerAlert(flooder), checkerAlert(flooder), checkerAlert(flooder), checkerAlert(member)], { perHour: 2 });
+    const run = await invoke([checkerAlert(flooder), checkerAlert(flooder), checkerAlert(flooder), checkerAlert(quiet)], { perHour: 2 });
 
     expect(run.result).toEqual({ batchItemFailures: [] });
-    expect((await d.drainAlerts()).map((a) => a.attributes.account_id?.Value)).toEqual([flooder, flooder, member]);
+    expect((await d.drainAlerts()).map((a) => a.attributes.account_id?.Value)).toEqual([flooder, flooder, quiet]);
     expect(droppedMetrics(run.stdout)).toEqual({ total: 1, 'over-budget': 1 });
     expect(run.stdout).toContain(`of account ${flooder}: over the budget of 2 messages per hour`);
-    await teamQueue();
   });
 
   it('fails only the record the topic does not take (SQS delivers it again, then its dead-letter queue), naming account and topic', async () => {
