@@ -46,13 +46,7 @@ try {
     new BacktrackCheckerStack(app, 'AuroraBacktrackChecker', {
       ...env,
       config,
-      ...(settings.deployment === 'member'
-        ? {
-            hubTopicArn: settings.hubTopicArn,
-            ...(settings.hubTopicKeyArn ? { hubTopicKeyArn: settings.hubTopicKeyArn } : {}),
-            ...(settings.hubEventBusArn ? { hubEventBusArn: settings.hubEventBusArn } : {}),
-          }
-        : {}),
+      ...(settings.deployment === 'member' ? { hubEventBusArn: settings.hubEventBusArn } : {}),
     });
   }
 } catch (error) {

@@ -30,6 +30,11 @@ export interface PolicySources {
   keyPolicy(keyArn: string): Promise<string | undefined>;
   /** The organization (`o-...`) of the account; undefined when it belongs to none. */
   organizationOf(account: string): Promise<string | undefined>;
+  /**
+   * The account's Organizations entity path (`o-…/r-…/ou-…/`, its parents up to the root, as
+   * `aws:PrincipalOrgPaths` holds it); undefined when it belongs to no organization.
+   */
+  organizationPathOf(account: string): Promise<string | undefined>;
   /** The event bus's policy: '' when it has none, undefined when the bus does not exist. */
   busPolicy(busArn: string): Promise<string | undefined>;
 }
@@ -66,10 +71,12 @@ export async function publishRefusal(caller: CallerIdentity, topicArn: string, s
   try {
     const attributes = await sources.topicAttributes(topicArn);
     if (!attributes) return undefined;
+    const path = await sources.organizationPathOf(caller.account);
     const request: Omit<PolicyRequest, 'action' | 'resource'> = {
       principalArn: caller.principalArn,
       principalAccount: caller.account,
       principalOrgId: await sources.organizationOf(caller.account),
+      ...(path !== undefined ? { principalOrgPaths: [path] } : {}),
       secureTransport: SECURE_TRANSPORT,
     };
     const onTopic = evaluateResourcePolicy(attributes.Policy ?? '', { ...request, action: 'sns:Publish', resource: topicArn });
@@ -122,10 +129,12 @@ export async function putEventsRoute(caller: CallerIdentity, busNames: readonly 
     return { refusal: { code: 'UnsupportedResourcePolicy', status: 400, message } };
   }
   try {
+    const path = await sources.organizationPathOf(caller.account);
     const request: Omit<PolicyRequest, 'action' | 'resource'> = {
       principalArn: caller.principalArn,
       principalAccount: caller.account,
       principalOrgId: await sources.organizationOf(caller.account),
+      ...(path !== undefined ? { principalOrgPaths: [path] } : {}),
       secureTransport: SECURE_TRANSPORT,
     };
     for (const busArn of foreign) {
@@ -173,6 +182,17 @@ const xmlText = (s: string) =>
     .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
     .replace(/&amp;/g, '&');
 
+/** The organization of the account, and its management account, from moto's DescribeOrganization. */
+async function describeOrganization(send: SendToEmulator, account: string): Promise<{ id: string; management: string } | undefined> {
+  const target = 'AWSOrganizationsV20161128.DescribeOrganization';
+  const res = await send({ service: 'organizations', region: 'us-east-1', account, body: '{}', target });
+  if (res.status !== 200) return undefined;
+  const org = (JSON.parse(res.body) as { Organization?: { Id?: unknown; MasterAccountId?: unknown } }).Organization;
+  return typeof org?.Id === 'string' && typeof org.MasterAccountId === 'string'
+    ? { id: org.Id, management: org.MasterAccountId }
+    : undefined;
+}
+
 /** The policy sources read from moto (GetTopicAttributes, GetKeyPolicy, DescribeEventBus, DescribeOrganization) in each owner's account. */
 export function emulatorPolicySources(send: SendToEmulator): PolicySources {
   const regionOf = (arn: string) => arn.split(':')[3] ?? 'us-east-1';
@@ -215,12 +235,29 @@ export function emulatorPolicySources(send: SendToEmulator): PolicySources {
       const policy = (JSON.parse(res.body) as { Policy?: unknown }).Policy;
       return typeof policy === 'string' ? policy : '';
     },
-    organizationOf: async (account) => {
-      const target = 'AWSOrganizationsV20161128.DescribeOrganization';
-      const res = await send({ service: 'organizations', region: 'us-east-1', account, body: '{}', target });
-      if (res.status !== 200) return undefined;
-      const id = (JSON.parse(res.body) as { Organization?: { Id?: unknown } }).Organization?.Id;
-      return typeof id === 'string' ? id : undefined;
+    organizationOf: async (account) => (await describeOrganization(send, account))?.id,
+    organizationPathOf: async (account) => {
+      const org = await describeOrganization(send, account);
+      if (!org) return undefined;
+      // ListParents from the management account, one step at a time up to the root.
+      const ids: string[] = [];
+      let child = account;
+      for (let depth = 0; depth < 7; depth += 1) {
+        const res = await send({
+          service: 'organizations',
+          region: 'us-east-1',
+          account: org.management,
+          body: JSON.stringify({ ChildId: child }),
+          target: 'AWSOrganizationsV20161128.ListParents',
+        });
+        if (res.status !== 200) return undefined;
+        const parent = (JSON.parse(res.body) as { Parents?: { Id?: unknown; Type?: unknown }[] }).Parents?.[0];
+        if (typeof parent?.Id !== 'string') return undefined;
+        ids.unshift(parent.Id);
+        if (parent.Type === 'ROOT') return `${org.id}/${ids.join('/')}/`;
+        child = parent.Id;
+      }
+      throw new UnsupportedPolicyError(`account ${account} is nested deeper than Organizations allows (five OU levels)`);
     },
   };
 }

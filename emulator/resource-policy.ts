@@ -20,6 +20,11 @@ export interface PolicyRequest {
   principalAccount: string;
   /** The organization of the caller's account; undefined when it is in none. */
   principalOrgId?: string;
+  /**
+   * `aws:PrincipalOrgPaths`: the caller account's Organizations entity path, `o-…/r-…/ou-…/…/`
+   * (the OUs from the root down to the account's parent); undefined when it is in no organization.
+   */
+  principalOrgPaths?: readonly string[];
   /** `aws:SecureTransport`. */
   secureTransport: boolean;
   /** `kms:ViaService`: the service that calls KMS for the caller (e.g. `sns.eu-west-1.amazonaws.com`), if any. */
@@ -52,12 +57,22 @@ const OPERATORS: Readonly<Record<string, (actual: string, expected: string) => b
 };
 
 /**
+ * The set operator understood in front of an operator (`ForAnyValue:StringLike`): true when any
+ * value of a multivalued key matches any value of the policy; false when the request has none.
+ */
+const FOR_ANY_VALUE = 'ForAnyValue:';
+
+/** Multivalued keys: only a set operator may compare them (AWS: use ForAnyValue or ForAllValues). */
+const MULTIVALUED = new Set(['aws:principalorgpaths']);
+
+/**
  * The condition keys understood (lower case: AWS compares key names case-insensitively), each with
  * its value in a request. The `Source*` keys are set only when a service acts for one of its
  * resources (an alarm, a bucket); a principal's own call carries none of them.
  */
-const KEYS: Readonly<Record<string, (r: PolicyRequest) => string | undefined>> = {
+const KEYS: Readonly<Record<string, (r: PolicyRequest) => string | readonly string[] | undefined>> = {
   'aws:principalorgid': (r) => r.principalOrgId,
+  'aws:principalorgpaths': (r) => r.principalOrgPaths,
   'aws:principalarn': (r) => r.principalArn,
   'aws:principalaccount': (r) => r.principalAccount,
   'aws:securetransport': (r) => String(r.secureTransport),
@@ -118,11 +133,20 @@ function readStatement(raw: unknown, index: number): Statement {
   if (raw.Condition !== undefined) {
     if (!isRecord(raw.Condition)) throw new UnsupportedPolicyError(`${label} has a Condition that is not an object`);
     for (const [operator, block] of Object.entries(raw.Condition)) {
-      if (!(operator in OPERATORS)) throw new UnsupportedPolicyError(`${label} uses the condition operator ${operator}`);
+      const setOperator = operator.startsWith(FOR_ANY_VALUE);
+      const base = setOperator ? operator.slice(FOR_ANY_VALUE.length) : operator;
+      if (!(base in OPERATORS)) throw new UnsupportedPolicyError(`${label} uses the condition operator ${operator}`);
       if (!isRecord(block)) throw new UnsupportedPolicyError(`${label} has a ${operator} condition that is not an object`);
       conditions[operator] = {};
       for (const [key, values] of Object.entries(block)) {
         if (!(key.toLowerCase() in KEYS)) throw new UnsupportedPolicyError(`${label} uses the condition key ${key} (in ${operator})`);
+        if (MULTIVALUED.has(key.toLowerCase()) !== setOperator) {
+          throw new UnsupportedPolicyError(
+            setOperator
+              ? `${label} uses ${operator} on the single-valued key ${key}`
+              : `${label} uses ${operator} on the multivalued key ${key} without ForAnyValue`,
+          );
+        }
         conditions[operator][key] = strings(values, `${label} ${operator}.${key}`);
       }
     }
@@ -185,11 +209,14 @@ function principalMatches(s: Statement, r: PolicyRequest): boolean {
 
 function conditionsHold(s: Statement, r: PolicyRequest): boolean {
   return Object.entries(s.conditions).every(([operator, block]) => {
-    const compare = OPERATORS[operator] as (a: string, e: string) => boolean;
+    const base = operator.startsWith(FOR_ANY_VALUE) ? operator.slice(FOR_ANY_VALUE.length) : operator;
+    const compare = OPERATORS[base] as (a: string, e: string) => boolean;
     return Object.entries(block).every(([key, expected]) => {
-      const actual = (KEYS[key.toLowerCase()] as (x: PolicyRequest) => string | undefined)(r);
-      // A key the request does not carry fails every operator understood here (none is a Not… or …IfExists).
-      return actual !== undefined && expected.some((e) => compare(actual, e));
+      const actual = (KEYS[key.toLowerCase()] as (x: PolicyRequest) => string | readonly string[] | undefined)(r);
+      // A key the request does not carry fails every operator understood here (none is a Not… or …IfExists),
+      // and ForAnyValue over no values is false.
+      const values = actual === undefined ? [] : typeof actual === 'string' ? [actual] : actual;
+      return values.some((a) => expected.some((e) => compare(a, e)));
     });
   });
 }

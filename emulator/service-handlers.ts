@@ -19,6 +19,7 @@ import {
   type ClusterOverrides,
 } from './rds-clusters-xml';
 import { publishRefusal, putEventsRoute, type CallerIdentity, type PolicySources } from './cross-account';
+import { recordSenders, stampSenders, type EventSenders } from './event-senders';
 import { publishError, readPublish, type PublishedMessage } from './sns-emulation';
 import {
   WORKFLOW_STATUSES,
@@ -142,6 +143,7 @@ export function serviceHandlers(ctx: HandlerContext): Record<string, Handler> {
     workflowUpdates,
     published,
   } = ctx;
+  const senders: EventSenders = new Map();
 
   async function isSecurityHubEnabledFor(raw: RawRequest, region: string): Promise<boolean> {
     const forced = securityHubForced.get(region);
@@ -262,7 +264,16 @@ export function serviceHandlers(ctx: HandlerContext): Record<string, Handler> {
       const route = await putEventsRoute(caller, buses, policySources);
       if ('refusal' in route) return route.refusal;
       if (route.account === caller.account) return asResponse(await forward(raw));
-      return asResponse(await forward({ ...raw, headers: { ...raw.headers, 'x-moto-account-id': route.account } }));
+      const up = await forward({ ...raw, headers: { ...raw.headers, 'x-moto-account-id': route.account } });
+      if (up.status === 200) recordSenders(senders, up.body.toString('utf8'), caller.account);
+      return asResponse(up);
+    },
+
+    // moto stamps an event with the bus's account; EventBridge stamps the sender's (event-senders.ts).
+    'sqs:ReceiveMessage': async (raw) => {
+      const up = await forward(raw);
+      const stamped = up.status === 200 ? stampSenders(senders, up.body.toString('utf8')) : undefined;
+      return stamped === undefined ? asResponse(up) : asResponse(up, stamped);
     },
 
     'securityhub:BatchImportFindings': async (raw, info, rid) => {

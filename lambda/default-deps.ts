@@ -10,6 +10,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { CredentialsProvider } from './aws/assume-role';
 import { whoAmI } from './aws/identity';
 import { createStateDocumentClient, DynamoStateStore, MemoryStateStore } from './aws/state';
+import { checkerAlertDetail } from './core/hub-alert';
 import type { AccountContext } from './core/types';
 import type { Deps, Logger, RegionClients } from './run';
 
@@ -130,18 +131,31 @@ export function awsDeps(opts: AwsDepsOptions): Deps {
     // Only a run with a topic publishes (lambda/modes/common.ts): no client for the others.
     ...(opts.alertTopicArn !== undefined && { sns: snsClient(opts.alertTopicArn.split(':')[3] || opts.homeRegion, settings) }),
     state,
-    ...(opts.hubEventBusArn !== undefined ? { tellHub: hubTeller(opts.hubEventBusArn, opts.homeRegion, settings) } : {}),
+    ...(opts.hubEventBusArn !== undefined ? hubSenders(opts.hubEventBusArn, opts.homeRegion, settings) : {}),
     persistentState: Boolean(opts.stateTable),
     log: opts.log,
   };
 }
 
-/** Sends the member's report to the hub's bus; EventBridge's client and adapter load on the first report. */
-function hubTeller(busArn: string, homeRegion: string, settings: object): NonNullable<Deps['tellHub']> {
+/**
+ * Member mode: the report and the alert to the hub's bus, with one EventBridge client; its client
+ * and adapter load on the first event.
+ */
+function hubSenders(busArn: string, homeRegion: string, settings: object): Required<Pick<Deps, 'tellHub' | 'alertHub'>> {
   let client: import('./aws/events').EventBridgeClient | undefined;
-  return async (arn, detail) => {
-    const { createEventBridgeClient, eventBusRegion, sendRunCompleted } = await import('./aws/events');
-    client ??= createEventBridgeClient({ region: eventBusRegion(busArn) ?? homeRegion, ...settings });
-    await sendRunCompleted(client, arn, detail);
+  const events = async () => {
+    const adapter = await import('./aws/events');
+    client ??= adapter.createEventBridgeClient({ region: adapter.eventBusRegion(busArn) ?? homeRegion, ...settings });
+    return { adapter, client };
+  };
+  return {
+    tellHub: async (arn, detail) => {
+      const { adapter, client: c } = await events();
+      await adapter.sendRunCompleted(c, arn, detail);
+    },
+    alertHub: async (arn, message) => {
+      const { adapter, client: c } = await events();
+      return adapter.sendCheckerAlert(c, arn, checkerAlertDetail(message));
+    },
   };
 }

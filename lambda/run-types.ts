@@ -72,6 +72,11 @@ export interface Deps {
   log: Logger;
   /** Member mode: sends the run's report to `hubEventBusArn` (EventBridge PutEvents); absent: no hub to tell. */
   tellHub?: (busArn: string, detail: RunCompletedDetail) => Promise<void>;
+  /**
+   * Member mode: sends the alert to `hubEventBusArn` as a "Checker alert" event (the hub's relay
+   * publishes it with the account EventBridge stamps); returns the EventId. Absent: no hub to tell.
+   */
+  alertHub?: (busArn: string, message: AlertMessage) => Promise<string>;
   /** Told as the scan goes on (the CLI shows it on a terminal): Regions done, clusters judged. */
   progress?: (p: ScanProgress) => void;
 }

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { BacktrackChecker, type BacktrackCheckerProps } from './backtrack-checker';
+import { assertMemberWiring } from './hub/member-config';
 
 export interface BacktrackCheckerStackProps extends StackProps, BacktrackCheckerProps {}
 
@@ -13,20 +14,23 @@ export class BacktrackCheckerStack extends Stack {
       description: 'Aurora Backtrack checker: scheduled Backtrack compliance, Security Hub findings, alerts on change',
       ...props,
     });
-    const { config, alertTopic, alertTopicKey, hubTopicArn, hubTopicKeyArn, hubEventBusArn } = props;
+    // Keys of earlier versions are refused here too: the construct is given only the known ones.
+    assertMemberWiring(props);
+    const { config, alertTopic, alertTopicKey, hubEventBusArn } = props;
     this.checker = new BacktrackChecker(this, 'Checker', {
       ...(config !== undefined ? { config } : {}),
       ...(alertTopic !== undefined ? { alertTopic } : {}),
       ...(alertTopicKey !== undefined ? { alertTopicKey } : {}),
-      ...(hubTopicArn !== undefined ? { hubTopicArn } : {}),
-      ...(hubTopicKeyArn !== undefined ? { hubTopicKeyArn } : {}),
       ...(hubEventBusArn !== undefined ? { hubEventBusArn } : {}),
     });
 
-    new CfnOutput(this, 'AlertTopicArn', {
-      description: 'SNS topic that receives alerts (subscribe more endpoints here)',
-      value: this.checker.alertTopic.topicArn,
-    });
+    // A member has no topic of its own: its alerts reach the organization's topic through the hub.
+    if (this.checker.alertTopic) {
+      new CfnOutput(this, 'AlertTopicArn', {
+        description: 'SNS topic that receives alerts (subscribe more endpoints here)',
+        value: this.checker.alertTopic.topicArn,
+      });
+    }
     new CfnOutput(this, 'FunctionName', {
       description: 'Checker function (invoke with {"mode":"scan"} for a run now)',
       value: this.checker.checkerFunction.functionName,

@@ -30,7 +30,7 @@ import { loadConfig, type CheckerConfig } from './config';
 import { telemetryEnvironment, toEnvironment } from '../lambda/settings/schema';
 import { grantFunctionPermissions } from './function-permissions';
 import { AlarmForwarder } from './hub/alarm-forwarder';
-import { assertMemberConfig } from './hub/member-config';
+import { assertMemberConfig, assertMemberWiring } from './hub/member-config';
 import { MEMBER_ALARM_FORWARDER_ROLE_NAME, MEMBER_ALARM_NAME_PREFIX, MEMBER_FUNCTION_ROLE_NAME } from './hub/member-roles';
 import { createAlarms, createDashboard, notifiesRecovery, type CheckerAlarms } from './monitoring';
 import { nagResource } from './nag';
@@ -65,24 +65,14 @@ export interface BacktrackCheckerProps {
    */
   readonly alertTopicKey?: kms.IKey;
   /**
-   * Member mode of an organization deployment: publish alerts to the organization's central topic
-   * (another account, this Region) instead of a topic of this stack. No topic, key, subscription
-   * or Slack channel is created here; the function role and the alarm forwarder role get the fixed
-   * names the hub's policies admit, the alarms the fixed prefix the hub relays, and the alarms'
-   * state changes go to the hub's event bus (`hubEventBusArn`, required with this).
+   * Member mode of an organization deployment: the hub's event bus (another account, this Region).
+   * The checker sends it a report after every scan (the hub's coverage check), every alert (a
+   * "Checker alert" event: the hub's relay publishes it to the organization's topic with the
+   * account EventBridge stamps) and every state change of its alarms. No topic, key, subscription
+   * or Slack channel is created here, and the function may not publish to any topic: it may only
+   * `events:PutEvents` on exactly this bus. The function role and the alarm forwarder role get the
+   * fixed names the hub's bus policy admits, the alarms the fixed prefix the hub relays.
    * @default - single-account mode
-   */
-  readonly hubTopicArn?: string;
-  /**
-   * The customer-managed key of the hub's topic (member mode).
-   * @default - no key permissions
-   */
-  readonly hubTopicKeyArn?: string;
-  /**
-   * Member mode: the hub's event bus, told after every scan that this account's checker ran (the
-   * hub's coverage check) and sent every state change of the checker's alarms (the hub relays them
-   * to its topic). The function and the alarm forwarder role may `events:PutEvents` on exactly this bus.
-   * @default - single-account mode (required in member mode)
    */
   readonly hubEventBusArn?: string;
 }
@@ -90,7 +80,8 @@ export interface BacktrackCheckerProps {
 export class BacktrackChecker extends Construct {
   /** The validated configuration, defaults applied. */
   readonly config: CheckerConfig;
-  readonly alertTopic: sns.ITopic;
+  /** The topic alerts are published to; none in member mode (alerts go to the hub's bus). */
+  readonly alertTopic?: sns.ITopic;
   /** The topic's customer-managed key, when this construct created the topic. */
   readonly alertKey?: kms.IKey;
   readonly checkerFunction: lambda.Function;
@@ -120,22 +111,16 @@ export class BacktrackChecker extends Construct {
     super(scope, id);
     this.config = loadConfig({ ...props.config });
     const config = this.config;
-    const hubTopicArn = props.hubTopicArn;
-    if (hubTopicArn !== undefined && props.hubEventBusArn === undefined) {
-      throw new Error(
-        "hubTopicArn without hubEventBusArn: a member's alarms reach the hub through its event bus; give the hub stack's HubEventBusArn output",
-      );
-    }
+    const hubEventBusArn = props.hubEventBusArn;
+    const member = hubEventBusArn !== undefined;
+    assertMemberWiring(props);
     // A member's alarms have the fixed prefix the hub relays (one member stack per account).
-    this.alarmNamePrefix =
-      hubTopicArn !== undefined ? MEMBER_ALARM_NAME_PREFIX : `${Names.uniqueResourceName(this, { maxLength: 64, separator: '-' })}-`;
+    this.alarmNamePrefix = member ? MEMBER_ALARM_NAME_PREFIX : `${Names.uniqueResourceName(this, { maxLength: 64, separator: '-' })}-`;
 
-    let topic: sns.ITopic;
+    let topic: sns.ITopic | undefined;
     let topicKey: kms.IKey | undefined;
-    if (hubTopicArn !== undefined) {
+    if (member) {
       assertMemberConfig(config);
-      topic = sns.Topic.fromTopicArn(this, 'HubTopic', hubTopicArn);
-      if (props.hubTopicKeyArn !== undefined) topicKey = kms.Key.fromKeyArn(this, 'HubTopicKey', props.hubTopicKeyArn);
     } else if (props.alertTopic) {
       topic = props.alertTopic;
       topicKey = props.alertTopicKey;
@@ -143,18 +128,12 @@ export class BacktrackChecker extends Construct {
       topicKey = this.alertKey = createTopicKey(this, this.alarmNamePrefix);
       topic = createTopic(this, topicKey, this.alarmNamePrefix);
     }
-    this.alertTopic = topic;
+    if (topic) this.alertTopic = topic;
     for (const email of config.alertEmails) {
-      topic.addSubscription(new snsSubscriptions.EmailSubscription(email));
+      topic?.addSubscription(new snsSubscriptions.EmailSubscription(email));
     }
     const slackConfigured = config.slackWorkspaceId !== undefined && config.slackChannelId !== undefined;
-    if (
-      !props.alertTopic &&
-      hubTopicArn === undefined &&
-      config.alertEmails.length === 0 &&
-      !slackConfigured &&
-      !config.allowNoSubscribers
-    ) {
+    if (!props.alertTopic && !member && config.alertEmails.length === 0 && !slackConfigured && !config.allowNoSubscribers) {
       Annotations.of(this).addWarningV2(
         'aurora-backtrack-checker:no-subscribers',
         'The alert topic has no subscriber: alerts and alarms will reach no one. Set alertEmails (-c alertEmails=ops@example.com) or slackWorkspaceId and slackChannelId, subscribe the topic yourself after deploy, or set allowNoSubscribers=true to deploy without this warning.',
@@ -194,7 +173,7 @@ export class BacktrackChecker extends Construct {
     this.functionRole = new iam.Role(this, 'FunctionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Aurora Backtrack checker: read clusters, import findings, publish alerts, keep state',
-      ...(hubTopicArn !== undefined ? { roleName: MEMBER_FUNCTION_ROLE_NAME } : {}),
+      ...(member ? { roleName: MEMBER_FUNCTION_ROLE_NAME } : {}),
     });
     grantFunctionPermissions(this, {
       role: this.functionRole,
@@ -205,10 +184,9 @@ export class BacktrackChecker extends Construct {
       stateTable: this.stateTable,
     });
 
-    if (props.hubEventBusArn !== undefined) {
-      if (hubTopicArn === undefined) throw new Error('hubEventBusArn is for member mode: give hubTopicArn too');
+    if (hubEventBusArn !== undefined) {
       this.functionRole.addToPolicy(
-        new iam.PolicyStatement({ sid: 'ReportToHubEventBus', actions: ['events:PutEvents'], resources: [props.hubEventBusArn] }),
+        new iam.PolicyStatement({ sid: 'SendToHubEventBus', actions: ['events:PutEvents'], resources: [hubEventBusArn] }),
       );
     }
 
@@ -224,7 +202,7 @@ export class BacktrackChecker extends Construct {
       // that overlap are serialised by a lease item in the state table instead.
       role: this.functionRole,
       logGroup: this.logGroup,
-      environment: this.environment(topic, props.hubEventBusArn),
+      environment: this.environment(topic, hubEventBusArn),
       maxEventAge: MAX_EVENT_AGE,
       retryAttempts: 0,
       onFailure: new lambdaDestinations.SqsDestination(this.deadLetterQueue),
@@ -257,7 +235,7 @@ export class BacktrackChecker extends Construct {
     });
 
     if (config.instantRecheck) this.recheckRule = this.createRecheckRule();
-    if (config.slackWorkspaceId !== undefined && config.slackChannelId !== undefined) {
+    if (topic && config.slackWorkspaceId !== undefined && config.slackChannelId !== undefined) {
       this.slackChannel = createSlackChannel(this, topic, config.slackWorkspaceId, config.slackChannelId);
     }
 
@@ -266,7 +244,7 @@ export class BacktrackChecker extends Construct {
     const monitoring = {
       checkerFunction: this.checkerFunction,
       deadLetterQueue: this.deadLetterQueue,
-      ...(hubTopicArn === undefined ? { alertTopic: topic } : {}),
+      ...(topic ? { alertTopic: topic } : {}),
       alarmNamePrefix: this.alarmNamePrefix,
       heartbeat: heartbeat.ok,
       hasFailureDestination: true,
@@ -276,13 +254,13 @@ export class BacktrackChecker extends Construct {
     // (missing data breaching) is created only after it answered, when its datapoint is visible
     // (lambda/first-scan.ts), so a fresh deployment pages no one.
     this.firstRun = runOnDeploy(this, 'FirstScan', this.checkerFunction, 'Custom::AuroraBacktrackFirstScan');
-    if (Stack.of(topic) === Stack.of(this)) this.firstRun.node.addDependency(topic);
+    if (topic && Stack.of(topic) === Stack.of(this)) this.firstRun.node.addDependency(topic);
     if (this.slackChannel) this.firstRun.node.addDependency(this.slackChannel);
     this.alarms.heartbeat.node.addDependency(this.firstRun);
     this.dashboard = createDashboard(this, monitoring, this.alarms);
-    if (hubTopicArn !== undefined && props.hubEventBusArn !== undefined) {
+    if (hubEventBusArn !== undefined) {
       this.alarmForwarder = new AlarmForwarder(this, 'AlarmForwarder', {
-        busArn: props.hubEventBusArn,
+        busArn: hubEventBusArn,
         deadLetterQueue: this.deadLetterQueue,
         alarmNamePrefix: this.alarmNamePrefix,
         recoveryAlarms: Object.values<cloudwatch.Alarm | undefined>({ ...this.alarms }).filter(
@@ -294,12 +272,12 @@ export class BacktrackChecker extends Construct {
   }
 
   /** The function's environment, written from the settings schema; Powertools' own variables beside it. */
-  private environment(topic: sns.ITopic, hubEventBusArn: string | undefined): Record<string, string> {
+  private environment(topic: sns.ITopic | undefined, hubEventBusArn: string | undefined): Record<string, string> {
     return {
       ...toEnvironment({
         ...this.config,
         publishFindings: true,
-        alertTopicArn: topic.topicArn,
+        ...(topic ? { alertTopicArn: topic.topicArn } : {}),
         stateTable: this.stateTable.tableName,
         ...(hubEventBusArn !== undefined ? { hubEventBusArn } : {}),
       }),

@@ -13,8 +13,8 @@ export const LAMBDA_DIR = path.join(REPO_ROOT, 'lambda');
 export const HANDLER_ENTRY = path.join(LAMBDA_DIR, 'handler.ts');
 /** The hub's coverage function's entry point; it exports `handler`. */
 export const COVERAGE_ENTRY = path.join(LAMBDA_DIR, 'coverage', 'handler.ts');
-/** The hub's alarm relay's entry point; it exports `handler`. */
-export const ALARM_RELAY_ENTRY = path.join(LAMBDA_DIR, 'hub', 'alarm-relay.ts');
+/** The hub's relay's entry point; it exports `handler`. */
+export const RELAY_ENTRY = path.join(LAMBDA_DIR, 'hub', 'relay.ts');
 /** File name of the bundle: the function's handler setting is `index.handler`. */
 export const BUNDLE_FILE = 'index.js';
 
@@ -69,7 +69,7 @@ export function bundleCoverageHandler(outDir: string): void {
   bundleEntry(COVERAGE_ENTRY, outDir);
 }
 
-/** Writes `<outDir>/index.js`: the hub's alarm relay, bundled like the checker. */
-export function bundleAlarmRelayHandler(outDir: string): void {
-  bundleEntry(ALARM_RELAY_ENTRY, outDir);
+/** Writes `<outDir>/index.js`: the hub's relay, bundled like the checker. */
+export function bundleRelayHandler(outDir: string): void {
+  bundleEntry(RELAY_ENTRY, outDir);
 }

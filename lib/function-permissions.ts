@@ -54,7 +54,8 @@ export const UNCHANGED_FINDING_FIELDS = [
 export interface FunctionPermissionsProps {
   readonly role: iam.Role;
   readonly config: CheckerConfig;
-  readonly topic: sns.ITopic;
+  /** The alert topic; none in member mode (the alerts go to the hub's bus). */
+  readonly topic: sns.ITopic | undefined;
   readonly topicKey: kms.IKey | undefined;
   readonly logGroup: logs.ILogGroup;
   readonly stateTable: dynamodb.ITable;
@@ -115,8 +116,8 @@ export function grantFunctionPermissions(scope: Construct, props: FunctionPermis
     new iam.PolicyStatement({ sid: 'ImportFindings', actions: ['securityhub:BatchImportFindings'], resources: productArns }),
   );
 
-  role.addToPolicy(new iam.PolicyStatement({ sid: 'PublishAlerts', actions: ['sns:Publish'], resources: [topic.topicArn] }));
-  if (topicKey) {
+  if (topic) role.addToPolicy(new iam.PolicyStatement({ sid: 'PublishAlerts', actions: ['sns:Publish'], resources: [topic.topicArn] }));
+  if (topic && topicKey) {
     role.addToPolicy(
       new iam.PolicyStatement({ sid: 'UseAlertTopicKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [topicKey.keyArn] }),
     );

@@ -1,26 +1,26 @@
 /**
  * Builds what users run: the Lambda bundle (dist/lambda/index.js, the same function the CDK stack
- * deploys with), the hub's coverage function (dist/coverage/index.js) and alarm relay
- * (dist/alarm-relay/index.js), and the CLI bundle (dist/cli/, behind bin/aurora-backtrack-check.js).
+ * deploys with), the hub's coverage function (dist/coverage/index.js) and relay
+ * (dist/relay/index.js), and the CLI bundle (dist/cli/, behind bin/aurora-backtrack-check.js).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
-import { bundleAlarmRelayHandler, bundleCoverageHandler, bundleHandler, REPO_ROOT } from '../lib/bundle';
+import { bundleRelayHandler, bundleCoverageHandler, bundleHandler, REPO_ROOT } from '../lib/bundle';
 
 export const DIST = path.join(REPO_ROOT, 'dist');
 export const HANDLER_BUNDLE_DIR = path.join(DIST, 'lambda');
 /** The hub's coverage function (dist/coverage/index.js), the same bytes the hub stack deploys. */
 export const COVERAGE_BUNDLE_DIR = path.join(DIST, 'coverage');
-/** The hub's alarm relay (dist/alarm-relay/index.js), the same bytes the hub stack deploys. */
-export const ALARM_RELAY_BUNDLE_DIR = path.join(DIST, 'alarm-relay');
+/** The hub's relay (dist/relay/index.js), the same bytes the hub stack deploys. */
+export const RELAY_BUNDLE_DIR = path.join(DIST, 'relay');
 export const CLI_DIR = path.join(DIST, 'cli');
 export const CLI_BUNDLE = path.join(CLI_DIR, 'cli.mjs');
 
 export function build(): void {
   bundleHandler(HANDLER_BUNDLE_DIR);
   bundleCoverageHandler(COVERAGE_BUNDLE_DIR);
-  bundleAlarmRelayHandler(ALARM_RELAY_BUNDLE_DIR);
+  bundleRelayHandler(RELAY_BUNDLE_DIR);
   fs.rmSync(CLI_DIR, { recursive: true, force: true });
   buildSync({
     entryPoints: [path.join(REPO_ROOT, 'bin', 'cli.ts')],

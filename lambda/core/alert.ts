@@ -112,6 +112,9 @@ const COUNT_WORDS = {
   'region-unwatched': ['Region no longer watched', 'Regions no longer watched'],
 } satisfies Record<string, [string, string]>;
 
+/** Every `event` attribute value a checker alert can carry (the change sections, and the reminder). */
+export const ALERT_EVENTS = [...(Object.keys(COUNT_WORDS) as (keyof typeof COUNT_WORDS)[]), 'reminder'] as const;
+
 function sections(input: AlertInput): Section[] {
   const { account } = input;
   const make = (heading: string, event: keyof typeof COUNT_WORDS): Section => ({

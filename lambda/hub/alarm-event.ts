@@ -5,7 +5,6 @@
  */
 import type { AlertMessage } from '../aws/sns';
 import { clip, clipLine, plainText, slackText } from '../core/text';
-import type { HubAlarms } from './alarm-relay-settings';
 
 /** What CloudWatch puts on EventBridge when an alarm changes state. */
 export const ALARM_STATE_CHANGE = { source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change' } as const;
@@ -24,7 +23,7 @@ export interface AlarmStateChange {
   account: string;
   region: string;
   alarmName: string;
-  /** The alarm's name without the member's (or the hub's) prefix (`Heartbeat`), for the e-mail subject. */
+  /** The alarm's name without the member prefix (`Heartbeat`), for the e-mail subject. */
   shortName: string;
   state: RelayedState;
   previousState?: string;
@@ -49,16 +48,22 @@ const record = (value: unknown): Record<string, unknown> | undefined =>
 const shown = (value: unknown, max = 80): string => clip(JSON.stringify(value) ?? 'undefined', max);
 
 /**
- * The alarm state change, or why the event is not one to relay: not a CloudWatch alarm state
- * change, not an alarm of a member checker (`alarmNamePrefix`) nor one of the hub's own alarms
- * (`hubAlarms`: its prefix, from the hub's account only), a state other than ALARM or OK, or an
- * account, Region or alarm ARN that is missing or does not agree with the rest.
+ * The alarm names relayed: a member checker's (`member`, from any account), and the hub's own
+ * alarms (`hub.prefix`) when the event comes from the hub's own account.
  */
-export function readAlarmStateChange(
-  event: unknown,
-  alarmNamePrefix: string,
-  hubAlarms?: HubAlarms,
-): { ok: AlarmStateChange } | { problem: string } {
+export interface AlarmNamePrefixes {
+  member: string;
+  hub?: { account: string; prefix: string };
+}
+
+/**
+ * The alarm state change, or why the event is not one to relay: not a CloudWatch alarm state
+ * change, not an alarm of a member checker (`alarmNamePrefix`) nor of the hub in the hub's own
+ * account, a state other than ALARM or OK, or an account, Region or alarm ARN that is missing or
+ * does not agree with the rest.
+ */
+export function readAlarmStateChange(event: unknown, prefixes: string | AlarmNamePrefixes): { ok: AlarmStateChange } | { problem: string } {
+  const { member, hub } = typeof prefixes === 'string' ? { member: prefixes, hub: undefined } : prefixes;
   const e = record(event);
   if (!e) return { problem: `the event is not a JSON object (${shown(event)})` };
   if (e.source !== ALARM_STATE_CHANGE.source || e['detail-type'] !== ALARM_STATE_CHANGE.detailType) {
@@ -75,13 +80,11 @@ export function readAlarmStateChange(
   if (typeof alarmName !== 'string' || alarmName.length === 0 || alarmName.length > MAX_ALARM_NAME) {
     return { problem: `detail.alarmName ${shown(alarmName)} is not an alarm name (1–${MAX_ALARM_NAME} characters)` };
   }
-  // The hub's own alarms come from the hub's account only: EventBridge sets `account`, a member cannot claim it.
-  const prefix =
-    hubAlarms && account === hubAlarms.accountId && alarmName.startsWith(hubAlarms.alarmNamePrefix)
-      ? hubAlarms.alarmNamePrefix
-      : alarmNamePrefix;
-  if (!alarmName.startsWith(prefix) || alarmName.length === prefix.length) {
-    return { problem: `alarm ${shown(alarmName)} of account ${account} is not a member checker's alarm (${alarmNamePrefix}<Name>)` };
+  const named = (prefix: string) => alarmName.startsWith(prefix) && alarmName.length > prefix.length;
+  // The hub's prefix counts only for the hub's own account: a member cannot pass for the hub.
+  const alarmNamePrefix = hub && account === hub.account && named(hub.prefix) ? hub.prefix : member;
+  if (!named(alarmNamePrefix)) {
+    return { problem: `alarm ${shown(alarmName)} of account ${account} is not a member checker's alarm (${member}<Name>)` };
   }
   const arnSuffix = `:cloudwatch:${region}:${account}:alarm:${alarmName}`;
   const resources = Array.isArray(e.resources) ? (e.resources as unknown[]) : [];
@@ -102,7 +105,7 @@ export function readAlarmStateChange(
       account,
       region,
       alarmName,
-      shortName: alarmName.slice(prefix.length),
+      shortName: alarmName.slice(alarmNamePrefix.length),
       state: value as RelayedState,
       ...(typeof previous === 'string' ? { previousState: previous } : {}),
       reason:

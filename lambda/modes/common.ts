@@ -75,6 +75,18 @@ export async function deliver(
 ): Promise<RunSummary['alert'] | undefined> {
   if (!message) return undefined;
   const base = { subject: message.subject, message };
+  // Member mode: the alert goes to the hub's bus, where EventBridge stamps this account on it.
+  const hubBus = config.hubEventBusArn;
+  if (hubBus !== undefined) {
+    if (!deps.alertHub) return { ...base, published: false, error: `NoHubSender: no EventBridge client to send the alert to ${hubBus}` };
+    try {
+      return { ...base, published: true, messageId: await deps.alertHub(hubBus, message) };
+    } catch (err) {
+      const { code, message: text } = describeError(err);
+      deps.log.error('alert not sent to the hub', { code, message: text });
+      return { ...base, published: false, error: `${code}: ${text}` };
+    }
+  }
   if (!config.alertTopicArn) return { ...base, published: false };
   // A topic without a client to publish with is a wiring mistake: loud, never a quiet "not published".
   if (!deps.sns) return { ...base, published: false, error: `NoSnsClient: no SNS client to publish to ${config.alertTopicArn}` };

@@ -313,9 +313,13 @@ export const FLAG_NAMES = Object.fromEntries(
 export const ENV_VARIABLES: readonly string[] = RUNTIME_KEYS.map((k) => ENV_NAMES[k]);
 
 /** Values written to the function's environment: the settings the stack validated and the resources it made. */
-export type EnvironmentValues = { readonly [K in Exclude<RuntimeKey, 'pageSize' | 'hubEventBusArn'>]: ReadonlyValue<SettingValue<K>> } & {
+export type EnvironmentValues = {
+  readonly [K in Exclude<RuntimeKey, 'pageSize' | 'hubEventBusArn' | 'alertTopicArn'>]: ReadonlyValue<SettingValue<K>>;
+} & {
   /** Member mode only. */
   readonly hubEventBusArn?: string;
+  /** Not in member mode (its alerts go to the hub's bus). */
+  readonly alertTopicArn?: string;
 };
 type ReadonlyValue<T> = T extends (infer U)[] ? readonly U[] : T;
 

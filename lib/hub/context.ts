@@ -6,7 +6,7 @@
 import type { ConfigProblem } from '../config';
 import { settingOf } from '../../lambda/settings/schema';
 import { PARENT_ID } from '../../lambda/coverage/settings';
-import { HUB_EVENT_BUS_NAME } from './member-roles';
+import { RETIRED_MEMBER_KEYS, retiredMemberKeyProblem } from './member-config';
 
 export const DEPLOYMENTS = ['account', 'hub', 'member'] as const;
 export type Deployment = (typeof DEPLOYMENTS)[number];
@@ -35,12 +35,7 @@ export type HubContext =
     }
   | {
       readonly deployment: 'member';
-      readonly hubTopicArn: string;
-      readonly hubTopicKeyArn?: string;
-      /**
-       * The hub's event bus: told after every scan (coverage) and sent the alarms' state changes.
-       * Default: the hub's bus (`aurora-backtrack-checker-hub`) in the topic's account and Region.
-       */
+      /** The hub's event bus: sent the alerts, the alarms' state changes and a report after every scan (coverage). */
       readonly hubEventBusArn: string;
     };
 
@@ -48,14 +43,6 @@ const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 /** The same form the coverage function checks its targets against (one pattern for both). */
 const OU_ID = PARENT_ID;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):[A-Za-z0-9_-]{1,256}$/;
-const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;
-
-/** The hub stack's event bus beside its topic: same partition, Region and account, its fixed name. */
-export function hubEventBusArnOf(hubTopicArn: string): string {
-  const [, partition, , region, account] = hubTopicArn.split(':');
-  return `arn:${partition}:events:${region}:${account}:event-bus/${HUB_EVENT_BUS_NAME}`;
-}
 
 /** A context value as the error message shows it: JSON (strings quoted), or `(not set)`. */
 const render = (value: unknown): string => (value === undefined || value === null ? '(not set)' : JSON.stringify(value));
@@ -101,6 +88,9 @@ export function readHubContext(context: Readonly<Record<string, unknown>>): { ok
     }
   };
 
+  // Earlier members published to the hub's topic: a key that is no longer used is never silently accepted.
+  for (const key of RETIRED_MEMBER_KEYS.filter(given)) problems.push(retiredMemberKeyProblem(key, render(context[key])));
+
   const raw = context.deployment ?? 'account';
   if (typeof raw !== 'string' || !(DEPLOYMENTS as readonly string[]).includes(raw)) {
     problem('deployment', 'is not a deployment', `one of ${DEPLOYMENTS.join(', ')} (default account)`, 'deployment=hub');
@@ -109,55 +99,27 @@ export function readHubContext(context: Readonly<Record<string, unknown>>): { ok
   const deployment = raw as Deployment;
 
   if (deployment === 'account') {
-    forbid(
-      ['organizationId', 'organizationUnitIds', 'delegatedAdmin', 'memberRegion', 'hubTopicArn', 'hubTopicKeyArn', 'hubEventBusArn'],
-      deployment,
-    );
+    forbid(['organizationId', 'organizationUnitIds', 'delegatedAdmin', 'memberRegion', 'hubEventBusArn'], deployment);
     return problems.length ? { problems } : { ok: { deployment } };
   }
 
   if (deployment === 'member') {
     forbid(['organizationId', 'organizationUnitIds', 'delegatedAdmin', 'memberRegion'], deployment);
-    const arn = context.hubTopicArn;
-    if (typeof arn !== 'string' || !TOPIC_ARN.test(arn)) {
-      problem(
-        'hubTopicArn',
-        isAbsent(arn) ? 'is required with deployment=member' : 'is not an SNS topic ARN',
-        "the hub stack's AlertTopicArn output",
-        'hubTopicArn=arn:aws:sns:eu-west-1:111122223333:AuroraBacktrackCheckerHub-AlertsAlertTopic-Ab12',
-      );
-    }
-    const keyArn = context.hubTopicKeyArn;
-    if (!isAbsent(keyArn) && (typeof keyArn !== 'string' || !KEY_ARN.test(keyArn))) {
-      problem(
-        'hubTopicKeyArn',
-        'is not a KMS key ARN',
-        "the hub stack's AlertTopicKeyArn output",
-        'hubTopicKeyArn=arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      );
-    }
     const busArn = context.hubEventBusArn;
     const bus = isAbsent(busArn) ? undefined : settingOf('hubEventBusArn').parse(busArn);
-    if (bus && !('ok' in bus)) {
+    if (!bus || !('ok' in bus)) {
       problem(
         'hubEventBusArn',
-        bus.problem,
+        bus ? bus.problem : "is required with deployment=member: the member's alerts, alarms and reports go to the hub's event bus",
         "the hub stack's HubEventBusArn output",
         'hubEventBusArn=arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub',
       );
     }
-    if (problems.length) return { problems };
-    return {
-      ok: {
-        deployment,
-        hubTopicArn: arn as string,
-        ...(typeof keyArn === 'string' ? { hubTopicKeyArn: keyArn } : {}),
-        hubEventBusArn: bus && 'ok' in bus ? bus.ok : hubEventBusArnOf(arn as string),
-      },
-    };
+    if (problems.length || !bus || !('ok' in bus)) return { problems };
+    return { ok: { deployment, hubEventBusArn: bus.ok } };
   }
 
-  forbid(['hubTopicArn', 'hubTopicKeyArn', 'hubEventBusArn'], deployment);
+  forbid(['hubEventBusArn'], deployment);
   const organizationId = context.organizationId;
   if (typeof organizationId !== 'string' || !ORGANIZATION_ID.test(organizationId)) {
     problem(

@@ -31,7 +31,7 @@ import { bundleCoverageHandler } from '../bundle';
 import { bundledCode } from '../bundled-code';
 import { nagResource } from '../nag';
 import { runOnDeploy } from '../run-on-deploy';
-import { HUB_EVENT_BUS_NAME, MEMBER_ALARM_FORWARDER_ROLE_NAME, MEMBER_FUNCTION_ROLE_NAME, memberRoleArnPattern } from './member-roles';
+import { HUB_EVENT_BUS_NAME } from './member-roles';
 
 export { HUB_EVENT_BUS_NAME };
 
@@ -85,23 +85,7 @@ export class Coverage extends Construct {
       eventBusName: HUB_EVENT_BUS_NAME,
       description: 'Aurora Backtrack checker: each member checker reports here after every scan',
     });
-    this.bus.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowMemberCheckersOfTheOrganizationToReport',
-        principals: [new iam.AnyPrincipal()],
-        actions: ['events:PutEvents'],
-        resources: [this.bus.eventBusArn],
-        conditions: {
-          StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
-          // The function reports each scan; EventBridge, as the alarm forwarder role, sends the alarms.
-          ArnLike: {
-            'aws:PrincipalArn': [MEMBER_FUNCTION_ROLE_NAME, MEMBER_ALARM_FORWARDER_ROLE_NAME].map((name) =>
-              memberRoleArnPattern(name, Stack.of(this).partition),
-            ),
-          },
-        },
-      }),
-    );
+    // Who may put events on it: lib/hub/member-access.ts (the accounts under the targeted OUs).
 
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },

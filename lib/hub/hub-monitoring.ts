@@ -36,7 +36,6 @@ const EVENT_PERIOD = Duration.minutes(5);
  */
 const KEPT_LOGICAL_IDS: Readonly<Record<string, string>> = {
   CoverageErrors: 'CoverageErrorsAlarmA50F1BE1',
-  AlarmRelayErrors: 'AlarmRelayErrorsAlarmE2C28339',
 };
 
 export interface WatchedFunction {

@@ -5,8 +5,8 @@
  * given OUs (new accounts included) in this stack's Region, the asset bucket that carries the
  * checker's code to them, the Security Hub insight of failing clusters by account, and the
  * organization's coverage (which ACTIVE accounts' checkers report; lib/hub/coverage.ts) and the
- * relay of the members' alarms to the topic (lib/hub/alarm-relay.ts), and the hub's own monitoring
- * (lib/hub/hub-monitoring.ts).
+ * relay of the members' alerts and alarms to the topic (lib/hub/relay.ts), the only way another
+ * account's message reaches it, and the hub's own monitoring (lib/hub/hub-monitoring.ts).
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
@@ -15,22 +15,26 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Capability, DeploymentType, RegionConcurrencyType, StackSet, StackSetTarget, StackSetTemplate } from 'cdk-stacksets';
 import type { Construct } from 'constructs';
 import type { CheckerConfig } from '../config';
-import { AlarmRelay } from './alarm-relay';
 import { Coverage } from './coverage';
 import { FailingClustersInsight } from './failing-clusters-insight';
 import { HubAlertTopic } from './hub-alert-topic';
 import { HubMonitoring } from './hub-monitoring';
 import { acknowledgeAssetDeployment } from './asset-deployment-nag';
+import { admitMemberCheckers } from './member-access';
 import { MEMBER_ALARM_NAME_PREFIX } from './member-roles';
 import { MEMBER_PARAMETERS, MemberTemplate } from './member-template';
+import { HubRelay } from './relay';
 
 /** Name of the StackSet (one per organization). */
 export const MEMBER_STACK_SET_NAME = 'aurora-backtrack-checker-members';
 
 export interface HubStackProps extends StackProps {
-  /** The organization (`o-...`): only its accounts may publish to the topic and read the code. */
+  /** The organization (`o-...`): only its accounts may read the code. */
   readonly organizationId: string;
-  /** The OUs (or the root `r-...`) whose accounts get the member checker; new accounts in them too. */
+  /**
+   * The OUs (or the root `r-...`) whose accounts get the member checker, new accounts in them too;
+   * only their accounts may put events on the hub's bus.
+   */
   readonly organizationUnitIds: readonly string[];
   /**
    * Deployed from a delegated administrator of CloudFormation StackSets (`CallAs: DELEGATED_ADMIN`),
@@ -65,7 +69,7 @@ export class HubStack extends Stack {
   readonly stackSet: StackSet;
   readonly insight: FailingClustersInsight;
   readonly coverage: Coverage;
-  readonly alarmRelay: AlarmRelay;
+  readonly relay: HubRelay;
   readonly monitoring: HubMonitoring;
 
   constructor(scope: Construct, id: string, props: HubStackProps) {
@@ -76,7 +80,6 @@ export class HubStack extends Stack {
     const { alertEmails, slackWorkspaceId, slackChannelId, allowNoSubscribers, ...memberConfig } = props.config ?? {};
 
     this.alertTopic = new HubAlertTopic(this, 'Alerts', {
-      organizationId: props.organizationId,
       ...(alertEmails !== undefined ? { alertEmails } : {}),
       ...(slackWorkspaceId !== undefined && slackChannelId !== undefined
         ? { slack: { workspaceId: slackWorkspaceId, channelId: slackChannelId } }
@@ -118,14 +121,15 @@ export class HubStack extends Stack {
       digestSchedule: this.memberTemplate.checker.config.reminderSchedule,
     });
 
-    // The members' alarms arrive on the coverage bus and are published to the topic with account_id.
-    this.alarmRelay = new AlarmRelay(this, 'AlarmRelay', {
+    admitMemberCheckers(this.coverage.bus, props.organizationId, props.organizationUnitIds);
+
+    // The members' alerts and alarms arrive on the bus and are published to the topic with account_id.
+    this.relay = new HubRelay(this, 'Relay', {
       bus: this.coverage.bus,
       topic: this.alertTopic.topic,
       topicKey: this.alertTopic.key,
       memberAlarmNamePrefix: MEMBER_ALARM_NAME_PREFIX,
       alarmNamePrefix: this.alertTopic.alarmNamePrefix,
-      deadLetterQueue: this.coverage.deadLetterQueue,
     });
 
     // The hub's own health: every function and queue watched, the coverage check's heartbeat; the
@@ -144,28 +148,35 @@ export class HubStack extends Stack {
             'The coverage function failed (Organizations or the table unreachable, an alert not published): coverage is not being judged. See docs/operations.md, "Coverage".',
         },
         {
-          name: 'AlarmRelay',
-          label: 'alarm relay',
-          fn: this.alarmRelay.relayFunction,
-          hasFailureDestination: true,
+          name: 'Relay',
+          label: 'relay',
+          fn: this.relay.relayFunction,
+          // Invoked by its SQS event source mapping, not asynchronously: no failure destination.
+          hasFailureDestination: false,
           direct: true,
           errorsDescription:
-            'The alarm relay failed: an alarm was not published to this topic (topic or key policy, SNS unavailable) or the relay\'s configuration is invalid. Lambda retries, then keeps the event in the hub\'s dead-letter queue. See docs/operations.md, "Alarm relay".',
+            "The relay failed: a member's alert or alarm, or a hub alarm, was not published to this topic (topic or key policy, SNS unavailable, the budget table unreachable) or the relay's configuration is invalid. SQS delivers the message again, then moves it to the relay's dead-letter queue. See docs/operations.md, \"Relay\".",
         },
       ],
       queues: [
         {
           name: 'DeadLetter',
           queue: this.coverage.deadLetterQueue,
-          // It holds the relay's failures too: told directly, not through the relay.
+          description:
+            "The hub's dead-letter queue holds work that was lost: a member's report not delivered, a schedule event, a failed coverage invocation. Read the messages, fix the cause, then delete them. See docs/operations.md, \"The hub's own alarms\".",
+        },
+        {
+          name: 'RelayDeadLetter',
+          queue: this.relay.deadLetterQueue,
+          // It holds the relay's lost work: told directly, not through the relay.
           direct: true,
           description:
-            "The hub's dead-letter queue holds work that was lost: a member's report or alarm not delivered, a schedule event, a failed coverage or relay invocation. Read the messages, fix the cause, then delete them. See docs/operations.md, \"The hub's own alarms\".",
+            "The relay's dead-letter queue holds messages that did not reach the topic: a member's alert or alarm, or a hub alarm, not published after retries, or an event the bus's rules could not put on the relay's queue. Read the messages, fix the cause, then delete them. See docs/operations.md, \"Relay\".",
         },
       ],
       otherAlarms: [{ alarm: this.coverage.uncoveredAlarm, notifyRecovery: true }],
-      relayTarget: new eventsTargets.LambdaFunction(this.alarmRelay.relayFunction, {
-        deadLetterQueue: this.coverage.deadLetterQueue,
+      relayTarget: new eventsTargets.SqsQueue(this.relay.inputQueue, {
+        deadLetterQueue: this.relay.deadLetterQueue,
         retryAttempts: 3,
         maxEventAge: Duration.hours(1),
       }),
@@ -174,12 +185,12 @@ export class HubStack extends Stack {
 
     this.stackSet = new StackSet(this, 'MemberStackSet', {
       stackSetName: MEMBER_STACK_SET_NAME,
-      description: 'Aurora Backtrack checker in member mode: every account of the OUs checks itself and alerts the hub topic',
+      description: 'Aurora Backtrack checker in member mode: every account of the OUs checks itself and alerts through the hub bus',
       template: StackSetTemplate.fromStackSetStack(this.memberTemplate),
       deploymentType: DeploymentType.serviceManaged({
         delegatedAdmin: props.delegatedAdmin ?? true,
         autoDeployEnabled: true,
-        // An account that leaves the OUs loses its checker (and stops publishing to the hub).
+        // An account that leaves the OUs loses its checker (and the hub's bus no longer admits it).
         autoDeployRetainStacks: false,
       }),
       target: StackSetTarget.fromOrganizationalUnits({
@@ -192,8 +203,6 @@ export class HubStack extends Stack {
         regionConcurrencyType: RegionConcurrencyType.PARALLEL,
       },
       parameters: {
-        [MEMBER_PARAMETERS.hubTopicArn]: this.alertTopic.topic.topicArn,
-        [MEMBER_PARAMETERS.hubTopicKeyArn]: this.alertTopic.key.keyArn,
         [MEMBER_PARAMETERS.assetBucketPrefix]: assetBucketPrefix,
         [MEMBER_PARAMETERS.hubEventBusArn]: this.coverage.bus.eventBusArn,
       },
@@ -211,15 +220,16 @@ export class HubStack extends Stack {
     this.insight = new FailingClustersInsight(this, 'FailingClustersByAccount');
 
     new CfnOutput(this, 'AlertTopicArn', {
-      description: "The organization's alert topic (hubTopicArn of a member stack deployed by hand, e.g. in the management account)",
+      description: "The organization's alert topic: subscribe to it (members send to HubEventBusArn, never to the topic)",
       value: this.alertTopic.topic.topicArn,
     });
     new CfnOutput(this, 'AlertTopicKeyArn', {
-      description: "The alert topic's KMS key (hubTopicKeyArn of a member stack deployed by hand)",
+      description: "The alert topic's KMS key (used by the hub's own relay, coverage function and alarms only)",
       value: this.alertTopic.key.keyArn,
     });
     new CfnOutput(this, 'HubEventBusArn', {
-      description: 'The event bus member checkers report to and send their alarms to (hubEventBusArn of a member stack deployed by hand)',
+      description:
+        'The event bus member checkers send their reports, alerts and alarms to (hubEventBusArn of a member stack deployed by hand)',
       value: this.coverage.bus.eventBusArn,
     });
     new CfnOutput(this, 'StackSetName', { description: 'StackSet of the member checkers', value: MEMBER_STACK_SET_NAME });

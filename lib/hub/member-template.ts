@@ -1,7 +1,8 @@
 /**
  * The StackSet's template: this project's checker in member mode, as every member account runs it.
- * The hub passes its topic, key and asset bucket prefix as parameters, so one template serves
+ * The hub passes its event bus and asset bucket prefix as parameters, so one template serves
  * every account; the function's code is read from the hub's asset bucket of the member's Region.
+ * The member needs neither the hub's topic nor its key: its alerts go to the bus.
  */
 import { CfnParameter, Fn, cx_api as cxapi } from 'aws-cdk-lib';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -12,8 +13,6 @@ import type { CheckerConfig } from '../config';
 
 /** The template's parameters, set by the hub's StackSet. */
 export const MEMBER_PARAMETERS = {
-  hubTopicArn: 'HubTopicArn',
-  hubTopicKeyArn: 'HubTopicKeyArn',
   assetBucketPrefix: 'AssetBucketPrefix',
   hubEventBusArn: 'HubEventBusArn',
 } as const;
@@ -38,26 +37,14 @@ export class MemberTemplate extends StackSetStack {
       type: 'String',
       description: "Name prefix of the hub's asset buckets (<prefix>-<region>) holding the checker's code",
     });
-    const topicArn = new CfnParameter(this, MEMBER_PARAMETERS.hubTopicArn, {
-      type: 'String',
-      description: "The organization's alert topic in the hub account (same Region)",
-      allowedPattern: '^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:.+$',
-    });
-    const topicKeyArn = new CfnParameter(this, MEMBER_PARAMETERS.hubTopicKeyArn, {
-      type: 'String',
-      description: "The KMS key of the organization's alert topic",
-      allowedPattern: '^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$',
-    });
     const busArn = new CfnParameter(this, MEMBER_PARAMETERS.hubEventBusArn, {
       type: 'String',
-      description: 'The event bus in the hub account the checker reports to after every scan (coverage) and sends its alarms to',
+      description: 'The event bus in the hub account the checker sends its alerts, alarms and a report after every scan (coverage) to',
       allowedPattern: '^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/.+$',
     });
     this.checker = new BacktrackChecker(this, 'Checker', {
       hubEventBusArn: busArn.valueAsString,
       ...(props.config !== undefined ? { config: props.config } : {}),
-      hubTopicArn: topicArn.valueAsString,
-      hubTopicKeyArn: topicKeyArn.valueAsString,
     });
   }
 }

@@ -32,7 +32,13 @@ const keyPolicy = JSON.stringify({ Statement: [keyStatement(['kms:GenerateDataKe
 
 /** The emulator's answers, and what the authorization asked of it. */
 function sources(
-  opts: { attributes?: Record<string, string>; keyPolicy?: string; busPolicy?: string; orgs?: Record<string, string> } = {},
+  opts: {
+    attributes?: Record<string, string>;
+    keyPolicy?: string;
+    busPolicy?: string;
+    orgs?: Record<string, string>;
+    paths?: Record<string, string>;
+  } = {},
 ) {
   const asked: string[] = [];
   const s: PolicySources = {
@@ -51,6 +57,10 @@ function sources(
     organizationOf: (account) => {
       asked.push(`org ${account}`);
       return Promise.resolve((opts.orgs ?? { [MEMBER]: ORG, [HUB]: ORG })[account]);
+    },
+    organizationPathOf: (account) => {
+      asked.push(`path ${account}`);
+      return Promise.resolve((opts.paths ?? { [MEMBER]: `${ORG}/r-ab12/ou-ab12-prod0001/`, [HUB]: `${ORG}/r-ab12/` })[account]);
     },
   };
   return { s, asked };
@@ -156,6 +166,48 @@ describe('PutEvents to a bus of another account', () => {
         status: 400,
         message: `User: arn:aws:sts::${MEMBER}:assumed-role/Other/run-1 is not authorized to perform: events:PutEvents on resource: ${BUS} because no resource-based policy allows the events:PutEvents action`,
       },
+    });
+  });
+
+  it("judges aws:PrincipalOrgPaths with ForAnyValue:StringLike against the caller account's path from the root", async () => {
+    const underOus = JSON.stringify({
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: BUS,
+          Condition: { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': [`${ORG}/*/ou-ab12-prod0001/*`] } },
+        },
+      ],
+    });
+    const inProd = sources({ busPolicy: underOus });
+    const nestedInProd = sources({ busPolicy: underOus, paths: { [MEMBER]: `${ORG}/r-ab12/ou-ab12-prod0001/ou-ab12-team0001/` } });
+    const inSandbox = sources({ busPolicy: underOus, paths: { [MEMBER]: `${ORG}/r-ab12/ou-ab12-sandbox1/` } });
+    const inNone = sources({ busPolicy: underOus, paths: {} });
+
+    expect(await putEventsRoute(caller(), [BUS], inProd.s)).toEqual({ account: HUB });
+    expect(await putEventsRoute(caller(), [BUS], nestedInProd.s)).toEqual({ account: HUB });
+    expect(await putEventsRoute(caller(), [BUS], inSandbox.s)).toMatchObject({ refusal: { code: 'AccessDeniedException' } });
+    expect(await putEventsRoute(caller(), [BUS], inNone.s)).toMatchObject({ refusal: { code: 'AccessDeniedException' } });
+  });
+
+  it('refuses to judge aws:PrincipalOrgPaths without a set operator (AWS: a multivalued key needs ForAnyValue)', async () => {
+    const plain = JSON.stringify({
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: BUS,
+          Condition: { StringLike: { 'aws:PrincipalOrgPaths': `${ORG}/*` } },
+        },
+      ],
+    });
+    const route = await putEventsRoute(caller(), [BUS], sources({ busPolicy: plain }).s);
+
+    expect(route).toMatchObject({
+      refusal: { code: 'UnsupportedResourcePolicy', message: expect.stringContaining('multivalued key aws:PrincipalOrgPaths') as string },
     });
   });
 

@@ -193,14 +193,19 @@ describe('what the emulation cannot judge fails closed, naming it', () => {
       /condition operator StringEqualsIfExists/,
     ],
     [
-      'a set operator',
+      'a set operator on a single-valued key',
       { ...base, Condition: { 'ForAnyValue:StringEquals': { 'aws:PrincipalOrgID': ORG } } },
-      /condition operator ForAnyValue:StringEquals/,
+      /ForAnyValue:StringEquals on the single-valued key aws:PrincipalOrgID/,
     ],
     [
-      'the key aws:PrincipalOrgPaths',
+      'the set operator ForAllValues',
+      { ...base, Condition: { 'ForAllValues:StringLike': { 'aws:PrincipalOrgPaths': 'o-x/*' } } },
+      /condition operator ForAllValues:StringLike/,
+    ],
+    [
+      'the multivalued key aws:PrincipalOrgPaths without a set operator',
       { ...base, Condition: { StringEquals: { 'aws:PrincipalOrgPaths': 'o-x/r-y/' } } },
-      /condition key aws:PrincipalOrgPaths \(in StringEquals\)/,
+      /StringEquals on the multivalued key aws:PrincipalOrgPaths without ForAnyValue/,
     ],
     ['NotPrincipal', { ...base, NotPrincipal: { AWS: '*' } }, /element NotPrincipal/],
     ['NotAction', { Effect: 'Allow', Principal: '*', NotAction: 'sns:Subscribe', Resource: '*' }, /element NotAction/],

@@ -87,6 +87,12 @@ describe('member mode, end to end', () => {
 
     expect(run.json.ok).toBe(true);
     expect(run.json.result?.degraded).toEqual([expect.objectContaining({ key: 'hub-not-told' })]);
-    expect((await d.drainAlerts())[0]?.card.content.description).toContain("the hub's event bus was not told of this run");
+    // A member's alert goes to the same bus, so it is not delivered either: the run says so, and never uses a topic.
+    const alert = run.json.result?.alert as { published: boolean; error?: string; message: { default: string } } | undefined;
+    expect(alert).toMatchObject({ published: false, error: expect.stringContaining('no-such-bus') as unknown });
+    expect((JSON.parse(alert?.message.default ?? '{}') as { content: { description: string } }).content.description).toContain(
+      "the hub's event bus was not told of this run",
+    );
+    expect(await d.drainAlerts()).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
 import 'aws-sdk-client-mock-jest';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import type { AlertMessage } from '../../lambda/core/alert';
 import type { RunCompletedDetail } from '../../lambda/core/coverage';
 import { runCheck } from '../../lambda/run';
 import { ACCOUNT_ID, DAY_MS, NOW } from './fixtures';
-import { config, dbCluster, publishedMessages, world } from './run-world';
+import { config, dbCluster, world } from './run-world';
 
 const BUS = 'arn:aws:events:eu-west-1:999988887777:event-bus/aurora-backtrack-checker-hub';
 const LATER = new Date(NOW.getTime() + DAY_MS / 2);
@@ -16,12 +17,18 @@ function memberWorld() {
     return Promise.resolve();
   });
   w.deps.tellHub = tellHub;
+  // A member's alerts go to the same bus ("Checker alert" events), never to a topic.
+  const alerts: AlertMessage[] = [];
+  w.deps.alertHub = (_busArn, message) => {
+    alerts.push(message);
+    return Promise.resolve(`event-${alerts.length}`);
+  };
   w.clusters('eu-west-1', [
     dbCluster('orders', { BacktrackWindow: 0 }),
     dbCluster('catalog'),
     dbCluster('billing', { BacktrackWindow: 3_600 }),
   ]);
-  return { w, reports, tellHub };
+  return { w, reports, tellHub, alerts };
 }
 
 describe('runCheck: the member tells the hub after every scan', () => {
@@ -44,14 +51,15 @@ describe('runCheck: the member tells the hub after every scan', () => {
   });
 
   it('tells the hub again on a scan where nothing changed (the report is a heartbeat, not an alert)', async () => {
-    const { w, tellHub } = memberWorld();
+    const { w, tellHub, alerts } = memberWorld();
     await runCheck(config({ hubEventBusArn: BUS }), w.deps);
     w.setNow(LATER);
 
     await runCheck(config({ hubEventBusArn: BUS }), w.deps);
 
     expect(tellHub).toHaveBeenCalledTimes(2);
-    expect(w.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(alerts).toHaveLength(1);
+    expect(w.sns).toHaveReceivedCommandTimes(PublishCommand, 0);
   });
 
   it('tells no hub without a bus (a single-account deployment)', async () => {
@@ -63,7 +71,7 @@ describe('runCheck: the member tells the hub after every scan', () => {
   });
 
   it('reports a refused report as a degradation in the run and its alert, once, and never fails the run', async () => {
-    const { w, tellHub } = memberWorld();
+    const { w, tellHub, alerts } = memberWorld();
     tellHub.mockRejectedValue(Object.assign(new Error('not authorized to perform: events:PutEvents'), { name: 'AccessDeniedException' }));
 
     const first = await runCheck(config({ hubEventBusArn: BUS }), w.deps);
@@ -77,7 +85,7 @@ describe('runCheck: the member tells the hub after every scan', () => {
           "the hub's event bus was not told of this run (AccessDeniedException: not authorized to perform: events:PutEvents); the hub's coverage check may report this account as uncovered",
       },
     ]);
-    expect(publishedMessages(w.sns)[0]?.body.email).toContain("the hub's event bus was not told of this run");
+    expect(alerts[0]?.email).toContain("the hub's event bus was not told of this run");
     expect(second.degraded.map((d) => d.key)).toEqual(['hub-not-told']);
     expect(second.alert).toBeUndefined();
   });

@@ -11,6 +11,8 @@ import { isDegraded, REMINDER_MIN_GAP_MS, runCheck, Semaphore } from '../../lamb
 import { ACCOUNT_ID, DAY_MS, NOW, POLICY, state } from './fixtures';
 import { config, dbCluster, importedFindings, publishedMessages, TOPIC, world } from './run-world';
 
+const HUB_BUS = 'arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub';
+
 const LATER = new Date(NOW.getTime() + DAY_MS / 2);
 const pk = (region: string, id: string) => clusterKey(ACCOUNT_ID, region, `cluster-${id.toUpperCase()}`);
 const fid = (region: string, id: string) => findingId(ACCOUNT_ID, region, `cluster-${id.toUpperCase()}`);
@@ -354,6 +356,49 @@ describe('runCheck: scan', () => {
 
     expect(summary.alert).toMatchObject({ published: false, error: expect.stringContaining('NoSnsClient') as unknown });
     expect(isDegraded(summary)).toBe(true);
+  });
+
+  it("member mode: sends the alert to the hub's bus (published = EventBridge accepted it), never to a topic", async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    const sent: { busArn: string; subject: string; account: string }[] = [];
+    const alertHub = (busArn: string, m: { subject: string; attributes: { accountId: string } }) => {
+      sent.push({ busArn, subject: m.subject, account: m.attributes.accountId });
+      return Promise.resolve('event-1');
+    };
+    const { alertTopicArn: _none, ...member } = config({ regions: ['eu-west-1'] });
+
+    const summary = await runCheck({ ...member, hubEventBusArn: HUB_BUS }, { ...w.deps, alertHub });
+
+    expect(summary.alert).toMatchObject({ published: true, messageId: 'event-1' });
+    expect(sent).toEqual([{ busArn: HUB_BUS, subject: summary.alert?.subject, account: summary.accountId }]);
+    expect(w.sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+  });
+
+  it('member mode: an alert the bus refuses is reported unpublished with the reason, and the next run sends it again', async () => {
+    const store = new MemoryStateStore();
+    const w = world(['eu-west-1'], store);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    const refused = () =>
+      Promise.reject(Object.assign(new Error('EventBridge refused the "Checker alert" event'), { name: 'EventNotSentError' }));
+    const { alertTopicArn: _none, ...member } = { ...config({ regions: ['eu-west-1'] }), hubEventBusArn: HUB_BUS };
+
+    const first = await runCheck(member, { ...w.deps, alertHub: refused });
+    const again = await runCheck(member, { ...w.deps, alertHub: () => Promise.resolve('event-2') });
+
+    expect(first.alert).toMatchObject({ published: false, error: 'EventNotSentError: EventBridge refused the "Checker alert" event' });
+    expect(isDegraded(first)).toBe(true);
+    expect(again.alert).toMatchObject({ published: true, subject: first.alert?.subject });
+  });
+
+  it('member mode without a sender for the hub reports the alert as not published, never quietly', async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+
+    const summary = await runCheck({ ...config({ regions: ['eu-west-1'] }), hubEventBusArn: HUB_BUS }, w.deps);
+
+    expect(summary.alert).toMatchObject({ published: false, error: `NoHubSender: no EventBridge client to send the alert to ${HUB_BUS}` });
+    expect(w.sns).toHaveReceivedCommandTimes(PublishCommand, 0);
   });
 
   it('reports a cluster whose description is unusable and does not mistake a remembered one for deleted', async () => {

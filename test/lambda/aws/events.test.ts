@@ -1,7 +1,7 @@
 import 'aws-sdk-client-mock-jest';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { eventBusRegion, EventNotSentError, sendRunCompleted } from '../../../lambda/aws/events';
+import { eventBusRegion, EventNotSentError, sendCheckerAlert, sendRunCompleted } from '../../../lambda/aws/events';
 import type { RunCompletedDetail } from '../../../lambda/core/coverage';
 
 const BUS = 'arn:aws:events:eu-west-1:999988887777:event-bus/aurora-backtrack-checker-hub';
@@ -56,5 +56,29 @@ describe('eventBusRegion', () => {
   it('reads the Region of a bus ARN, where the client must send', () => {
     expect(eventBusRegion(BUS)).toBe('eu-west-1');
     expect(eventBusRegion('not-an-arn')).toBeUndefined();
+  });
+});
+
+describe('sendCheckerAlert', () => {
+  const eb = mockClient(EventBridgeClient);
+  const client = new EventBridgeClient({ region: 'eu-west-1' });
+  const ALERT = { subject: 's', default: '{}', email: 'e', severity: 'HIGH', event: ['degraded'] };
+  beforeEach(() => eb.reset());
+
+  it('puts one "Checker alert" event of aurora-backtrack-checker on the hub\'s bus and returns its EventId; the detail names no account', async () => {
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-7' }] });
+
+    expect(await sendCheckerAlert(client, BUS, ALERT)).toBe('e-7');
+    expect(eb).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [{ EventBusName: BUS, Source: 'aurora-backtrack-checker', DetailType: 'Checker alert', Detail: JSON.stringify(ALERT) }],
+    });
+  });
+
+  it('throws when EventBridge refuses the entry, saying the next run sends the alert again', async () => {
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'AccessDeniedException', ErrorMessage: 'no' }] });
+
+    await expect(sendCheckerAlert(client, BUS, ALERT)).rejects.toThrow(
+      `EventBridge refused the "Checker alert" event for ${BUS} (AccessDeniedException: no); the alert was not delivered; the next run sends it again`,
+    );
   });
 });

@@ -130,7 +130,7 @@ describe('readAlarmStateChange', () => {
 
   describe("the hub's own alarms", () => {
     const HUB = '111122223333';
-    const hubAlarms = { accountId: HUB, alarmNamePrefix: 'Hub-Alerts-E29248FB-' };
+    const hubAlarms = { member: PREFIX, hub: { account: HUB, prefix: 'Hub-Alerts-E29248FB-' } };
     const hubAlarm = (account: string) =>
       stateChange(
         { account, resources: [`arn:aws:cloudwatch:eu-west-1:${account}:alarm:Hub-Alerts-E29248FB-CoverageHeartbeat`] },
@@ -140,13 +140,13 @@ describe('readAlarmStateChange', () => {
       );
 
     it("reads an alarm named with the hub's prefix from the hub's own account, with the hub's account and the short name", () => {
-      expect(readAlarmStateChange(hubAlarm(HUB), PREFIX, hubAlarms)).toMatchObject({
+      expect(readAlarmStateChange(hubAlarm(HUB), hubAlarms)).toMatchObject({
         ok: { account: HUB, alarmName: 'Hub-Alerts-E29248FB-CoverageHeartbeat', shortName: 'CoverageHeartbeat', state: 'ALARM' },
       });
     });
 
     it("drops an alarm named with the hub's prefix from any other account: a member cannot speak as the hub", () => {
-      expect(readAlarmStateChange(hubAlarm(MEMBER), PREFIX, hubAlarms)).toEqual({
+      expect(readAlarmStateChange(hubAlarm(MEMBER), hubAlarms)).toEqual({
         problem: `alarm "Hub-Alerts-E29248FB-CoverageHeartbeat" of account ${MEMBER} is not a member checker's alarm (${PREFIX}<Name>)`,
       });
     });
@@ -159,8 +159,8 @@ describe('readAlarmStateChange', () => {
         },
       );
 
-      expect(readAlarmStateChange(bare, PREFIX, hubAlarms)).toHaveProperty('problem');
-      expect(readAlarmStateChange(stateChange(), PREFIX, hubAlarms)).toMatchObject({ ok: { account: MEMBER, shortName: 'Heartbeat' } });
+      expect(readAlarmStateChange(bare, hubAlarms)).toHaveProperty('problem');
+      expect(readAlarmStateChange(stateChange(), hubAlarms)).toMatchObject({ ok: { account: MEMBER, shortName: 'Heartbeat' } });
       expect(readAlarmStateChange(hubAlarm(HUB), PREFIX)).toHaveProperty('problem');
     });
   });
@@ -260,5 +260,29 @@ describe('alarmMessage', () => {
     // No control character but the line feeds between lines.
     expect([...hostile.email].filter((c) => c !== '\n' && (c.codePointAt(0) ?? 0) < 0x20)).toEqual([]);
     expect(hostile.subject).not.toMatch(/[\n\r]/);
+  });
+});
+
+describe("readAlarmStateChange with the hub's own prefix", () => {
+  const HUB = '111122223333';
+  const HUB_PREFIX = 'AuroraBacktrackCheckerHub-Alerts-';
+  const prefixes = { member: PREFIX, hub: { account: HUB, prefix: HUB_PREFIX } };
+
+  it("relays a hub alarm from the hub's own account, named without the hub prefix in the subject", () => {
+    const r = readAlarmStateChange(stateChange({ account: HUB }, { alarmName: `${HUB_PREFIX}RelayDropped` }), prefixes);
+
+    expect(r).toMatchObject({ ok: { account: HUB, alarmName: `${HUB_PREFIX}RelayDropped`, shortName: 'RelayDropped' } });
+  });
+
+  it("refuses an alarm named with the hub's prefix from a member account: a member cannot pass for the hub", () => {
+    const r = readAlarmStateChange(stateChange({ account: MEMBER }, { alarmName: `${HUB_PREFIX}RelayDropped` }), prefixes);
+
+    expect(r).toEqual({
+      problem: `alarm "${HUB_PREFIX}RelayDropped" of account ${MEMBER} is not a member checker's alarm (${PREFIX}<Name>)`,
+    });
+  });
+
+  it('still relays a member checker alarm from the hub account (a member stack deployed by hand there)', () => {
+    expect(readAlarmStateChange(stateChange({ account: HUB }), prefixes)).toMatchObject({ ok: { account: HUB, shortName: 'Heartbeat' } });
   });
 });

@@ -49,23 +49,31 @@ describe('bin/app.ts deployment', () => {
     expect(run.files.filter((f) => f.endsWith('.stackset.template.json'))).toHaveLength(1);
   }, 120_000);
 
-  it('synthesizes a member stack deployed by hand with the hub topic', () => {
+  it("synthesizes a member stack deployed by hand with the hub's event bus, which gets its alerts, alarms and reports", () => {
+    const bus = 'arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub';
+    const run = runApp({ deployment: 'member', hubEventBusArn: bus });
+
+    expect(run.status).toBe(0);
+    expect(run.stdout + run.stderr).not.toContain('no subscriber');
+    expect(run.files).toEqual(expect.arrayContaining(['AuroraBacktrackChecker.template.json']));
+    const rules = Object.values(run.templates['AuroraBacktrackChecker.template.json']?.Resources ?? {}).filter(
+      (r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.EventPattern).includes('aws.cloudwatch'),
+    );
+    expect(rules.map((r) => r.Properties.Targets?.[0]?.Arn)).toEqual([bus, bus]);
+  }, 120_000);
+
+  it('stops synth with exit status 2 for a member given the hub topic of earlier versions, naming the key and the fix', () => {
     const run = runApp({
       deployment: 'member',
       hubTopicArn: 'arn:aws:sns:eu-west-1:111122223333:AuroraBacktrackCheckerHub-AlertsAlertTopic-Ab12',
     });
 
-    expect(run.status).toBe(0);
-    expect(run.stdout + run.stderr).not.toContain('no subscriber');
-    expect(run.files).toEqual(expect.arrayContaining(['AuroraBacktrackChecker.template.json']));
-    // Without hubEventBusArn, the alarms and reports go to the hub's bus beside its topic.
-    const rules = Object.values(run.templates['AuroraBacktrackChecker.template.json']?.Resources ?? {}).filter(
-      (r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.EventPattern).includes('aws.cloudwatch'),
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(
+      'hubTopicArn: "arn:aws:sns:eu-west-1:111122223333:AuroraBacktrackCheckerHub-AlertsAlertTopic-Ab12" is no longer used',
     );
-    expect(rules.map((r) => r.Properties.Targets?.[0]?.Arn)).toEqual([
-      'arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub',
-      'arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub',
-    ]);
+    expect(run.stderr).toContain("allowed: leave hubTopicArn out; give hubEventBusArn, the hub stack's HubEventBusArn output");
+    expect(run.stderr).toContain('hubEventBusArn: (not set) is required with deployment=member');
   }, 120_000);
 
   it("stops synth with exit status 2 listing the organization's and the checker's problems together, no stack trace", () => {

@@ -1,6 +1,5 @@
 import { readHubContext, withoutHubKeys } from '../../../lib/hub/context';
-import { HUB_EVENT_BUS_NAME } from '../../../lib/hub/member-roles';
-
+const HUB_BUS = 'arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub';
 const HUB_TOPIC = 'arn:aws:sns:eu-west-1:111122223333:AuroraBacktrackCheckerHub-AlertsAlertTopic-Ab12';
 
 describe('readHubContext', () => {
@@ -37,11 +36,11 @@ describe('readHubContext', () => {
       organizationUnitIds: 'ou-ab12-cdef3456,sales',
       delegatedAdmin: 'yes',
       memberRegion: 'Europe',
-      hubTopicArn: HUB_TOPIC,
+      hubEventBusArn: HUB_BUS,
     });
 
     expect('problems' in r && r.problems.map((p) => `${p.key}: ${p.value} ${p.problem}`)).toEqual([
-      `hubTopicArn: "${HUB_TOPIC}" is not used with deployment=hub`,
+      `hubEventBusArn: "${HUB_BUS}" is not used with deployment=hub`,
       'organizationId: "o-BAD" is not an organization id',
       'organizationUnitIds: "ou-ab12-cdef3456,sales" holds "sales", not an OU or root id',
       'delegatedAdmin: "yes" is not true or false',
@@ -58,43 +57,49 @@ describe('readHubContext', () => {
     ]);
   });
 
-  it("reads a member: the hub topic and, optionally, its key; the hub's event bus defaults to the one beside the topic", () => {
-    expect(readHubContext({ deployment: 'member', hubTopicArn: HUB_TOPIC })).toEqual({
-      ok: {
-        deployment: 'member',
-        hubTopicArn: HUB_TOPIC,
-        hubEventBusArn: `arn:aws:events:eu-west-1:111122223333:event-bus/${HUB_EVENT_BUS_NAME}`,
-      },
+  it("reads a member: the hub's event bus, nothing else", () => {
+    expect(readHubContext({ deployment: 'member', hubEventBusArn: HUB_BUS })).toEqual({
+      ok: { deployment: 'member', hubEventBusArn: HUB_BUS },
     });
-    expect(
-      readHubContext({ deployment: 'member', hubTopicArn: 'arn:aws-cn:sns:cn-north-1:444455556666:AuroraBacktrackCheckerHub-Alerts-Ab12' }),
-    ).toMatchObject({ ok: { hubEventBusArn: `arn:aws-cn:events:cn-north-1:444455556666:event-bus/${HUB_EVENT_BUS_NAME}` } });
   });
 
-  it('refuses a member without a hub topic ARN or with a malformed key ARN, and an unknown deployment', () => {
-    const member = readHubContext({ deployment: 'member', hubTopicKeyArn: 'alias/x' });
+  it("requires a member's hub event bus and refuses one that is not an event bus ARN, and an unknown deployment", () => {
+    const none = readHubContext({ deployment: 'member' });
+    const bad = readHubContext({ deployment: 'member', hubEventBusArn: HUB_TOPIC });
     const unknown = readHubContext({ deployment: 'org' });
 
-    expect('problems' in member && member.problems.map((p) => `${p.key} ${p.problem}`)).toEqual([
-      'hubTopicArn is required with deployment=member',
-      'hubTopicKeyArn is not a KMS key ARN',
+    expect('problems' in none && none.problems.map((p) => `${p.key} ${p.problem}`)).toEqual([
+      "hubEventBusArn is required with deployment=member: the member's alerts, alarms and reports go to the hub's event bus",
+    ]);
+    expect('problems' in bad && bad.problems.map((p) => `${p.key}: ${p.value} ${p.problem}; allowed: ${p.allowed}`)).toEqual([
+      `hubEventBusArn: "${HUB_TOPIC}" is not an EventBridge event bus ARN; allowed: the hub stack's HubEventBusArn output`,
     ]);
     expect('problems' in unknown && unknown.problems.map((p) => `${p.key}: ${p.value} ${p.problem}; allowed: ${p.allowed}`)).toEqual([
       'deployment: "org" is not a deployment; allowed: one of account, hub, member (default account)',
     ]);
   });
 
-  it("reads a member's hub event bus (the hub's HubEventBusArn output) and refuses one that is not an event bus ARN", () => {
-    const bus = 'arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub';
-    const bad = readHubContext({ deployment: 'member', hubTopicArn: HUB_TOPIC, hubEventBusArn: HUB_TOPIC });
+  it.each(['member', 'account', 'hub'])(
+    'refuses the hub topic and key of earlier members with deployment=%s, naming each key and the fix',
+    (deployment) => {
+      const r = readHubContext({
+        deployment,
+        hubTopicArn: HUB_TOPIC,
+        hubTopicKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        hubEventBusArn: HUB_BUS,
+        organizationId: 'o-a1b2c3d4e5',
+        organizationUnitIds: 'r-ab12',
+      });
+      const retired = 'problems' in r ? r.problems.filter((p) => p.key.startsWith('hubTopic')) : [];
 
-    expect(readHubContext({ deployment: 'member', hubTopicArn: HUB_TOPIC, hubEventBusArn: bus })).toEqual({
-      ok: { deployment: 'member', hubTopicArn: HUB_TOPIC, hubEventBusArn: bus },
-    });
-    expect('problems' in bad && bad.problems.map((p) => `${p.key}: ${p.value} ${p.problem}; allowed: ${p.allowed}`)).toEqual([
-      `hubEventBusArn: "${HUB_TOPIC}" is not an EventBridge event bus ARN; allowed: the hub stack's HubEventBusArn output`,
-    ]);
-  });
+      expect(retired.map((p) => `${p.key}: ${p.problem}; allowed: ${p.allowed}`)).toEqual(
+        ['hubTopicArn', 'hubTopicKeyArn'].map(
+          (key) =>
+            `${key}: is no longer used: a member checker sends its alerts to the hub's event bus (EventBridge stamps its account) and may not publish to the hub's topic; allowed: leave ${key} out; give hubEventBusArn, the hub stack's HubEventBusArn output`,
+        ),
+      );
+    },
+  );
 
   it('refuses a hub event bus outside member mode', () => {
     const r = readHubContext({ hubEventBusArn: 'arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrack-checker-hub' });

@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { COVERAGE_ENV } from '../../../lambda/coverage/settings';
 import { HUB_EVENT_BUS_NAME, uncoveredAlarmPeriodSeconds } from '../../../lib/hub/coverage';
 import { MEMBER_PARAMETERS } from '../../../lib/hub/member-template';
+import { orgPathPatterns } from '../../../lib/hub/member-access';
 import { logicalIdOf } from '../stack-fixture';
 import { ORG, OUS, synthHub } from './hub-fixture';
 
@@ -16,7 +17,7 @@ function roleStatements(prefix: string, template = hub.template): { Action: unkn
 }
 
 describe('hub coverage', () => {
-  it("admits PutEvents on the hub bus only from the members' function and alarm forwarder roles of accounts of the organization", () => {
+  it("admits PutEvents on the hub bus only from the members' function and alarm forwarder roles of accounts under the targeted OUs", () => {
     hub.template.hasResourceProperties('AWS::Events::EventBus', { Name: HUB_EVENT_BUS_NAME });
     const policies = hub.template.findResources('AWS::Events::EventBusPolicy');
     const statements = Object.values(policies).map((p) => p.Properties.Statement as Record<string, unknown>);
@@ -27,7 +28,7 @@ describe('hub coverage', () => {
         Principal: { AWS: '*' },
         Action: 'events:PutEvents',
         Condition: {
-          StringEquals: { 'aws:PrincipalOrgID': ORG },
+          'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': OUS.map((ou) => `${ORG}/*/${ou}/*`) },
           ArnLike: {
             'aws:PrincipalArn': [
               'arn:aws:iam::*:role/AuroraBacktrackChecker-Function',
@@ -153,7 +154,16 @@ describe('hub coverage', () => {
 
     expect(names.length).toBeGreaterThanOrEqual(11);
     expect(names.filter((n) => !n.startsWith(hub.stack.alertTopic.alarmNamePrefix))).toEqual([]);
-    expect(names).toEqual(expect.arrayContaining([`${hub.stack.alertTopic.alarmNamePrefix}UncoveredAccounts`]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        `${hub.stack.alertTopic.alarmNamePrefix}UncoveredAccounts`,
+        `${hub.stack.alertTopic.alarmNamePrefix}RelayDropped`,
+      ]),
+    );
+  });
+
+  it('admits an OU anywhere under the root (<org>/*/<ou>/*) and a root with everything under it (<org>/<root>/*)', () => {
+    expect(orgPathPatterns(ORG, ['ou-ab12-cdef3456', 'r-ab12'])).toEqual([`${ORG}/*/ou-ab12-cdef3456/*`, `${ORG}/r-ab12/*`]);
   });
 
   it('puts covered, ACTIVE, uncovered and deploying accounts on a dashboard', () => {
@@ -174,7 +184,7 @@ describe('hub coverage', () => {
     hub.member.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Sid: 'ReportToHubEventBus', Action: 'events:PutEvents', Resource: { Ref: MEMBER_PARAMETERS.hubEventBusArn } }),
+          Match.objectLike({ Sid: 'SendToHubEventBus', Action: 'events:PutEvents', Resource: { Ref: MEMBER_PARAMETERS.hubEventBusArn } }),
         ]),
       },
     });

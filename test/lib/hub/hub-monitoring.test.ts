@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { ALARM_RELAY_ENV } from '../../../lambda/hub/alarm-relay-settings';
+import { RELAY_ENV } from '../../../lambda/hub/relay-settings';
 import { logicalIdOf } from '../stack-fixture';
 import { synthHub } from './hub-fixture';
 
@@ -39,7 +39,7 @@ function hubFunctions(): string[] {
 
 /** The rules on the default bus (no EventBusName) that send CloudWatch alarm state changes to the relay. */
 function relayRulesOnDefaultBus(state: 'ALARM' | 'OK'): Array<{ names: string[] }> {
-  const relay = logicalIdOf(template, 'AWS::Lambda::Function', 'AlarmRelayFunction');
+  const relay = logicalIdOf(template, 'AWS::Lambda::Function', 'RelayFunction');
   const nameOf = new Map(alarms().map(([id, a]) => [id, a.AlarmName]));
   return Object.values(template.findResources('AWS::Events::Rule'))
     .map(
@@ -113,7 +113,7 @@ describe('hub monitoring', () => {
 
   it('keeps the moved Errors alarms under their logical ids, so an update does not delete them by name', () => {
     expect(logicalIdOf(template, 'AWS::CloudWatch::Alarm', 'CoverageErrorsAlarm')).toBe('CoverageErrorsAlarmA50F1BE1');
-    expect(logicalIdOf(template, 'AWS::CloudWatch::Alarm', 'AlarmRelayErrorsAlarm')).toBe('AlarmRelayErrorsAlarmE2C28339');
+    expect(logicalIdOf(template, 'AWS::CloudWatch::Alarm', 'RelayErrorsAlarm')).toBe('RelayErrorsAlarmE2C28339');
   });
 
   it('raises the coverage heartbeat when no check completed for two check periods, missing data breaching', () => {
@@ -133,7 +133,7 @@ describe('hub monitoring', () => {
   });
 
   it("sends every hub alarm but the relay's own to the relay through a default-bus rule, without a direct action; the relay's own notify the topic directly and are not relayed", () => {
-    const relay = logicalIdOf(template, 'AWS::Lambda::Function', 'AlarmRelayFunction');
+    const relay = logicalIdOf(template, 'AWS::Lambda::Function', 'RelayFunction');
     // The queues that hold the relay's lost work: its failure destination, and the queue it reads with that queue's
     // redrive dead-letter queue, if any.
     const relayRefs = JSON.stringify([
@@ -156,7 +156,7 @@ describe('hub monitoring', () => {
     const own = alarms().filter(relaysOwn);
     const others = alarms().filter((a) => !relaysOwn(a));
     expect(own.map(([, a]) => a.AlarmName)).toEqual(
-      expect.arrayContaining([`${prefix}AlarmRelayErrors`, `${prefix}AlarmRelayThrottles`, `${prefix}DeadLetter`]),
+      expect.arrayContaining([`${prefix}RelayErrors`, `${prefix}RelayThrottles`, `${prefix}DeadLetter`]),
     );
     expect(others.length).toBeGreaterThanOrEqual(5);
     for (const [, a] of own) {
@@ -180,7 +180,7 @@ describe('hub monitoring', () => {
   it("tells the relay the hub's account and alarm prefix, so it relays the hub's own alarms with the hub's account id", () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({ [ALARM_RELAY_ENV.hubAccountId]: '111122223333', [ALARM_RELAY_ENV.hubAlarmNamePrefix]: prefix }),
+        Variables: Match.objectLike({ [RELAY_ENV.hubAccount]: '111122223333', [RELAY_ENV.hubAlarmNamePrefix]: prefix }),
       },
     });
   });

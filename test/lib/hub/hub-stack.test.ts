@@ -10,14 +10,6 @@ jest.setTimeout(120_000);
 
 const hub = synthHub({ config: { alertEmails: ['sec@example.com'], allowNoSubscribers: false } });
 
-/** The members' function role only: their alarms reach the topic through the hub's own relay, not a role of theirs. */
-const memberPrincipals = {
-  StringEquals: Match.objectLike({ 'aws:PrincipalOrgID': ORG }),
-  ArnLike: {
-    'aws:PrincipalArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::*:role/${MEMBER_FUNCTION_ROLE_NAME}`]] },
-  },
-};
-
 describe('HubStack StackSet', () => {
   it('deploys with service-managed permissions, auto-deployment that removes stacks of leaving accounts, and named-IAM capability', () => {
     hub.template.hasResourceProperties('AWS::CloudFormation::StackSet', {
@@ -46,13 +38,14 @@ describe('HubStack StackSet', () => {
     template.hasResourceProperties('AWS::CloudFormation::StackSet', { CallAs: 'SELF' });
   });
 
-  it('gives the member template the hub topic, its key and the asset bucket prefix', () => {
-    hub.template.hasResourceProperties('AWS::CloudFormation::StackSet', {
-      Parameters: Match.arrayWith([
-        { ParameterKey: 'HubTopicArn', ParameterValue: { Ref: logicalIdOf(hub.template, 'AWS::SNS::Topic', 'Alerts') } },
-        { ParameterKey: 'HubTopicKeyArn', ParameterValue: { 'Fn::GetAtt': [logicalIdOf(hub.template, 'AWS::KMS::Key', 'Alerts'), 'Arn'] } },
-        { ParameterKey: 'AssetBucketPrefix', ParameterValue: 'aurora-backtrack-checker-assets-111122223333' },
-      ]),
+  it("gives the member template the hub's bus and the asset bucket prefix, never the hub's topic or key", () => {
+    const stackSet = Object.values(hub.template.findResources('AWS::CloudFormation::StackSet'))[0];
+    const parameters = stackSet?.Properties.Parameters as { ParameterKey: string; ParameterValue: unknown }[];
+
+    expect(parameters.map((p) => p.ParameterKey).sort()).toEqual(['AssetBucketPrefix', 'HubEventBusArn']);
+    expect(parameters).toContainEqual({
+      ParameterKey: 'AssetBucketPrefix',
+      ParameterValue: 'aurora-backtrack-checker-assets-111122223333',
     });
   });
 
@@ -74,39 +67,39 @@ describe('HubStack StackSet', () => {
 });
 
 describe('HubStack alert topic', () => {
-  it("lets only the members' function role of the organization publish, not their alarm forwarder role", () => {
-    hub.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sns:Publish', Condition: memberPrincipals }),
-        ]),
-      },
-    });
+  it('grants sns:Publish on the topic to no principal of another account: only its own alarms through CloudWatch', () => {
+    const statements = Object.values(hub.template.findResources('AWS::SNS::TopicPolicy')).flatMap(
+      (p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    );
+
+    expect(statements.filter((s) => s.Effect === 'Allow')).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '111122223333' },
+          ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:eu-west-1:111122223333:alarm:${hub.stack.alertTopic.alarmNamePrefix}*` },
+        },
+      }),
+    ]);
   });
 
-  it("lets only the members' function role of the organization use the key, and only through SNS", () => {
-    hub.template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Allow',
-            Principal: { AWS: '*' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-            Condition: {
-              ...memberPrincipals,
-              StringEquals: { 'aws:PrincipalOrgID': ORG, 'kms:ViaService': 'sns.eu-west-1.amazonaws.com' },
-            },
-          }),
-        ]),
-      },
-    });
+  it("lets no principal of another account use the topic's key: only the hub account and its own alarms", () => {
+    const key = Object.values(hub.template.findResources('AWS::KMS::Key'))[0];
+    const statements = (key?.Properties.KeyPolicy as { Statement: { Principal: unknown }[] }).Statement;
+
+    expect(statements.map((s) => s.Principal)).toEqual([
+      { AWS: 'arn:aws:iam::111122223333:root' },
+      { Service: 'cloudwatch.amazonaws.com' },
+    ]);
   });
 
-  it("admits the members' alarm forwarder role in neither the topic policy nor the key policy", () => {
+  it('names no member role and no organization in the topic or key policy', () => {
     const policies = JSON.stringify([hub.template.findResources('AWS::SNS::TopicPolicy'), hub.template.findResources('AWS::KMS::Key')]);
 
-    expect(policies).toContain(MEMBER_FUNCTION_ROLE_NAME);
+    expect(policies).not.toContain(MEMBER_FUNCTION_ROLE_NAME);
     expect(policies).not.toContain(MEMBER_ALARM_FORWARDER_ROLE_NAME);
+    expect(policies).not.toContain('aws:PrincipalOrg');
   });
 
   it('subscribes the e-mail addresses to the central topic', () => {

@@ -13,8 +13,6 @@ const HUB_BUS = 'arn:aws:events:eu-west-1:111122223333:event-bus/aurora-backtrac
 const member = () =>
   synth({
     env: { account: '444455556666', region: 'eu-west-1' },
-    hubTopicArn: HUB_TOPIC,
-    hubTopicKeyArn: HUB_KEY,
     hubEventBusArn: HUB_BUS,
   });
 
@@ -33,18 +31,17 @@ describe('member mode', () => {
     }
   });
 
-  it('publishes alerts to the hub topic with exactly sns:Publish and the key use SNS encryption needs', () => {
+  it("sends its alerts to the hub's event bus: PutEvents on that bus only, no sns:Publish and no KMS permission", () => {
     const { template } = member();
     const roleId = logicalIdOf(template, 'AWS::IAM::Role', 'CheckerFunctionRole');
-    const alerting = statementsOfRole(template, roleId).filter((s) => JSON.stringify(s.Action).match(/sns:|kms:/));
+    const statements = statementsOfRole(template, roleId);
 
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: MEMBER_FUNCTION_ROLE_NAME });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ ALERT_TOPIC_ARN: HUB_TOPIC }) },
+      Environment: { Variables: Match.objectLike({ HUB_EVENT_BUS_ARN: HUB_BUS, ALERT_TOPIC_ARN: Match.absent() }) },
     });
-    expect(alerting).toEqual([
-      expect.objectContaining({ Action: 'sns:Publish', Resource: HUB_TOPIC }),
-      expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: HUB_KEY }),
+    expect(statements.filter((s) => JSON.stringify(s.Action).match(/sns:|kms:|events:/))).toEqual([
+      expect.objectContaining({ Action: 'events:PutEvents', Resource: HUB_BUS }),
     ]);
   });
 
@@ -108,21 +105,28 @@ describe('member mode', () => {
     expect(names).toContain(`${MEMBER_ALARM_NAME_PREFIX}Heartbeat`);
   });
 
-  it("refuses member mode without the hub's event bus, naming the setting and where it comes from", () => {
-    expect(() => synth({ hubTopicArn: HUB_TOPIC, hubTopicKeyArn: HUB_KEY })).toThrow(
-      /hubTopicArn without hubEventBusArn.*HubEventBusArn output/,
+  it('refuses the hub topic and key of earlier members, naming each key and the fix, whatever else is given', () => {
+    const retired = { hubTopicArn: HUB_TOPIC, hubTopicKeyArn: HUB_KEY } as object;
+
+    expect(() => synth(retired)).toThrow(ConfigError);
+    expect(() => synth({ ...retired, hubEventBusArn: HUB_BUS })).toThrow(
+      /hubTopicArn: "arn:aws:sns:[^"]+" is no longer used: a member checker sends its alerts to the hub's event bus[\s\S]*allowed: leave hubTopicArn out; give hubEventBusArn, the hub stack's HubEventBusArn output[\s\S]*hubTopicKeyArn: "arn:aws:kms:/,
     );
+  });
+
+  it('refuses at synth a member that could never deliver: a hub bus ARN that is not one, or a topic of its own', () => {
+    expect(() => synth({ hubEventBusArn: '' })).toThrow(/hubEventBusArn: "" .*could never reach the hub/);
+    expect(() => synth({ hubEventBusArn: HUB_TOPIC })).toThrow(/hubEventBusArn: "arn:aws:sns:.*is not an EventBridge event bus ARN/);
   });
 
   it('refuses subscribers of its own, naming each setting and where it belongs', () => {
     expect(() =>
       synth({
-        hubTopicArn: HUB_TOPIC,
         hubEventBusArn: HUB_BUS,
         config: { alertEmails: ['ops@example.com'], slackWorkspaceId: 'T0123ABCD', slackChannelId: 'C0123ABCD' },
       }),
     ).toThrow(ConfigError);
-    expect(() => synth({ hubTopicArn: HUB_TOPIC, hubEventBusArn: HUB_BUS, config: { alertEmails: ['ops@example.com'] } })).toThrow(
+    expect(() => synth({ hubEventBusArn: HUB_BUS, config: { alertEmails: ['ops@example.com'] } })).toThrow(
       /alertEmails: "ops@example.com" is set for a member stack.*\n.*\n.*deployment=hub/,
     );
   });
@@ -139,14 +143,16 @@ describe('member mode', () => {
 describe('member template of the StackSet', () => {
   const { member: template } = synthHub();
 
-  it('takes the hub topic, key and asset bucket prefix as parameters and has no topic or key of its own', () => {
-    expect(Object.keys(template.toJSON().Parameters as object)).toEqual(
-      expect.arrayContaining(['HubTopicArn', 'HubTopicKeyArn', 'AssetBucketPrefix']),
-    );
+  it("takes the hub's event bus and asset bucket prefix as parameters, not the hub's topic or key, and has no topic or key of its own", () => {
+    expect(
+      Object.keys(template.toJSON().Parameters as object)
+        .filter((p) => p.startsWith('Hub') || p === 'AssetBucketPrefix')
+        .sort(),
+    ).toEqual(['AssetBucketPrefix', 'HubEventBusArn']);
     template.resourceCountIs('AWS::SNS::Topic', 0);
     template.resourceCountIs('AWS::KMS::Key', 0);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ ALERT_TOPIC_ARN: { Ref: 'HubTopicArn' } }) },
+      Environment: { Variables: Match.objectLike({ HUB_EVENT_BUS_ARN: { Ref: 'HubEventBusArn' }, ALERT_TOPIC_ARN: Match.absent() }) },
     });
   });
 
