@@ -92,3 +92,29 @@ export function withAbortSignal<C extends Sends>(client: C, signal: AbortSignal)
     },
   });
 }
+
+/**
+ * The finish phase's budget, once the Regions are done: everything it sends (the alert, the hub
+ * report, the state save, the lease release) is aborted at the run's hard end, whatever the SDK's
+ * retries would still try. The alert and the hub report get at most half of the time left, so an
+ * endpoint that never answers cannot starve the state save, which records what was not alerted
+ * (the next run repeats it). No deadline: no budget (undefined signals).
+ */
+export interface FinishBudget {
+  /** Aborts at the run's hard end: the state save and the lease release. */
+  save?: AbortSignal;
+  /** Aborts half-way to the hard end: the alert and the hub report. */
+  notify?: AbortSignal;
+}
+
+export function finishBudget(clock: RunClock, nowMs = Date.now()): FinishBudget {
+  if (clock.until === undefined) return {};
+  const left = Math.max(0, clock.until - nowMs);
+  return { save: AbortSignal.timeout(left), notify: AbortSignal.timeout(Math.floor(left / 2)) };
+}
+
+/** The cause to report for work that `signal` cut off at the run's deadline; undefined when it did not. */
+export function abortedByDeadline(signal: AbortSignal | undefined, what: string): { code: string; message: string } | undefined {
+  if (!signal?.aborted) return undefined;
+  return { code: DEADLINE_EXCEEDED, message: `${what} was cut off at the run's deadline (the function's remaining time)` };
+}

@@ -9,6 +9,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { CredentialsProvider } from './aws/assume-role';
 import { whoAmI } from './aws/identity';
+import { withAbortSignal } from './deadline';
 import { createStateDocumentClient, DynamoStateStore, MemoryStateStore } from './aws/state';
 import type { AccountContext } from './core/types';
 import type { Deps, Logger, RegionClients } from './run';
@@ -139,9 +140,9 @@ export function awsDeps(opts: AwsDepsOptions): Deps {
 /** Sends the member's report to the hub's bus; EventBridge's client and adapter load on the first report. */
 function hubTeller(busArn: string, homeRegion: string, settings: object): NonNullable<Deps['tellHub']> {
   let client: import('./aws/events').EventBridgeClient | undefined;
-  return async (arn, detail) => {
+  return async (arn, detail, signal) => {
     const { createEventBridgeClient, eventBusRegion, sendRunCompleted } = await import('./aws/events');
     client ??= createEventBridgeClient({ region: eventBusRegion(busArn) ?? homeRegion, ...settings });
-    await sendRunCompleted(client, arn, detail);
+    await sendRunCompleted(signal ? withAbortSignal(client, signal) : client, arn, detail);
   };
 }

@@ -1,12 +1,19 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+  type ScanCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { metaKey, type ClusterState, type RunMeta } from '../core/state-types';
 import { StateStoreError } from './errors';
-import { leaseHolder, type LeaseHolder, type RunLease } from './lease-item';
+import { leaseHolder, leaseKey, queuedOn, type LeaseHolder, type LeaseRelease, type RunLease } from './lease-item';
 import { chunk } from './chunk';
 
 export type { ClusterState, RunMeta } from '../core/state-types';
-export { leaseKey, type LeaseHolder, type RunLease } from './lease-item';
+export { leaseKey, queuedCluster, type LeaseHolder, type LeaseRelease, type RunLease } from './lease-item';
 
 /** Run-to-run memory: one item per cluster, one run-meta item per account. */
 export interface StateStore {
@@ -16,14 +23,26 @@ export interface StateStore {
    * Puts the given cluster items (and the run-meta item, when given) and deletes the given pks, in
    * the same batches: the meta item costs no call of its own.
    */
-  write(put: ClusterState[], remove: string[], meta?: RunMeta): Promise<void>;
+  write(put: ClusterState[], remove: string[], meta?: RunMeta, signal?: AbortSignal): Promise<void>;
   /**
    * Takes the account's run lease when it is free or expired at `nowMs`; false when another owner
-   * holds it (conditional PutItem, so two runs never both win).
+   * holds it (a conditional write, so two runs never both win). Re-checks queued on the lease stay
+   * queued, for the new holder.
    */
   acquireLease(lease: RunLease, nowMs: number): Promise<LeaseHolder>;
-  /** Frees the lease if `lease.owner` still holds it (conditional PutItem); false when it did not. */
-  releaseLease(lease: RunLease): Promise<boolean>;
+  /**
+   * Queues a re-check of `cluster` (queuedCluster) for the run holding the lease at `nowMs`
+   * (conditional UpdateItem); false when no run holds it (take the lease instead).
+   */
+  queueRecheck(accountId: string, cluster: string, nowMs: number): Promise<boolean>;
+  /**
+   * Frees the lease if `lease.owner` still holds it and no re-check is queued on it; otherwise
+   * answers with the queued re-checks (none: another run owns it now). `keepQueue` frees it
+   * whatever is queued, for the next holder.
+   */
+  releaseLease(lease: RunLease, options?: { keepQueue?: boolean; signal?: AbortSignal }): Promise<LeaseRelease>;
+  /** Takes re-checks this run has done off the lease's queue (while it holds the lease). */
+  dequeueRechecks(lease: RunLease, done: string[], signal?: AbortSignal): Promise<void>;
 }
 
 const CLUSTER_PREFIX = 'cluster#';
@@ -146,7 +165,7 @@ export class DynamoStateStore implements StateStore {
    * up to maxRetries times; whatever is still unwritten after every batch was tried raises
    * StateStoreError with the count.
    */
-  async write(put: ClusterState[], remove: string[], meta?: RunMeta): Promise<void> {
+  async write(put: ClusterState[], remove: string[], meta?: RunMeta, signal?: AbortSignal): Promise<void> {
     const items: (ClusterState | RunMeta)[] = meta ? [...put, meta] : put;
     checkWrite(this.tableName, items, remove);
     const requests: WriteRequest[] = [
@@ -156,7 +175,7 @@ export class DynamoStateStore implements StateStore {
     const unwritten: WriteRequest[] = [];
     const batches = chunk(requests, BATCH_WRITE_LIMIT);
     const worker = async () => {
-      for (let batch = batches.shift(); batch; batch = batches.shift()) unwritten.push(...(await this.writeBatch(batch)));
+      for (let batch = batches.shift(); batch; batch = batches.shift()) unwritten.push(...(await this.writeBatch(batch, signal)));
     };
     await Promise.all(Array.from({ length: Math.min(BATCH_WRITE_CONCURRENCY, batches.length) }, worker));
     if (unwritten.length > 0) {
@@ -170,35 +189,103 @@ export class DynamoStateStore implements StateStore {
   }
 
   async acquireLease(lease: RunLease, nowMs: number): Promise<LeaseHolder> {
-    const refused = await this.conditionalPut(lease, 'attribute_not_exists(pk) OR expiresAt < :now', { ':now': nowMs });
+    // A PutItem replaces the whole item: it may take only a lease without queued re-checks.
+    const free = 'attribute_not_exists(pk) OR (expiresAt < :now AND attribute_not_exists(queued))';
+    const refused = await this.conditionalPut(lease, free, { ':now': nowMs });
+    if (!refused) return { acquired: true };
+    const held = leaseHolder(refused.Item);
+    if (held && held.expiresAt < nowMs && queuedOn(refused.Item).length > 0) return this.takeOverQueue(lease, nowMs);
+    return held ? { acquired: false, heldBy: held } : { acquired: false };
+  }
+
+  /** Takes an expired lease that has re-checks queued on it, keeping them (UpdateItem). */
+  private async takeOverQueue(lease: RunLease, nowMs: number): Promise<LeaseHolder> {
+    const refused = await this.conditionalUpdate({
+      Key: { pk: lease.pk },
+      UpdateExpression: 'SET accountId = :accountId, #owner = :owner, expiresAt = :expiresAt, #mode = :mode, acquiredAt = :acquiredAt',
+      ConditionExpression: 'expiresAt < :now',
+      ExpressionAttributeNames: { '#owner': 'owner', '#mode': 'mode' },
+      ExpressionAttributeValues: {
+        ':accountId': lease.accountId,
+        ':owner': lease.owner,
+        ':expiresAt': lease.expiresAt,
+        ':mode': lease.mode,
+        ':acquiredAt': lease.acquiredAt,
+        ':now': nowMs,
+      },
+    });
     if (!refused) return { acquired: true };
     const held = leaseHolder(refused.Item);
     return held ? { acquired: false, heldBy: held } : { acquired: false };
   }
 
-  async releaseLease(lease: RunLease): Promise<boolean> {
-    // Released = expired now: the item stays (PutItem only), the next run's condition takes it.
-    const refused = await this.conditionalPut(
-      { ...lease, expiresAt: 0 },
-      '#owner = :owner',
-      { ':owner': lease.owner },
-      { '#owner': 'owner' },
-    );
+  async queueRecheck(accountId: string, cluster: string, nowMs: number): Promise<boolean> {
+    const refused = await this.conditionalUpdate({
+      Key: { pk: leaseKey(accountId) },
+      UpdateExpression: 'ADD queued :cluster',
+      ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
+      ExpressionAttributeValues: { ':cluster': new Set([cluster]), ':now': nowMs },
+    });
     return !refused;
   }
 
+  async releaseLease(lease: RunLease, options: { keepQueue?: boolean; signal?: AbortSignal } = {}): Promise<LeaseRelease> {
+    const mine = { ':owner': lease.owner };
+    const names = { '#owner': 'owner' };
+    if (options.keepQueue) {
+      const refused = await this.conditionalUpdate(
+        {
+          Key: { pk: lease.pk },
+          UpdateExpression: 'SET expiresAt = :zero',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...mine, ':zero': 0 },
+        },
+        options.signal,
+      );
+      return refused ? { released: false, queued: [] } : { released: true };
+    }
+    // Released = expired now: the item stays (PutItem), the next run's condition takes it. A re-check
+    // queued meanwhile fails the condition and comes back with the refusal (no extra read).
+    const refused = await this.conditionalPut(
+      { ...lease, expiresAt: 0 },
+      '#owner = :owner AND attribute_not_exists(queued)',
+      mine,
+      names,
+      options.signal,
+    );
+    if (!refused) return { released: true };
+    const stillMine = String((refused.Item?.owner as { S?: string } | undefined)?.S ?? refused.Item?.owner) === lease.owner;
+    return { released: false, queued: stillMine ? queuedOn(refused.Item) : [] };
+  }
+
+  async dequeueRechecks(lease: RunLease, done: string[], signal?: AbortSignal): Promise<void> {
+    if (done.length === 0) return;
+    await this.conditionalUpdate(
+      {
+        Key: { pk: lease.pk },
+        UpdateExpression: 'DELETE queued :done',
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':done': new Set(done), ':owner': lease.owner },
+      },
+      signal,
+    );
+  }
+
   /**
-   * PutItem under a condition (the only DynamoDB action the lease needs); undefined when written,
-   * else the refusal with the item that held (ReturnValuesOnConditionCheckFailure, no extra read).
+   * PutItem under a condition (the lease's usual writes); undefined when written, else the refusal
+   * with the item that held (ReturnValuesOnConditionCheckFailure, no extra read).
    */
   private async conditionalPut(
     item: RunLease,
     condition: string,
     values: Record<string, unknown>,
     names?: Record<string, string>,
+    signal?: AbortSignal,
   ): Promise<{ Item?: Record<string, unknown> } | undefined> {
-    try {
-      await this.client.send(
+    return this.conditional('PutItem', signal, () =>
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: toItem(item),
@@ -207,25 +294,48 @@ export class DynamoStateStore implements StateStore {
           ...(names && { ExpressionAttributeNames: names }),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
-      );
+        { abortSignal: signal },
+      ),
+    );
+  }
+
+  /** UpdateItem under a condition (the queue of re-checks on the lease), answered as conditionalPut is. */
+  private async conditionalUpdate(
+    input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'ReturnValuesOnConditionCheckFailure'>,
+    signal?: AbortSignal,
+  ): Promise<{ Item?: Record<string, unknown> } | undefined> {
+    return this.conditional('UpdateItem', signal, () =>
+      this.client.send(new UpdateCommand({ ...input, TableName: this.tableName, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }), {
+        abortSignal: signal,
+      }),
+    );
+  }
+
+  private async conditional(
+    operation: string,
+    signal: AbortSignal | undefined,
+    send: () => Promise<unknown>,
+  ): Promise<{ Item?: Record<string, unknown> } | undefined> {
+    try {
+      await send();
       return undefined;
     } catch (err) {
       if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return err as { Item?: Record<string, unknown> };
-      const name = err instanceof Error ? err.name : 'Error';
+      const name = signal?.aborted ? 'DeadlineExceeded' : err instanceof Error ? err.name : 'Error';
       const message = err instanceof Error ? err.message : String(err);
-      throw new StateStoreError(this.tableName, `PutItem (run lease) failed: ${name}: ${message}`, { cause: err });
+      throw new StateStoreError(this.tableName, `${operation} (run lease) failed: ${name}: ${message}`, { cause: err });
     }
   }
 
   /** One batch, with its retries; returns what could not be written. */
-  private async writeBatch(batch: WriteRequest[]): Promise<WriteRequest[]> {
+  private async writeBatch(batch: WriteRequest[], signal?: AbortSignal): Promise<WriteRequest[]> {
     let pending = batch;
     for (let attempt = 0; ; attempt++) {
       const out = await this.call('BatchWriteItem', () =>
-        this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } })),
+        this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }), { abortSignal: signal }),
       );
       pending = (out.UnprocessedItems?.[this.tableName] ?? []) as WriteRequest[];
-      if (pending.length === 0 || attempt >= this.maxRetries) return pending;
+      if (pending.length === 0 || attempt >= this.maxRetries || signal?.aborted) return pending;
       await this.sleep(this.baseDelayMs * 2 ** attempt);
     }
   }
@@ -257,6 +367,8 @@ export class DynamoStateStore implements StateStore {
 export class MemoryStateStore implements StateStore {
   private readonly items = new Map<string, ClusterState | RunMeta>();
   private readonly leases = new Map<string, RunLease>();
+  /** Re-checks queued on each lease (by lease pk). */
+  private readonly queues = new Map<string, Set<string>>();
 
   constructor(initial: (ClusterState | RunMeta)[] = []) {
     for (const item of initial) this.items.set(item.pk, structuredClone(item));
@@ -295,12 +407,32 @@ export class MemoryStateStore implements StateStore {
     });
   }
 
-  releaseLease(lease: RunLease): Promise<boolean> {
+  queueRecheck(accountId: string, cluster: string, nowMs: number): Promise<boolean> {
+    return this.later(() => {
+      const pk = leaseKey(accountId);
+      const held = this.leases.get(pk);
+      if (!held || held.expiresAt < nowMs) return false;
+      this.queues.set(pk, (this.queues.get(pk) ?? new Set()).add(cluster));
+      return true;
+    });
+  }
+
+  releaseLease(lease: RunLease, options: { keepQueue?: boolean } = {}): Promise<LeaseRelease> {
     return this.later(() => {
       const held = this.leases.get(lease.pk);
-      if (held?.owner !== lease.owner) return false;
+      if (held?.owner !== lease.owner) return { released: false, queued: [] };
+      const queued = [...(this.queues.get(lease.pk) ?? [])];
+      if (queued.length > 0 && !options.keepQueue) return { released: false, queued };
       this.leases.set(lease.pk, { ...held, expiresAt: 0 });
-      return true;
+      return { released: true };
+    });
+  }
+
+  dequeueRechecks(lease: RunLease, done: string[]): Promise<void> {
+    return this.later(() => {
+      if (this.leases.get(lease.pk)?.owner !== lease.owner) return;
+      const queue = this.queues.get(lease.pk);
+      for (const c of done) queue?.delete(c);
     });
   }
 

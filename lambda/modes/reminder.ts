@@ -4,7 +4,7 @@ import type { Degradation } from '../core/degradation';
 import { reminderContents, reminderHeldBack } from '../core/reminder';
 import { metaKey, type RunMeta } from '../core/state-types';
 import type { AccountContext } from '../core/types';
-import type { RunClock } from '../deadline';
+import { finishBudget, type RunClock } from '../deadline';
 import type { CheckConfig, Deps, RunSummary } from '../run-types';
 import { deliver, loadBeforeDeadline, saveState, summarize } from './common';
 
@@ -28,7 +28,8 @@ export async function remind(
   }
   if (ok) {
     const { stale, exemptions } = reminderContents(previous.values(), startedAt, config.reminderAfterDays);
-    alert = await deliver(deps, config, buildReminder(account, startedAt, stale, exemptions, config.reminderAfterDays));
+    const budget = finishBudget(clock);
+    alert = await deliver(deps, config, buildReminder(account, startedAt, stale, exemptions, config.reminderAfterDays), budget.notify);
     if (alert?.published) {
       const nextMeta: RunMeta = {
         pk: metaKey(account.accountId),
@@ -37,7 +38,7 @@ export async function remind(
         lastReminderAt: startedAt.toISOString(),
         ...(meta?.policy && { policy: meta.policy }),
       };
-      await saveState(deps, [], [], nextMeta, degraded);
+      await saveState(deps, [], [], nextMeta, degraded, budget.save);
     }
   }
   return summarize({ mode: 'reminder' }, account, startedAt, deps, [], degraded, [], alert, false);

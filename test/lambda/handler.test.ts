@@ -201,6 +201,36 @@ describe('createHandler', () => {
     expect(run).not.toHaveProperty('ScanCompleted');
   });
 
+  it("writes nothing to the Degraded alarm's metric from a clean re-check, under any dimensions", async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+
+    await createHandler(() => w.deps)(cloudTrail('ModifyDBCluster', { dBClusterIdentifier: 'orders' }));
+
+    expect(emfLines().filter((o) => 'Degradations' in o)).toEqual([]);
+    expect(emfLines().find((o) => 'RecheckDegradations' in o)).toMatchObject({ RecheckDegradations: 0 });
+  });
+
+  it("counts a degraded re-check in RecheckDegradations, not in the Degraded alarm's metric", async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    w.sns.on(PublishCommand).rejects(Object.assign(new Error('topic gone'), { name: 'NotFoundException' }));
+
+    await createHandler(() => w.deps)(cloudTrail('ModifyDBCluster', { dBClusterIdentifier: 'orders' }));
+
+    expect(emfLines().filter((o) => 'Degradations' in o)).toEqual([]);
+    expect(emfLines().find((o) => 'RecheckDegradations' in o)).toMatchObject({ RecheckDegradations: 1 });
+  });
+
+  it("counts a reminder's problems in ReminderDegradations, not in the Degraded alarm's metric", async () => {
+    const w = world(['eu-west-1']);
+
+    await createHandler(() => w.deps)({ mode: 'reminder' });
+
+    expect(emfLines().filter((o) => 'Degradations' in o)).toEqual([]);
+    expect(emfLines().find((o) => 'ReminderDegradations' in o)).toMatchObject({ ReminderDegradations: 0 });
+  });
+
   it('sends the reminder digest on {"mode":"reminder"}', async () => {
     const w = world(['eu-west-1']);
 
