@@ -107,9 +107,12 @@ export interface FinishBudget {
   notify?: AbortSignal;
 }
 
+/** Kept back from the finish budget: aborted calls unwind and the summary is written before the hard end. */
+export const UNWIND_MS = 250;
+
 export function finishBudget(clock: RunClock, nowMs = Date.now()): FinishBudget {
   if (clock.until === undefined) return {};
-  const left = Math.max(0, clock.until - nowMs);
+  const left = Math.max(0, clock.until - UNWIND_MS - nowMs);
   return { save: AbortSignal.timeout(left), notify: AbortSignal.timeout(Math.floor(left / 2)) };
 }
 
@@ -117,4 +120,18 @@ export function finishBudget(clock: RunClock, nowMs = Date.now()): FinishBudget 
 export function abortedByDeadline(signal: AbortSignal | undefined, what: string): { code: string; message: string } | undefined {
   if (!signal?.aborted) return undefined;
   return { code: DEADLINE_EXCEEDED, message: `${what} was cut off at the run's deadline (the function's remaining time)` };
+}
+
+/**
+ * `work`, or a DeadlineExceededError as soon as `signal` aborts: the finish phase stops waiting
+ * at its budget even for a client that does not end its call on the signal.
+ */
+export function cutOffAt<T>(signal: AbortSignal | undefined, what: string, work: Promise<T>): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DeadlineExceededError(what, 0));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

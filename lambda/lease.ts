@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeError } from './aws/errors';
 import { leaseKey, type LeaseHolder, type RunLease, type StateStore } from './aws/state';
-import type { RunClock } from './deadline';
+import { cutOffAt, type RunClock } from './deadline';
 
 /** A lease without a deadline to derive its expiry from lasts as long as a Lambda run can. */
 export const LEASE_WITHOUT_DEADLINE_MS = 15 * 60_000;
@@ -140,7 +140,7 @@ export async function releaseRunLease(
 ): Promise<string[]> {
   if (!lease) return [];
   try {
-    const outcome = await store.releaseLease(lease, options);
+    const outcome = await cutOffAt(options.signal, 'the run lease release', store.releaseLease(lease, options));
     if (outcome.released) return [];
     if (outcome.queued.length === 0) {
       log.warn('run lease was no longer held by this run at its end (it had expired and another run took it)');

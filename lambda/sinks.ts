@@ -9,7 +9,7 @@ import { BATCH_WRITE_LIMIT, type StateStore } from './aws/state';
 import type { Finding } from './core/finding';
 import type { ClusterState } from './core/state-types';
 import { Semaphore } from './concurrency';
-import { abortedByDeadline } from './deadline';
+import { abortedByDeadline, cutOffAt } from './deadline';
 import type { ErrorCause, FindingsOutcome } from './core/degradation';
 import type { Logger } from './run-types';
 
@@ -144,7 +144,7 @@ export class StateWriter {
     if (batch.length === 0) return;
     this.writes.push(
       this.gate
-        .run(() => this.store.write(batch, [], undefined, this.signal))
+        .run(() => cutOffAt(this.signal, 'the state save', this.store.write(batch, [], undefined, this.signal)))
         .catch((err: unknown) => {
           this.errors.push(abortedByDeadline(this.signal, 'the state save (BatchWriteItem)') ?? describeError(err));
         }),

@@ -7,7 +7,7 @@ import { degradationReport, type Degradation } from '../core/degradation';
 import type { ClusterState, RunMeta } from '../core/state-types';
 import { goneSettled, settle, stateChanged, type ClusterEvent } from '../core/transitions';
 import type { AccountContext } from '../core/types';
-import { abortedByDeadline, beforeDeadline, finishBudget, withAbortSignal, type RunClock } from '../deadline';
+import { abortedByDeadline, beforeDeadline, cutOffAt, finishBudget, withAbortSignal, type RunClock } from '../deadline';
 import type { RegionOutcome, RunContext } from '../region-judge';
 import type { CheckConfig, Deps, RegionReport, RunRequest, RunSummary } from '../run-types';
 import { IMPORTS_IN_FLIGHT, StateWriter } from '../sinks';
@@ -86,7 +86,8 @@ export async function deliver(
   // A topic without a client to publish with is a wiring mistake: loud, never a quiet "not published".
   if (!deps.sns) return { ...base, published: false, error: `NoSnsClient: no SNS client to publish to ${config.alertTopicArn}` };
   try {
-    const messageId = await publishAlert(signal ? withAbortSignal(deps.sns, signal) : deps.sns, config.alertTopicArn, message);
+    const sns = signal ? withAbortSignal(deps.sns, signal) : deps.sns;
+    const messageId = await cutOffAt(signal, 'SNS Publish', publishAlert(sns, config.alertTopicArn, message));
     return { ...base, published: true, messageId };
   } catch (err) {
     const { code, message: text } = abortedByDeadline(signal, 'SNS Publish') ?? describeError(err);
@@ -123,7 +124,7 @@ export async function saveState(
   signal?: AbortSignal,
 ): Promise<void> {
   try {
-    if (puts.length || removes.length || meta) await deps.state.write(puts, removes, meta, signal);
+    if (puts.length || removes.length || meta) await cutOffAt(signal, 'the state save', deps.state.write(puts, removes, meta, signal));
   } catch (err) {
     // Items written during the run may have failed already: one problem, reported once.
     if (degraded.some((d) => d.kind === 'state-not-saved')) return;

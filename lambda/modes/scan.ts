@@ -5,7 +5,7 @@ import { buildAlert } from '../core/alert';
 import { degradationChange, degradationKeysToRemember, type Degradation } from '../core/degradation';
 import { metaKey, policySignature, type RunMeta } from '../core/state-types';
 import type { AccountContext, ComplianceStatus } from '../core/types';
-import { abortedByDeadline, beforeDeadline, DeadlineExceededError, finishBudget, type RunClock } from '../deadline';
+import { abortedByDeadline, beforeDeadline, cutOffAt, DeadlineExceededError, finishBudget, type RunClock } from '../deadline';
 import { outcomeEvents, type RegionOutcome } from '../region-judge';
 import { abandonedRegion, scanRegion } from '../region-scan';
 import type { CheckConfig, Deps, RunSummary } from '../run-types';
@@ -49,7 +49,7 @@ async function tellHub(
   if (config.hubEventBusArn === undefined || !deps.tellHub) return;
   const count = (status: ComplianceStatus) => outcomes.reduce((n, o) => n + o.report.byStatus[status], 0);
   try {
-    await deps.tellHub(
+    const told = deps.tellHub(
       config.hubEventBusArn,
       {
         accountId: account.accountId,
@@ -59,6 +59,7 @@ async function tellHub(
       },
       signal,
     );
+    await cutOffAt(signal, 'EventBridge PutEvents', told);
   } catch (err) {
     degraded.push({ kind: 'hub-not-told', cause: abortedByDeadline(signal, 'EventBridge PutEvents') ?? describeError(err) });
   }
