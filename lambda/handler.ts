@@ -122,11 +122,16 @@ export const createHandler =
     recordMetrics(summary, Date.now() - started);
     metrics.publishStoredMetrics();
     const { evaluations: _omit, ...rest } = summary;
-    logger.info('run finished', { summary: { ...rest, alert: rest.alert && { ...rest.alert, message: undefined } } });
-    if (isDegraded(summary)) {
+    const withoutMessage = <T extends Pick<RunSummary, 'alert'>>(r: T): T => ({
+      ...r,
+      alert: r.alert && { ...r.alert, message: undefined },
+    });
+    logger.info('run finished', { summary: { ...withoutMessage(rest), queuedRechecks: rest.queuedRechecks?.map(withoutMessage) } });
+    for (const r of [summary, ...(summary.queuedRechecks ?? [])].filter(isDegraded)) {
       logger.error('run degraded', {
-        degraded: summary.degraded.map((d) => d.message),
-        ...(summary.alert?.error ? { alertNotPublished: summary.alert.error } : {}),
+        ...(r !== summary ? { queuedRecheck: true } : {}),
+        degraded: r.degraded.map((d) => d.message),
+        ...(r.alert?.error ? { alertNotPublished: r.alert.error } : {}),
       });
     }
     return rest;
