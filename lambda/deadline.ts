@@ -92,3 +92,46 @@ export function withAbortSignal<C extends Sends>(client: C, signal: AbortSignal)
     },
   });
 }
+
+/**
+ * The finish phase's budget, once the Regions are done: everything it sends (the alert, the hub
+ * report, the state save, the lease release) is aborted at the run's hard end, whatever the SDK's
+ * retries would still try. The alert and the hub report get at most half of the time left, so an
+ * endpoint that never answers cannot starve the state save, which records what was not alerted
+ * (the next run repeats it). No deadline: no budget (undefined signals).
+ */
+export interface FinishBudget {
+  /** Aborts at the run's hard end: the state save and the lease release. */
+  save?: AbortSignal;
+  /** Aborts half-way to the hard end: the alert and the hub report. */
+  notify?: AbortSignal;
+}
+
+/** Kept back from the finish budget: aborted calls unwind and the summary is written before the hard end. */
+export const UNWIND_MS = 250;
+
+export function finishBudget(clock: RunClock, nowMs = Date.now()): FinishBudget {
+  if (clock.until === undefined) return {};
+  const left = Math.max(0, clock.until - UNWIND_MS - nowMs);
+  return { save: AbortSignal.timeout(left), notify: AbortSignal.timeout(Math.floor(left / 2)) };
+}
+
+/** The cause to report for work that `signal` cut off at the run's deadline; undefined when it did not. */
+export function abortedByDeadline(signal: AbortSignal | undefined, what: string): { code: string; message: string } | undefined {
+  if (!signal?.aborted) return undefined;
+  return { code: DEADLINE_EXCEEDED, message: `${what} was cut off at the run's deadline (the function's remaining time)` };
+}
+
+/**
+ * `work`, or a DeadlineExceededError as soon as `signal` aborts: the finish phase stops waiting
+ * at its budget even for a client that does not end its call on the signal.
+ */
+export function cutOffAt<T>(signal: AbortSignal | undefined, what: string, work: Promise<T>): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DeadlineExceededError(what, 0));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

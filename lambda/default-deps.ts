@@ -9,6 +9,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { CredentialsProvider } from './aws/assume-role';
 import { whoAmI } from './aws/identity';
+import { withAbortSignal } from './deadline';
 import { createStateDocumentClient, DynamoStateStore, MemoryStateStore } from './aws/state';
 import { checkerAlertDetail } from './core/hub-alert';
 import type { AccountContext } from './core/types';
@@ -149,13 +150,13 @@ function hubSenders(busArn: string, homeRegion: string, settings: object): Requi
     return { adapter, client };
   };
   return {
-    tellHub: async (arn, detail) => {
+    tellHub: async (arn, detail, signal) => {
       const { adapter, client: c } = await events();
-      await adapter.sendRunCompleted(c, arn, detail);
+      await adapter.sendRunCompleted(signal ? withAbortSignal(c, signal) : c, arn, detail);
     },
-    alertHub: async (arn, message) => {
+    alertHub: async (arn, message, signal) => {
       const { adapter, client: c } = await events();
-      return adapter.sendCheckerAlert(c, arn, checkerAlertDetail(message));
+      return adapter.sendCheckerAlert(signal ? withAbortSignal(c, signal) : c, arn, checkerAlertDetail(message));
     },
   };
 }

@@ -39,13 +39,30 @@ export const HANDLER_MARGIN_MS = 3_000;
 export const degradationCount = (s: RunSummary): number => s.degraded.length + (s.alert?.error !== undefined ? 1 : 0);
 
 /**
+ * The metric a run's problems are counted in. Only a scan writes `Degradations`, the Degraded
+ * alarm's metric: a clean re-check or reminder between two degraded scans would otherwise turn the
+ * alarm OK while the scans are still degraded. What a re-check or reminder could not do is repeated
+ * by the next scan or reminder (an unpublished change stays "not alerted"), so their counts have no
+ * alarm of their own: they are graphed and logged.
+ */
+export const DEGRADATION_METRIC = { scan: 'Degradations', recheck: 'RecheckDegradations', reminder: 'ReminderDegradations' } as const;
+
+/** Problems of the re-checks a run did for others (queued behind its lease): re-checks' own metric. */
+const queuedDegradations = (s: RunSummary): number => (s.queuedRechecks ?? []).reduce((n, r) => n + degradationCount(r), 0);
+
+/**
  * The run's metrics (namespace AuroraBacktrackChecker): ScanCompleted is the heartbeat (every scan
- * that finished, degraded or not), Degradations and RunDuration every run, and for a scan the
- * verdict counts of each scanned Region with a `Region` dimension.
+ * that finished, degraded or not), the run's degradations (DEGRADATION_METRIC) and RunDuration
+ * every run, and for a scan the verdict counts of each scanned Region with a `Region` dimension.
  */
 export function recordMetrics(s: RunSummary, durationMs: number): void {
   if (s.mode === 'scan' && !s.skipped) metrics.addMetric('ScanCompleted', MetricUnit.Count, 1);
-  metrics.addMetric('Degradations', MetricUnit.Count, degradationCount(s));
+  const queued = queuedDegradations(s);
+  if (s.mode === 'recheck') metrics.addMetric(DEGRADATION_METRIC.recheck, MetricUnit.Count, degradationCount(s) + queued);
+  else {
+    metrics.addMetric(DEGRADATION_METRIC[s.mode], MetricUnit.Count, degradationCount(s));
+    if (s.queuedRechecks?.length) metrics.addMetric(DEGRADATION_METRIC.recheck, MetricUnit.Count, queued);
+  }
   metrics.addMetric('RunDuration', MetricUnit.Milliseconds, durationMs);
   metrics.addMetric('RegionsNotScanned', MetricUnit.Count, s.totals.notScannedRegions);
   metrics.addMetric('AlertsPublished', MetricUnit.Count, s.alert?.published ? 1 : 0);
@@ -119,11 +136,16 @@ export const createHandler = (
     recordMetrics(summary, Date.now() - started);
     metrics.publishStoredMetrics();
     const { evaluations: _omit, ...rest } = summary;
-    logger.info('run finished', { summary: { ...rest, alert: rest.alert && { ...rest.alert, message: undefined } } });
-    if (isDegraded(summary)) {
+    const withoutMessage = <T extends Pick<RunSummary, 'alert'>>(r: T): T => ({
+      ...r,
+      alert: r.alert && { ...r.alert, message: undefined },
+    });
+    logger.info('run finished', { summary: { ...withoutMessage(rest), queuedRechecks: rest.queuedRechecks?.map(withoutMessage) } });
+    for (const r of [summary, ...(summary.queuedRechecks ?? [])].filter(isDegraded)) {
       logger.error('run degraded', {
-        degraded: summary.degraded.map((d) => d.message),
-        ...(summary.alert?.error ? { alertNotPublished: summary.alert.error } : {}),
+        ...(r !== summary ? { queuedRecheck: true } : {}),
+        degraded: r.degraded.map((d) => d.message),
+        ...(r.alert?.error ? { alertNotPublished: r.alert.error } : {}),
       });
     }
     return rest;

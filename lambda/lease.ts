@@ -4,11 +4,13 @@
  * with a conditional PutItem, the others wait for it (polling with back-off) and run after it, so
  * they read the state it saved and nothing is alerted twice. A lease expires on its own (the
  * holder's deadline plus a margin), so a run that crashed holds nobody up for longer than that.
+ * A re-check does not wait: it queues its cluster on the lease item, and the holder re-checks it
+ * before it releases (lambda/run.ts); a queue the holder had no time for stays for the next holder.
  */
 import { randomUUID } from 'node:crypto';
 import { describeError } from './aws/errors';
-import { leaseKey, type RunLease, type StateStore } from './aws/state';
-import type { RunClock } from './deadline';
+import { leaseKey, type LeaseHolder, type RunLease, type StateStore } from './aws/state';
+import { cutOffAt, type RunClock } from './deadline';
 
 /** A lease without a deadline to derive its expiry from lasts as long as a Lambda run can. */
 export const LEASE_WITHOUT_DEADLINE_MS = 15 * 60_000;
@@ -34,7 +36,11 @@ export type LeaseOutcome =
   /** Held by this run (release it at the end); `lease` is undefined when the table could not be asked (the run goes on). */
   | { held: true; lease?: RunLease; waitedMs: number }
   /** Another run held it for the whole wait: this run must do nothing. */
-  | { held: false; waitedMs: number; reason: string };
+  | { held: false; waitedMs: number; reason: string }
+  /** Another run holds it and re-checks this run's cluster before it releases. */
+  | { held: false; queued: true; waitedMs: number; reason: string };
+
+type LeaseHolderInfo = Extract<LeaseHolder, { acquired: false }>['heldBy'];
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -60,6 +66,8 @@ export async function acquireRunLease(
   clock: RunClock,
   log: LeaseLog,
   timing: LeaseTiming = {},
+  /** A re-check's cluster (queuedCluster): queued for the holder instead of waiting for it. */
+  queue?: string,
 ): Promise<LeaseOutcome> {
   const nowMs = timing.nowMs ?? Date.now;
   const sleep = timing.sleep ?? defaultSleep;
@@ -87,10 +95,22 @@ export async function acquireRunLease(
       if (attempt > 1) log.info('run lease taken after waiting for another run', { waitedMs: nowMs() - start, attempts: attempt });
       return { held: true, lease, waitedMs: nowMs() - start };
     }
+    if (queue !== undefined) {
+      let queued;
+      try {
+        queued = await store.queueRecheck(accountId, queue, nowMs());
+      } catch (err) {
+        const { code, message } = describeError(err);
+        log.warn('re-check could not be queued for the run holding the lease; running without the lease', { code, message });
+        return { held: true, waitedMs: nowMs() - start };
+      }
+      // Not queued: the holder released meanwhile, so the lease is free to take.
+      if (queued) return { held: false, queued: true, waitedMs: nowMs() - start, reason: `queued for ${holderText(holder.heldBy)}` };
+      continue;
+    }
     const wait = Math.min(delay, MAX_POLL_MS);
     if (nowMs() + wait > giveUpAt) {
-      const by = holder.heldBy;
-      const who = by ? `a ${by.mode} run started ${by.acquiredAt} (lease until ${new Date(by.expiresAt).toISOString()})` : 'another run';
+      const who = holderText(holder.heldBy);
       const waitedMs = nowMs() - start;
       return {
         held: false,
@@ -104,12 +124,28 @@ export async function acquireRunLease(
   }
 }
 
-/** Frees the lease at the end of the run; a failure only means the next run waits for its expiry. */
-export async function releaseRunLease(store: StateStore, lease: RunLease | undefined, log: LeaseLog): Promise<void> {
-  if (!lease) return;
+const holderText = (by: LeaseHolderInfo | undefined) =>
+  by ? `a ${by.mode} run started ${by.acquiredAt} (lease until ${new Date(by.expiresAt).toISOString()})` : 'another run';
+
+/**
+ * Frees the lease at the end of the run. Answers the re-checks queued on it (run them, take them
+ * off with dequeueRechecks, and release again); `keepQueue` frees it whatever is queued, for the
+ * next holder. A failure only means the next run waits for the lease's expiry.
+ */
+export async function releaseRunLease(
+  store: StateStore,
+  lease: RunLease | undefined,
+  log: LeaseLog,
+  options: { keepQueue?: boolean; signal?: AbortSignal } = {},
+): Promise<string[]> {
+  if (!lease) return [];
   try {
-    const released = await store.releaseLease(lease);
-    if (!released) log.warn('run lease was no longer held by this run at its end (it had expired and another run took it)');
+    const outcome = await cutOffAt(options.signal, 'the run lease release', store.releaseLease(lease, options));
+    if (outcome.released) return [];
+    if (outcome.queued.length === 0) {
+      log.warn('run lease was no longer held by this run at its end (it had expired and another run took it)');
+    }
+    return outcome.queued;
   } catch (err) {
     const { code, message } = describeError(err);
     log.warn('run lease could not be released; the next run waits until it expires', {
@@ -117,5 +153,6 @@ export async function releaseRunLease(store: StateStore, lease: RunLease | undef
       message,
       expiresAt: new Date(lease.expiresAt).toISOString(),
     });
+    return [];
   }
 }

@@ -70,13 +70,17 @@ export interface Deps {
   /** True when `state` persists between runs (a table); false for the in-memory store. */
   persistentState: boolean;
   log: Logger;
-  /** Member mode: sends the run's report to `hubEventBusArn` (EventBridge PutEvents); absent: no hub to tell. */
-  tellHub?: (busArn: string, detail: RunCompletedDetail) => Promise<void>;
+  /**
+   * Member mode: sends the run's report to `hubEventBusArn` (EventBridge PutEvents), aborted by
+   * `signal` (the run's finish budget); absent: no hub to tell.
+   */
+  tellHub?: (busArn: string, detail: RunCompletedDetail, signal?: AbortSignal) => Promise<void>;
   /**
    * Member mode: sends the alert to `hubEventBusArn` as a "Checker alert" event (the hub's relay
-   * publishes it with the account EventBridge stamps); returns the EventId. Absent: no hub to tell.
+   * publishes it with the account EventBridge stamps), aborted by `signal` (the run's finish
+   * budget); returns the EventId. Absent: no hub to tell.
    */
-  alertHub?: (busArn: string, message: AlertMessage) => Promise<string>;
+  alertHub?: (busArn: string, message: AlertMessage, signal?: AbortSignal) => Promise<string>;
   /** Told as the scan goes on (the CLI shows it on a terminal): Regions done, clusters judged. */
   progress?: (p: ScanProgress) => void;
 }
@@ -134,4 +138,6 @@ export interface RunSummary {
   evaluations?: Evaluation[];
   /** The run did nothing (no alert, no state written), and why: another run held the lease, or a reminder was sent recently. */
   skipped?: { reason: string };
+  /** Re-checks other runs queued on this run's lease, which it ran before releasing it (each with its own alert). */
+  queuedRechecks?: Omit<RunSummary, 'evaluations'>[];
 }

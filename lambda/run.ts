@@ -4,7 +4,8 @@
  */
 import type { AccountContext } from './core/types';
 import type { Degradation } from './core/degradation';
-import { beforeDeadline, DeadlineExceededError, runClock } from './deadline';
+import { queuedCluster, type RunLease } from './aws/state';
+import { beforeDeadline, DeadlineExceededError, finishBudget, runClock, type RunClock } from './deadline';
 import { acquireRunLease, releaseRunLease, type LeaseOutcome } from './lease';
 import { summarize } from './modes/common';
 import { recheck } from './modes/recheck';
@@ -40,33 +41,97 @@ export async function runCheck(
     throw new DeadlineExceededError('finding out the account (STS GetCallerIdentity)', (clock.regionsBy ?? 0) - clock.startedMs);
   // One run at a time per state table: a run that overlaps another waits for it, so it reads the
   // state the other saved and does not alert the same change again.
+  // A re-check that finds the lease held queues its cluster for the holder instead of waiting.
+  const queue = request.mode === 'recheck' ? queuedCluster(request.region, request.identifier) : undefined;
   const taken: LeaseOutcome = deps.persistentState
-    ? await acquireRunLease(deps.state, account.accountId, request.mode, clock, deps.log)
+    ? await acquireRunLease(deps.state, account.accountId, request.mode, clock, deps.log, {}, queue)
     : { held: true, waitedMs: 0 };
   const startedAt = deps.now();
-  if (!taken.held) return skippedRun(request, account, startedAt, deps, taken.reason);
+  if (!taken.held) return skippedRun(request, account, startedAt, deps, taken.reason, 'queued' in taken);
+  let summary: RunSummary;
   try {
-    switch (request.mode) {
-      case 'scan':
-        return await scan(config, deps, account, startedAt, clock, request.baseline === true);
-      case 'recheck':
-        return await recheck(config, deps, account, startedAt, request, clock);
-      case 'reminder':
-        return await remind(config, deps, account, startedAt, clock);
+    summary = await runMode(config, deps, account, startedAt, request, clock);
+  } catch (err) {
+    await releaseRunLease(deps.state, taken.lease, deps.log, { keepQueue: true, signal: finishBudget(clock).save });
+    throw err;
+  }
+  const queued = await releaseAfterQueued(config, deps, account, taken.lease, clock);
+  return queued.length > 0 ? { ...summary, queuedRechecks: queued } : summary;
+}
+
+function runMode(config: CheckConfig, deps: Deps, account: AccountContext, startedAt: Date, request: RunRequest, clock: RunClock) {
+  switch (request.mode) {
+    case 'scan':
+      return scan(config, deps, account, startedAt, clock, request.baseline === true);
+    case 'recheck':
+      return recheck(config, deps, account, startedAt, request, clock);
+    case 'reminder':
+      return remind(config, deps, account, startedAt, clock);
+  }
+}
+
+/** A queued re-check is started only while this much of the Region budget is left. */
+export const QUEUED_RECHECK_MIN_MS = 5_000;
+
+/**
+ * Releases the lease, first re-checking the clusters other runs queued on it meanwhile (each with
+ * its own alert, once), as often as more arrive. Without the time for them, it releases keeping
+ * the queue: the next run to take the lease re-checks them.
+ */
+async function releaseAfterQueued(
+  config: CheckConfig,
+  deps: Deps,
+  account: AccountContext,
+  lease: RunLease | undefined,
+  clock: RunClock,
+): Promise<RunSummary[]> {
+  const done: RunSummary[] = [];
+  for (;;) {
+    const queued = await releaseRunLease(deps.state, lease, deps.log, { signal: finishBudget(clock).save });
+    if (!lease || queued.length === 0) return done;
+    if (clock.regionsBy !== undefined && Date.now() + QUEUED_RECHECK_MIN_MS > clock.regionsBy) {
+      deps.log.warn('no time left for the re-checks queued on the run lease; they stay queued for the next run', { queued });
+      await releaseRunLease(deps.state, lease, deps.log, { keepQueue: true, signal: finishBudget(clock).save });
+      return done;
     }
-  } finally {
-    await releaseRunLease(deps.state, taken.lease, deps.log);
+    for (const cluster of queued) {
+      const [region = '', identifier = ''] = cluster.split(/#(.*)/s);
+      const { evaluations: _omit, ...summary } = await recheck(
+        config,
+        deps,
+        account,
+        deps.now(),
+        { mode: 'recheck', region, identifier, trigger: 'queued' },
+        clock,
+      );
+      done.push(summary);
+    }
+    try {
+      await deps.state.dequeueRechecks(lease, queued, finishBudget(clock).save);
+    } catch (err) {
+      // Re-checked but still queued: the next holder re-checks them again, which alerts nothing new.
+      deps.log.warn('re-checks done could not be taken off the run lease; releasing it as it is', { error: String(err) });
+      await releaseRunLease(deps.state, lease, deps.log, { keepQueue: true, signal: finishBudget(clock).save });
+      return done;
+    }
   }
 }
 
 /**
- * A run that found the lease held for its whole wait does nothing. A skipped re-check is not a
- * problem (the run that held the lease judges the account); a skipped scan or reminder is: people
+ * A run that found the lease held does nothing. A re-check queued for the holder is not a problem
+ * (the holder re-checks its cluster before it releases); a skipped scan or reminder is: people
  * would otherwise not learn that the scheduled work did not happen.
  */
-function skippedRun(request: RunRequest, account: AccountContext, startedAt: Date, deps: Deps, reason: string): RunSummary {
-  const degraded: Degradation[] = request.mode === 'recheck' ? [] : [{ kind: 'run-skipped', mode: request.mode, reason }];
-  if (request.mode === 'recheck') deps.log.warn(`re-check skipped: ${reason}`);
+function skippedRun(
+  request: RunRequest,
+  account: AccountContext,
+  startedAt: Date,
+  deps: Deps,
+  reason: string,
+  queued: boolean,
+): RunSummary {
+  const degraded: Degradation[] = queued ? [] : [{ kind: 'run-skipped', mode: request.mode, reason }];
+  if (queued) deps.log.info(`re-check ${reason}`);
   else deps.log.error(`${request.mode} skipped: ${reason}`);
   return { ...summarize(request, account, startedAt, deps, [], degraded, [], undefined, false), skipped: { reason } };
 }

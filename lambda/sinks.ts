@@ -9,6 +9,7 @@ import { BATCH_WRITE_LIMIT, type StateStore } from './aws/state';
 import type { Finding } from './core/finding';
 import type { ClusterState } from './core/state-types';
 import { Semaphore } from './concurrency';
+import { abortedByDeadline, cutOffAt } from './deadline';
 import type { ErrorCause, FindingsOutcome } from './core/degradation';
 import type { Logger } from './run-types';
 
@@ -126,7 +127,11 @@ export class StateWriter {
   private readonly gate = new Semaphore(STATE_WRITES_IN_FLIGHT);
   private closed = false;
 
-  constructor(private readonly store: StateStore) {}
+  constructor(
+    private readonly store: StateStore,
+    /** Aborts the writes at the run's hard end. */
+    private readonly signal?: AbortSignal,
+  ) {}
 
   put(state: ClusterState): void {
     if (this.closed) return;
@@ -139,9 +144,9 @@ export class StateWriter {
     if (batch.length === 0) return;
     this.writes.push(
       this.gate
-        .run(() => this.store.write(batch, []))
+        .run(() => cutOffAt(this.signal, 'the state save', this.store.write(batch, [], undefined, this.signal)))
         .catch((err: unknown) => {
-          this.errors.push(describeError(err));
+          this.errors.push(abortedByDeadline(this.signal, 'the state save (BatchWriteItem)') ?? describeError(err));
         }),
     );
   }

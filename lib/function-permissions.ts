@@ -16,10 +16,12 @@ import { nagResource } from './nag';
 
 /**
  * The DynamoDB calls of the state store (lambda/aws/state.ts) and the run lease: Scan to load the
- * account's items, BatchWriteItem to put and delete cluster items, PutItem for the run-meta item
- * and the lease's conditional writes. Nothing reads single items or queries.
+ * account's items, BatchWriteItem to put and delete cluster items and the run-meta item, PutItem
+ * for the lease's conditional writes, UpdateItem for the re-checks queued on the lease (a re-check
+ * that finds the lease held adds its cluster; the holder takes them off, or keeps them for the
+ * next holder). Nothing reads single items or queries.
  */
-export const STATE_TABLE_ACTIONS = ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'] as const;
+export const STATE_TABLE_ACTIONS = ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
 
 /** The workflow statuses the checker sets with BatchUpdateFindings (lambda/aws/security-hub.ts updateWorkflow). */
 export const WORKFLOW_STATUSES = ['NEW', 'SUPPRESSED'] as const satisfies readonly WorkflowUpdate['status'][];

@@ -122,7 +122,7 @@ export function createAlarms(scope: Construct, props: MonitoringProps): CheckerA
     id: 'DegradedAlarm',
     name: 'Degraded',
     description:
-      'An Aurora Backtrack checker run finished degraded: a Region not scanned, Security Hub not enabled, findings rejected or the alert not published. The run alert and the function logs name the cause. OK again after a clean run. See docs/operations.md.',
+      'An Aurora Backtrack checker scan finished degraded: a Region not scanned, Security Hub not enabled, findings rejected or the alert not published. The run alert and the function logs name the cause. OK again after a clean scan (re-checks and reminders do not write this metric). See docs/operations.md.',
     metric: checkerMetric('Degradations', cloudwatch.Stats.SUM, EVENT_PERIOD),
     treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     notifyRecovery: true,
@@ -211,7 +211,13 @@ export function createDashboard(scope: Construct, props: MonitoringProps, alarms
     }),
     new cloudwatch.GraphWidget({
       title: 'Degradations and Regions not scanned',
-      left: [checkerMetric('Degradations', cloudwatch.Stats.SUM, hour), checkerMetric('RegionsNotScanned', cloudwatch.Stats.SUM, hour)],
+      left: [
+        checkerMetric('Degradations', cloudwatch.Stats.SUM, hour),
+        checkerMetric('RegionsNotScanned', cloudwatch.Stats.SUM, hour),
+        // Re-checks' and reminders' problems: graphed, not alarmed (what they miss is done again later).
+        checkerMetric('RecheckDegradations', cloudwatch.Stats.SUM, hour),
+        checkerMetric('ReminderDegradations', cloudwatch.Stats.SUM, hour),
+      ],
       width: 8,
     }),
   );

@@ -16,7 +16,24 @@ export interface RunLease {
 /** The outcome of one attempt to take the lease: taken, or held by someone else until `expiresAt`. */
 export type LeaseHolder = { acquired: true } | { acquired: false; heldBy?: Pick<RunLease, 'mode' | 'acquiredAt' | 'expiresAt'> };
 
+/**
+ * How a release went: freed, or not because re-checks are queued on the lease (run them, take them
+ * off the queue, release again); `queued` empty: another run owns the lease now.
+ */
+export type LeaseRelease = { released: true } | { released: false; queued: string[] };
+
 export const leaseKey = (accountId: string) => `lease#${accountId}`;
+
+/** A cluster in the lease's queue of re-checks (the string set `queued` of the lease item). */
+export const queuedCluster = (region: string, identifier: string) => `${region}#${identifier}`;
+
+/** The clusters queued on a lease item returned with a refused write (a Set, or still `{ SS: [...] }`). */
+export function queuedOn(item: Record<string, unknown> | undefined): string[] {
+  const q = item?.queued;
+  if (q instanceof Set) return [...(q as Set<unknown>)].map(String);
+  const ss = (q as { SS?: unknown } | undefined)?.SS;
+  return Array.isArray(ss) ? ss.map(String) : [];
+}
 
 /** A value of the item DynamoDB returns with a failed condition: plain, or still in AttributeValue form. */
 const attr = (v: unknown): unknown =>

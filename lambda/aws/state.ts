@@ -1,12 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { metaKey, type ClusterState, type RunMeta } from '../core/state-types';
 import { StateStoreError } from './errors';
-import { leaseHolder, type LeaseHolder, type RunLease } from './lease-item';
+import { leaseKey, type LeaseHolder, type LeaseRelease, type RunLease } from './lease-item';
+import { LeaseTable } from './lease-table';
 import { chunk } from './chunk';
 
 export type { ClusterState, RunMeta } from '../core/state-types';
-export { leaseKey, type LeaseHolder, type RunLease } from './lease-item';
+export { leaseKey, queuedCluster, type LeaseHolder, type LeaseRelease, type RunLease } from './lease-item';
 
 /** Run-to-run memory: one item per cluster, one run-meta item per account. */
 export interface StateStore {
@@ -16,14 +17,26 @@ export interface StateStore {
    * Puts the given cluster items (and the run-meta item, when given) and deletes the given pks, in
    * the same batches: the meta item costs no call of its own.
    */
-  write(put: ClusterState[], remove: string[], meta?: RunMeta): Promise<void>;
+  write(put: ClusterState[], remove: string[], meta?: RunMeta, signal?: AbortSignal): Promise<void>;
   /**
    * Takes the account's run lease when it is free or expired at `nowMs`; false when another owner
-   * holds it (conditional PutItem, so two runs never both win).
+   * holds it (a conditional write, so two runs never both win). Re-checks queued on the lease stay
+   * queued, for the new holder.
    */
   acquireLease(lease: RunLease, nowMs: number): Promise<LeaseHolder>;
-  /** Frees the lease if `lease.owner` still holds it (conditional PutItem); false when it did not. */
-  releaseLease(lease: RunLease): Promise<boolean>;
+  /**
+   * Queues a re-check of `cluster` (queuedCluster) for the run holding the lease at `nowMs`
+   * (conditional UpdateItem); false when no run holds it (take the lease instead).
+   */
+  queueRecheck(accountId: string, cluster: string, nowMs: number): Promise<boolean>;
+  /**
+   * Frees the lease if `lease.owner` still holds it and no re-check is queued on it; otherwise
+   * answers with the queued re-checks (none: another run owns it now). `keepQueue` frees it
+   * whatever is queued, for the next holder.
+   */
+  releaseLease(lease: RunLease, options?: { keepQueue?: boolean; signal?: AbortSignal }): Promise<LeaseRelease>;
+  /** Takes re-checks this run has done off the lease's queue (while it holds the lease). */
+  dequeueRechecks(lease: RunLease, done: string[], signal?: AbortSignal): Promise<void>;
 }
 
 const CLUSTER_PREFIX = 'cluster#';
@@ -91,6 +104,7 @@ export class DynamoStateStore implements StateStore {
   private readonly maxRetries: number;
   private readonly baseDelayMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly lease: LeaseTable;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -100,6 +114,7 @@ export class DynamoStateStore implements StateStore {
     this.maxRetries = options.maxRetries ?? 5;
     this.baseDelayMs = options.baseDelayMs ?? 50;
     this.sleep = options.sleep ?? sleep;
+    this.lease = new LeaseTable(client, tableName);
   }
 
   /**
@@ -146,7 +161,7 @@ export class DynamoStateStore implements StateStore {
    * up to maxRetries times; whatever is still unwritten after every batch was tried raises
    * StateStoreError with the count.
    */
-  async write(put: ClusterState[], remove: string[], meta?: RunMeta): Promise<void> {
+  async write(put: ClusterState[], remove: string[], meta?: RunMeta, signal?: AbortSignal): Promise<void> {
     const items: (ClusterState | RunMeta)[] = meta ? [...put, meta] : put;
     checkWrite(this.tableName, items, remove);
     const requests: WriteRequest[] = [
@@ -156,7 +171,7 @@ export class DynamoStateStore implements StateStore {
     const unwritten: WriteRequest[] = [];
     const batches = chunk(requests, BATCH_WRITE_LIMIT);
     const worker = async () => {
-      for (let batch = batches.shift(); batch; batch = batches.shift()) unwritten.push(...(await this.writeBatch(batch)));
+      for (let batch = batches.shift(); batch; batch = batches.shift()) unwritten.push(...(await this.writeBatch(batch, signal)));
     };
     await Promise.all(Array.from({ length: Math.min(BATCH_WRITE_CONCURRENCY, batches.length) }, worker));
     if (unwritten.length > 0) {
@@ -169,63 +184,31 @@ export class DynamoStateStore implements StateStore {
     }
   }
 
-  async acquireLease(lease: RunLease, nowMs: number): Promise<LeaseHolder> {
-    const refused = await this.conditionalPut(lease, 'attribute_not_exists(pk) OR expiresAt < :now', { ':now': nowMs });
-    if (!refused) return { acquired: true };
-    const held = leaseHolder(refused.Item);
-    return held ? { acquired: false, heldBy: held } : { acquired: false };
+  acquireLease(lease: RunLease, nowMs: number): Promise<LeaseHolder> {
+    return this.lease.acquire(lease, nowMs);
   }
 
-  async releaseLease(lease: RunLease): Promise<boolean> {
-    // Released = expired now: the item stays (PutItem only), the next run's condition takes it.
-    const refused = await this.conditionalPut(
-      { ...lease, expiresAt: 0 },
-      '#owner = :owner',
-      { ':owner': lease.owner },
-      { '#owner': 'owner' },
-    );
-    return !refused;
+  queueRecheck(accountId: string, cluster: string, nowMs: number): Promise<boolean> {
+    return this.lease.queue(accountId, cluster, nowMs);
   }
 
-  /**
-   * PutItem under a condition (the only DynamoDB action the lease needs); undefined when written,
-   * else the refusal with the item that held (ReturnValuesOnConditionCheckFailure, no extra read).
-   */
-  private async conditionalPut(
-    item: RunLease,
-    condition: string,
-    values: Record<string, unknown>,
-    names?: Record<string, string>,
-  ): Promise<{ Item?: Record<string, unknown> } | undefined> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: toItem(item),
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-          ...(names && { ExpressionAttributeNames: names }),
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return undefined;
-    } catch (err) {
-      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return err as { Item?: Record<string, unknown> };
-      const name = err instanceof Error ? err.name : 'Error';
-      const message = err instanceof Error ? err.message : String(err);
-      throw new StateStoreError(this.tableName, `PutItem (run lease) failed: ${name}: ${message}`, { cause: err });
-    }
+  releaseLease(lease: RunLease, options: { keepQueue?: boolean; signal?: AbortSignal } = {}): Promise<LeaseRelease> {
+    return this.lease.release(lease, options);
+  }
+
+  dequeueRechecks(lease: RunLease, done: string[], signal?: AbortSignal): Promise<void> {
+    return this.lease.dequeue(lease, done, signal);
   }
 
   /** One batch, with its retries; returns what could not be written. */
-  private async writeBatch(batch: WriteRequest[]): Promise<WriteRequest[]> {
+  private async writeBatch(batch: WriteRequest[], signal?: AbortSignal): Promise<WriteRequest[]> {
     let pending = batch;
     for (let attempt = 0; ; attempt++) {
       const out = await this.call('BatchWriteItem', () =>
-        this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } })),
+        this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }), { abortSignal: signal }),
       );
       pending = (out.UnprocessedItems?.[this.tableName] ?? []) as WriteRequest[];
-      if (pending.length === 0 || attempt >= this.maxRetries) return pending;
+      if (pending.length === 0 || attempt >= this.maxRetries || signal?.aborted) return pending;
       await this.sleep(this.baseDelayMs * 2 ** attempt);
     }
   }
@@ -257,6 +240,8 @@ export class DynamoStateStore implements StateStore {
 export class MemoryStateStore implements StateStore {
   private readonly items = new Map<string, ClusterState | RunMeta>();
   private readonly leases = new Map<string, RunLease>();
+  /** Re-checks queued on each lease (by lease pk). */
+  private readonly queues = new Map<string, Set<string>>();
 
   constructor(initial: (ClusterState | RunMeta)[] = []) {
     for (const item of initial) this.items.set(item.pk, structuredClone(item));
@@ -295,12 +280,32 @@ export class MemoryStateStore implements StateStore {
     });
   }
 
-  releaseLease(lease: RunLease): Promise<boolean> {
+  queueRecheck(accountId: string, cluster: string, nowMs: number): Promise<boolean> {
+    return this.later(() => {
+      const pk = leaseKey(accountId);
+      const held = this.leases.get(pk);
+      if (!held || held.expiresAt < nowMs) return false;
+      this.queues.set(pk, (this.queues.get(pk) ?? new Set()).add(cluster));
+      return true;
+    });
+  }
+
+  releaseLease(lease: RunLease, options: { keepQueue?: boolean } = {}): Promise<LeaseRelease> {
     return this.later(() => {
       const held = this.leases.get(lease.pk);
-      if (held?.owner !== lease.owner) return false;
+      if (held?.owner !== lease.owner) return { released: false, queued: [] };
+      const queued = [...(this.queues.get(lease.pk) ?? [])];
+      if (queued.length > 0 && !options.keepQueue) return { released: false, queued };
       this.leases.set(lease.pk, { ...held, expiresAt: 0 });
-      return true;
+      return { released: true };
+    });
+  }
+
+  dequeueRechecks(lease: RunLease, done: string[]): Promise<void> {
+    return this.later(() => {
+      if (this.leases.get(lease.pk)?.owner !== lease.owner) return;
+      const queue = this.queues.get(lease.pk);
+      for (const c of done) queue?.delete(c);
     });
   }
 

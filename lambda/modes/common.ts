@@ -7,7 +7,7 @@ import { degradationReport, type Degradation } from '../core/degradation';
 import type { ClusterState, RunMeta } from '../core/state-types';
 import { goneSettled, settle, stateChanged, type ClusterEvent } from '../core/transitions';
 import type { AccountContext } from '../core/types';
-import { beforeDeadline, type RunClock } from '../deadline';
+import { abortedByDeadline, beforeDeadline, cutOffAt, finishBudget, withAbortSignal, type RunClock } from '../deadline';
 import type { RegionOutcome, RunContext } from '../region-judge';
 import type { CheckConfig, Deps, RegionReport, RunRequest, RunSummary } from '../run-types';
 import { IMPORTS_IN_FLIGHT, StateWriter } from '../sinks';
@@ -31,7 +31,8 @@ export function newContext(
     judged: { count: 0 },
     imports: new Semaphore(IMPORTS_IN_FLIGHT),
     stateOk: true,
-    writer: new StateWriter(deps.state),
+    // Items written while the Regions go on are cut off at the run's hard end too.
+    writer: new StateWriter(deps.state, finishBudget(clock).save),
   };
 }
 
@@ -68,10 +69,16 @@ export async function finishStreamedState(ctx: RunContext, degraded: Degradation
   if (first) degraded.push({ kind: 'state-not-saved', cause: first });
 }
 
+/**
+ * Sends the alert. `signal` is its budget (lambda/deadline.ts finishBudget): an alert cut off by
+ * it is reported as not published, with the deadline as the cause, and the caller saves the state
+ * as not alerted so the next run repeats it.
+ */
 export async function deliver(
   deps: Deps,
   config: CheckConfig,
   message: AlertMessage | undefined,
+  signal?: AbortSignal,
 ): Promise<RunSummary['alert'] | undefined> {
   if (!message) return undefined;
   const base = { subject: message.subject, message };
@@ -80,9 +87,10 @@ export async function deliver(
   if (hubBus !== undefined) {
     if (!deps.alertHub) return { ...base, published: false, error: `NoHubSender: no EventBridge client to send the alert to ${hubBus}` };
     try {
-      return { ...base, published: true, messageId: await deps.alertHub(hubBus, message) };
+      const messageId = await cutOffAt(signal, 'EventBridge PutEvents', deps.alertHub(hubBus, message, signal));
+      return { ...base, published: true, messageId };
     } catch (err) {
-      const { code, message: text } = describeError(err);
+      const { code, message: text } = abortedByDeadline(signal, 'EventBridge PutEvents') ?? describeError(err);
       deps.log.error('alert not sent to the hub', { code, message: text });
       return { ...base, published: false, error: `${code}: ${text}` };
     }
@@ -91,10 +99,11 @@ export async function deliver(
   // A topic without a client to publish with is a wiring mistake: loud, never a quiet "not published".
   if (!deps.sns) return { ...base, published: false, error: `NoSnsClient: no SNS client to publish to ${config.alertTopicArn}` };
   try {
-    const messageId = await publishAlert(deps.sns, config.alertTopicArn, message);
+    const sns = signal ? withAbortSignal(deps.sns, signal) : deps.sns;
+    const messageId = await cutOffAt(signal, 'SNS Publish', publishAlert(sns, config.alertTopicArn, message));
     return { ...base, published: true, messageId };
   } catch (err) {
-    const { code, message: text } = describeError(err);
+    const { code, message: text } = abortedByDeadline(signal, 'SNS Publish') ?? describeError(err);
     deps.log.error('alert not published', { code, message: text });
     return { ...base, published: false, error: `${code}: ${text}` };
   }
@@ -124,13 +133,15 @@ export async function saveState(
   removes: string[],
   meta: RunMeta | undefined,
   degraded: Degradation[],
+  /** Its budget: cut off at the run's hard end (lambda/deadline.ts finishBudget). */
+  signal?: AbortSignal,
 ): Promise<void> {
   try {
-    if (puts.length || removes.length || meta) await deps.state.write(puts, removes, meta);
+    if (puts.length || removes.length || meta) await cutOffAt(signal, 'the state save', deps.state.write(puts, removes, meta, signal));
   } catch (err) {
     // Items written during the run may have failed already: one problem, reported once.
     if (degraded.some((d) => d.kind === 'state-not-saved')) return;
-    degraded.push({ kind: 'state-not-saved', cause: describeError(err) });
+    degraded.push({ kind: 'state-not-saved', cause: abortedByDeadline(signal, 'the state save (BatchWriteItem)') ?? describeError(err) });
   }
 }
 

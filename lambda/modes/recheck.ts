@@ -5,7 +5,7 @@ import { buildAlert } from '../core/alert';
 import type { Degradation } from '../core/degradation';
 import { archivedFinding } from '../core/finding';
 import type { AccountContext } from '../core/types';
-import { DEADLINE_EXCEEDED, DeadlineExceededError, type RunClock } from '../deadline';
+import { DEADLINE_EXCEEDED, DeadlineExceededError, finishBudget, type RunClock } from '../deadline';
 import { finishRegion, newOutcome, outcomeEvents, RegionJudge } from '../region-judge';
 import { abortable } from '../region-scan';
 import type { CheckConfig, Deps, RunRequest, RunSummary } from '../run-types';
@@ -59,16 +59,17 @@ export async function recheck(
   await judge.done();
   await finishRegion(judge, out, account);
   await finishStreamedState(ctx, degraded);
+  const budget = finishBudget(clock);
   degraded.push(...out.degraded);
   // A re-check alerts cluster changes only: the checker's own problems are alerted (once) by the
-  // scan, which keeps the remembered ones; this run's are in its summary (the Degradations metric).
+  // scan, which keeps the remembered ones; this run's are in its summary (the RecheckDegradations metric).
   const events = stateOk ? outcomeEvents(out) : [];
   const message = buildAlert({ account, now: startedAt, events, degraded: [], recovered: [] });
-  const alert = await deliver(deps, config, message);
+  const alert = await deliver(deps, config, message, budget.notify);
   const delivered = alert?.published ?? false;
   if (stateOk) {
     const { puts, removes } = settledWrites([out], delivered);
-    await saveState(deps, puts, removes, undefined, degraded);
+    await saveState(deps, puts, removes, undefined, degraded, budget.save);
   }
   return summarize(request, account, startedAt, deps, [out], degraded, events, alert, config.keepEvaluations ?? false);
 }

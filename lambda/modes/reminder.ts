@@ -4,7 +4,7 @@ import type { Degradation } from '../core/degradation';
 import { reminderContents, reminderHeldBack } from '../core/reminder';
 import { metaKey, type RunMeta } from '../core/state-types';
 import type { AccountContext } from '../core/types';
-import { beforeDeadline, type RunClock } from '../deadline';
+import { beforeDeadline, finishBudget, type RunClock } from '../deadline';
 import { describeError } from '../aws/errors';
 import { inWatchedRegions } from '../core/unwatched';
 import type { CheckConfig, Deps, RunSummary } from '../run-types';
@@ -51,7 +51,8 @@ export async function remind(
     // A Region no longer watched is not reminded of, even before the next scan retires its clusters.
     const watched = await watchedRegions(config, deps, clock);
     const { stale, exemptions } = reminderContents(inWatchedRegions(previous.values(), watched), startedAt, config.reminderAfterDays);
-    alert = await deliver(deps, config, buildReminder(account, startedAt, stale, exemptions, config.reminderAfterDays));
+    const budget = finishBudget(clock);
+    alert = await deliver(deps, config, buildReminder(account, startedAt, stale, exemptions, config.reminderAfterDays), budget.notify);
     if (alert?.published) {
       const nextMeta: RunMeta = {
         pk: metaKey(account.accountId),
@@ -60,7 +61,7 @@ export async function remind(
         lastReminderAt: startedAt.toISOString(),
         ...(meta?.policy && { policy: meta.policy }),
       };
-      await saveState(deps, [], [], nextMeta, degraded);
+      await saveState(deps, [], [], nextMeta, degraded, budget.save);
     }
   }
   return summarize({ mode: 'reminder' }, account, startedAt, deps, [], degraded, [], alert, false);

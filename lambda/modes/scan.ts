@@ -5,7 +5,7 @@ import { buildAlert } from '../core/alert';
 import { degradationChange, degradationKeysToRemember, type Degradation } from '../core/degradation';
 import { metaKey, policySignature, type RunMeta } from '../core/state-types';
 import type { AccountContext, ComplianceStatus } from '../core/types';
-import { beforeDeadline, DeadlineExceededError, type RunClock } from '../deadline';
+import { abortedByDeadline, beforeDeadline, cutOffAt, DeadlineExceededError, finishBudget, type RunClock } from '../deadline';
 import { outcomeEvents, type RegionOutcome } from '../region-judge';
 import { retireUnwatched } from '../region-retire';
 import { abandonedRegion, scanRegion } from '../region-scan';
@@ -40,18 +40,30 @@ async function regionsToScan(config: CheckConfig, deps: Deps, clock: RunClock, d
  * Member mode: tells the hub's event bus that this account's checker ran (counts only); the hub's
  * coverage check counts the account covered. A report that does not get there is a degradation.
  */
-async function tellHub(config: CheckConfig, deps: Deps, account: AccountContext, outcomes: RegionOutcome[], degraded: Degradation[]) {
+async function tellHub(
+  config: CheckConfig,
+  deps: Deps,
+  account: AccountContext,
+  outcomes: RegionOutcome[],
+  degraded: Degradation[],
+  signal?: AbortSignal,
+) {
   if (config.hubEventBusArn === undefined || !deps.tellHub) return;
   const count = (status: ComplianceStatus) => outcomes.reduce((n, o) => n + o.report.byStatus[status], 0);
   try {
-    await deps.tellHub(config.hubEventBusArn, {
-      accountId: account.accountId,
-      finishedAt: deps.now().toISOString(),
-      degraded: degraded.length,
-      verdicts: { failed: count('FAILED'), warning: count('WARNING'), passed: count('PASSED'), notAvailable: count('NOT_AVAILABLE') },
-    });
+    const told = deps.tellHub(
+      config.hubEventBusArn,
+      {
+        accountId: account.accountId,
+        finishedAt: deps.now().toISOString(),
+        degraded: degraded.length,
+        verdicts: { failed: count('FAILED'), warning: count('WARNING'), passed: count('PASSED'), notAvailable: count('NOT_AVAILABLE') },
+      },
+      signal,
+    );
+    await cutOffAt(signal, 'EventBridge PutEvents', told);
   } catch (err) {
-    degraded.push({ kind: 'hub-not-told', cause: describeError(err) });
+    degraded.push({ kind: 'hub-not-told', cause: abortedByDeadline(signal, 'EventBridge PutEvents') ?? describeError(err) });
   }
 }
 
@@ -90,6 +102,8 @@ export async function scan(
     return value;
   }).finally(() => clearInterval(ticker));
   const { meta, ok: stateOk } = await stateLoad;
+  // From here on every call has the run's remaining time as its budget.
+  const budget = finishBudget(clock);
   const policy = policySignature(config.policy);
   if (meta?.policy && meta.policy !== policy) {
     // A second checker (say, the CLI with --state-table) judging by another policy would alert
@@ -102,7 +116,7 @@ export async function scan(
   for (const o of outcomes) degraded.push(...o.degraded);
 
   // Before the alert, so that a report the hub did not get is in this run's alert.
-  await tellHub(config, deps, account, outcomes, degraded);
+  await tellHub(config, deps, account, outcomes, degraded, budget.notify);
 
   const clusterEvents = stateOk ? outcomes.flatMap(outcomeEvents) : [];
   const remembered = meta?.degraded ?? [];
@@ -119,7 +133,7 @@ export async function scan(
     unwatched: retirement.retired,
     ...(first ? { baseline: { clustersChecked } } : {}),
   });
-  const alert = await deliver(deps, config, message);
+  const alert = await deliver(deps, config, message, budget.notify);
   const delivered = alert?.published ?? false;
 
   if (stateOk) {
@@ -137,7 +151,7 @@ export async function scan(
       !meta ||
       [...(meta.degraded ?? [])].sort().join('\n') !== nextMeta.degraded.join('\n') ||
       meta.lastReminderAt !== nextMeta.lastReminderAt;
-    await saveState(deps, puts, removes, metaChanged ? nextMeta : undefined, degraded);
+    await saveState(deps, puts, removes, metaChanged ? nextMeta : undefined, degraded, budget.save);
   }
   return summarize({ mode: 'scan' }, account, startedAt, deps, outcomes, degraded, clusterEvents, alert, config.keepEvaluations ?? false);
 }

@@ -232,7 +232,7 @@ describe('instant re-check from a CloudTrail event', () => {
     expect(namedIn((alerts[0] as ReceivedAlert).email, 'NEW FAILURES')).toEqual([where(member)]);
   });
 
-  it('reports a re-check whose finding Security Hub does not take as degraded, counted in the Degradations metric, and still alerts the change', async () => {
+  it("reports a re-check whose finding Security Hub does not take as degraded, counted in RecheckDegradations (not the Degraded alarm's metric), and still alerts the change", async () => {
     const modified = cluster('reports-v3-ok');
     await d
       .rds(modified.region)
@@ -257,9 +257,10 @@ describe('instant re-check from a CloudTrail event', () => {
     );
     const emf = r.stdout
       .split('\n')
-      .filter((l) => l.includes('"Degradations"'))
+      .filter((l) => l.startsWith('{') && l.includes('"_aws"'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(emf.map((m) => m.Degradations)).toEqual([1]);
+    expect(emf.filter((m) => 'Degradations' in m)).toEqual([]);
+    expect(emf.filter((m) => 'RecheckDegradations' in m).map((m) => m.RecheckDegradations)).toEqual([1]);
     const after = await allFindings();
     expect(after.filter((f) => f.UpdatedAt !== before.get(f.Id ?? '')).map((f) => f.Resources?.[0]?.Id)).toEqual([]);
     const alerts = await d.drainAlerts();

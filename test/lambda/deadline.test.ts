@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RDSClient, DescribeDBClustersCommand } from '@aws-sdk/client-rds';
-import { beforeDeadline, finishReserveMs, runClock, withAbortSignal } from '../../lambda/deadline';
+import { beforeDeadline, cutOffAt, finishBudget, finishReserveMs, runClock, UNWIND_MS, withAbortSignal } from '../../lambda/deadline';
 
 describe('finishReserveMs', () => {
   it.each([
@@ -110,5 +110,36 @@ describe('withAbortSignal', () => {
       server.closeAllConnections();
       server.close();
     }
+  });
+});
+
+describe('finishBudget', () => {
+  it('has no budget without a deadline', () => {
+    expect(finishBudget(runClock(undefined, 1_000))).toEqual({});
+  });
+
+  it('gives the alert half of the time left and the state save the rest, up to the hard end less the unwind time', async () => {
+    const now = Date.now();
+    const budget = finishBudget(runClock(now + 400 + UNWIND_MS, now - 10_000), now);
+
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect({ notify: budget.notify?.aborted, save: budget.save?.aborted }).toEqual({ notify: true, save: false });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(budget.save?.aborted).toBe(true);
+  });
+});
+
+describe('cutOffAt', () => {
+  it('stops waiting for work that never ends once its signal aborts, with DeadlineExceeded naming the work', async () => {
+    const never = new Promise<never>(() => undefined);
+
+    await expect(cutOffAt(AbortSignal.timeout(20), 'SNS Publish', never)).rejects.toMatchObject({
+      name: 'DeadlineExceeded',
+      message: expect.stringContaining('SNS Publish') as string,
+    });
+  });
+
+  it("passes on the work's own result before the signal aborts", async () => {
+    await expect(cutOffAt(AbortSignal.timeout(1_000), 'x', Promise.resolve(7))).resolves.toBe(7);
   });
 });

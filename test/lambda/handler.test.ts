@@ -184,6 +184,44 @@ describe('createHandler', () => {
     expect(emfLines().find((o) => 'ScanCompleted' in o)).toMatchObject({ ScanCompleted: 1, RegionsNotScanned: 1, Degradations: 1 });
   });
 
+  it('returns before the handler margin when SNS never answers, the alert reported unpublished and the state saved as not alerted', async () => {
+    const store = new MemoryStateStore();
+    const w = world(['eu-west-1'], store);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    w.sns.on(PublishCommand).callsFake(() => new Promise(() => undefined));
+    // 6 s left: the run must be over 3 s before the Lambda's own timeout.
+    const context = { getRemainingTimeInMillis: () => 6_000 } as Context;
+    const started = Date.now();
+
+    const result = (await createHandler(() => w.deps)({ mode: 'scan' }, context)) as { alert?: { published: boolean; error?: string } };
+
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(result.alert).toMatchObject({ published: false, error: expect.stringMatching(/^DeadlineExceeded: SNS Publish/) as string });
+    expect(emfLines().find((o) => 'ScanCompleted' in o)).toMatchObject({ Degradations: 1, AlertsPublished: 0 });
+    const saved = store.snapshot().find((i) => i.pk.startsWith('cluster#'));
+    expect(saved).toMatchObject({ identifier: 'orders', status: 'FAILED', alerted: 'none' });
+
+    w.sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    const next = (await createHandler(() => w.deps)({ mode: 'scan' }, context)) as { alert?: { published: boolean } };
+    expect(next.alert).toMatchObject({ published: true });
+  });
+
+  it('reports a state save that does not finish before the deadline as a degradation, and still returns in time', async () => {
+    const store = new MemoryStateStore();
+    const w = world(['eu-west-1'], store);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    jest.spyOn(store, 'write').mockImplementation(() => new Promise(() => undefined));
+    const context = { getRemainingTimeInMillis: () => 6_000 } as Context;
+    const started = Date.now();
+
+    const result = (await createHandler(() => w.deps)({ mode: 'scan' }, context)) as { degraded: { key: string; message: string }[] };
+
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(result.degraded).toEqual([
+      expect.objectContaining({ key: 'state-not-saved', message: expect.stringContaining('DeadlineExceeded') as string }),
+    ]);
+  });
+
   it('reports a scan skipped because another run held the lease all along as a degradation, without a heartbeat', async () => {
     const store = new MemoryStateStore();
     const w = world(['eu-west-1'], store);
@@ -199,6 +237,36 @@ describe('createHandler', () => {
     const run = emfLines().find((o) => 'Degradations' in o);
     expect(run).toMatchObject({ Degradations: 1 });
     expect(run).not.toHaveProperty('ScanCompleted');
+  });
+
+  it("writes nothing to the Degraded alarm's metric from a clean re-check, under any dimensions", async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+
+    await createHandler(() => w.deps)(cloudTrail('ModifyDBCluster', { dBClusterIdentifier: 'orders' }));
+
+    expect(emfLines().filter((o) => 'Degradations' in o)).toEqual([]);
+    expect(emfLines().find((o) => 'RecheckDegradations' in o)).toMatchObject({ RecheckDegradations: 0 });
+  });
+
+  it("counts a degraded re-check in RecheckDegradations, not in the Degraded alarm's metric", async () => {
+    const w = world(['eu-west-1']);
+    w.clusters('eu-west-1', [dbCluster('orders', { BacktrackWindow: 0 })]);
+    w.sns.on(PublishCommand).rejects(Object.assign(new Error('topic gone'), { name: 'NotFoundException' }));
+
+    await createHandler(() => w.deps)(cloudTrail('ModifyDBCluster', { dBClusterIdentifier: 'orders' }));
+
+    expect(emfLines().filter((o) => 'Degradations' in o)).toEqual([]);
+    expect(emfLines().find((o) => 'RecheckDegradations' in o)).toMatchObject({ RecheckDegradations: 1 });
+  });
+
+  it("counts a reminder's problems in ReminderDegradations, not in the Degraded alarm's metric", async () => {
+    const w = world(['eu-west-1']);
+
+    await createHandler(() => w.deps)({ mode: 'reminder' });
+
+    expect(emfLines().filter((o) => 'Degradations' in o)).toEqual([]);
+    expect(emfLines().find((o) => 'ReminderDegradations' in o)).toMatchObject({ ReminderDegradations: 0 });
   });
 
   it('sends the reminder digest on {"mode":"reminder"}', async () => {

@@ -133,3 +133,58 @@ describe('releaseRunLease', () => {
     expect(await store.acquireLease({ ...otherLease(3_000_000), owner: 'third' }, 2_500_000)).toMatchObject({ acquired: false });
   });
 });
+
+describe('acquireRunLease for a re-check', () => {
+  it('queues the cluster on a held lease at once instead of waiting, and is not held', async () => {
+    const store = new MemoryStateStore();
+    await store.acquireLease(otherLease(2_000_000), 1_000_000);
+    const t = fakeTime();
+
+    const outcome = await acquireRunLease(store, ACCOUNT, 'recheck', runClock(1_090_000, 1_000_000), log(), t.timing, 'eu-west-1#orders');
+
+    expect(outcome).toMatchObject({
+      held: false,
+      queued: true,
+      reason: expect.stringMatching(/^queued for a scan run started /) as string,
+    });
+    expect(t.slept).toEqual([]);
+    expect(await store.releaseLease(otherLease(0))).toEqual({ released: false, queued: ['eu-west-1#orders'] });
+  });
+
+  it('takes the lease when its holder released it between the refusal and the queueing', async () => {
+    const store = new MemoryStateStore();
+    await store.acquireLease(otherLease(2_000_000), 1_000_000);
+    jest.spyOn(store, 'queueRecheck').mockImplementationOnce(async () => {
+      await store.releaseLease(otherLease(0));
+      return false;
+    });
+
+    const outcome = await acquireRunLease(
+      store,
+      ACCOUNT,
+      'recheck',
+      runClock(1_090_000, 1_000_000),
+      log(),
+      fakeTime().timing,
+      'eu-west-1#orders',
+    );
+
+    expect(outcome).toMatchObject({ held: true, lease: { mode: 'recheck' } });
+  });
+});
+
+describe('releaseRunLease with re-checks queued', () => {
+  it('answers the queued clusters instead of releasing, and releases keeping them when told to', async () => {
+    const store = new MemoryStateStore();
+    const mine = otherLease(2_000_000);
+    await store.acquireLease(mine, 1_000_000);
+    await store.queueRecheck(ACCOUNT, 'eu-west-1#orders', 1_500_000);
+
+    expect(await releaseRunLease(store, mine, log())).toEqual(['eu-west-1#orders']);
+    expect(await releaseRunLease(store, mine, log(), { keepQueue: true })).toEqual([]);
+    // The next holder gets the queue with the lease.
+    const next = { ...otherLease(3_000_000), owner: 'next' };
+    expect(await store.acquireLease(next, 1_600_000)).toEqual({ acquired: true });
+    expect(await releaseRunLease(store, next, log())).toEqual(['eu-west-1#orders']);
+  });
+});

@@ -815,7 +815,7 @@ describe('runCheck: run lease', () => {
     expect(w.log.error).toHaveBeenCalledWith(expect.stringMatching(/^scan skipped: /));
   });
 
-  it('skips a re-check while a scan holds the lease without calling it degraded', async () => {
+  it('queues a re-check while a scan holds the lease, without running it or calling it degraded', async () => {
     const w = world(['eu-west-1']);
     const other = { pk: `lease#${ACCOUNT_ID}`, accountId: ACCOUNT_ID, owner: 'scan', mode: 'scan', acquiredAt: 'now' };
     await w.store.acquireLease({ ...other, expiresAt: Date.now() + 60_000 }, Date.now());

@@ -318,6 +318,7 @@ describe('BacktrackChecker function permissions', () => {
         'dynamodb:BatchWriteItem',
         'dynamodb:PutItem',
         'dynamodb:Scan',
+        'dynamodb:UpdateItem',
         'ec2:DescribeRegions',
         'kms:Decrypt',
         'kms:GenerateDataKey',

@@ -72,14 +72,24 @@ describe('securityhub:GetFindings', () => {
 });
 
 describe('state table', () => {
-  it('is granted exactly Scan, BatchWriteItem and PutItem (the lease writes with conditional PutItem), on the table only', () => {
+  it('is granted exactly Scan, BatchWriteItem, PutItem and UpdateItem (the lease and its queue of re-checks), on the table only', () => {
     const { template, statements } = functionStatements();
     const dynamo = statements.filter((s) => asList(s.Action).some((a) => String(a).startsWith('dynamodb:')));
 
     expect(dynamo).toHaveLength(1);
-    expect(asList(dynamo[0]?.Action).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Scan']);
+    expect(asList(dynamo[0]?.Action).sort()).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:PutItem',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+    ]);
     expect(dynamo[0]?.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(template, 'AWS::DynamoDB::Table', 'CheckerStateTable'), 'Arn'] });
-    expect([...STATE_TABLE_ACTIONS].sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Scan']);
+    expect([...STATE_TABLE_ACTIONS].sort()).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:PutItem',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+    ]);
   });
 
   it('is granted the DynamoDB actions the state store calls, and no other', async () => {
@@ -101,6 +111,8 @@ describe('state table', () => {
         ),
       acquireLease: () => store.acquireLease(lease, 1),
       releaseLease: () => store.releaseLease(lease),
+      queueRecheck: () => store.queueRecheck(account, 'eu-west-1#db-1', 1),
+      dequeueRechecks: () => store.dequeueRechecks(lease, ['eu-west-1#db-1']),
     };
     // The document client's commands and the DynamoDB action each needs; any other command fails the test as unmapped.
     const actionOf: Record<string, string> = {

@@ -195,9 +195,12 @@ describe('dashboard', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 
-  it.each(['ScanCompleted', 'RunDuration', 'Degradations', 'RegionsNotScanned'])('graphs the checker metric %s', (metric) => {
-    expect(body).toContain(`\\"AuroraBacktrackChecker\\",\\"${metric}\\",\\"service\\",\\"aurora-backtrack-checker\\"`);
-  });
+  it.each(['ScanCompleted', 'RunDuration', 'Degradations', 'RegionsNotScanned', 'RecheckDegradations', 'ReminderDegradations'])(
+    'graphs the checker metric %s',
+    (metric) => {
+      expect(body).toContain(`\\"AuroraBacktrackChecker\\",\\"${metric}\\",\\"service\\",\\"aurora-backtrack-checker\\"`);
+    },
+  );
 
   it.each(['Errors', 'Throttles', 'AsyncEventsDropped'])('graphs the Lambda metric %s', (metric) => {
     expect(body).toContain(`\\"AWS/Lambda\\",\\"${metric}\\",\\"FunctionName\\"`);

@@ -6,6 +6,7 @@ import {
   GetCommand,
   PutCommand,
   ScanCommand,
+  UpdateCommand,
   type BatchWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -236,14 +237,14 @@ describe('DynamoStateStore run lease', () => {
   const conditionFailed = (Item?: ConditionalCheckFailedException['Item']) =>
     new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(Item && { Item }) });
 
-  it('takes the lease with a PutItem that holds only when the item is absent or expired', async () => {
+  it('takes the lease with a PutItem that holds only when the item is absent, or expired with no re-check queued on it', async () => {
     ddb.on(PutCommand).resolves({});
 
     expect(await store().acquireLease(lease, 1_000_000)).toEqual({ acquired: true });
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       TableName: TABLE,
       Item: { ...lease },
-      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+      ConditionExpression: 'attribute_not_exists(pk) OR (expiresAt < :now AND attribute_not_exists(queued))',
       ExpressionAttributeValues: { ':now': 1_000_000 },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
@@ -273,22 +274,81 @@ describe('DynamoStateStore run lease', () => {
     expect(await store().acquireLease(lease, 1_000_000)).toEqual({ acquired: false });
   });
 
-  it('frees the lease with a PutItem that holds only while this run owns it', async () => {
+  it('frees the lease with a PutItem that holds only while this run owns it and no re-check is queued on it', async () => {
     ddb.on(PutCommand).resolves({});
 
-    expect(await store().releaseLease(lease)).toBe(true);
+    expect(await store().releaseLease(lease)).toEqual({ released: true });
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       Item: { ...lease, expiresAt: 0 },
-      ConditionExpression: '#owner = :owner',
+      ConditionExpression: '#owner = :owner AND attribute_not_exists(queued)',
       ExpressionAttributeNames: { '#owner': 'owner' },
       ExpressionAttributeValues: { ':owner': 'run-1' },
     });
   });
 
-  it('answers false when another run owns the lease by release time', async () => {
-    ddb.on(PutCommand).rejects(conditionFailed());
+  it('answers not released, with nothing queued, when another run owns the lease by release time', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed({ pk: { S: lease.pk }, owner: { S: 'run-2' }, expiresAt: { N: '3000000' } }));
 
-    expect(await store().releaseLease(lease)).toBe(false);
+    expect(await store().releaseLease(lease)).toEqual({ released: false, queued: [] });
+  });
+
+  it('answers the re-checks queued on the lease from the refused release, without reading the item again', async () => {
+    ddb
+      .on(PutCommand)
+      .rejects(
+        conditionFailed({ pk: { S: lease.pk }, owner: { S: 'run-1' }, expiresAt: { N: '2000000' }, queued: { SS: ['eu-west-1#orders'] } }),
+      );
+
+    expect(await store().releaseLease(lease)).toEqual({ released: false, queued: ['eu-west-1#orders'] });
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
+  });
+
+  it('queues a re-check on the lease with an UpdateItem that holds only while a run holds the lease', async () => {
+    ddb.on(UpdateCommand).resolves({});
+
+    expect(await store().queueRecheck(ACCOUNT, 'eu-west-1#orders', 1_000_000)).toBe(true);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: TABLE,
+      Key: { pk: lease.pk },
+      UpdateExpression: 'ADD queued :cluster',
+      ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
+      ExpressionAttributeValues: { ':cluster': new Set(['eu-west-1#orders']), ':now': 1_000_000 },
+    });
+  });
+
+  it('does not queue a re-check when no run holds the lease', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+
+    expect(await store().queueRecheck(ACCOUNT, 'eu-west-1#orders', 1_000_000)).toBe(false);
+  });
+
+  it('takes an expired lease that has re-checks queued on it with an UpdateItem that keeps them', async () => {
+    ddb
+      .on(PutCommand)
+      .rejects(
+        conditionFailed({ pk: { S: lease.pk }, owner: { S: 'run-0' }, expiresAt: { N: '0' }, queued: { SS: ['eu-west-1#orders'] } }),
+      );
+    ddb.on(UpdateCommand).resolves({});
+
+    expect(await store().acquireLease(lease, 1_000_000)).toEqual({ acquired: true });
+    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update).toMatchObject({ Key: { pk: lease.pk }, ConditionExpression: 'expiresAt < :now' });
+    expect(update?.UpdateExpression).not.toContain('queued');
+  });
+
+  it('releases keeping the queue, and takes done re-checks off it, only while this run owns the lease', async () => {
+    ddb.on(UpdateCommand).resolves({});
+
+    expect(await store().releaseLease(lease, { keepQueue: true })).toEqual({ released: true });
+    await store().dequeueRechecks(lease, ['eu-west-1#orders']);
+
+    const [keep, dequeue] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(keep).toMatchObject({ UpdateExpression: 'SET expiresAt = :zero', ConditionExpression: '#owner = :owner' });
+    expect(dequeue).toMatchObject({
+      UpdateExpression: 'DELETE queued :done',
+      ConditionExpression: '#owner = :owner',
+      ExpressionAttributeValues: { ':done': new Set(['eu-west-1#orders']), ':owner': 'run-1' },
+    });
   });
 
   it('raises StateStoreError naming the table for any other failure', async () => {
