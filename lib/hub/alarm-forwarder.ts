@@ -10,7 +10,7 @@
  * scan to. EventBridge requires a role of this account for a bus of another account whose policy
  * admits the organization; the hub's bus policy admits this role by name. On the hub bus the event
  * keeps `account` (this account), and the hub's alarm relay publishes it to the organization's
- * topic with the `account_id` attribute (lib/hub/alarm-relay.ts).
+ * topic with the `account_id` attribute (lib/hub/relay.ts).
  */
 import { Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';

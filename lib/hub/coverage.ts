@@ -1,7 +1,7 @@
 /**
  * Organization coverage in the hub: the event bus the member checkers report to after every scan
  * and forward their alarms to (PutEvents admitted from the members' function and alarm forwarder
- * roles of this organization only; the alarms go on to lib/hub/alarm-relay.ts), the coverage
+ * roles of this organization only; the alerts and alarms go on to lib/hub/relay.ts), the coverage
  * table, the coverage function (records each report; on the members' scan schedule judges every
  * ACTIVE account under the StackSet's target OUs and alerts the change once; on the reminder
  * schedule sends the digest), its UncoveredAccounts alarm (relayed to the organization's topic with

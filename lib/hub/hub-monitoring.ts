@@ -60,6 +60,12 @@ export interface WatchedQueue {
   readonly description: string;
   /** Its alarm notifies the topic directly (a queue that holds the relay's lost work). */
   readonly direct?: boolean;
+  /**
+   * A queue of work in flight, not of lost work: its alarm fires when its oldest message has waited
+   * this long (ApproximateAgeOfOldestMessage), not at the first message.
+   * @default - lost work: messages visible ≥ 1
+   */
+  readonly backlogSeconds?: number;
 }
 
 export interface HubMonitoringProps {
@@ -74,6 +80,8 @@ export interface HubMonitoringProps {
   readonly checkSchedule: string;
   /** The hub's other alarms (made by their own constructs, without actions), relayed too. */
   readonly otherAlarms?: readonly { readonly alarm: cloudwatch.IAlarm; readonly notifyRecovery: boolean }[];
+  /** Alarms of other constructs that notify the topic themselves (the relay's RelayDropped): shown on the dashboard only. */
+  readonly directAlarms?: readonly cloudwatch.IAlarm[];
   /** Where the rule sends the hub's alarm state changes: the alarm relay. */
   readonly relayTarget: events.IRuleTarget;
   /** The hub's dashboard: a row of the hub's own health is added to it. */
@@ -85,6 +93,8 @@ interface AlarmSpec {
   readonly description: string;
   readonly metric: cloudwatch.IMetric;
   readonly below?: boolean;
+  /** @default 1 */
+  readonly threshold?: number;
   readonly evaluationPeriods?: number;
   readonly treatMissingData: cloudwatch.TreatMissingData;
   readonly notifyRecovery: boolean;
@@ -122,7 +132,7 @@ export class HubMonitoring extends Construct {
         alarmName: `${props.alarmNamePrefix}${spec.name}`,
         alarmDescription: spec.description,
         metric: spec.metric,
-        threshold: 1,
+        threshold: spec.threshold ?? 1,
         evaluationPeriods: periods,
         datapointsToAlarm: periods,
         comparisonOperator: spec.below
@@ -181,12 +191,17 @@ export class HubMonitoring extends Construct {
       }
     }
     for (const q of props.queues) {
-      // Messages visible, not sent: SQS does not count a message its redrive policy moves in NumberOfMessagesSent.
+      const metric =
+        q.backlogSeconds !== undefined
+          ? q.queue.metricApproximateAgeOfOldestMessage({ period: EVENT_PERIOD, statistic: cloudwatch.Stats.MAXIMUM })
+          : // Messages visible, not sent: SQS does not count a message its redrive policy moves in NumberOfMessagesSent.
+            q.queue.metricApproximateNumberOfMessagesVisible({ period: EVENT_PERIOD, statistic: cloudwatch.Stats.MAXIMUM });
       alarm({
         direct: q.direct ?? false,
         name: q.name,
         description: q.description,
-        ...eventCount(q.queue.metricApproximateNumberOfMessagesVisible({ period: EVENT_PERIOD, statistic: cloudwatch.Stats.MAXIMUM })),
+        ...(q.backlogSeconds !== undefined ? { threshold: q.backlogSeconds } : {}),
+        ...eventCount(metric),
       });
     }
     const { periodSeconds, evaluationPeriods } = window.ok;
@@ -250,7 +265,11 @@ export class HubMonitoring extends Construct {
         ),
         width: 8,
       }),
-      new cloudwatch.AlarmStatusWidget({ title: "The hub's own alarms", alarms: Object.values(alarms), width: 8 }),
+      new cloudwatch.AlarmStatusWidget({
+        title: "The hub's own alarms",
+        alarms: [...Object.values(alarms), ...(props.directAlarms ?? [])],
+        width: 8,
+      }),
     );
   }
 }

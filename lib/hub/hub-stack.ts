@@ -166,6 +166,15 @@ export class HubStack extends Stack {
             "The hub's dead-letter queue holds work that was lost: a member's report not delivered, a schedule event, a failed coverage invocation. Read the messages, fix the cause, then delete them. See docs/operations.md, \"The hub's own alarms\".",
         },
         {
+          name: 'RelayBacklog',
+          queue: this.relay.inputQueue,
+          // The relay drains its queue in seconds: a message 15 minutes old means it is stuck, throttled or flooded.
+          backlogSeconds: 900,
+          direct: true,
+          description:
+            'The oldest message on the relay\'s queue has waited 15 minutes or more: the relay is failing, throttled or flooded by one account, and alerts and alarms reach people late. Read the relay\'s log and its RelayDropped and Errors alarms. See docs/operations.md, "Relay".',
+        },
+        {
           name: 'RelayDeadLetter',
           queue: this.relay.deadLetterQueue,
           // It holds the relay's lost work: told directly, not through the relay.
@@ -175,6 +184,7 @@ export class HubStack extends Stack {
         },
       ],
       otherAlarms: [{ alarm: this.coverage.uncoveredAlarm, notifyRecovery: true }],
+      directAlarms: [this.relay.droppedAlarm],
       relayTarget: new eventsTargets.SqsQueue(this.relay.inputQueue, {
         deadLetterQueue: this.relay.deadLetterQueue,
         retryAttempts: 3,

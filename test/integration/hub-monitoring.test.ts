@@ -3,7 +3,7 @@
  * synthesized hub template gives its functions:
  * - a hub alarm's state change, put on the hub account's default bus, is matched by the hub's own
  *   rule (its event pattern from the template) and, as EventBridge delivered it, relayed by the
- *   bundled relay (dist/alarm-relay/index.js) to the hub topic with `account_id` = the hub account,
+ *   bundled relay (dist/relay/index.js, on the SQS batch its queue gives it) to the hub topic with `account_id` = the hub account,
  *   so a subscription filtered on the hub account receives it; the same alarm name sent from another
  *   account is dropped;
  * - the bundled coverage function (dist/coverage/index.js) writes the CoverageHeartbeat alarm's
@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { CreateAccountCommand, CreateOrganizationCommand, ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Template } from 'aws-cdk-lib/assertions';
@@ -32,6 +32,7 @@ jest.setTimeout(240_000);
 
 const REGION = 'eu-west-1';
 const TABLE = 'hub-coverage';
+const BUDGET_TABLE = 'hub-relay-budget';
 
 let aws: EmulatedAws;
 useEmulatedAws((started) => (aws = started));
@@ -56,6 +57,7 @@ function functionEnvironment(functionPrefix: string): Record<string, string> {
     refs: {
       [logicalIdOf(template, 'AWS::SNS::Topic', 'Alerts')]: d.topicArn,
       [logicalIdOf(template, 'AWS::DynamoDB::Table', 'CoverageTable')]: TABLE,
+      [logicalIdOf(template, 'AWS::DynamoDB::Table', 'RelayBudgetTable')]: BUDGET_TABLE,
     },
     accountId: hub,
     region: REGION,
@@ -84,6 +86,9 @@ function invoke(bundle: string, functionPrefix: string, event: unknown): Promise
     });
   });
 }
+
+/** The batch the relay's SQS event source mapping gives it: each record's body is the event the rule delivered. */
+const sqsBatch = (...events: unknown[]) => ({ Records: events.map((e, i) => ({ messageId: `m-${i}`, body: JSON.stringify(e) })) });
 
 async function queue(name: string): Promise<{ url: string; arn: string }> {
   const sqs = new SQSClient(aws.clientConfig(REGION));
@@ -135,15 +140,19 @@ beforeAll(async () => {
   member = (await org.send(new CreateAccountCommand({ AccountName: 'member-a', Email: 'member-a@example.com' }))).CreateAccountStatus
     ?.AccountId as string;
   d = await deploy(aws, { regions: [REGION], homeRegion: REGION, securityHubRegions: [] });
-  await new DynamoDBClient(aws.clientConfig(REGION)).send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  const synthesized = synthHub({ env: { account: hub, region: REGION } });
+  for (const TableName of [TABLE, BUDGET_TABLE]) {
+    await new DynamoDBClient(aws.clientConfig(REGION)).send(
+      new CreateTableCommand({
+        TableName,
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  }
+  // The StackSet targets the organization's root: the coverage check walks it.
+  const root = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id as string;
+  const synthesized = synthHub({ env: { account: hub, region: REGION }, organizationUnitIds: [root] });
   template = synthesized.template;
   prefix = synthesized.stack.alertTopic.alarmNamePrefix;
 });
@@ -179,9 +188,9 @@ describe("the hub's own alarms, end to end", () => {
     // account, here the hub's (the caller of PutEvents), and the relay trusts only that.
     const delivered = (await receive(relayInput.url)).map((e): Record<string, unknown> => ({ ...e, account: e.account ?? hub }));
     expect(delivered.map((e) => (e.detail as { alarmName?: string }).alarmName)).toEqual([name]);
-    const run = await invoke('alarm-relay', 'AlarmRelayFunction', delivered[0]);
+    const run = await invoke('relay', 'RelayFunction', sqsBatch(delivered[0]));
 
-    expect(run.result).toMatchObject({ relayed: { account: hub, alarmName: name, state: 'ALARM' } });
+    expect(run.result).toEqual({ batchItemFailures: [] });
     const [alert, ...more] = await d.drainAlerts();
     expect(more).toEqual([]);
     expect(alert?.subject).toBe(`Aurora Backtrack checker alarm CoverageHeartbeat is ALARM (account ${hub})`);
@@ -208,12 +217,10 @@ describe("the hub's own alarms, end to end", () => {
       detail: { alarmName: name, state: { value: 'OK', reason: 'all fine' }, previousState: { value: 'ALARM' } },
     };
 
-    const run = await invoke('alarm-relay', 'AlarmRelayFunction', forged);
+    const run = await invoke('relay', 'RelayFunction', sqsBatch(forged));
 
-    expect([run.code, run.result]).toEqual([
-      0,
-      { dropped: expect.stringContaining(`of account ${member} is not a member checker's alarm`) },
-    ]);
+    expect([run.code, run.result]).toEqual([0, { batchItemFailures: [] }]);
+    expect(run.stdout).toContain(`of account ${member} is not a member checker's alarm`);
     expect(await d.drainAlerts()).toEqual([]);
   });
 });

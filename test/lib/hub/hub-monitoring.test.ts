@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { RELAY_ENV } from '../../../lambda/hub/relay-settings';
+import { RELAY_ENV, RELAY_SERVICE } from '../../../lambda/hub/relay-settings';
 import { logicalIdOf } from '../stack-fixture';
 import { synthHub } from './hub-fixture';
 
@@ -37,9 +37,9 @@ function hubFunctions(): string[] {
   return Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => !serviceTokens.includes(`"${id}"`));
 }
 
-/** The rules on the default bus (no EventBusName) that send CloudWatch alarm state changes to the relay. */
+/** The rules on the default bus (no EventBusName) that put CloudWatch alarm state changes on the relay's queue. */
 function relayRulesOnDefaultBus(state: 'ALARM' | 'OK'): Array<{ names: string[] }> {
-  const relay = logicalIdOf(template, 'AWS::Lambda::Function', 'RelayFunction');
+  const relayQueue = logicalIdOf(template, 'AWS::SQS::Queue', 'RelayQueue');
   const nameOf = new Map(alarms().map(([id, a]) => [id, a.AlarmName]));
   return Object.values(template.findResources('AWS::Events::Rule'))
     .map(
@@ -55,7 +55,7 @@ function relayRulesOnDefaultBus(state: 'ALARM' | 'OK'): Array<{ names: string[] 
         r.EventBusName === undefined &&
         JSON.stringify(r.EventPattern['detail-type']) === '["CloudWatch Alarm State Change"]' &&
         JSON.stringify(r.EventPattern.detail?.state) === JSON.stringify({ value: [state] }) &&
-        r.Targets.some((t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': [relay, 'Arn'] })),
+        r.Targets.some((t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': [relayQueue, 'Arn'] })),
     )
     .map((r) => ({
       names: (r.EventPattern.detail?.alarmName ?? []).map((n) =>
@@ -65,12 +65,24 @@ function relayRulesOnDefaultBus(state: 'ALARM' | 'OK'): Array<{ names: string[] 
 }
 
 describe('hub monitoring', () => {
-  it('raises an alarm on every hub queue as soon as one message is in it (messages visible, at one)', () => {
+  it("raises an alarm on every hub queue: a queue of lost work at its first message, the relay's input queue when a message waited 15 minutes", () => {
     const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
+    const input = logicalIdOf(template, 'AWS::SQS::Queue', 'RelayQueue');
 
-    expect(queues.length).toBeGreaterThanOrEqual(1);
+    expect(queues.length).toBeGreaterThanOrEqual(3);
     for (const queue of queues) {
-      const [[, alarm] = []] = alarmsOn('QueueName', { 'Fn::GetAtt': [queue, 'QueueName'] });
+      const [[, alarm] = [], ...more] = alarmsOn('QueueName', { 'Fn::GetAtt': [queue, 'QueueName'] });
+      expect(more).toEqual([]);
+      if (queue === input) {
+        expect(alarm).toMatchObject({
+          AlarmName: `${prefix}RelayBacklog`,
+          MetricName: 'ApproximateAgeOfOldestMessage',
+          Statistic: 'Maximum',
+          Threshold: 900,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+        continue;
+      }
       expect(alarm).toMatchObject({
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Namespace: 'AWS/SQS',
@@ -113,7 +125,6 @@ describe('hub monitoring', () => {
 
   it('keeps the moved Errors alarms under their logical ids, so an update does not delete them by name', () => {
     expect(logicalIdOf(template, 'AWS::CloudWatch::Alarm', 'CoverageErrorsAlarm')).toBe('CoverageErrorsAlarmA50F1BE1');
-    expect(logicalIdOf(template, 'AWS::CloudWatch::Alarm', 'RelayErrorsAlarm')).toBe('RelayErrorsAlarmE2C28339');
   });
 
   it('raises the coverage heartbeat when no check completed for two check periods, missing data breaching', () => {
@@ -152,11 +163,19 @@ describe('hub monitoring', () => {
 
     expect([moreAlarmRules, moreRecoveryRules]).toEqual([[], []]);
     const relaysOwn = ([, a]: [string, AlarmProps]) =>
-      JSON.stringify(a.Dimensions).includes(`"${relay}"`) || (a.Namespace === 'AWS/SQS' && relayQueues.includes(`"${queueOf(a)}"`));
+      JSON.stringify(a.Dimensions).includes(`"${relay}"`) ||
+      JSON.stringify(a.Dimensions).includes(`"${RELAY_SERVICE}"`) ||
+      (a.Namespace === 'AWS/SQS' && relayQueues.includes(`"${queueOf(a)}"`));
     const own = alarms().filter(relaysOwn);
     const others = alarms().filter((a) => !relaysOwn(a));
     expect(own.map(([, a]) => a.AlarmName)).toEqual(
-      expect.arrayContaining([`${prefix}RelayErrors`, `${prefix}RelayThrottles`, `${prefix}DeadLetter`]),
+      expect.arrayContaining([
+        `${prefix}RelayErrors`,
+        `${prefix}RelayThrottles`,
+        `${prefix}RelayDropped`,
+        `${prefix}RelayBacklog`,
+        `${prefix}RelayDeadLetter`,
+      ]),
     );
     expect(others.length).toBeGreaterThanOrEqual(5);
     for (const [, a] of own) {
