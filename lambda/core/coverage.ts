@@ -65,6 +65,11 @@ export interface ActiveAccount {
 export interface Grace {
   firstListed: ReadonlyMap<string, Date>;
   graceMs: number;
+  /**
+   * Accounts already alerted as uncovered: their grace is over whatever `firstListed` says (a hub
+   * upgraded from a version that did not record it), so they stay missing and are not alerted again.
+   */
+  alertedUncovered?: readonly string[];
 }
 
 /**
@@ -83,8 +88,9 @@ export function judgeCoverage(
   grace?: Grace,
 ): Coverage {
   const limit = STALE_AFTER_PERIODS * schedulePeriodMs;
+  const alerted = new Set(grace?.alertedUncovered);
   const deployingUntil = (id: string): Date | undefined => {
-    if (!grace) return undefined;
+    if (!grace || alerted.has(id)) return undefined;
     const until = (grace.firstListed.get(id) ?? now).getTime() + grace.graceMs;
     return now.getTime() < until ? new Date(until) : undefined;
   };

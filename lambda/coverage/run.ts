@@ -111,7 +111,11 @@ export async function checkCoverage(settings: CoverageSettings, deps: CoverageDe
     await deps.store.recordFirstListed(fresh, now);
     for (const id of fresh) firstListed.set(id, now);
   }
-  const coverage = judgeCoverage(listed.accounts, seen, settings.schedulePeriodMs, now, { firstListed, graceMs: settings.graceMs });
+  const coverage = judgeCoverage(listed.accounts, seen, settings.schedulePeriodMs, now, {
+    firstListed,
+    graceMs: settings.graceMs,
+    alertedUncovered: before,
+  });
   const change = coverageChange(before, coverage);
   const message = buildCoverageAlert(coverage, change, digest);
   const summary: CoverageSummary = {

@@ -79,6 +79,16 @@ describe('judgeCoverage: the grace period of an account that never reported', ()
     ]);
   });
 
+  it('gives no grace to an account already alerted as uncovered (a hub upgraded before first listings were kept): it stays missing, not alerted again', () => {
+    const c = judgeCoverage([{ id: '333333333333' }], new Map(), PERIOD, NOW, {
+      firstListed: new Map([['333333333333', NOW]]),
+      graceMs: GRACE,
+      alertedUncovered: ['333333333333'],
+    });
+    expect(c.accounts).toEqual([{ accountId: '333333333333', status: 'missing' }]);
+    expect(coverageChange(['333333333333'], c)).toEqual({ newlyUncovered: [], recovered: [], left: [] });
+  });
+
   it('gives no grace to an account that reported once: late is stale, whenever it was listed', () => {
     const c = judgeWithGrace({ '222222222222': ago(2 * PERIOD + 1) }, { '222222222222': ago(1) }, [{ id: '222222222222' }]);
     expect(c.accounts[0]).toMatchObject({ status: 'stale' });
