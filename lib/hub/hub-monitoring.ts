@@ -13,7 +13,7 @@
  * direct action on the topic and reach unfiltered subscribers only; the rule leaves them out, so no
  * one is told twice. Every alarm is named `<prefix><Name>`, the names the topic policy admits.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -229,6 +229,15 @@ export class HubMonitoring extends Construct {
     this.alarms = alarms;
     this.directAlarms = direct;
 
+    // The names as written (not Refs to the alarms): the rules then do not wait for the alarms, so the
+    // heartbeat alarm can be created after the first coverage check, which waits for the StackSet,
+    // which waits for the relay's queue, whose policy names these rules.
+    const nameOf = (a: cloudwatch.IAlarm): string => {
+      const written = (a.node.defaultChild as cloudwatch.CfnAlarm | undefined)?.alarmName;
+      if (written === undefined || Token.isUnresolved(written))
+        throw new Error(`hub alarm ${a.node.path} needs a literal alarmName to be relayed`);
+      return written;
+    };
     // The default bus: CloudWatch puts this account's alarm state changes there.
     const rule = (ruleId: string, description: string, detail: Record<string, unknown>) =>
       new events.Rule(this, ruleId, {
@@ -237,11 +246,11 @@ export class HubMonitoring extends Construct {
         targets: [props.relayTarget],
       });
     this.alarmRule = rule('AlarmRule', "Aurora Backtrack checker hub: relay the hub's own alarms to the organization's topic", {
-      alarmName: relayed.map((a) => a.alarmName),
+      alarmName: relayed.map(nameOf),
       state: { value: ['ALARM'] },
     });
     this.recoveryRule = rule('RecoveryRule', "Aurora Backtrack checker hub: relay the recovery of the hub's own alarms", {
-      alarmName: recovered.map((a) => a.alarmName),
+      alarmName: recovered.map(nameOf),
       state: { value: ['OK'] },
       previousState: { value: ['ALARM'] },
     });

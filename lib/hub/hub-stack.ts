@@ -219,10 +219,12 @@ export class HubStack extends Stack {
       capabilities: [Capability.NAMED_IAM],
     });
     acknowledgeAssetDeployment(this, this.assetBucket);
-    // The members' first scans (on their deploy) report to the bus: its rule and the coverage function
-    // exist first, and the hub's first coverage check runs once the StackSet has deployed them, so it
-    // does not call accounts uncovered that are still being created.
-    this.stackSet.node.addDependency(this.coverage.coverageFunction, this.coverage.node.findChild('ReportRule'));
+    // The members' first scans (on their deploy) report to the bus and send their baseline alert
+    // through it: its rules, the coverage function and the whole relay (queue, its policy, the event
+    // source mapping, the function) exist first, so no first message is put on a bus that drops it;
+    // and the hub's first coverage check runs once the StackSet has deployed them, so it does not
+    // call accounts uncovered that are still being created.
+    this.stackSet.node.addDependency(this.coverage.coverageFunction, this.coverage.node.findChild('ReportRule'), this.relay);
     this.coverage.firstRun.node.addDependency(this.stackSet);
     // The coverage heartbeat treats missing data as breaching: created once the first check's datapoint is visible.
     this.monitoring.heartbeatAlarm.node.addDependency(this.coverage.firstRun);

@@ -73,7 +73,7 @@ describe('the first scan on deploy', () => {
 });
 
 describe("the hub's first coverage check", () => {
-  it('runs after the StackSet has deployed the members, whose reports reach the coverage function first', () => {
+  it("runs after the StackSet has deployed the members, whose reports and baseline alerts reach the coverage function and the relay's queue first", () => {
     const { template } = synthHub();
     const [crId, cr] = customResource(template, 'Custom::AuroraBacktrackFirstCoverageCheck');
     const stackSetId = logicalIdOf(template, 'AWS::CloudFormation::StackSet', 'MemberStackSet');
@@ -81,6 +81,14 @@ describe("the hub's first coverage check", () => {
     const stackSet = resources(template)[stackSetId];
     expect(dependsOn(stackSet)).toContain(logicalIdOf(template, 'AWS::Lambda::Function', 'CoverageFunction'));
     expect(dependsOn(stackSet)).toContain(logicalIdOf(template, 'AWS::Events::Rule', 'CoverageReportRule'));
+    for (const [type, prefix] of [
+      ['AWS::Events::Rule', 'RelayAlertRule'],
+      ['AWS::SQS::Queue', 'RelayQueue'],
+      ['AWS::SQS::QueuePolicy', 'RelayQueuePolicy'],
+      ['AWS::Lambda::EventSourceMapping', 'RelayFunctionSqsEventSource'],
+    ] as const) {
+      expect(dependsOn(stackSet)).toContain(logicalIdOf(template, type, prefix));
+    }
     expect(dependsOn(stackSet)).not.toContain(crId);
   });
 });

@@ -3,7 +3,6 @@ import { COVERAGE_ENV } from '../../../lambda/coverage/settings';
 import { HUB_EVENT_BUS_NAME, uncoveredAlarmPeriodSeconds } from '../../../lib/hub/coverage';
 import { MEMBER_PARAMETERS } from '../../../lib/hub/member-template';
 import { orgPathPatterns } from '../../../lib/hub/member-access';
-import { logicalIdOf } from '../stack-fixture';
 import { ORG, OUS, synthHub } from './hub-fixture';
 
 const hub = synthHub({ config: { schedule: 'rate(6 hours)', reminderSchedule: 'cron(0 8 ? * MON *)' } });
@@ -117,10 +116,13 @@ describe('hub coverage', () => {
       AlarmActions: Match.absent(),
       OKActions: Match.absent(),
     });
-    const uncovered = logicalIdOf(hub.template, 'AWS::CloudWatch::Alarm', 'CoverageUncoveredAlarm');
     hub.template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({
-        detail: { alarmName: Match.arrayWith([{ Ref: uncovered }]), state: { value: ['OK'] }, previousState: { value: ['ALARM'] } },
+        detail: {
+          alarmName: Match.arrayWith([`${hub.stack.alertTopic.alarmNamePrefix}UncoveredAccounts`]),
+          state: { value: ['OK'] },
+          previousState: { value: ['ALARM'] },
+        },
       }),
     });
   });
