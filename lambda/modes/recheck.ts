@@ -64,7 +64,7 @@ export async function recheck(
   // A re-check alerts cluster changes only: the checker's own problems are alerted (once) by the
   // scan, which keeps the remembered ones; this run's are in its summary (the RecheckDegradations metric).
   const events = stateOk ? outcomeEvents(out) : [];
-  const message = buildAlert({ account, now: startedAt, events, degraded: [], recovered: [] });
+  const message = buildAlert({ account, now: startedAt, events, degraded: [], recovered: [], reasserted: out.reasserted });
   const alert = await deliver(deps, config, message, budget.notify);
   const delivered = alert?.published ?? false;
   if (stateOk) {

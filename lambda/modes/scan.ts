@@ -131,6 +131,7 @@ export async function scan(
     degraded: fresh,
     recovered,
     unwatched: retirement.retired,
+    reasserted: outcomes.flatMap((o) => o.reasserted),
     ...(first ? { baseline: { clustersChecked } } : {}),
   });
   const alert = await deliver(deps, config, message, budget.notify);
