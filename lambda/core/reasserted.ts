@@ -24,3 +24,17 @@ export const reassertedSentence = (r: ReassertedWorkflow): string =>
  * why); LOW when an exempt cluster's finding was resolved by hand and only goes back to SUPPRESSED.
  */
 export const reassertedSeverity = (r: ReassertedWorkflow): SeverityLabel => (r.setTo === 'NEW' ? 'MEDIUM' : 'LOW');
+
+/** Lines kept for the next scan when the alert was not sent (the run's state item stays far below DynamoDB's 400 KB). */
+export const MAX_UNSENT_REASSERTED = 1_000;
+
+/**
+ * The lines a scan's alert carries: those an earlier scan could not send, then this scan's; a
+ * cluster set back again is named once, with what this scan found.
+ */
+export function withUnsent(unsent: readonly ReassertedWorkflow[], now: readonly ReassertedWorkflow[]): ReassertedWorkflow[] {
+  const key = (r: ReassertedWorkflow) => `${r.region}\n${r.identifier}`;
+  const byCluster = new Map(unsent.map((r) => [key(r), r]));
+  for (const r of now) byCluster.set(key(r), r);
+  return [...byCluster.values()];
+}

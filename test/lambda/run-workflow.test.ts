@@ -5,6 +5,7 @@
  */
 import 'aws-sdk-client-mock-jest';
 import { BatchUpdateFindingsCommand, GetFindingsCommand, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { findingId, GENERATOR_ID, productArn } from '../../lambda/core/finding';
 import { isDegraded, runCheck } from '../../lambda/run';
 import { ACCOUNT_ID, DAY_MS, NOW } from './fixtures';
@@ -210,6 +211,48 @@ describe('runCheck with a state table: the alert names each finding it set back'
     await runCheck(config({ regions: [REGION] }), w.deps);
 
     expect(publishedMessages(w.sns)).toEqual([]);
+  });
+
+  it('names a finding set back in the next scan’s alert when SNS did not take this one (Security Hub no longer shows it hidden)', async () => {
+    const w = await afterFirstRun();
+    w.region(REGION)
+      .sh.on(GetFindingsCommand)
+      .resolvesOnce({ Findings: [shown('orders', 'SUPPRESSED')] })
+      .resolves({ Findings: [] });
+    w.sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'ThrottledException' }));
+
+    const failed = await runCheck(config({ regions: [REGION] }), w.deps);
+    w.sns.resetHistory();
+    w.sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    expect(failed.alert?.published).toBe(false);
+    const [message, ...more] = publishedMessages(w.sns);
+    expect(more).toEqual([]);
+    expect(message?.body.email).toContain(`\n${SET_BACK_LINE}\n`);
+
+    w.sns.resetHistory();
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    expect(publishedMessages(w.sns)).toEqual([]);
+  });
+
+  it('keeps a line not sent through a reminder run, for the next scan to name', async () => {
+    const w = await afterFirstRun();
+    w.region(REGION)
+      .sh.on(GetFindingsCommand)
+      .resolvesOnce({ Findings: [shown('orders', 'SUPPRESSED')] })
+      .resolves({ Findings: [] });
+    w.sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'ThrottledException' }));
+    await runCheck(config({ regions: [REGION] }), w.deps);
+    w.sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+
+    const reminder = await runCheck(config({ regions: [REGION] }), w.deps, { mode: 'reminder' });
+    w.sns.resetHistory();
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    expect(reminder.alert?.published).toBe(true);
+    expect(publishedMessages(w.sns)[0]?.body.email).toContain(SET_BACK_LINE);
   });
 
   it('does not name a finding Security Hub refused to set back: that is the degradation alerted instead', async () => {
