@@ -15,6 +15,7 @@ const REGION = 'eu-west-1';
 const PRODUCT = productArn('aws', REGION, ACCOUNT_ID);
 const exempt = [{ Key: 'backtrack-check:exempt', Value: 'true' }];
 const SET_BACK_LINE = '- orders (eu-west-1): its finding was SUPPRESSED outside the checker; set back to NEW';
+const RECHECK_ORDERS = { mode: 'recheck' as const, region: REGION, identifier: 'orders', trigger: 'ModifyDBCluster' };
 const idOf = (name: string) => findingId(ACCOUNT_ID, REGION, `cluster-${name.toUpperCase()}`);
 
 /** A finding of the checker as GetFindings returns it. */
@@ -255,6 +256,23 @@ describe('runCheck with a state table: the alert names each finding it set back'
     expect(publishedMessages(w.sns)[0]?.body.email).toContain(SET_BACK_LINE);
   });
 
+  it('keeps a line a re-check could not send, for the next scan to name', async () => {
+    const w = await afterFirstRun();
+    w.region(REGION)
+      .sh.on(GetFindingsCommand)
+      .resolvesOnce({ Findings: [shown('orders', 'SUPPRESSED')] })
+      .resolves({ Findings: [] });
+    w.sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'ThrottledException' }));
+
+    const recheck = await runCheck(config({ regions: [REGION] }), w.deps, RECHECK_ORDERS);
+    w.sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    w.sns.resetHistory();
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    expect(recheck.alert?.published).toBe(false);
+    expect(publishedMessages(w.sns)[0]?.body.email).toContain(SET_BACK_LINE);
+  });
+
   it('does not name a finding Security Hub refused to set back: that is the degradation alerted instead', async () => {
     const w = await afterFirstRun();
     w.region(REGION)
@@ -282,12 +300,7 @@ describe('runCheck with a state table: the alert names each finding it set back'
       .sh.on(GetFindingsCommand)
       .resolves({ Findings: [shown('orders', 'SUPPRESSED')] });
 
-    await runCheck(config({ regions: [REGION] }), w.deps, {
-      mode: 'recheck',
-      region: REGION,
-      identifier: 'orders',
-      trigger: 'ModifyDBCluster',
-    });
+    await runCheck(config({ regions: [REGION] }), w.deps, RECHECK_ORDERS);
 
     const [message] = publishedMessages(w.sns);
     expect(message?.body.email).toContain(SET_BACK_LINE);
