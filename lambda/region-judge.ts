@@ -9,6 +9,7 @@ import { hiddenFindings, updateWorkflow, type HiddenFinding, type WorkflowUpdate
 import type { Semaphore } from './concurrency';
 import type { RunClock } from './deadline';
 import { findingsDegradation, type Degradation } from './core/degradation';
+import type { ReassertedWorkflow } from './core/reasserted';
 import { evaluate } from './core/evaluate';
 import { findingId, productArn, toFinding } from './core/finding';
 import { clusterKey, type ClusterState } from './core/state-types';
@@ -57,6 +58,8 @@ export interface RegionOutcome {
   degraded: Degradation[];
   evaluations: Evaluation[];
   tagProblems: string[];
+  /** Failing clusters whose finding was hidden outside the checker and whose workflow Security Hub took back. */
+  reasserted: ReassertedWorkflow[];
 }
 
 const emptyStatus = (): Record<ComplianceStatus, number> => ({ PASSED: 0, WARNING: 0, FAILED: 0, NOT_AVAILABLE: 0 });
@@ -83,6 +86,7 @@ export function newOutcome(region: string): RegionOutcome {
     degraded: [],
     evaluations: [],
     tagProblems: [],
+    reasserted: [],
   };
 }
 
@@ -99,7 +103,7 @@ export class RegionJudge {
    * Failing clusters whose workflow this run leaves as remembered, by finding id: the workflow the
    * state says is set (kept only by a run with persistent state that publishes findings).
    */
-  private readonly remembered = new Map<string, { status: WorkflowUpdate['status']; note?: string }>();
+  private readonly remembered = new Map<string, { status: WorkflowUpdate['status']; note?: string; identifier: string }>();
   readonly seen = new Set<string>();
 
   constructor(
@@ -172,6 +176,7 @@ export class RegionJudge {
       this.remembered.set(findingId(accountId, e.cluster.region, e.cluster.resourceId), {
         status: step.state.workflow === 'SUPPRESSED' ? 'SUPPRESSED' : 'NEW',
         ...(note !== undefined && { note }),
+        identifier: e.cluster.identifier,
       });
     }
     // Unchanged clusters are not kept, and changed ones with nothing to alert or set are written at
@@ -213,9 +218,11 @@ export class RegionJudge {
       this.out.degraded.push({ kind: 'workflow-not-checked', region, cause: describeError(err) });
       return;
     }
+    const setBack = new Map<string, ReassertedWorkflow>();
     const updates: WorkflowUpdate[] = hidden.flatMap((h) => {
       const want = this.remembered.get(h.id);
       if (!want || want.status === h.status || this.sink.failedIds.has(h.id)) return [];
+      setBack.set(h.id, { region, identifier: want.identifier, found: h.status, setTo: want.status });
       return [
         {
           id: h.id,
@@ -230,6 +237,9 @@ export class RegionJudge {
       const result = await updateWorkflow(this.clients.securityHub, updates);
       const reasserted = updates.length - result.failed.length;
       if (reasserted > 0) this.out.report.reasserted = reasserted;
+      // Only what Security Hub took is alerted; what it refused is a degradation below.
+      const refused = new Set(result.failed.map((f) => f.id));
+      for (const [id, r] of setBack) if (!refused.has(id)) this.out.reasserted.push(r);
       this.ctx.deps.log.warn('finding workflow set outside the checker re-asserted', {
         region,
         reasserted,

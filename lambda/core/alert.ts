@@ -1,5 +1,6 @@
 import { clusterConsoleUrl, securityHubFindingsUrl } from './links';
 import { CUT_OVER_PROCEDURE } from './remediation';
+import { reassertedSentence, reassertedSeverity, type ReassertedWorkflow } from './reasserted';
 import { degradationSentence, recoveredSentence, type Degradation } from './degradation';
 import type { ReminderItem } from './reminder';
 import type { ClusterState } from './state-types';
@@ -30,6 +31,8 @@ export interface AlertInput {
   recovered: string[];
   /** Regions no longer watched whose remembered clusters this scan retired. */
   unwatched?: RetiredRegion[];
+  /** Failing clusters whose finding was hidden outside the checker and whose workflow it set back. */
+  reasserted?: ReassertedWorkflow[];
   /**
    * The account's first scan (no run remembered): the message is a baseline that counts the
    * clusters checked and names every failing or warning one, rather than calling them new.
@@ -110,6 +113,7 @@ const COUNT_WORDS = {
   deleted: ['deleted', 'deleted'],
   recovered: ['recovered', 'recovered'],
   'region-unwatched': ['Region no longer watched', 'Regions no longer watched'],
+  'workflow-reasserted': ['hidden finding set back', 'hidden findings set back'],
 } satisfies Record<string, [string, string]>;
 
 /** Every `event` attribute value a checker alert can carry (the change sections, and the reminder). */
@@ -136,6 +140,7 @@ function sections(input: AlertInput): Section[] {
   const degraded = make('Checker degraded', 'degraded');
   const recovered = make('Checker recovered', 'recovered');
   const unwatched = make('Regions no longer watched', 'region-unwatched');
+  const reasserted = make('Hidden outside the checker, set back', 'workflow-reasserted');
   const consoleOf = (c: { region: string; identifier: string }) =>
     slackLink(clusterConsoleUrl(account.partition, c.region, c.identifier), 'console');
   const add = (s: Section, e: Evaluation, lead: string) => {
@@ -214,7 +219,14 @@ function sections(input: AlertInput): Section[] {
     // Findings left ACTIVE need a person; a Region cleanly retired is news, not a problem.
     if (retiredLeftActive(r)) unwatched.severity = maxSeverity([unwatched.severity, 'LOW']);
   }
-  return [failures, changed, expired, tags, degraded, fixed, deleted, unwatched, recovered].filter((s) => s.long.length > 0);
+  for (const r of input.reasserted ?? []) {
+    const what = reassertedSentence(r);
+    reasserted.short.push(`• *${slackText(r.identifier)}* (${r.region}): ${what} — ${consoleOf(r)}`);
+    reasserted.long.push(`- ${plainText(r.identifier)} (${r.region}): ${what}`);
+    reasserted.regions.add(r.region);
+    reasserted.severity = maxSeverity([reasserted.severity, reassertedSeverity(r)]);
+  }
+  return [failures, changed, expired, reasserted, tags, degraded, fixed, deleted, unwatched, recovered].filter((s) => s.long.length > 0);
 }
 
 function countsPhrase(secs: Section[]): string {

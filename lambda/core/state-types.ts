@@ -1,3 +1,4 @@
+import type { ReassertedWorkflow } from './reasserted';
 import type { ComplianceStatus, Condition } from './types';
 
 /**
@@ -59,6 +60,11 @@ export interface RunMeta {
   lastReminderAt?: string;
   /** The policy of the last scan that wrote this table, in words (see policySignature). */
   policy?: string;
+  /**
+   * Findings a scan set back whose alert SNS did not take: Security Hub no longer shows them hidden,
+   * so only this tells the next scan to name them.
+   */
+  reassertedUnsent?: ReassertedWorkflow[];
 }
 
 /** The parts of a policy that change verdicts, in words: two runs that differ here judge differently. */

@@ -4,6 +4,7 @@ import { describeCluster } from '../aws/rds';
 import { buildAlert } from '../core/alert';
 import type { Degradation } from '../core/degradation';
 import { archivedFinding } from '../core/finding';
+import { MAX_UNSENT_REASSERTED, withUnsent } from '../core/reasserted';
 import type { AccountContext } from '../core/types';
 import { DEADLINE_EXCEEDED, DeadlineExceededError, finishBudget, type RunClock } from '../deadline';
 import { finishRegion, newOutcome, outcomeEvents, RegionJudge } from '../region-judge';
@@ -28,7 +29,7 @@ export async function recheck(
     deps.log.info('re-check skipped: Region not watched', { region, identifier });
     return summarize(request, account, startedAt, deps, [], degraded, [], undefined, false);
   }
-  const { previous, ok: stateOk } = await loadBeforeDeadline(deps, account.accountId, degraded, clock.regionsBy);
+  const { previous, meta, ok: stateOk } = await loadBeforeDeadline(deps, account.accountId, degraded, clock.regionsBy);
   // At the deadline the Region's calls are aborted: the re-check fails (reported) and the run finishes.
   const signal =
     clock.regionsBy === undefined ? new AbortController().signal : AbortSignal.timeout(Math.max(0, clock.regionsBy - Date.now()));
@@ -64,12 +65,17 @@ export async function recheck(
   // A re-check alerts cluster changes only: the checker's own problems are alerted (once) by the
   // scan, which keeps the remembered ones; this run's are in its summary (the RecheckDegradations metric).
   const events = stateOk ? outcomeEvents(out) : [];
-  const message = buildAlert({ account, now: startedAt, events, degraded: [], recovered: [] });
+  const message = buildAlert({ account, now: startedAt, events, degraded: [], recovered: [], reasserted: out.reasserted });
   const alert = await deliver(deps, config, message, budget.notify);
   const delivered = alert?.published ?? false;
   if (stateOk) {
     const { puts, removes } = settledWrites([out], delivered);
-    await saveState(deps, puts, removes, undefined, degraded, budget.save);
+    // A finding set back whose alert SNS did not take waits in the run item for the next scan.
+    const unsent = message !== undefined && !delivered && out.reasserted.length > 0 && meta;
+    const nextMeta = unsent
+      ? { ...meta, reassertedUnsent: withUnsent(meta.reassertedUnsent ?? [], out.reasserted).slice(0, MAX_UNSENT_REASSERTED) }
+      : undefined;
+    await saveState(deps, puts, removes, nextMeta, degraded, budget.save);
   }
   return summarize(request, account, startedAt, deps, [out], degraded, events, alert, config.keepEvaluations ?? false);
 }

@@ -60,6 +60,7 @@ export async function remind(
         degraded: meta?.degraded ?? [],
         lastReminderAt: startedAt.toISOString(),
         ...(meta?.policy && { policy: meta.policy }),
+        ...(meta?.reassertedUnsent && { reassertedUnsent: meta.reassertedUnsent }),
       };
       await saveState(deps, [], [], nextMeta, degraded, budget.save);
     }

@@ -10,6 +10,7 @@ import { outcomeEvents, type RegionOutcome } from '../region-judge';
 import { retireUnwatched } from '../region-retire';
 import { abandonedRegion, scanRegion } from '../region-scan';
 import { retiredRemovals } from '../core/unwatched';
+import { MAX_UNSENT_REASSERTED, withUnsent } from '../core/reasserted';
 import type { CheckConfig, Deps, RunSummary } from '../run-types';
 import { deliver, finishStreamedState, loadBeforeDeadline, newContext, saveState, settledWrites, summarize } from './common';
 
@@ -124,6 +125,8 @@ export async function scan(
   const retirement = await retiring;
   const first = baseline && stateOk && meta === undefined;
   const clustersChecked = outcomes.reduce((n, o) => n + o.report.clusters - o.report.outOfScope, 0);
+  // Security Hub no longer shows a finding set back as hidden: an unsent line is kept in the meta item.
+  const reasserted = withUnsent(meta?.reassertedUnsent ?? [], stateOk ? outcomes.flatMap((o) => o.reasserted) : []);
   const message = buildAlert({
     account,
     now: startedAt,
@@ -131,6 +134,7 @@ export async function scan(
     degraded: fresh,
     recovered,
     unwatched: retirement.retired,
+    reasserted,
     ...(first ? { baseline: { clustersChecked } } : {}),
   });
   const alert = await deliver(deps, config, message, budget.notify);
@@ -146,11 +150,14 @@ export async function scan(
       policy,
     };
     if (meta?.lastReminderAt) nextMeta.lastReminderAt = meta.lastReminderAt;
+    if (message !== undefined && !delivered && reasserted.length > 0)
+      nextMeta.reassertedUnsent = reasserted.slice(0, MAX_UNSENT_REASSERTED);
     const metaChanged =
       meta?.policy !== policy ||
       !meta ||
       [...(meta.degraded ?? [])].sort().join('\n') !== nextMeta.degraded.join('\n') ||
-      meta.lastReminderAt !== nextMeta.lastReminderAt;
+      meta.lastReminderAt !== nextMeta.lastReminderAt ||
+      JSON.stringify(meta.reassertedUnsent ?? []) !== JSON.stringify(nextMeta.reassertedUnsent ?? []);
     await saveState(deps, puts, removes, metaChanged ? nextMeta : undefined, degraded, budget.save);
   }
   return summarize({ mode: 'scan' }, account, startedAt, deps, outcomes, degraded, clusterEvents, alert, config.keepEvaluations ?? false);

@@ -2,7 +2,7 @@
  * End to end on the emulator: a finding's workflow belongs to the deployed checker (the bundled
  * handler with its state table). A stateless CLI run (`scan --publish-findings` without
  * `--state-table`) imports findings only, and the checker reopens a failing cluster's finding that
- * someone suppressed by hand.
+ * someone suppressed by hand, and says so once in its alert.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -11,7 +11,7 @@ import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-s
 import type { EmulatedAws } from '../../emulator';
 import type { Deployment } from '../../emulator/deployment';
 import type { SeedCluster } from '../../emulator/sample-account';
-import { describeAll } from './checks';
+import { describeAll, emailSections, expectValidChatbotCard, namedInCard, where } from './checks';
 import { freshAccount, useEmulatedAws } from './emulated-account';
 import { runCli, runHandler, type SummaryJson } from './shells';
 
@@ -88,7 +88,7 @@ describe('a finding’s workflow across the deployed checker and a stateless CLI
     expect((await findingOf(LEGACY))?.Workflow?.Status).toBe('NEW');
   });
 
-  it('the deployed checker reopens a failing cluster’s finding someone set to SUPPRESSED by hand, with a note saying so', async () => {
+  it('the deployed checker reopens a failing cluster’s finding someone set to SUPPRESSED by hand, with a note and one alert line saying so', async () => {
     const finding = await findingOf(ORDERS);
     expect(finding?.Workflow?.Status).toBe('NEW');
     const hub = new SecurityHubClient(aws.clientConfig(REGION));
@@ -100,6 +100,7 @@ describe('a finding’s workflow across the deployed checker and a stateless CLI
       }),
     );
     expect((await workflowOf(ORDERS))?.workflowStatus).toBe('SUPPRESSED');
+    await d.drainAlerts();
 
     const summary = await deployedScan();
 
@@ -110,5 +111,19 @@ describe('a finding’s workflow across the deployed checker and a stateless CLI
     );
     expect(summary.regions.find((r) => r.region === REGION)).toMatchObject({ reasserted: 1 });
     expect(summary.degraded).toEqual([]);
+    const [alert, ...more] = await d.drainAlerts();
+    expect(more).toEqual([]);
+    expect(alert?.subject).toBe(`Aurora Backtrack: 1 hidden finding set back (account ${aws.accountId})`);
+    expect([...emailSections(alert?.email ?? '').entries()]).toEqual([
+      ['HIDDEN OUTSIDE THE CHECKER, SET BACK', [`${where(ORDERS)}: its finding was SUPPRESSED outside the checker; set back to NEW`]],
+    ]);
+    expect(alert && namedInCard(alert)).toEqual([where(ORDERS)]);
+    expect(alert?.attributes['event']?.Value).toBe('["workflow-reasserted"]');
+    expect(alert?.attributes['severity']?.Value).toBe('MEDIUM');
+    if (alert) expectValidChatbotCard(alert);
+
+    // Security Hub now shows what the checker remembers: the next scan has nothing to say.
+    await deployedScan();
+    expect(await d.drainAlerts()).toEqual([]);
   });
 });

@@ -5,14 +5,17 @@
  */
 import 'aws-sdk-client-mock-jest';
 import { BatchUpdateFindingsCommand, GetFindingsCommand, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { findingId, GENERATOR_ID, productArn } from '../../lambda/core/finding';
 import { isDegraded, runCheck } from '../../lambda/run';
 import { ACCOUNT_ID, DAY_MS, NOW } from './fixtures';
-import { config, dbCluster, world } from './run-world';
+import { config, dbCluster, publishedMessages, world } from './run-world';
 
 const REGION = 'eu-west-1';
 const PRODUCT = productArn('aws', REGION, ACCOUNT_ID);
 const exempt = [{ Key: 'backtrack-check:exempt', Value: 'true' }];
+const SET_BACK_LINE = '- orders (eu-west-1): its finding was SUPPRESSED outside the checker; set back to NEW';
+const RECHECK_ORDERS = { mode: 'recheck' as const, region: REGION, identifier: 'orders', trigger: 'ModifyDBCluster' };
 const idOf = (name: string) => findingId(ACCOUNT_ID, REGION, `cluster-${name.toUpperCase()}`);
 
 /** A finding of the checker as GetFindings returns it. */
@@ -184,5 +187,122 @@ describe('runCheck with a state table: the workflow it remembers is re-asserted'
       "a failing cluster's finding suppressed or resolved outside the checker is not reopened this run",
     );
     expect(updates(w)).toEqual([]);
+  });
+});
+
+describe('runCheck with a state table: the alert names each finding it set back', () => {
+  it('names a failing cluster suppressed by hand in one line of one alert, and a second run that finds nothing hidden is silent', async () => {
+    const w = await afterFirstRun();
+    w.region(REGION)
+      .sh.on(GetFindingsCommand)
+      .resolvesOnce({ Findings: [shown('orders', 'SUPPRESSED')] })
+      .resolves({ Findings: [] });
+
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    const [message, ...more] = publishedMessages(w.sns);
+    expect(more).toEqual([]);
+    expect(message?.input.Subject).toBe(`Aurora Backtrack: 1 hidden finding set back (account ${ACCOUNT_ID})`);
+    expect(message?.body.email.split(SET_BACK_LINE).length).toBe(2);
+    expect(message?.body.email).not.toContain('legacy');
+    expect(message?.input.MessageAttributes?.['event']?.StringValue).toBe('["workflow-reasserted"]');
+    expect(message?.input.MessageAttributes?.['severity']?.StringValue).toBe('MEDIUM');
+
+    w.sns.resetHistory();
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    expect(publishedMessages(w.sns)).toEqual([]);
+  });
+
+  it('names a finding set back in the next scan’s alert when SNS did not take this one (Security Hub no longer shows it hidden)', async () => {
+    const w = await afterFirstRun();
+    w.region(REGION)
+      .sh.on(GetFindingsCommand)
+      .resolvesOnce({ Findings: [shown('orders', 'SUPPRESSED')] })
+      .resolves({ Findings: [] });
+    w.sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'ThrottledException' }));
+
+    const failed = await runCheck(config({ regions: [REGION] }), w.deps);
+    w.sns.resetHistory();
+    w.sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    expect(failed.alert?.published).toBe(false);
+    const [message, ...more] = publishedMessages(w.sns);
+    expect(more).toEqual([]);
+    expect(message?.body.email).toContain(`\n${SET_BACK_LINE}\n`);
+
+    w.sns.resetHistory();
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    expect(publishedMessages(w.sns)).toEqual([]);
+  });
+
+  it('keeps a line not sent through a reminder run, for the next scan to name', async () => {
+    const w = await afterFirstRun();
+    w.region(REGION)
+      .sh.on(GetFindingsCommand)
+      .resolvesOnce({ Findings: [shown('orders', 'SUPPRESSED')] })
+      .resolves({ Findings: [] });
+    w.sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'ThrottledException' }));
+    await runCheck(config({ regions: [REGION] }), w.deps);
+    w.sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+
+    const reminder = await runCheck(config({ regions: [REGION] }), w.deps, { mode: 'reminder' });
+    w.sns.resetHistory();
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    expect(reminder.alert?.published).toBe(true);
+    expect(publishedMessages(w.sns)[0]?.body.email).toContain(SET_BACK_LINE);
+  });
+
+  it('keeps a line a re-check could not send, for the next scan to name', async () => {
+    const w = await afterFirstRun();
+    w.region(REGION)
+      .sh.on(GetFindingsCommand)
+      .resolvesOnce({ Findings: [shown('orders', 'SUPPRESSED')] })
+      .resolves({ Findings: [] });
+    w.sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'ThrottledException' }));
+
+    const recheck = await runCheck(config({ regions: [REGION] }), w.deps, RECHECK_ORDERS);
+    w.sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    w.sns.resetHistory();
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    expect(recheck.alert?.published).toBe(false);
+    expect(publishedMessages(w.sns)[0]?.body.email).toContain(SET_BACK_LINE);
+  });
+
+  it('does not name a finding Security Hub refused to set back: that is the degradation alerted instead', async () => {
+    const w = await afterFirstRun();
+    w.region(REGION)
+      .sh.on(GetFindingsCommand)
+      .resolves({ Findings: [shown('orders', 'SUPPRESSED')] });
+    w.region(REGION)
+      .sh.on(BatchUpdateFindingsCommand)
+      .resolves({
+        ProcessedFindings: [],
+        UnprocessedFindings: [
+          { FindingIdentifier: { Id: idOf('orders'), ProductArn: PRODUCT }, ErrorCode: 'AccessDenied', ErrorMessage: 'no' },
+        ],
+      });
+
+    await runCheck(config({ regions: [REGION] }), w.deps);
+
+    const [message] = publishedMessages(w.sns);
+    expect(message?.body.email).toContain('CHECKER DEGRADED');
+    expect(message?.body.email).not.toContain('set back to NEW');
+  });
+
+  it('a re-check that sets a hidden finding back names it in its alert', async () => {
+    const w = await afterFirstRun();
+    w.region(REGION)
+      .sh.on(GetFindingsCommand)
+      .resolves({ Findings: [shown('orders', 'SUPPRESSED')] });
+
+    await runCheck(config({ regions: [REGION] }), w.deps, RECHECK_ORDERS);
+
+    const [message] = publishedMessages(w.sns);
+    expect(message?.body.email).toContain(SET_BACK_LINE);
   });
 });
