@@ -33,6 +33,11 @@ export const REGION_SOURCES = {
     url: 'https://repost.aws/knowledge-center/aurora-mysql-cluster-backtrack',
     unverified: false,
   },
+  'backtrack-guide': {
+    title: 'Amazon Aurora User Guide, "Backtracking an Aurora DB cluster", Region and version availability ("–" for every version)',
+    url: 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Managing.Backtrack.html',
+    unverified: false,
+  },
   'config-rule': {
     title: 'AWS Config rule aurora-mysql-backtracking-enabled, not offered in this Region (unverified as a statement about Backtrack)',
     url: 'https://docs.aws.amazon.com/config/latest/developerguide/aurora-mysql-backtracking-enabled.html',
@@ -52,6 +57,9 @@ export const REGIONS_WITHOUT_BACKTRACK: Readonly<Record<string, { name: string; 
   'eu-north-1': { name: 'Europe (Stockholm)', source: 'knowledge-center' },
   'me-south-1': { name: 'Middle East (Bahrain)', source: 'knowledge-center' },
   'sa-east-1': { name: 'South America (São Paulo)', source: 'knowledge-center' },
+  // The Backtrack guide's Region table marks Zurich "–" for every version; neither the Knowledge
+  // Center page nor the Config rule's list names it.
+  'eu-central-2': { name: 'Europe (Zurich)', source: 'backtrack-guide' },
   'ap-southeast-3': { name: 'Asia Pacific (Jakarta)', source: 'config-rule' },
   'me-central-1': { name: 'Middle East (UAE)', source: 'config-rule' },
   'ap-south-2': { name: 'Asia Pacific (Hyderabad)', source: 'config-rule' },

@@ -7,6 +7,7 @@ import type { ClusterFacts, RestoreSettings } from '../../../lambda/core/types';
 import { ACCOUNT, cluster, NOW, POLICY, policy } from '../fixtures';
 
 const KNOWLEDGE_CENTER = ['af-south-1', 'cn-northwest-1', 'ap-east-1', 'eu-south-1', 'eu-north-1', 'me-south-1', 'sa-east-1'];
+const BACKTRACK_GUIDE = ['eu-central-2'];
 const CONFIG_RULE = [
   'ap-southeast-3',
   'me-central-1',
@@ -22,15 +23,17 @@ const CONFIG_RULE = [
 ];
 
 describe('Regions without Backtrack', () => {
-  it('lists each Region with its source: the Knowledge Center page, or the Config rule list marked unverified', () => {
-    expect(Object.keys(REGIONS_WITHOUT_BACKTRACK).sort()).toEqual([...KNOWLEDGE_CENTER, ...CONFIG_RULE].sort());
+  it("lists each Region with its source: the Knowledge Center page, the Backtrack guide's Region table (Zurich), or the Config rule list marked unverified", () => {
+    expect(Object.keys(REGIONS_WITHOUT_BACKTRACK).sort()).toEqual([...KNOWLEDGE_CENTER, ...BACKTRACK_GUIDE, ...CONFIG_RULE].sort());
+    for (const r of BACKTRACK_GUIDE) expect(REGIONS_WITHOUT_BACKTRACK[r]?.source).toBe('backtrack-guide');
+    expect(REGION_SOURCES['backtrack-guide'].unverified).toBe(false);
     for (const r of KNOWLEDGE_CENTER) expect(REGIONS_WITHOUT_BACKTRACK[r]?.source).toBe('knowledge-center');
     for (const r of CONFIG_RULE) expect(REGIONS_WITHOUT_BACKTRACK[r]?.source).toBe('config-rule');
     expect(REGION_SOURCES['config-rule'].unverified).toBe(true);
     expect(REGION_SOURCES['knowledge-center'].unverified).toBe(false);
   });
 
-  it.each([...KNOWLEDGE_CENTER, ...CONFIG_RULE])(
+  it.each([...KNOWLEDGE_CENTER, ...BACKTRACK_GUIDE, ...CONFIG_RULE])(
     'judges a disabled Aurora MySQL cluster in %s NOT_AVAILABLE with the reason, source and no remediation',
     (region) => {
       const e = evaluate(cluster({ region, backtrackWindowSeconds: 0 }), POLICY, NOW);
