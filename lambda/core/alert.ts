@@ -1,3 +1,4 @@
+import { CONDITION_WORDS, clusterWhere, evaluationEntry, maxSeverity, shortFix } from './alert-entry';
 import { clusterConsoleUrl, securityHubFindingsUrl } from './links';
 import { CUT_OVER_PROCEDURE } from './remediation';
 import { reassertedSentence, reassertedSeverity, type ReassertedWorkflow } from './reasserted';
@@ -7,7 +8,7 @@ import type { ClusterState } from './state-types';
 import { clipLine, plainText, slackLink, slackText } from './text';
 import { tagChangeText } from './tag-audit';
 import type { ClusterEvent } from './transitions';
-import type { AccountContext, Condition, Evaluation, SeverityLabel } from './types';
+import type { AccountContext, Evaluation, SeverityLabel } from './types';
 import { retiredLeftActive, retiredSentence, type RetiredRegion } from './unwatched';
 
 /** One SNS message: Chatbot card as `default`, plain text as `email`, attributes for filtering. */
@@ -43,21 +44,8 @@ export interface AlertInput {
 /** SNS allows 256 KB for the whole message; stay well below with room for attributes. */
 export const MAX_MESSAGE_BYTES = 240_000;
 const SLACK_DESCRIPTION_MAX = 3_500;
-/** Slack next steps: at most this many, each at most this long (a step never ends mid-command). */
+/** Slack next steps: at most this many (each at most NEXT_STEP_CHARS long, alert-entry.ts). */
 const NEXT_STEPS_MAX = 5;
-const NEXT_STEP_CHARS = 280;
-const SEVERITY_ORDER: SeverityLabel[] = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
-const CONDITION_WORDS: Record<Condition, string> = {
-  disabled: 'Backtrack disabled',
-  'below-policy': 'window below policy',
-  'actual-short': 'actual window short',
-  ok: 'meets policy',
-  unsupported: 'Backtrack not available',
-};
-
-const maxSeverity = (labels: SeverityLabel[]): SeverityLabel =>
-  labels.reduce<SeverityLabel>((a, b) => (SEVERITY_ORDER.indexOf(b) > SEVERITY_ORDER.indexOf(a) ? b : a), 'INFORMATIONAL');
-
 interface Section {
   heading: string;
   event: string;
@@ -72,34 +60,6 @@ interface Section {
   severity: SeverityLabel;
   /** How the subject counts this section, [one, many]. */
   countWords: [string, string];
-}
-
-function clusterWhere(e: Evaluation) {
-  return `${e.cluster.identifier} (${e.cluster.region})`;
-}
-
-/** The fix as Slack shows it: the command when it fits in a step, else where the whole command is. */
-function shortFix(e: Evaluation): string | undefined {
-  if (!e.remediation) return undefined;
-  const who = `${e.cluster.identifier} (${e.cluster.region})`;
-  const whole = `${who}: ${e.fixCommand ?? e.remediation}`;
-  if (whole.length <= NEXT_STEP_CHARS) return whole;
-  return e.condition === 'disabled'
-    ? `${who}: restore into a new cluster with a window — the full command is in the e-mail and in the finding`
-    : `${who}: the full command is in the e-mail and in the finding`;
-}
-
-function evaluationEntry(e: Evaluation, account: AccountContext, lead: string): string {
-  const lines = [`- ${clusterWhere(e)}: ${lead}`, `  ${plainText(e.reason)}`];
-  // A disabled cluster's long cut-over procedure is stated once per message; here only its command.
-  if (e.remediation) lines.push(`  Fix: ${e.condition === 'disabled' && e.fixCommand ? e.fixCommand : e.remediation}`);
-  if (e.exemption.expired)
-    lines.push(
-      `  Exemption expired ${e.exemption.cappedAt ?? e.exemption.until ?? ''}; reason was: ${plainText(e.exemption.reason ?? 'none given')}`,
-    );
-  if (e.tagProblems.length) lines.push(`  Tag problems: ${plainText(e.tagProblems.join('; '))}`);
-  lines.push(`  Console: ${clusterConsoleUrl(account.partition, e.cluster.region, e.cluster.identifier)}`);
-  return lines.join('\n');
 }
 
 /** How the subject counts each section: [one, many]. */
