@@ -24,6 +24,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bundleHandler } from './bundle';
 import { bundledCode } from './bundled-code';
+import { createDeadLetterQueue } from './dead-letter-queue';
 import { RECHECK_EVENT_NAMES } from '../lambda/events';
 import { createTopic, createTopicKey } from './alert-topic';
 import { loadConfig, type CheckerConfig } from './config';
@@ -140,16 +141,11 @@ export class BacktrackChecker extends Construct {
       );
     }
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue of the checker (failed async invocations, undeliverable schedule and re-check events); a DLQ of a DLQ adds nothing. Messages raise the dead-letter alarm.',
-    });
+    this.deadLetterQueue = createDeadLetterQueue(
+      this,
+      'DeadLetterQueue',
+      'This queue is itself the dead-letter queue of the checker (failed async invocations, undeliverable schedule and re-check events); a DLQ of a DLQ adds nothing. Messages raise the dead-letter alarm.',
+    );
 
     this.stateTable = new dynamodb.Table(this, 'StateTable', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },

@@ -29,6 +29,7 @@ import { heartbeatWindow, MAX_ALARM_PERIOD_SECONDS } from '../../lambda/settings
 import { TELEMETRY } from '../../lambda/settings/schema';
 import { bundleCoverageHandler } from '../bundle';
 import { bundledCode } from '../bundled-code';
+import { createDeadLetterQueue } from '../dead-letter-queue';
 import { nagResource } from '../nag';
 import { runOnDeploy } from '../run-on-deploy';
 import { HUB_EVENT_BUS_NAME } from './member-roles';
@@ -96,16 +97,11 @@ export class Coverage extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    const deadLetterQueue = (this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    }));
-    Validations.of(deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        "This queue is itself the dead-letter queue of the hub's functions (undeliverable reports, alarms and schedule events, failed invocations).",
-    });
+    const deadLetterQueue = (this.deadLetterQueue = createDeadLetterQueue(
+      this,
+      'DeadLetterQueue',
+      "This queue is itself the dead-letter queue of the hub's functions (undeliverable reports, alarms and schedule events, failed invocations).",
+    ));
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
     this.role = new iam.Role(this, 'Role', {

@@ -36,6 +36,7 @@ import {
 import { TELEMETRY } from '../../lambda/settings/schema';
 import { bundleRelayHandler } from '../bundle';
 import { bundledCode } from '../bundled-code';
+import { createDeadLetterQueue } from '../dead-letter-queue';
 
 /** The relay function's timeout; the queue's visibility timeout is six times it (AWS's advice for SQS event sources). */
 const FUNCTION_TIMEOUT = Duration.minutes(1);
@@ -78,16 +79,11 @@ export class HubRelay extends Construct {
 
   constructor(scope: Construct, id: string, props: HubRelayProps) {
     super(scope, id);
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        "This queue is itself the relay's dead-letter queue (messages not published after retries, events the rules could not deliver).",
-    });
+    this.deadLetterQueue = createDeadLetterQueue(
+      this,
+      'DeadLetterQueue',
+      "This queue is itself the relay's dead-letter queue (messages not published after retries, events the rules could not deliver).",
+    );
     this.inputQueue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
