@@ -22,69 +22,13 @@ import { computeOrganizationFloor } from './floor';
 import { forkForReport } from './invoke';
 import { floorInputFor, organizationMinimumCalls } from './minimum-calls';
 import { type OrgSdkFloorReport, failedOrgSdkFloorReport } from './reports';
-import type { OperationCalls } from './results-types';
+import type { OperationCalls, OrgFigures, OrgPoint, OrgSdkFloorFigures } from './results-types';
 import { BENCH_POLICY, type OrgSdkFloorPlan, buildOrgSdkFloorPlan, ratioToFloors } from './sdk-floor-plan';
 
 const CLI = path.join(path.resolve(__dirname, '..'), 'bin', 'aurora-backtrack-check.js');
 const HOME_REGION = 'us-east-1';
 /** The audit role's name in every account. */
 export const AUDIT_ROLE = 'aurora-backtrack-audit';
-
-export interface OrgPoint {
-  accounts: number;
-  regions: number;
-  /** Clusters in each account, spread over its Regions. */
-  clustersPerAccount: number;
-}
-
-export interface OrgFigures extends OrgPoint {
-  clusters: number;
-  concurrency: number;
-  latencyMs: number;
-  wallMs: number;
-  /** Model floor of the audit (ListAccounts, AssumeRole, each account's scan) + a bare Node start. */
-  floorMs: number;
-  modelFloorMs: number;
-  bareStartMs: number;
-  /** wall / model floor. */
-  ratio: number;
-  /** The SDK floor of the audit; absent when not measured. */
-  sdkFloor?: OrgSdkFloorFigures;
-  /** wall / max(model floor, SDK floor); the model ratio when no SDK floor was measured. */
-  ratioToFloors: number;
-  listPages: number;
-  /** One account's floor (AssumeRole and its scan), the longest. */
-  accountFloorMs: number;
-  totalCalls: number;
-  totalMinimum: number;
-  operations: Record<string, OperationCalls>;
-  maxRssKb: number;
-  /** User + system CPU of the CLI's process. */
-  cpuMs: number;
-  exitCode: number;
-  ok: boolean;
-  /** The first failures and notes (each list cut at 20, with the count of the rest). */
-  failures: string[];
-  notes: string[];
-}
-
-/** The organization's SDK floor, measured in a fresh process. */
-export interface OrgSdkFloorFigures {
-  /** Spawn to exit, less reading the plan. */
-  wallMs: number;
-  /** Spawn to exit as measured. */
-  processMs: number;
-  /** Reading and parsing the plan of pre-built findings, inside the process. */
-  planMs: number;
-  /** CPU of the process, less the plan's reading. */
-  cpuMs: number;
-  maxRssKb: number;
-  totalCalls: number;
-  operations: Record<string, OperationCalls>;
-  ok: boolean;
-  failures: string[];
-  notes: string[];
-}
 
 /** "200x4x25" → 200 accounts × 4 Regions × 25 clusters per account. */
 export function parseOrgPoint(text: string): OrgPoint {

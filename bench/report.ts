@@ -1,5 +1,5 @@
 /** Renders the benchmark results as Markdown. Pure. */
-import type { OrgFigures } from './org-point';
+import type { OrgFigures } from './results-types';
 import type { BenchResults, PointResult, RunResult } from './results-types';
 
 const s = (ms: number) => (ms / 1000).toFixed(2);

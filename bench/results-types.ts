@@ -1,9 +1,66 @@
-import type { CliScanFigures, StartFigures } from './cli-point';
 /** Shape of bench/results/latest.json. */
+import type { CliScanFigures, StartFigures } from './cli-point';
 import type { Binding } from './floor';
 import type { ColdLoad } from './invoke';
-import type { OrgFigures } from './org-point';
 import type { RunKind } from './minimum-calls';
+
+/** An organization point: <accounts>x<regions>x<clusters per account> (bench/org-point.ts). */
+export interface OrgPoint {
+  accounts: number;
+  regions: number;
+  /** Clusters in each account, spread over its Regions. */
+  clustersPerAccount: number;
+}
+
+/** `scan --accounts all` over the organization point, through the CLI in a fresh process. */
+export interface OrgFigures extends OrgPoint {
+  clusters: number;
+  concurrency: number;
+  latencyMs: number;
+  wallMs: number;
+  /** Model floor of the audit (ListAccounts, AssumeRole, each account's scan) + a bare Node start. */
+  floorMs: number;
+  modelFloorMs: number;
+  bareStartMs: number;
+  /** wall / model floor. */
+  ratio: number;
+  /** The SDK floor of the audit; absent when not measured. */
+  sdkFloor?: OrgSdkFloorFigures;
+  /** wall / max(model floor, SDK floor); the model ratio when no SDK floor was measured. */
+  ratioToFloors: number;
+  listPages: number;
+  /** One account's floor (AssumeRole and its scan), the longest. */
+  accountFloorMs: number;
+  totalCalls: number;
+  totalMinimum: number;
+  operations: Record<string, OperationCalls>;
+  maxRssKb: number;
+  /** User + system CPU of the CLI's process. */
+  cpuMs: number;
+  exitCode: number;
+  ok: boolean;
+  /** The first failures and notes (each list cut at 20, with the count of the rest). */
+  failures: string[];
+  notes: string[];
+}
+
+/** The organization's SDK floor, measured in a fresh process. */
+export interface OrgSdkFloorFigures {
+  /** Spawn to exit, less reading the plan. */
+  wallMs: number;
+  /** Spawn to exit as measured. */
+  processMs: number;
+  /** Reading and parsing the plan of pre-built findings, inside the process. */
+  planMs: number;
+  /** CPU of the process, less the plan's reading. */
+  cpuMs: number;
+  maxRssKb: number;
+  totalCalls: number;
+  operations: Record<string, OperationCalls>;
+  ok: boolean;
+  failures: string[];
+  notes: string[];
+}
 
 export interface OperationCalls {
   calls: number;

@@ -1,4 +1,4 @@
-import type { OrgFigures } from '../../bench/org-point';
+import type { OrgFigures } from '../../bench/results-types';
 import { renderMarkdown } from '../../bench/report';
 import type { BenchResults, RunResult, SdkFloorResult } from '../../bench/results-types';
 import { parsePoint } from '../../bench/run';
