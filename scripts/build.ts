@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { bundleRelayHandler, bundleCoverageHandler, bundleHandler, REPO_ROOT } from '../lib/bundle';
+import { bundledPackages, THIRD_PARTY_FILE, thirdPartyNotice } from './third-party-licenses';
 
 export const DIST = path.join(REPO_ROOT, 'dist');
 export const HANDLER_BUNDLE_DIR = path.join(DIST, 'lambda');
@@ -22,7 +23,7 @@ export function build(): void {
   bundleCoverageHandler(COVERAGE_BUNDLE_DIR);
   bundleRelayHandler(RELAY_BUNDLE_DIR);
   fs.rmSync(CLI_DIR, { recursive: true, force: true });
-  buildSync({
+  const { metafile } = buildSync({
     entryPoints: [path.join(REPO_ROOT, 'bin', 'cli.ts')],
     outdir: CLI_DIR,
     outExtension: { '.js': '.mjs' },
@@ -36,9 +37,21 @@ export function build(): void {
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',
+    metafile: true,
     // Some bundled CommonJS dependencies call require() for Node's own modules.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
+  // The package ships this bundle: the notices its comments no longer carry go beside it.
+  fs.writeFileSync(
+    path.join(CLI_DIR, THIRD_PARTY_FILE),
+    thirdPartyNotice('aurora-backtrack-check', bundledPackages(metafile, process.cwd())),
+  );
 }
 
-if (require.main === module) build();
+/**
+ * `npm pack` and `npm publish` run `prepack`, then `prepare`: both build, so the second is skipped.
+ * `prepare` alone builds on `npm ci` / `npm install` in a clone, and for an install from git.
+ */
+const builtByPrepack = () => process.env.npm_lifecycle_event === 'prepare' && ['pack', 'publish'].includes(process.env.npm_command ?? '');
+
+if (require.main === module && !builtByPrepack()) build();

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLI_BUNDLE, CLI_DIR } from '../../scripts/build';
+import { THIRD_PARTY_FILE } from '../../scripts/third-party-licenses';
 
 const STATIC_IMPORT = /(?:^|[;\s])(?:import|export)\s*(?:[^"'();]*?from\s*)?["']\.\/([^"']+\.mjs)["']/g;
 const DYNAMIC_IMPORT = /import\(\s*["']\.\/([^"']+\.mjs)["']\s*\)/g;
@@ -54,5 +55,17 @@ describe('the CLI bundle loads each part of the SDK only on the path that needs 
     expect(holding(scan, 'DescribeRegionsCommand')).toEqual([]);
     const regionsAll = new Set(lazy.filter((f) => f.startsWith('regions-')).flatMap((f) => [...staticClosure(f)]));
     expect(holding(regionsAll, 'DescribeRegionsCommand').length).toBeGreaterThan(0);
+  });
+});
+
+describe('the CLI bundle carries the notices of the code it bundles', () => {
+  const notices = () => fs.readFileSync(path.join(CLI_DIR, THIRD_PARTY_FILE), 'utf8');
+
+  it("names every bundled package with its licence and keeps MIT's copyright line (commander's)", () => {
+    const text = notices();
+    expect(text).toMatch(/^commander@\d+\.\d+\.\d+ \(MIT\)$/m);
+    expect(text).toMatch(/^@aws-sdk\/client-rds@\d+\.\d+\.\d+ \(Apache-2\.0\)$/m);
+    expect(text).toContain('Copyright (c) 2011 TJ Holowaychuk');
+    expect(text).toContain('Apache License\n                           Version 2.0, January 2004');
   });
 });
