@@ -28,6 +28,13 @@ export default tseslint.config(
     },
   },
   {
+    // The GitHub Action's step runs on the runner's own Node.js from a checkout without
+    // node_modules: plain JavaScript, linted without types.
+    files: ['action/**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: { process: 'readonly' } },
+  },
+  {
     // Tests read untyped values on purpose (jest's asymmetric matchers are `any`, CloudFormation
     // templates are plain JSON) and pass jest mock functions around unbound.
     files: ['test/**/*.ts'],

@@ -1,8 +1,10 @@
 /**
  * `--format sarif`: SARIF 2.1.0 for code-scanning dashboards. One result per FAILED or WARNING
  * cluster; an exempt cluster's result carries an accepted external suppression with its reason.
- * A cluster has no file, so its location is its ARN (a URI) with a logical location of kind
- * `resource`; the partial fingerprint is the finding id, stable across renames.
+ * A cluster has no file, so its location is the path `aws/<account>/<region>/rds/cluster/<id>`
+ * (code scanning takes only relative paths) with its ARN as a logical location of kind
+ * `resource`; the partial fingerprint is the finding id, stable across renames. The run's
+ * properties carry the totals of the JSON output (`totals`).
  */
 import type { Log, ReportingDescriptor, Result } from 'sarif';
 import { findingId } from '../../lambda/core/finding';
@@ -40,6 +42,10 @@ const RULES: Partial<Record<Condition, ReportingDescriptor>> = {
   },
 };
 
+/** A cluster's location as code scanning takes it: a relative path, no scheme, no colon. */
+export const sarifPath = (accountId: string, region: string, identifier: string) =>
+  `aws/${accountId}/${region}/rds/cluster/${encodeURIComponent(identifier)}`;
+
 function result(s: RunSummary, e: Evaluation, ruleIndex: number, rule: ReportingDescriptor): Result {
   const c = e.cluster;
   const r: Result = {
@@ -49,7 +55,9 @@ function result(s: RunSummary, e: Evaluation, ruleIndex: number, rule: Reporting
     message: { text: `${c.identifier} (${c.region}): ${e.reason}.${e.remediation ? ` Fix: ${e.remediation}` : ''}` },
     locations: [
       {
-        physicalLocation: { artifactLocation: { uri: c.arn } },
+        // GitHub code scanning refuses a location whose URI has a scheme other than the checkout's
+        // (an ARN's `arn:`): a relative path names the cluster, the ARN stays the logical location.
+        physicalLocation: { artifactLocation: { uri: sarifPath(s.accountId, c.region, c.identifier) }, region: { startLine: 1 } },
         logicalLocations: [{ name: c.identifier, fullyQualifiedName: c.arn, kind: 'resource' }],
       },
     ],
@@ -99,7 +107,8 @@ export function renderSarif(s: RunSummary): string {
           },
         ],
         results,
-        properties: { accountId: s.accountId, partition: s.partition },
+        // The run's totals, PASSED and NOT_AVAILABLE included, which have no result: a CI step reads its counts here.
+        properties: { accountId: s.accountId, partition: s.partition, totals: s.totals },
       },
     ],
   };

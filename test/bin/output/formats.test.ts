@@ -113,6 +113,25 @@ describe('--format sarif', () => {
     expect(exempt?.suppressions).toEqual([{ kind: 'external', status: 'accepted', justification: `${HOSTILE_REASON} (until 2099-01-01)` }]);
   });
 
+  it('locates a cluster by a relative path that code scanning accepts (no URI scheme such as arn:), its ARN as the logical location', () => {
+    const off = results.find((r) => r.locations?.[0]?.logicalLocations?.[0]?.name === 'off');
+    const uri = off?.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? '';
+    expect(uri).toBe(`aws/${ACCOUNT_ID}/eu-west-1/rds/cluster/off`);
+    expect(uri).not.toMatch(/^[a-z][a-z0-9+.-]*:/i);
+    expect(off?.locations?.[0]?.logicalLocations?.[0]?.fullyQualifiedName).toMatch(/^arn:aws:rds:eu-west-1:\d{12}:cluster:off$/);
+  });
+
+  it("carries the run's totals in the run's properties, PASSED and NOT_AVAILABLE included, exempt counted on its own", () => {
+    expect(log.runs[0]?.properties?.totals).toMatchObject({
+      inScope: 5,
+      failed: 3,
+      failedUnsuppressed: 2,
+      passed: 1,
+      notAvailable: 1,
+      suppressed: 1,
+    });
+  });
+
   it('reports a degraded run as not successful, naming what was not checked', () => {
     const degraded = JSON.parse(
       renderSarif(
