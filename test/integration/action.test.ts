@@ -96,6 +96,8 @@ async function runStep(inputs: Record<string, string>, before?: (workspace: stri
     HOME: dir,
     npm_config_cache: path.join(work, 'npm-cache'),
     npm_config_update_notifier: 'false',
+    // The package has no dependencies: npm exec needs no registry for the tarball.
+    npm_config_offline: 'true',
     GITHUB_WORKSPACE: workspace,
     GITHUB_OUTPUT: path.join(dir, 'output'),
     GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
