@@ -11,7 +11,8 @@ import type { Condition, Evaluation } from '../../lambda/core/types';
 import type { RunSummary } from '../../lambda/run';
 import { TOOL } from './version';
 
-const RULES: Partial<Record<Condition, ReportingDescriptor>> = {
+/** The scan's rules; `iac` (bin/output/iac.ts) words them for code not yet deployed. */
+export const SCAN_RULES: Partial<Record<Condition, ReportingDescriptor>> = {
   disabled: {
     id: 'backtrack-disabled',
     name: 'BacktrackDisabled',
@@ -39,6 +40,7 @@ const RULES: Partial<Record<Condition, ReportingDescriptor>> = {
     defaultConfiguration: { level: 'warning' },
   },
 };
+const RULES = SCAN_RULES;
 
 function result(s: RunSummary, e: Evaluation, ruleIndex: number, rule: ReportingDescriptor): Result {
   const c = e.cluster;
