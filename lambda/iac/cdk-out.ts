@@ -40,6 +40,32 @@ function regionOf(environment: string | undefined, fallback: string | Unknown): 
   return region && region !== 'unknown-region' ? region : fallback;
 }
 
+/**
+ * The nested stack template a `TemplateURL` points at: its `aws:asset:path` metadata (written when
+ * the CDK CLI synthesizes), else the file asset whose object key the URL names (the asset manifests).
+ */
+function nestedTemplate(
+  dir: string,
+  res: { Metadata?: Record<string, unknown>; Properties?: { TemplateURL?: unknown } },
+): string | undefined {
+  const asset = res.Metadata?.['aws:asset:path'];
+  if (typeof asset === 'string') return asset;
+  const url = JSON.stringify(res.Properties?.TemplateURL ?? '');
+  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.assets.json'))) {
+    const files = (readJson(path.join(dir, name)) as { files?: Record<string, AssetFile> }).files ?? {};
+    for (const f of Object.values(files)) {
+      const keys = Object.values(f.destinations ?? {}).map((d) => d.objectKey);
+      if (f.source?.path && keys.some((k) => k !== undefined && url.includes(k))) return f.source.path;
+    }
+  }
+  return undefined;
+}
+
+interface AssetFile {
+  source?: { path?: string };
+  destinations?: Record<string, { objectKey?: string }>;
+}
+
 /** A template and the nested stacks it references as assets, recursively. */
 function readStack(dir: string, templateFile: string, ctx: StackContext & { stack: string }, depth = 0): DeclaredResource[] {
   const file = path.join(dir, templateFile);
@@ -49,9 +75,11 @@ function readStack(dir: string, templateFile: string, ctx: StackContext & { stac
   if (depth > 10) return out;
   const scope = scopeOf(parsed, ctx);
   for (const [id, r] of Object.entries(parsed.template.Resources as Record<string, unknown>)) {
-    const res = r as { Type?: string; Metadata?: Record<string, unknown>; Properties?: { Parameters?: unknown } };
-    const asset = res.Metadata?.['aws:asset:path'];
-    if (res.Type !== 'AWS::CloudFormation::Stack' || typeof asset !== 'string') continue;
+    const res = r as { Type?: string; Metadata?: Record<string, unknown>; Properties?: { Parameters?: unknown; TemplateURL?: unknown } };
+    if (res.Type !== 'AWS::CloudFormation::Stack') continue;
+    const asset = nestedTemplate(dir, res);
+    if (asset === undefined)
+      throw new IacInputError(file, `nested stack ${id}: its template is not in the assembly, so its clusters cannot be judged`);
     const given = resolve(res.Properties?.Parameters ?? {}, scope);
     const parameters = (isUnknown(given) || typeof given !== 'object' || given === null ? {} : given) as Record<string, Resolved>;
     out.push(...readStack(dir, asset, { region: ctx.region, parameters, stack: `${ctx.stack}/${id}` }, depth + 1));
