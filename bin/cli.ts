@@ -14,6 +14,7 @@ import { DEFAULTS, FLAG_NAMES as SCHEMA_FLAG_NAMES, RUNTIME_KEYS, SETTINGS, type
 import { describeError } from '../lambda/aws/errors';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
 import { ACCOUNT_CONCURRENCY, accountFlagProblems, scanAccounts, type AccountFlags } from './accounts';
+import { addIacCommand } from './iac';
 import { FORMATS, render, type Format } from './output';
 import { renderJsonError } from './output/report';
 import { TOOL } from './output/version';
@@ -291,8 +292,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       String(ACCOUNT_CONCURRENCY.default),
     )
     .action(async (flags: ScanFlags) => setCode(await namingEveryBadFlag(flags, () => scanCommand(flags, io))));
+  const iac = addIacCommand(program, io, setCode, settingOption);
   // `aurora-backtrack-check --help` documents every flag, not only the command names.
-  program.addHelpText('after', () => `\n${scan.helpInformation().trimEnd()}`);
+  program.addHelpText('after', () => `\n${scan.helpInformation().trimEnd()}\n\n${iac.helpInformation().trimEnd()}`);
   return program;
 }
 

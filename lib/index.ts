@@ -23,3 +23,4 @@ export {
 export { heartbeatWindow, longestGapSeconds, type HeartbeatWindow } from '../lambda/settings/schedule';
 export { bundleHandler, HANDLER_ENTRY, type BundleOptions } from './bundle';
 export { AUDIT_ROLE_NAME, AuditRole, type AuditRoleProps } from './audit-role';
+export { BacktrackPolicy, cdkFix, type BacktrackPolicyProps } from './backtrack-policy';

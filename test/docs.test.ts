@@ -87,6 +87,15 @@ describe('documentation', () => {
     expect(flags.filter((f) => !cli.includes(`\`${f}`))).toEqual([]);
   });
 
+  it('documents every flag of the iac command in docs/cli.md', () => {
+    const io = { out: () => undefined, err: () => undefined, env: {} };
+    const iac = buildProgram(io, () => undefined).commands.find((c) => c.name() === 'iac');
+    const flags = (iac?.options ?? []).map((o) => o.long ?? '').filter(Boolean);
+    expect(flags).toEqual(expect.arrayContaining(['--parameters', '--region', '--min-window-hours']));
+    const section = read('docs/cli.md').split('## `iac`')[1] ?? '';
+    expect(flags.filter((f) => !section.includes(`\`${f}`))).toEqual([]);
+  });
+
   it('says what every alarm of the stack means in docs/operations.md', () => {
     const { template } = synth();
     const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => {

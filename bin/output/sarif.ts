@@ -13,7 +13,8 @@ import type { Condition, Evaluation } from '../../lambda/core/types';
 import type { RunSummary } from '../../lambda/run';
 import { TOOL } from './version';
 
-const RULES: Partial<Record<Condition, ReportingDescriptor>> = {
+/** The scan's rules; `iac` (bin/output/iac.ts) words them for code not yet deployed. */
+export const SCAN_RULES: Partial<Record<Condition, ReportingDescriptor>> = {
   disabled: {
     id: 'backtrack-disabled',
     name: 'BacktrackDisabled',
@@ -41,6 +42,7 @@ const RULES: Partial<Record<Condition, ReportingDescriptor>> = {
     defaultConfiguration: { level: 'warning' },
   },
 };
+const RULES = SCAN_RULES;
 
 /** A cluster's location as code scanning takes it: a relative path, no scheme, no colon. */
 export const sarifPath = (accountId: string, region: string, identifier: string) =>

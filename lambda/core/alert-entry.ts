@@ -15,6 +15,7 @@ export const CONDITION_WORDS: Record<Condition, string> = {
   'actual-short': 'actual window short',
   ok: 'meets policy',
   unsupported: 'Backtrack not available',
+  unknown: 'not known before deployment',
 };
 
 export const maxSeverity = (labels: SeverityLabel[]): SeverityLabel =>

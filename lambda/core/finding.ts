@@ -74,6 +74,7 @@ const TITLES: Record<Evaluation['condition'], string> = {
   'actual-short': 'Aurora Backtrack actual window is shorter than policy',
   ok: 'Aurora Backtrack window meets policy',
   unsupported: 'Aurora Backtrack is not available for this cluster',
+  unknown: 'Aurora Backtrack cannot be judged before deployment',
 };
 
 /** Exemption text as stored in the finding's note and shown by the CLI. */

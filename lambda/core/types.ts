@@ -88,8 +88,9 @@ export type SeverityLabel = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITI
  * - `actual-short`: target fine, but the real window measured shorter than required (write load).
  * - `ok`: compliant.
  * - `unsupported`: this cluster cannot use Backtrack.
+ * - `unknown`: infrastructure code leaves open a fact the verdict depends on (lambda/core/declared.ts).
  */
-export type Condition = 'disabled' | 'below-policy' | 'actual-short' | 'ok' | 'unsupported';
+export type Condition = 'disabled' | 'below-policy' | 'actual-short' | 'ok' | 'unsupported' | 'unknown';
 
 export interface Exemption {
   /** The exemption tag is present with value `true` (case-insensitive) and not expired. */
