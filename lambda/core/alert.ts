@@ -195,10 +195,10 @@ function sections(input: AlertInput): Section[] {
   }
   for (const r of (input.raised ?? []).map(raiseEntry)) {
     const s = r.raised ? raised : notRaised;
-    s.short.push(`• *${slackText(r.who)}*: ${slackText(r.text)}`);
+    s.short.push(`• ${r.cluster ? `*${slackText(r.cluster.identifier)}* (${r.cluster.region})` : slackText(r.who)}: ${slackText(r.text)}`);
     s.long.push(`- ${plainText(r.who)}: ${plainText(r.text)}`);
     if (r.fix) s.fixes.push(slackText(r.fix));
-    if (r.region) s.regions.add(r.region);
+    if (r.cluster) s.regions.add(r.cluster.region);
     s.severity = maxSeverity([s.severity, r.severity]);
   }
   return [raised, notRaised, failures, changed, expired, reasserted, tags, degraded, fixed, deleted, unwatched, recovered].filter(

@@ -87,7 +87,8 @@ export type Claim =
   | { kind: 'cluster'; findingId: string; cluster: ClusterRef; clusterResourceId?: string }
   | { kind: 'refused'; findingId: string; cluster?: ClusterRef; refusal: Refusal };
 
-const CLUSTER_ARN = /^arn:([^:]+):rds:([a-z0-9-]+):(\d{12}):cluster:(.+)$/;
+/** A cluster ARN; the identifier as RDS allows it (a letter, then letters, digits and hyphens). */
+const CLUSTER_ARN = /^arn:([^:]+):rds:([a-z0-9-]+):(\d{12}):cluster:([A-Za-z][A-Za-z0-9-]{0,62})$/;
 
 /**
  * Reads a chosen finding. Only the checker's own findings of this account are claimed: the
@@ -210,13 +211,14 @@ function recheckText(r: RecheckResult): string {
   }
 }
 
-/** One outcome in the alert: its line (text from outside, a finding id, is still to be escaped by the caller), its section, the fix to paste. */
+/** One outcome in the alert: its line (a finding id is text from outside: the caller escapes it), its section, the fix to paste. */
 export interface RaiseEntry {
   raised: boolean;
-  /** Who: "cluster (region)", or the finding id when it names no cluster of this account. */
+  /** The cluster of this account it is about; absent for another account's or product's finding. */
+  cluster?: ClusterRef;
+  /** Who, when no cluster of this account is named: "finding <id>". */
   who: string;
   text: string;
-  region?: string;
   /** The command a person runs next (the migrate command of a cluster without Backtrack). */
   fix?: string;
   severity: SeverityLabel;
@@ -228,8 +230,8 @@ export function raiseEntry(o: RaiseOutcome): RaiseEntry {
     case 'raised':
       return {
         raised: true,
+        cluster: o.cluster,
         who: where(o.cluster),
-        region: o.cluster.region,
         text:
           `window raised from ${windowText(o.fromSeconds)} to ${windowText(o.toSeconds)} (${o.policySource === 'tag' ? 'the minimum set by the cluster tag' : 'the account policy'}), ` +
           `applied immediately; ${recheckText(o.recheck)}`,
@@ -238,8 +240,8 @@ export function raiseEntry(o: RaiseOutcome): RaiseEntry {
     case 'failed':
       return {
         raised: false,
+        cluster: o.cluster,
         who: where(o.cluster),
-        region: o.cluster.region,
         text:
           o.toSeconds === undefined
             ? `not raised: the cluster could not be judged: ${o.cause.code}: ${o.cause.message}`
@@ -251,8 +253,8 @@ export function raiseEntry(o: RaiseOutcome): RaiseEntry {
       const own = o.refusal.kind !== 'other-account' && o.refusal.kind !== 'other-product' ? o.cluster : undefined;
       return {
         raised: false,
+        ...(own ? { cluster: own } : {}),
         who: own ? where(own) : `finding ${o.findingId}`,
-        ...(own ? { region: own.region } : {}),
         text: `not raised: ${refusalText(o.refusal)}`,
         ...(o.refusal.kind === 'backtrack-off' && own ? { fix: `${where(own)}: ${o.refusal.migrateCommand}` } : {}),
         severity: 'LOW',

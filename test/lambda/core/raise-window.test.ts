@@ -181,8 +181,8 @@ describe('raiseEntry: the alert’s line for each outcome', () => {
 
     expect(raiseEntry(o)).toEqual({
       raised: true,
+      cluster: orders,
       who: 'orders (eu-west-1)',
-      region: 'eu-west-1',
       text: 'window raised from 2 h to 24 h (the account policy), applied immediately; re-checked: PASSED',
       severity: 'INFORMATIONAL',
     });
