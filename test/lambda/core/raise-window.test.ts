@@ -64,7 +64,10 @@ describe('claimFinding: only the checker’s own findings of this account', () =
     const asMember = claimFinding(theirs, member, 'all');
     const foreignCluster = claimFinding({ ...theirs, resourceId: 'arn:aws:rds:eu-west-1:444455556666:cluster:orders' }, ACCOUNT, 'all');
 
+    const otherAccountField = claimFinding({ ...theirs, awsAccountId: '444455556666' }, ACCOUNT, 'all');
+
     expect(asMember).toMatchObject({ kind: 'refused', refusal: { kind: 'other-account', accountId: ACCOUNT_ID } });
+    expect(otherAccountField).toMatchObject({ kind: 'refused', refusal: { kind: 'other-account', accountId: '444455556666' } });
     expect(foreignCluster).toMatchObject({ kind: 'refused', refusal: { kind: 'other-account', accountId: '444455556666' } });
   });
 
