@@ -4,6 +4,7 @@ import { RAISE_ACTION } from '../../lambda/core/raise-window';
 import { ConfigError, type ConfigProblem } from '../../lib/config';
 import { loadContext } from '../../lib/context';
 import type { BacktrackCheckerStackProps } from '../../lib/backtrack-checker-stack';
+import { synthHub } from './hub/hub-fixture';
 import { asList, logicalIdOf, statementsOfRole, synth } from './stack-fixture';
 
 const clusterArns = {
@@ -139,4 +140,18 @@ describe('remediationAction in the CDK context', () => {
       ]);
     },
   );
+});
+
+describe('remediationAction in an organization', () => {
+  it("gives each member the action for its own account's clusters, through the member template", () => {
+    const { member } = synthHub({ env: { account: '111122223333', region: 'us-east-1' }, config: { remediationAction: true } });
+
+    member.resourceCountIs('AWS::SecurityHub::ActionTarget', 1);
+    const statements = Object.values(member.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => (p as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties.PolicyDocument.Statement,
+    );
+    expect(statements.filter((s) => s.Action === 'rds:ModifyDBCluster')).toEqual([
+      expect.objectContaining({ Sid: 'RaiseBacktrackWindow', Resource: clusterArns }),
+    ]);
+  });
 });
