@@ -8,10 +8,9 @@
  * DescribeDBClusters reports it now and the same evaluation the scan uses (a per-cluster policy tag
  * included), never from the finding's own fields.
  */
-import { formatDuration } from './evaluate';
 import { findingId, GENERATOR_ID, productArn } from './finding';
 import { DEFAULT_SUGGESTED_WINDOW_SECONDS } from './rules';
-import { shellArg } from './text';
+import { formatDuration, shellArg } from './text';
 import type { AccountContext, ComplianceStatus, Condition, Evaluation, SeverityLabel } from './types';
 
 /**
