@@ -9,6 +9,7 @@ import { toRequest } from './events';
 import { sendCloudFormationResponse } from './aws/cloudformation-response';
 import { answerCustomResource, isCustomResourceEvent, type DeployAnswer } from './custom-resource';
 import { firstScan } from './first-scan';
+import { isRaiseActionEvent, raiseFromAction, type RaiseActionSummary } from './raise-action';
 import { TELEMETRY } from './settings/schema';
 import { isDegraded, runCheck, type Deps, type RunSummary } from './run';
 
@@ -96,6 +97,14 @@ export function accountFromContext(context: Context | undefined): AccountContext
   return m ? { partition: m[1] as string, accountId: m[2] as string } : undefined;
 }
 
+/** The dependencies with the account taken from the function's own ARN when there is one. */
+const withAccount = (base: Deps, context: Context | undefined): Deps => {
+  const account = accountFromContext(context);
+  return account ? { ...base, account: () => Promise.resolve(account) } : base;
+};
+
+type HandlerResult = Omit<RunSummary, 'evaluations'> | { ignored: true } | DeployAnswer | RaiseActionSummary;
+
 /**
  * The Lambda shell: environment → config → runCheck → summary and metrics. A degraded run returns
  * its summary (the Degradations metric and its alarm report it, and it logs an error line); only a
@@ -104,8 +113,8 @@ export function accountFromContext(context: Context | undefined): AccountContext
 export const createHandler = (
   getDeps: () => Deps = makeDefaultDeps,
   respond = sendCloudFormationResponse,
-): ((event: unknown, context?: Context) => Promise<Omit<RunSummary, 'evaluations'> | { ignored: true } | DeployAnswer>) => {
-  const handle = async (event: unknown, context?: Context): Promise<Omit<RunSummary, 'evaluations'> | { ignored: true } | DeployAnswer> => {
+): ((event: unknown, context?: Context) => Promise<HandlerResult>) => {
+  const handle = async (event: unknown, context?: Context): Promise<HandlerResult> => {
     if (context) logger.addContext(context);
     // The stack's custom resource (lambda/custom-resource.ts): the first scan on deploy, then the answer.
     if (isCustomResourceEvent(event)) {
@@ -122,6 +131,18 @@ export const createHandler = (
     } catch (err) {
       if (err instanceof ConfigError) logger.error(err.message);
       throw err;
+    }
+    // The Security Hub custom action "Raise Backtrack" (lambda/raise-action.ts), with its re-checks' metrics.
+    if (isRaiseActionEvent(event)) {
+      const result = await raiseFromAction(config, withAccount(getDeps(), context), event, { deadline: deadlineFrom(context) });
+      for (const r of result.rechecks) recordMetrics(r, Date.parse(r.finishedAt) - Date.parse(r.startedAt));
+      metrics.publishStoredMetrics();
+      logger.info('Security Hub action finished', {
+        outcomes: result.outcomes,
+        alert: result.alert && { ...result.alert, message: undefined },
+      });
+      if (result.alert?.error) logger.error('action alert not published', { alertNotPublished: result.alert.error });
+      return result;
     }
     const request = toRequest(event);
     if (!request) {

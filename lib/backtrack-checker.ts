@@ -35,6 +35,7 @@ import { assertMemberConfig, assertMemberWiring } from './hub/member-config';
 import { MEMBER_ALARM_FORWARDER_ROLE_NAME, MEMBER_ALARM_NAME_PREFIX, MEMBER_FUNCTION_ROLE_NAME } from './hub/member-roles';
 import { createAlarms, createDashboard, notifiesRecovery, type CheckerAlarms } from './monitoring';
 import { nagResource } from './nag';
+import { createRaiseAction, type RaiseAction } from './raise-action';
 import { runOnDeploy } from './run-on-deploy';
 import { createSlackChannel } from './slack-channel';
 import { heartbeatWindow } from '../lambda/settings/schedule';
@@ -94,6 +95,8 @@ export class BacktrackChecker extends Construct {
   readonly reminderSchedule: scheduler.Schedule;
   readonly schedulerRole: iam.Role;
   readonly recheckRule?: events.Rule;
+  /** The Security Hub custom action "Raise Backtrack" and its rule (remediationAction=true only). */
+  readonly raiseAction?: RaiseAction;
   readonly slackChannel?: chatbot.SlackChannelConfiguration;
   /** Every alarm's name starts with this (derived from the stack name and construct path). */
   readonly alarmNamePrefix: string;
@@ -231,6 +234,15 @@ export class BacktrackChecker extends Construct {
     });
 
     if (config.instantRecheck) this.recheckRule = this.createRecheckRule();
+    if (config.remediationAction) {
+      this.raiseAction = createRaiseAction(this, {
+        checkerFunction: this.checkerFunction,
+        role: this.functionRole,
+        deadLetterQueue: this.deadLetterQueue,
+        maxEventAge: MAX_EVENT_AGE,
+        regions: config.regions,
+      });
+    }
     if (topic && config.slackWorkspaceId !== undefined && config.slackChannelId !== undefined) {
       this.slackChannel = createSlackChannel(this, topic, config.slackWorkspaceId, config.slackChannelId);
     }

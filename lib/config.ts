@@ -36,6 +36,11 @@ export interface CheckerConfig {
   readonly backtrackRegions: readonly string[];
   /** Deploy without a warning when the alert topic gets no e-mail and no Slack subscriber. */
   readonly allowNoSubscribers: boolean;
+  /**
+   * Register the Security Hub custom action "Raise Backtrack" (and its rule), and let the function
+   * call rds:ModifyDBCluster on the account's clusters: the only write the checker makes to a cluster.
+   */
+  readonly remediationAction: boolean;
 }
 
 /** The context keys the checker reads (from the settings schema); any other key is left to CDK. */
@@ -124,6 +129,7 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
   const maxExemptionDays = read('maxExemptionDays', DEFAULTS.maxExemptionDays);
   const backtrackRegions = read('backtrackRegions', [...DEFAULTS.backtrackRegions]);
   const allowNoSubscribers = read('allowNoSubscribers', DEFAULTS.allowNoSubscribers);
+  const remediationAction = read('remediationAction', DEFAULTS.remediationAction);
 
   const workspaceGiven = !isAbsent(raw.slackWorkspaceId);
   const channelGiven = !isAbsent(raw.slackChannelId);
@@ -154,6 +160,7 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
     maxExemptionDays,
     backtrackRegions,
     allowNoSubscribers,
+    remediationAction,
   };
 }
 

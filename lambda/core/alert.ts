@@ -2,6 +2,7 @@ import { CONDITION_WORDS, clusterWhere, evaluationEntry, maxSeverity, shortFix }
 import { clusterConsoleUrl, securityHubFindingsUrl } from './links';
 import { CUT_OVER_PROCEDURE } from './remediation';
 import { reassertedSentence, reassertedSeverity, type ReassertedWorkflow } from './reasserted';
+import { raiseEntry, type RaiseOutcome } from './raise-window';
 import { degradationSentence, recoveredSentence, type Degradation } from './degradation';
 import type { ReminderItem } from './reminder';
 import type { ClusterState } from './state-types';
@@ -34,6 +35,8 @@ export interface AlertInput {
   unwatched?: RetiredRegion[];
   /** Failing clusters whose finding was hidden outside the checker and whose workflow it set back. */
   reasserted?: ReassertedWorkflow[];
+  /** What the Security Hub action "Raise Backtrack" did with each finding a person chose (core/raise-window.ts). */
+  raised?: RaiseOutcome[];
   /**
    * The account's first scan (no run remembered): the message is a baseline that counts the
    * clusters checked and names every failing or warning one, rather than calling them new.
@@ -74,6 +77,8 @@ const COUNT_WORDS = {
   recovered: ['recovered', 'recovered'],
   'region-unwatched': ['Region no longer watched', 'Regions no longer watched'],
   'workflow-reasserted': ['hidden finding set back', 'hidden findings set back'],
+  'window-raised': ['window raised', 'windows raised'],
+  'raise-refused': ['not raised', 'not raised'],
 } satisfies Record<string, [string, string]>;
 
 /** Every `event` attribute value a checker alert can carry (the change sections, and the reminder). */
@@ -101,6 +106,8 @@ function sections(input: AlertInput): Section[] {
   const recovered = make('Checker recovered', 'recovered');
   const unwatched = make('Regions no longer watched', 'region-unwatched');
   const reasserted = make('Hidden outside the checker, set back', 'workflow-reasserted');
+  const raised = make('Raised by the Security Hub action', 'window-raised');
+  const notRaised = make('Not raised by the Security Hub action', 'raise-refused');
   const consoleOf = (c: { region: string; identifier: string }) =>
     slackLink(clusterConsoleUrl(account.partition, c.region, c.identifier), 'console');
   const add = (s: Section, e: Evaluation, lead: string) => {
@@ -186,7 +193,17 @@ function sections(input: AlertInput): Section[] {
     reasserted.regions.add(r.region);
     reasserted.severity = maxSeverity([reasserted.severity, reassertedSeverity(r)]);
   }
-  return [failures, changed, expired, reasserted, tags, degraded, fixed, deleted, unwatched, recovered].filter((s) => s.long.length > 0);
+  for (const r of (input.raised ?? []).map(raiseEntry)) {
+    const s = r.raised ? raised : notRaised;
+    s.short.push(`• ${r.cluster ? `*${slackText(r.cluster.identifier)}* (${r.cluster.region})` : slackText(r.who)}: ${slackText(r.text)}`);
+    s.long.push(`- ${plainText(r.who)}: ${plainText(r.text)}`);
+    if (r.fix) s.fixes.push(slackText(r.fix));
+    if (r.cluster) s.regions.add(r.cluster.region);
+    s.severity = maxSeverity([s.severity, r.severity]);
+  }
+  return [raised, notRaised, failures, changed, expired, reasserted, tags, degraded, fixed, deleted, unwatched, recovered].filter(
+    (s) => s.long.length > 0,
+  );
 }
 
 function countsPhrase(secs: Section[]): string {

@@ -79,6 +79,7 @@ export const DEFAULTS = {
   backtrackRegions: [] as readonly string[],
   publishFindings: false,
   pageSize: 100,
+  remediationAction: false,
 } as const;
 
 /** The exemption tag key when none is given. */
@@ -211,6 +212,15 @@ export const SETTINGS = {
     context: {
       allowed: 'a comma-separated list of Region codes where AWS now offers Backtrack although the built-in list says it does not',
       example: 'backtrackRegions=eu-north-1',
+    },
+  }),
+  remediationAction: setting<boolean>({
+    parse: parseBoolean,
+    help: 'register the Security Hub custom action "Raise Backtrack" and give the function rds:ModifyDBCluster on the account\'s clusters',
+    context: {
+      allowed:
+        'true or false (true: the Security Hub custom action "Raise Backtrack" raises a chosen cluster\'s window to the policy minimum; the function may then modify the account\'s clusters)',
+      example: 'remediationAction=true',
     },
   }),
   allowNoSubscribers: setting<boolean>({

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       maxExemptionDays: 90,
       backtrackRegions: [],
       allowNoSubscribers: false,
+      remediationAction: false,
     });
   });
 
