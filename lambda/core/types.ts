@@ -50,6 +50,20 @@ export interface RestoreSettings {
   deletionProtection: boolean;
   iamDatabaseAuthentication: boolean;
   cloudwatchLogsExports: string[];
+  /** `aurora` (Standard) or `aurora-iopt1` (I/O-Optimized); a restore without it comes back Standard. */
+  storageType?: string;
+  /** Serverless v2 capacity range (ACUs); a `db.serverless` instance cannot be added without it. */
+  serverlessV2Scaling?: { minCapacity?: number; maxCapacity?: number; secondsUntilAutoPause?: number };
+  copyTagsToSnapshot?: boolean;
+  /** Set after the restore with modify-db-cluster (with the windows below). */
+  backupRetentionPeriod?: number;
+  preferredBackupWindow?: string;
+  /** Not a restore parameter: set after the restore with modify-db-cluster. */
+  preferredMaintenanceWindow?: string;
+  /** IAM roles associated with the cluster (add-role-to-db-cluster after the restore). */
+  associatedRoles?: Array<{ roleArn: string; featureName?: string }>;
+  /** The engine version: a point-in-time restore keeps the source's, so it is stated, not passed. */
+  engineVersion?: string;
 }
 
 /** CloudWatch figures for one cluster over the look-back period (issue: actual window). */
@@ -88,8 +102,10 @@ export type SeverityLabel = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITI
  * - `actual-short`: target fine, but the real window measured shorter than required (write load).
  * - `ok`: compliant.
  * - `unsupported`: this cluster cannot use Backtrack.
+ * - `region-undocumented`: Backtrack is off in a Region AWS's material says nothing about (newer
+ *   than the Backtrack guide's Region table): neither fixable nor "not available" can be claimed.
  */
-export type Condition = 'disabled' | 'below-policy' | 'actual-short' | 'ok' | 'unsupported';
+export type Condition = 'disabled' | 'below-policy' | 'actual-short' | 'ok' | 'unsupported' | 'region-undocumented';
 
 export interface Exemption {
   /** The exemption tag is present with value `true` (case-insensitive) and not expired. */
@@ -157,6 +173,10 @@ export interface Evaluation {
   tagProblems: string[];
   /** The command alone (restore or modify), for places that state the procedure once. */
   fixCommand?: string;
+  /** Commands to run on the new cluster once a restore made it available (settings a restore does not set). */
+  followUpCommands?: string[];
+  /** The same fix as the checker's own `migrate` command (plans it; performs it with --apply). */
+  migrateCommand?: string;
   /** Where the reason is documented (a NOT_AVAILABLE verdict that rests on an AWS page). */
   reasonSource?: string;
 }
