@@ -5,7 +5,8 @@
 import { clusterConsoleUrl } from './links';
 import { RESTORED_SUFFIX } from './remediation';
 import { plainText } from './text';
-import type { AccountContext, Condition, Evaluation, SeverityLabel } from './types';
+import type { BacktrackLoss } from './transitions';
+import type { AccountContext, Actor, Condition, Evaluation, SeverityLabel } from './types';
 
 /** A Slack next step is at most this long (a step never ends mid-command). */
 const NEXT_STEP_CHARS = 280;
@@ -18,6 +19,24 @@ export const CONDITION_WORDS: Record<Condition, string> = {
   unsupported: 'Backtrack not available',
   'region-undocumented': 'Backtrack off, Region undocumented',
 };
+
+/** Who set a window to 0, as messages name them (text from CloudTrail: callers make it inert). */
+export function actorText(a: Actor): string {
+  switch (a.kind) {
+    case 'arn':
+      return a.arn;
+    case 'principal':
+      return `${a.type} ${a.principalId}`;
+    case 'service':
+      return `AWS service ${a.service}`;
+    case 'unknown':
+      return 'unknown (see CloudTrail ModifyDBCluster)';
+  }
+}
+
+/** The lead of an alert entry for a cluster that lost Backtrack: irreversible, and who did it. */
+export const lostLead = (lost: BacktrackLoss) =>
+  `Backtrack turned off, irreversible: a window set to 0 can never be raised again on this cluster; who: ${actorText(lost.by)}`;
 
 export const maxSeverity = (labels: SeverityLabel[]): SeverityLabel =>
   labels.reduce<SeverityLabel>((a, b) => (SEVERITY_ORDER.indexOf(b) > SEVERITY_ORDER.indexOf(a) ? b : a), 'INFORMATIONAL');

@@ -71,6 +71,10 @@ export function whyBacktrackUnsupported(c: ClusterFacts): string | undefined {
   return undefined;
 }
 
+/** What setting a window to 0 costs, in the words of every message about it. */
+export const IRREVERSIBLE =
+  'a window set to 0 can never be raised again on this cluster, so its data must move to a new cluster to have Backtrack';
+
 const windowText = (seconds: number) => `${seconds} s (${formatDuration(seconds)})`;
 
 function requiredText(p: PolicySource): string {
@@ -192,8 +196,11 @@ export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: B
       scope: 'in-scope',
       status: 'FAILED',
       condition: 'disabled',
-      severity: 'MEDIUM',
-      reason: `Backtrack is disabled (window ${c.backtrackWindowSeconds === undefined ? 'not set' : '0'}); required: ${requiredText(p)}`,
+      // A window set to 0 on a cluster that had one can never be raised again there: HIGH.
+      severity: c.backtrackLostAt ? 'HIGH' : 'MEDIUM',
+      reason: c.backtrackLostAt
+        ? `Backtrack was turned off (window set to 0, seen ${c.backtrackLostAt.toISOString()}): ${IRREVERSIBLE}; required: ${requiredText(p)}`
+        : `Backtrack is disabled (window ${c.backtrackWindowSeconds === undefined ? 'not set' : '0'}); required: ${requiredText(p)}`,
       remediation:
         `Backtrack cannot be turned on for an existing cluster. Restore into a new cluster with a window: ${command}; ` +
         (after.length ? `then, once it is available: ${after.join('; ')}; ` : '') +

@@ -33,10 +33,35 @@ export interface ClusterFacts {
   /** What a restore into a new cluster must carry over (network, parameters, encryption). */
   restore?: RestoreSettings;
   /**
+   * When the window was seen dropping from > 0 to 0, as remembered between runs (not from AWS): a
+   * window set to 0 can never be raised again on this cluster.
+   */
+  backtrackLostAt?: Date;
+  /**
    * When the exemption tag was first seen saying `true`, as remembered between runs (not from AWS):
    * the exemption is capped at that moment plus maxExemptionDays.
    */
   exemptSince?: Date;
+}
+
+/**
+ * Who made an AWS API call, from CloudTrail's `userIdentity`. Its text comes from outside (a role
+ * session name is chosen by the caller): messages show it only through plainText / slackText.
+ */
+export type Actor =
+  | { kind: 'arn'; arn: string }
+  | { kind: 'principal'; type: string; principalId: string }
+  | { kind: 'service'; service: string }
+  | { kind: 'unknown' };
+
+/** The CloudTrail call that triggered a re-check: its name, who made it and the window it asked for. */
+export interface ApiCall {
+  eventName: string;
+  actor: Actor;
+  /** `requestParameters.backtrackWindow` of a ModifyDBCluster, seconds, when the call set one. */
+  backtrackWindow?: number;
+  /** CloudTrail's eventTime, when given. */
+  eventTime?: string;
 }
 
 /** The source cluster's settings a pasted restore command must repeat (else AWS uses defaults). */
