@@ -1,3 +1,4 @@
+import type { ApiCall, Actor } from './core/types';
 import type { RunRequest } from './run';
 
 /**
@@ -81,6 +82,42 @@ function namedCluster(eventName: string, params: Json, response: Json): { identi
   }
 }
 
+/** Longest actor text kept: CloudTrail's ARNs and ids are shorter; anything longer is not one. */
+const MAX_ACTOR_CHARS = 256;
+const actorField = (v: unknown): string | undefined => (typeof v === 'string' && v ? v.slice(0, MAX_ACTOR_CHARS) : undefined);
+
+/** Who made the call, from CloudTrail's userIdentity: its ARN, else its type and principal id, else the service. */
+export function actorOf(identity: unknown): Actor {
+  if (!isObject(identity)) return { kind: 'unknown' };
+  const arn = actorField(identity.arn);
+  if (arn) return { kind: 'arn', arn };
+  const type = actorField(identity.type);
+  const principalId = actorField(identity.principalId);
+  if (type && principalId) return { kind: 'principal', type, principalId };
+  const service = actorField(identity.invokedBy);
+  if (service) return { kind: 'service', service };
+  return { kind: 'unknown' };
+}
+
+/** A numeric request parameter whatever the capitalisation CloudTrail used. */
+function numberParam(params: Json, name: string): number | undefined {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(params)) if (k.toLowerCase() === wanted && typeof v === 'number' && Number.isFinite(v)) return v;
+  return undefined;
+}
+
+/** The call as the re-check carries it: its name, who made it and the window a ModifyDBCluster asked for. */
+function apiCall(eventName: string, detail: Json, params: Json): ApiCall {
+  const backtrackWindow = eventName === 'ModifyDBCluster' ? numberParam(params, 'backtrackWindow') : undefined;
+  const eventTime = actorField(detail.eventTime);
+  return {
+    eventName,
+    actor: actorOf(detail.userIdentity),
+    ...(backtrackWindow !== undefined && { backtrackWindow }),
+    ...(eventTime !== undefined && { eventTime }),
+  };
+}
+
 /**
  * What the Lambda was asked to do. Returns `undefined` for events that concern no cluster (a tag
  * change on a DB instance, a call that failed): nothing to re-check.
@@ -104,5 +141,11 @@ export function toRequest(event: unknown): RunRequest | undefined {
   const target =
     named.arn !== undefined ? clusterOfArn(named.arn) : named.identifier ? { region: callRegion, identifier: named.identifier } : undefined;
   if (!target?.identifier || !target.region) return undefined;
-  return { mode: 'recheck', region: target.region, identifier: target.identifier, trigger: eventName };
+  return {
+    mode: 'recheck',
+    region: target.region,
+    identifier: target.identifier,
+    trigger: eventName,
+    call: apiCall(eventName, detail, params),
+  };
 }

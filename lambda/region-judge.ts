@@ -22,7 +22,7 @@ import {
   type PendingStep,
   type WorkflowChange,
 } from './core/transitions';
-import type { AccountContext, BacktrackMetrics, ClusterFacts, ComplianceStatus, Evaluation } from './core/types';
+import type { AccountContext, ApiCall, BacktrackMetrics, ClusterFacts, ComplianceStatus, Evaluation } from './core/types';
 import type { CheckConfig, Deps, RegionClients, RegionReport } from './run-types';
 import type { FindingSink, StateWriter } from './sinks';
 
@@ -43,6 +43,8 @@ export interface RunContext {
   clock: RunClock;
   /** Clusters judged so far over every Region (for progress). */
   judged: { count: number };
+  /** The CloudTrail call a re-check was triggered by (who set a window to 0). */
+  call?: ApiCall;
 }
 
 /** What one Region's work came to; the run's ending settles it once the alert is sent. */
@@ -118,7 +120,7 @@ export class RegionJudge {
   add(facts: ClusterFacts): void {
     if (this.ctx.config.clusterFilter && !this.ctx.config.clusterFilter(facts.identifier)) return;
     const prev = this.ctx.previous.get(clusterKey(this.ctx.account.accountId, facts.region, facts.resourceId));
-    const c = rememberedFacts(facts, prev, this.ctx.now);
+    const c = rememberedFacts(facts, prev, this.ctx.now, this.ctx.call);
     const e = evaluate(c, this.ctx.config.policy, this.ctx.now);
     const wantsMetrics = this.ctx.config.actualWindow && e.scope === 'in-scope' && (e.condition === 'ok' || e.condition === 'actual-short');
     if (!wantsMetrics) return this.finish(e);
@@ -164,6 +166,7 @@ export class RegionJudge {
     const step = stepCluster(e, prev, accountId, this.ctx.now, {
       firstSight: this.ctx.deps.persistentState,
       firstSighting: this.ctx.previous.size > 0,
+      ...(this.ctx.call && { call: this.ctx.call }),
     });
     // A run without persistent state never changes a finding's workflow: it cannot know how long an
     // exemption has lasted (its cap counts from the first sighting), nor what the deployed checker

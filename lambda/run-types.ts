@@ -8,12 +8,15 @@ import type { AlertMessage } from './core/alert';
 import type { RunCompletedDetail } from './core/coverage';
 import type { DegradationReport } from './core/degradation';
 import type { ClusterEvent } from './core/transitions';
-import type { AccountContext, ComplianceStatus, Evaluation, Policy } from './core/types';
+import type { AccountContext, ApiCall, ComplianceStatus, Evaluation, Policy } from './core/types';
 
 /** What a run is asked to do. */
 export type RunRequest =
   /** `baseline`: the deploy-time first scan; its alert is a baseline when no earlier run is remembered. */
-  { mode: 'scan'; baseline?: boolean } | { mode: 'reminder' } | { mode: 'recheck'; region: string; identifier: string; trigger: string };
+  | { mode: 'scan'; baseline?: boolean }
+  | { mode: 'reminder' }
+  /** `call`: the CloudTrail call that triggered it (absent for a re-check queued on the lease). */
+  | { mode: 'recheck'; region: string; identifier: string; trigger: string; call?: ApiCall };
 
 export interface RunOptions {
   /**

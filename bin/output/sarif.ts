@@ -41,6 +41,16 @@ export const SCAN_RULES: Partial<Record<Condition, ReportingDescriptor>> = {
     helpUri: BACKTRACK_DOC_URL,
     defaultConfiguration: { level: 'warning' },
   },
+  'region-undocumented': {
+    id: 'backtrack-off-region-undocumented',
+    name: 'BacktrackOffRegionUndocumented',
+    shortDescription: { text: 'Aurora Backtrack is off in a Region AWS does not document' },
+    fullDescription: {
+      text: 'AWS does not document whether Backtrack is offered in this Region. If it is, list the Region in backtrackRegions: the cluster is then judged FAILED.',
+    },
+    helpUri: BACKTRACK_DOC_URL,
+    defaultConfiguration: { level: 'warning' },
+  },
 };
 const RULES = SCAN_RULES;
 

@@ -50,6 +50,7 @@ function restoreSettingsOf(c: DBCluster): RestoreSettings {
   const kmsKeyId = c.StorageEncrypted === true ? text(c.KmsKeyId) : undefined;
   const dbSubnetGroup = text(c.DBSubnetGroup);
   const dbClusterParameterGroup = text(c.DBClusterParameterGroup);
+  const scaling = scalingOf(c);
   return {
     ...(dbSubnetGroup !== undefined && { dbSubnetGroup }),
     vpcSecurityGroupIds: (c.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId ? [g.VpcSecurityGroupId] : [])),
@@ -59,6 +60,27 @@ function restoreSettingsOf(c: DBCluster): RestoreSettings {
     deletionProtection: c.DeletionProtection === true,
     iamDatabaseAuthentication: c.IAMDatabaseAuthenticationEnabled === true,
     cloudwatchLogsExports: (c.EnabledCloudwatchLogsExports ?? []).filter((x) => x !== ''),
+    ...(text(c.StorageType) !== undefined && { storageType: c.StorageType }),
+    ...(scaling && { serverlessV2Scaling: scaling }),
+    copyTagsToSnapshot: c.CopyTagsToSnapshot === true,
+    ...(typeof c.BackupRetentionPeriod === 'number' && { backupRetentionPeriod: c.BackupRetentionPeriod }),
+    ...(text(c.PreferredBackupWindow) !== undefined && { preferredBackupWindow: c.PreferredBackupWindow }),
+    ...(text(c.PreferredMaintenanceWindow) !== undefined && { preferredMaintenanceWindow: c.PreferredMaintenanceWindow }),
+    associatedRoles: (c.AssociatedRoles ?? []).flatMap((r) =>
+      r.RoleArn ? [{ roleArn: r.RoleArn, ...(text(r.FeatureName) !== undefined && { featureName: r.FeatureName }) }] : [],
+    ),
+    ...(text(c.EngineVersion) !== undefined && { engineVersion: c.EngineVersion }),
+  };
+}
+
+/** The Serverless v2 capacity range as DescribeDBClusters gives it, or undefined (not Serverless v2). */
+function scalingOf(c: DBCluster): RestoreSettings['serverlessV2Scaling'] {
+  const s = c.ServerlessV2ScalingConfiguration;
+  if (!s) return undefined;
+  return {
+    ...(typeof s.MinCapacity === 'number' && { minCapacity: s.MinCapacity }),
+    ...(typeof s.MaxCapacity === 'number' && { maxCapacity: s.MaxCapacity }),
+    ...(typeof s.SecondsUntilAutoPause === 'number' && { secondsUntilAutoPause: s.SecondsUntilAutoPause }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { CONDITION_WORDS, clusterWhere, evaluationEntry, maxSeverity, shortFix } from './alert-entry';
+import { CONDITION_WORDS, clusterWhere, evaluationEntry, lostLead, maxSeverity, shortFix } from './alert-entry';
 import { clusterConsoleUrl, securityHubFindingsUrl } from './links';
 import { CUT_OVER_PROCEDURE } from './remediation';
 import { reassertedSentence, reassertedSeverity, type ReassertedWorkflow } from './reasserted';
@@ -136,10 +136,18 @@ function sections(input: AlertInput): Section[] {
     }
     switch (ev.kind) {
       case 'new-failure':
-        add(failures, ev.evaluation, `${CONDITION_WORDS[ev.evaluation.condition]}${ev.regression ? ' (was passing)' : ''}`);
+        add(
+          failures,
+          ev.evaluation,
+          `${ev.lost ? lostLead(ev.lost) : CONDITION_WORDS[ev.evaluation.condition]}${ev.regression ? ' (was passing)' : ''}`,
+        );
         break;
       case 'changed':
-        add(changed, ev.evaluation, `${CONDITION_WORDS[ev.from]} → ${CONDITION_WORDS[ev.evaluation.condition]}`);
+        add(
+          changed,
+          ev.evaluation,
+          `${CONDITION_WORDS[ev.from]} → ${ev.lost ? lostLead(ev.lost) : CONDITION_WORDS[ev.evaluation.condition]}`,
+        );
         break;
       case 'exemption-expired':
         add(

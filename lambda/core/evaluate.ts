@@ -1,10 +1,12 @@
-import { modifyCommand, restoreCommand } from './remediation';
+import { afterRestoreCommands, migrateCommand, modifyCommand, NOT_CARRIED, restoreCommand } from './remediation';
 import {
   AURORA_MYSQL_ENGINES,
   DEFAULT_SUGGESTED_WINDOW_SECONDS,
   MAX_WINDOW_SECONDS,
   REGION_SOURCES,
+  REGIONS_WITH_BACKTRACK,
   REGIONS_WITHOUT_BACKTRACK,
+  type RegionEntry,
   UNSUPPORTED_ENGINE_MODES,
   UNSUPPORTED_VERSIONS,
 } from './rules';
@@ -17,6 +19,12 @@ import type { ActualWindow, BacktrackMetrics, ClusterFacts, Evaluation, Policy, 
 
 export const isAuroraMySql = (engine: string): boolean => AURORA_MYSQL_ENGINES.has(engine);
 
+/** "title, url (also: title, url)": where a Region's entry is stated. */
+function citation(entry: RegionEntry): string {
+  const cite = (key: RegionEntry['source']) => `${REGION_SOURCES[key].title}, ${REGION_SOURCES[key].url}`;
+  return entry.alsoIn ? `${cite(entry.source)} (also: ${cite(entry.alsoIn)})` : cite(entry.source);
+}
+
 /**
  * Why AWS offers no Backtrack in this Region, with the source of that statement, or undefined when
  * it does (or the Region is marked with backtrackRegions).
@@ -27,14 +35,20 @@ export function regionWithoutBacktrack(
 ): { reason: string; source: string } | undefined {
   const entry = REGIONS_WITHOUT_BACKTRACK[region];
   if (!entry || backtrackRegions.includes(region)) return undefined;
-  const source = REGION_SOURCES[entry.source];
   return {
     reason:
-      `AWS does not offer Backtrack in ${region} (${entry.name}); source: ${source.title}, ${source.url}. ` +
+      `AWS does not offer Backtrack in ${region} (${entry.name}); source: ${citation(entry)}. ` +
       'If AWS now offers it there, list the Region in the setting backtrackRegions',
-    source: source.url,
+    source: REGION_SOURCES[entry.source].url,
   };
 }
+
+/**
+ * A Region in neither of AWS's lists (newer than the Backtrack guide's table) and not marked with
+ * backtrackRegions: whether Backtrack is offered there is not documented.
+ */
+export const regionUndocumented = (region: string, backtrackRegions: readonly string[]): boolean =>
+  !(region in REGIONS_WITHOUT_BACKTRACK) && !(region in REGIONS_WITH_BACKTRACK) && !backtrackRegions.includes(region);
 
 /** Why this Aurora MySQL cluster cannot use Backtrack, or undefined when it can. */
 export function whyBacktrackUnsupported(c: ClusterFacts): string | undefined {
@@ -56,6 +70,10 @@ export function whyBacktrackUnsupported(c: ClusterFacts): string | undefined {
   }
   return undefined;
 }
+
+/** What setting a window to 0 costs, in the words of every message about it. */
+export const IRREVERSIBLE =
+  'a window set to 0 can never be raised again on this cluster, so its data must move to a new cluster to have Backtrack';
 
 const windowText = (seconds: number) => `${seconds} s (${formatDuration(seconds)})`;
 
@@ -150,19 +168,47 @@ export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: B
 
   const target = c.backtrackWindowSeconds ?? 0;
   const id = c.identifier;
+  // A window > 0 proves AWS offers Backtrack there; a window of 0 in an undocumented Region proves
+  // nothing either way, so it is neither "fixable" nor "not available".
+  if (target <= 0 && regionUndocumented(c.region, policy.backtrackRegions)) {
+    return {
+      ...base,
+      scope: 'in-scope',
+      status: 'WARNING',
+      condition: 'region-undocumented',
+      severity: 'LOW',
+      reason:
+        `Backtrack is disabled (window ${c.backtrackWindowSeconds === undefined ? 'not set' : '0'}), and AWS does not document whether ` +
+        `Backtrack is offered in ${c.region} (the Backtrack guide's Region table does not list it); if it is, mark the Region ` +
+        'with backtrackRegions and this becomes FAILED',
+      remediation:
+        `AWS does not document whether Backtrack is offered in ${c.region}. If it is, list ${c.region} in the setting backtrackRegions: ` +
+        `${c.identifier} is then judged FAILED with its fix (Backtrack cannot be turned on in place: restore into a new cluster with a window).`,
+      reasonSource: REGION_SOURCES['backtrack-guide'].url,
+    };
+  }
   if (target <= 0) {
-    const command = restoreCommand(c, suggestedWindow(p));
+    const command = restoreCommand(c, suggestedWindow(p), tagPolicy);
+    const after = afterRestoreCommands(c);
+    const migrate = migrateCommand(c, suggestedWindow(p));
     return {
       ...base,
       scope: 'in-scope',
       status: 'FAILED',
       condition: 'disabled',
-      severity: 'MEDIUM',
-      reason: `Backtrack is disabled (window ${c.backtrackWindowSeconds === undefined ? 'not set' : '0'}); required: ${requiredText(p)}`,
+      // A window set to 0 on a cluster that had one can never be raised again there: HIGH.
+      severity: c.backtrackLostAt ? 'HIGH' : 'MEDIUM',
+      reason: c.backtrackLostAt
+        ? `Backtrack was turned off (window set to 0, seen ${c.backtrackLostAt.toISOString()}): ${IRREVERSIBLE}; required: ${requiredText(p)}`
+        : `Backtrack is disabled (window ${c.backtrackWindowSeconds === undefined ? 'not set' : '0'}); required: ${requiredText(p)}`,
       remediation:
         `Backtrack cannot be turned on for an existing cluster. Restore into a new cluster with a window: ${command}; ` +
-        `add a writer (aws rds create-db-instance), move clients to the new endpoints, then retire ${id}.`,
+        (after.length ? `then, once it is available: ${after.join('; ')}; ` : '') +
+        `add a writer (aws rds create-db-instance) and readers like the source's, move clients to the new endpoints, then retire ${id}. ` +
+        `${NOT_CARRIED}. Or plan it with: ${migrate}`,
       fixCommand: command,
+      ...(after.length && { followUpCommands: after }),
+      migrateCommand: migrate,
     };
   }
   if (target < p.requiredSeconds) {
@@ -173,8 +219,9 @@ export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: B
       condition: 'below-policy',
       severity: 'LOW',
       reason: `Backtrack window ${windowText(target)} is below the required ${requiredText(p)}`,
-      remediation: `Raise the window in place: ${modifyCommand(c, p.requiredSeconds)}`,
+      remediation: `Raise the window in place: ${modifyCommand(c, p.requiredSeconds)} (or: ${migrateCommand(c, p.requiredSeconds)})`,
       fixCommand: modifyCommand(c, p.requiredSeconds),
+      migrateCommand: migrateCommand(c, p.requiredSeconds),
     };
   }
 
@@ -186,7 +233,8 @@ export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: B
   // exactly the required minimum, that is actual < required.
   const shortByAlert = actual.seconds === undefined && (metrics?.windowAlertCount ?? 0) > 0 && target <= p.requiredSeconds;
   if (!actual.filling && (shortByTime || shortByAlert)) {
-    const raise = modifyCommand(c, Math.min(MAX_WINDOW_SECONDS, Math.max(target * 2, p.requiredSeconds)));
+    const raisedTo = Math.min(MAX_WINDOW_SECONDS, Math.max(target * 2, p.requiredSeconds));
+    const raise = modifyCommand(c, raisedTo);
     const measured = shortByTime
       ? `the actual window is ${windowText(actual.seconds ?? 0)}`
       : `AWS reported the actual window below the target ${metrics?.windowAlertCount} time(s) in the last 24 h`;
@@ -198,8 +246,9 @@ export function evaluate(c: ClusterFacts, policy: Policy, now: Date, metrics?: B
       reason: `Target window ${windowText(target)} meets policy, but ${measured}; required: ${requiredText(p)}`,
       remediation:
         `Write load makes Aurora keep fewer change records than the target needs. Reduce or spread heavy writes, ` +
-        `or raise the target: ${raise}; watch BacktrackWindowAlert.`,
+        `or raise the target: ${raise} (or: ${migrateCommand(c, raisedTo)}); watch BacktrackWindowAlert.`,
       fixCommand: raise,
+      migrateCommand: migrateCommand(c, raisedTo),
     };
   }
   return {

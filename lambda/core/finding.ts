@@ -75,6 +75,7 @@ const TITLES: Record<Evaluation['condition'], string> = {
   ok: 'Aurora Backtrack window meets policy',
   unsupported: 'Aurora Backtrack is not available for this cluster',
   unknown: 'Aurora Backtrack cannot be judged before deployment',
+  'region-undocumented': 'Aurora Backtrack is off in a Region AWS does not document',
 };
 
 /** Exemption text as stored in the finding's note and shown by the CLI. */
@@ -89,6 +90,13 @@ export function exemptionSpan(x: Exemption): string {
   const asked = x.until ? `the tag says ${x.until}` : 'the tag gives no expiry';
   return `until ${x.cappedAt} (capped: the longest an exemption may last; ${asked})`;
 }
+
+/** A command that fits a finding field whole, else undefined. */
+const whole = (command: string | undefined) => (command !== undefined && command.length <= MAX_OTHER_VALUE ? command : undefined);
+
+/** Where the whole command is when a finding field cannot hold it. */
+const WHOLE_COMMAND_ELSEWHERE = (e: Evaluation) =>
+  `the whole command is in the alert e-mail and in the CLI's output (aurora-backtrack-check scan --cluster ${e.cluster.identifier} --regions ${e.cluster.region})`;
 
 /** Values shown in ProductFields and Details.Other (strings only, as ASFF requires). */
 export function findingFields(e: Evaluation): Record<string, string> {
@@ -113,7 +121,14 @@ export function findingFields(e: Evaluation): Record<string, string> {
     exemptSince: e.exemption.active || e.exemption.expired ? e.exemption.since : undefined,
     exemptionExpired: e.exemption.expired ? 'true' : undefined,
     tagProblems: e.tagProblems.length ? e.tagProblems.join(' | ') : undefined,
-    fixCommand: e.fixCommand,
+    // A command is never cut: one longer than a field holds is named as such (it is whole in the alert).
+    fixCommand: whole(e.fixCommand),
+    fixCommandTooLong:
+      e.fixCommand !== undefined && whole(e.fixCommand) === undefined
+        ? `${e.fixCommand.length} characters, more than a finding field holds: ${WHOLE_COMMAND_ELSEWHERE(e)}`
+        : undefined,
+    followUpCommands: whole(e.followUpCommands?.join(' && ')),
+    migrateCommand: whole(e.migrateCommand),
     reasonSource: e.reasonSource,
   };
   const out: Record<string, string> = {};
@@ -196,16 +211,23 @@ export function toFinding(e: Evaluation, account: AccountContext, now: Date, fir
  */
 function recommendation(e: Evaluation): string {
   if (e.remediation.length <= MAX_RECOMMENDATION) return e.remediation;
-  const commandOnly =
+  const then = e.followUpCommands?.length ? `; then the commands in this finding's field ${FIELD_PREFIX}followUpCommands` : '';
+  const candidates =
     e.condition === 'disabled'
-      ? `Restore into a new cluster with a window (Backtrack cannot be turned on in place), then cut over: ${e.fixCommand ?? ''}`
-      : `Run: ${e.fixCommand ?? ''}`;
-  if (e.fixCommand && commandOnly.length <= MAX_RECOMMENDATION) return commandOnly;
+      ? [`Restore into a new cluster with a window (Backtrack cannot be turned on in place), then cut over: ${e.fixCommand ?? ''}${then}`]
+      : [`Run: ${e.fixCommand ?? ''} (or: ${e.migrateCommand ?? ''})`, `Run: ${e.fixCommand ?? ''}`];
+  const fitting = candidates.find((t) => t.length <= MAX_RECOMMENDATION);
+  if (e.fixCommand && fitting) return fitting;
+  const where =
+    whole(e.fixCommand) !== undefined
+      ? `The full command is in this finding's field ${FIELD_PREFIX}fixCommand and in the alert.`
+      : `${WHOLE_COMMAND_ELSEWHERE(e).replace(/^t/, 'T')}.`;
   const pointer =
     e.condition === 'disabled'
       ? `Backtrack cannot be turned on for an existing cluster: restore ${e.cluster.identifier} into a new cluster with a window and cut over. ` +
-        `The full restore command (with the source's subnet group, security groups, parameter group and other settings) is in this finding's field ${FIELD_PREFIX}fixCommand and in the alert.`
-      : `The full command is in this finding's field ${FIELD_PREFIX}fixCommand and in the alert.`;
+        `${where.replace('The full command', "The full restore command (with the source's subnet group, security groups, parameter group and other settings)")}` +
+        (e.migrateCommand ? ` Or plan it with: ${e.migrateCommand}` : '')
+      : `${where}${e.migrateCommand ? ` Or: ${e.migrateCommand}` : ''}`;
   return clip(pointer, MAX_RECOMMENDATION);
 }
 

@@ -19,7 +19,7 @@ export const UNSUPPORTED_ENGINE_MODES: Readonly<Record<string, string>> = {
   parallelquery: 'clusters in engine mode "parallelquery" (Aurora MySQL 5.6 parallel query) cannot use Backtrack',
 };
 
-/** Where a Region's lack of Backtrack is stated. */
+/** Where a Region's Backtrack availability is stated. */
 export interface RegionSource {
   title: string;
   url: string;
@@ -28,14 +28,14 @@ export interface RegionSource {
 }
 
 export const REGION_SOURCES = {
+  'backtrack-guide': {
+    title: 'Amazon Aurora User Guide, "Backtracking an Aurora DB cluster", Region and version availability',
+    url: 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Managing.Backtrack.html',
+    unverified: false,
+  },
   'knowledge-center': {
     title: 'AWS Knowledge Center "aurora-mysql-cluster-backtrack"',
     url: 'https://repost.aws/knowledge-center/aurora-mysql-cluster-backtrack',
-    unverified: false,
-  },
-  'backtrack-guide': {
-    title: 'Amazon Aurora User Guide, "Backtracking an Aurora DB cluster", Region and version availability ("–" for every version)',
-    url: 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Managing.Backtrack.html',
     unverified: false,
   },
   'config-rule': {
@@ -45,32 +45,68 @@ export const REGION_SOURCES = {
   },
 } as const satisfies Record<string, RegionSource>;
 
+export type RegionSourceKey = keyof typeof REGION_SOURCES;
+
+/** One Region's entry: its name, the source that states it (primary) and one that repeats it. */
+export interface RegionEntry {
+  name: string;
+  source: RegionSourceKey;
+  /** A second source that names the Region too. */
+  alsoIn?: RegionSourceKey;
+}
+
 /**
- * Regions where AWS does not offer Backtrack, each with its source. A Region AWS adds Backtrack to
- * is marked with the setting backtrackRegions until this list is updated.
+ * Regions where AWS does not offer Backtrack, each with its source. The Backtrack guide's Region
+ * table is the primary source ("–" for every version); the Knowledge Center page repeats seven of
+ * them. Five rest only on where the Config rule is offered: they stay, marked unverified. A Region
+ * AWS adds Backtrack to is marked with the setting backtrackRegions until this list is updated.
  */
-export const REGIONS_WITHOUT_BACKTRACK: Readonly<Record<string, { name: string; source: keyof typeof REGION_SOURCES }>> = {
-  'af-south-1': { name: 'Africa (Cape Town)', source: 'knowledge-center' },
-  'cn-northwest-1': { name: 'China (Ningxia)', source: 'knowledge-center' },
-  'ap-east-1': { name: 'Asia Pacific (Hong Kong)', source: 'knowledge-center' },
-  'eu-south-1': { name: 'Europe (Milan)', source: 'knowledge-center' },
-  'eu-north-1': { name: 'Europe (Stockholm)', source: 'knowledge-center' },
-  'me-south-1': { name: 'Middle East (Bahrain)', source: 'knowledge-center' },
-  'sa-east-1': { name: 'South America (São Paulo)', source: 'knowledge-center' },
-  // The Backtrack guide's Region table marks Zurich "–" for every version; neither the Knowledge
-  // Center page nor the Config rule's list names it.
+export const REGIONS_WITHOUT_BACKTRACK: Readonly<Record<string, RegionEntry>> = {
+  // The Backtrack guide's Region table, "–" for every version; the Knowledge Center page names it too.
+  'af-south-1': { name: 'Africa (Cape Town)', source: 'backtrack-guide', alsoIn: 'knowledge-center' },
+  'ap-east-1': { name: 'Asia Pacific (Hong Kong)', source: 'backtrack-guide', alsoIn: 'knowledge-center' },
+  'cn-northwest-1': { name: 'China (Ningxia)', source: 'backtrack-guide', alsoIn: 'knowledge-center' },
+  'eu-south-1': { name: 'Europe (Milan)', source: 'backtrack-guide', alsoIn: 'knowledge-center' },
+  'eu-north-1': { name: 'Europe (Stockholm)', source: 'backtrack-guide', alsoIn: 'knowledge-center' },
+  'me-south-1': { name: 'Middle East (Bahrain)', source: 'backtrack-guide', alsoIn: 'knowledge-center' },
+  'sa-east-1': { name: 'South America (São Paulo)', source: 'backtrack-guide', alsoIn: 'knowledge-center' },
+  // The Backtrack guide's Region table, "–" for every version; the Knowledge Center page does not name it.
+  'ap-southeast-3': { name: 'Asia Pacific (Jakarta)', source: 'backtrack-guide' },
+  'cn-north-1': { name: 'China (Beijing)', source: 'backtrack-guide' },
+  'eu-south-2': { name: 'Europe (Spain)', source: 'backtrack-guide' },
   'eu-central-2': { name: 'Europe (Zurich)', source: 'backtrack-guide' },
-  'ap-southeast-3': { name: 'Asia Pacific (Jakarta)', source: 'config-rule' },
-  'me-central-1': { name: 'Middle East (UAE)', source: 'config-rule' },
+  'me-central-1': { name: 'Middle East (UAE)', source: 'backtrack-guide' },
+  'us-gov-east-1': { name: 'AWS GovCloud (US-East)', source: 'backtrack-guide' },
+  'us-gov-west-1': { name: 'AWS GovCloud (US-West)', source: 'backtrack-guide' },
+  // Newer than the guide's table: only the Config rule's absence speaks for them (unverified).
   'ap-south-2': { name: 'Asia Pacific (Hyderabad)', source: 'config-rule' },
   'ap-southeast-4': { name: 'Asia Pacific (Melbourne)', source: 'config-rule' },
   'il-central-1': { name: 'Israel (Tel Aviv)', source: 'config-rule' },
   'ca-west-1': { name: 'Canada West (Calgary)', source: 'config-rule' },
-  'eu-south-2': { name: 'Europe (Spain)', source: 'config-rule' },
   'ap-southeast-6': { name: 'Asia Pacific (New Zealand)', source: 'config-rule' },
-  'cn-north-1': { name: 'China (Beijing)', source: 'config-rule' },
-  'us-gov-east-1': { name: 'AWS GovCloud (US-East)', source: 'config-rule' },
-  'us-gov-west-1': { name: 'AWS GovCloud (US-West)', source: 'config-rule' },
+};
+
+/**
+ * Regions where the Backtrack guide's Region table offers Backtrack (Aurora MySQL 2.06 and later,
+ * and 5.6.10a). A Region in neither list (newer than the table: Malaysia, Thailand, Mexico, Taipei…)
+ * is undocumented: AWS's material says nothing about Backtrack there.
+ */
+export const REGIONS_WITH_BACKTRACK: Readonly<Record<string, RegionEntry>> = {
+  'us-east-2': { name: 'US East (Ohio)', source: 'backtrack-guide' },
+  'us-east-1': { name: 'US East (N. Virginia)', source: 'backtrack-guide' },
+  'us-west-1': { name: 'US West (N. California)', source: 'backtrack-guide' },
+  'us-west-2': { name: 'US West (Oregon)', source: 'backtrack-guide' },
+  'ap-south-1': { name: 'Asia Pacific (Mumbai)', source: 'backtrack-guide' },
+  'ap-northeast-3': { name: 'Asia Pacific (Osaka)', source: 'backtrack-guide' },
+  'ap-northeast-2': { name: 'Asia Pacific (Seoul)', source: 'backtrack-guide' },
+  'ap-southeast-1': { name: 'Asia Pacific (Singapore)', source: 'backtrack-guide' },
+  'ap-southeast-2': { name: 'Asia Pacific (Sydney)', source: 'backtrack-guide' },
+  'ap-northeast-1': { name: 'Asia Pacific (Tokyo)', source: 'backtrack-guide' },
+  'ca-central-1': { name: 'Canada (Central)', source: 'backtrack-guide' },
+  'eu-central-1': { name: 'Europe (Frankfurt)', source: 'backtrack-guide' },
+  'eu-west-1': { name: 'Europe (Ireland)', source: 'backtrack-guide' },
+  'eu-west-2': { name: 'Europe (London)', source: 'backtrack-guide' },
+  'eu-west-3': { name: 'Europe (Paris)', source: 'backtrack-guide' },
 };
 
 /**
@@ -80,6 +116,9 @@ export const REGIONS_WITHOUT_BACKTRACK: Readonly<Record<string, { name: string; 
 export const UNSUPPORTED_VERSIONS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
   { pattern: /mysql_aurora\.3\.0[12]\./, reason: 'Aurora MySQL 3.01 and 3.02 do not support Backtrack' },
 ];
+
+/** Prefix of every tag the checker reads or writes when no setting says otherwise. */
+export const DEFAULT_TAG_PREFIX = 'backtrack-check:';
 
 /** Exemption length when no setting says otherwise: an exemption is capped at this many days from first sight. */
 export const DEFAULT_MAX_EXEMPTION_DAYS = 90;

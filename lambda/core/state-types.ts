@@ -1,5 +1,5 @@
 import type { ReassertedWorkflow } from './reasserted';
-import type { ComplianceStatus, Condition } from './types';
+import type { Actor, ComplianceStatus, Condition } from './types';
 
 /**
  * What the checker remembers about one cluster between runs (one state-table item). It is what
@@ -19,6 +19,9 @@ export interface ClusterState {
   /** Target window (seconds) at the last evaluation, and when it was first seen at that value. */
   windowSeconds?: number;
   windowSetAt?: string;
+  /** When the window was seen dropping from > 0 to 0 (ISO), and who did it when a CloudTrail call said so. */
+  backtrackLostAt?: string;
+  backtrackLostBy?: Actor;
   /** ISO time the current condition was first seen. */
   since: string;
   /**

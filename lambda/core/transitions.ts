@@ -2,12 +2,24 @@ import { exemptionNote } from './finding';
 import { forgetTagChanges, tagChanges, type TagChange } from './tag-audit';
 import type { ClusterState } from './state-types';
 import { clusterKey } from './state-types';
-import type { ClusterFacts, Condition, Evaluation } from './types';
+import type { Actor, ApiCall, ClusterFacts, Condition, Evaluation } from './types';
 
-/** Something people should be told about one cluster; `tagChanges` ride along with a verdict event. */
+/**
+ * A cluster that had Backtrack and lost it: a window set to 0 can never be raised again on it. `by`
+ * is who did it, when a CloudTrail call said so.
+ */
+export interface BacktrackLoss {
+  at: string;
+  by: Actor;
+}
+
+/**
+ * Something people should be told about one cluster; `tagChanges` ride along with a verdict event,
+ * `lost` with the event of a cluster whose window was set to 0.
+ */
 export type ClusterEvent =
-  | { kind: 'new-failure'; evaluation: Evaluation; regression: boolean; tagChanges?: TagChange[] }
-  | { kind: 'changed'; evaluation: Evaluation; from: Condition; tagChanges?: TagChange[] }
+  | { kind: 'new-failure'; evaluation: Evaluation; regression: boolean; tagChanges?: TagChange[]; lost?: BacktrackLoss }
+  | { kind: 'changed'; evaluation: Evaluation; from: Condition; tagChanges?: TagChange[]; lost?: BacktrackLoss }
   | { kind: 'fixed'; evaluation: Evaluation; from: Condition; tagChanges?: TagChange[] }
   | { kind: 'exemption-expired'; evaluation: Evaluation; tagChanges?: TagChange[] }
   | { kind: 'tag-change'; evaluation: Evaluation; tagChanges: TagChange[] }
@@ -39,6 +51,17 @@ export function windowRaisedAt(c: ClusterFacts, prev: ClusterState | undefined, 
   return prev?.windowSetAt ? new Date(prev.windowSetAt) : undefined;
 }
 
+/**
+ * Whether this run sees a cluster lose Backtrack: its window is 0 and was > 0 when last judged, or
+ * the CloudTrail call that triggered the re-check set it to 0 (ModifyDBCluster, backtrackWindow 0)
+ * and the state did not already know it at 0.
+ */
+export function backtrackLostNow(c: ClusterFacts, prev: ClusterState | undefined, call?: ApiCall): boolean {
+  if ((c.backtrackWindowSeconds ?? 0) > 0) return false;
+  if ((prev?.windowSeconds ?? 0) > 0) return true;
+  return call?.eventName === 'ModifyDBCluster' && call.backtrackWindow === 0 && prev?.windowSeconds === undefined;
+}
+
 /** Note of the workflow set on a cluster's finding the first time the checker remembers it, when not exempt. */
 export const FIRST_SIGHT_NOTE = 'Not exempt: workflow set by aurora-backtrack-checker from the exemption tag (no active exemption).';
 
@@ -46,17 +69,30 @@ export const FIRST_SIGHT_NOTE = 'Not exempt: workflow set by aurora-backtrack-ch
  * The facts with what only memory knows: when the window was last raised and when the exemption
  * tag was first seen (the exemption cap counts from it).
  */
-export function rememberedFacts(c: ClusterFacts, prev: ClusterState | undefined, now: Date): ClusterFacts {
+export function rememberedFacts(c: ClusterFacts, prev: ClusterState | undefined, now: Date, call?: ApiCall): ClusterFacts {
   const raisedAt = windowRaisedAt(c, prev, now);
+  const lostAt = backtrackLostNow(c, prev, call)
+    ? now
+    : prev?.backtrackLostAt && (c.backtrackWindowSeconds ?? 0) === 0
+      ? new Date(prev.backtrackLostAt)
+      : undefined;
   return {
     ...c,
     ...(raisedAt && { windowSetAt: raisedAt }),
+    ...(lostAt && { backtrackLostAt: lostAt }),
     ...(prev?.exemptSince && { exemptSince: new Date(prev.exemptSince) }),
   };
 }
 
 /** Next state of one evaluated cluster, assuming the alert about it is delivered. */
-function nextState(e: Evaluation, prev: ClusterState | undefined, accountId: string, now: Date, firstSight: boolean): ClusterState {
+function nextState(
+  e: Evaluation,
+  prev: ClusterState | undefined,
+  accountId: string,
+  now: Date,
+  firstSight: boolean,
+  call: ApiCall | undefined,
+): ClusterState {
   const c = e.cluster;
   const note = exemptionNote(e);
   const wantSuppressed = e.exemption.active;
@@ -78,6 +114,11 @@ function nextState(e: Evaluation, prev: ClusterState | undefined, accountId: str
   };
   const raisedAt = windowRaisedAt(c, prev, now);
   if (raisedAt) state.windowSetAt = raisedAt.toISOString();
+  if (c.backtrackLostAt) {
+    state.backtrackLostAt = c.backtrackLostAt.toISOString();
+    const by = backtrackLostNow(c, prev, call) ? (call?.actor ?? { kind: 'unknown' }) : prev?.backtrackLostBy;
+    if (by) state.backtrackLostBy = by;
+  }
   if (e.exemption.reason && e.exemption.active) state.exemptReason = e.exemption.reason;
   if (e.exemption.until && (e.exemption.active || e.exemption.expired)) state.exemptUntil = e.exemption.until;
   if (e.exemption.cappedAt && (e.exemption.active || e.exemption.expired)) state.exemptCappedAt = e.exemption.cappedAt;
@@ -90,15 +131,17 @@ function nextState(e: Evaluation, prev: ClusterState | undefined, accountId: str
   return state;
 }
 
-function eventFor(e: Evaluation, prev: ClusterState | undefined): ClusterEvent | undefined {
+function eventFor(e: Evaluation, prev: ClusterState | undefined, next: ClusterState): ClusterEvent | undefined {
   const now = alertable(e);
   const before = prev?.alerted ?? 'none';
   if (e.exemption.expired && !prev?.expiryAlerted) return { kind: 'exemption-expired', evaluation: e };
   if (now === before) return undefined;
+  const lost: BacktrackLoss | undefined =
+    now === 'disabled' && next.backtrackLostAt ? { at: next.backtrackLostAt, by: next.backtrackLostBy ?? { kind: 'unknown' } } : undefined;
   if (now !== 'none' && before === 'none') {
-    return { kind: 'new-failure', evaluation: e, regression: prev !== undefined && prev.status === 'PASSED' };
+    return { kind: 'new-failure', evaluation: e, regression: prev !== undefined && prev.status === 'PASSED', ...(lost && { lost }) };
   }
-  if (now !== 'none') return { kind: 'changed', evaluation: e, from: before as Condition };
+  if (now !== 'none') return { kind: 'changed', evaluation: e, from: before as Condition, ...(lost && { lost }) };
   // Failing before, not alertable now: an exemption added is silent by design; anything else is a fix.
   if (e.exemption.active) return undefined;
   return { kind: 'fixed', evaluation: e, from: before as Condition };
@@ -140,19 +183,20 @@ export interface ClusterStep {
  *   explicitly, SUPPRESSED when exempt and NEW when not (the exemption tag is the only way to
  *   suppress the checker's findings).
  * - `firstSighting`: name the tags of a cluster without remembered state (see tagChanges).
+ * - `call`: the CloudTrail call that triggered a re-check (who set a window to 0).
  */
 export function stepCluster(
   e: Evaluation,
   prev: ClusterState | undefined,
   accountId: string,
   now: Date,
-  sight: { firstSight?: boolean; firstSighting?: boolean } = {},
+  sight: { firstSight?: boolean; firstSighting?: boolean; call?: ApiCall } = {},
 ): ClusterStep {
   const firstSighting = sight.firstSighting ?? false;
-  const state = nextState(e, prev, accountId, now, sight.firstSight ?? false);
+  const state = nextState(e, prev, accountId, now, sight.firstSight ?? false, sight.call);
   const step: ClusterStep = { state };
   const changes = tagChanges(e, prev, firstSighting);
-  const verdict = eventFor(e, prev);
+  const verdict = eventFor(e, prev, state);
   const event: ClusterEvent | undefined = verdict
     ? { ...verdict, ...(changes.length && { tagChanges: changes }) }
     : changes.length

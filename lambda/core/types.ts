@@ -33,10 +33,35 @@ export interface ClusterFacts {
   /** What a restore into a new cluster must carry over (network, parameters, encryption). */
   restore?: RestoreSettings;
   /**
+   * When the window was seen dropping from > 0 to 0, as remembered between runs (not from AWS): a
+   * window set to 0 can never be raised again on this cluster.
+   */
+  backtrackLostAt?: Date;
+  /**
    * When the exemption tag was first seen saying `true`, as remembered between runs (not from AWS):
    * the exemption is capped at that moment plus maxExemptionDays.
    */
   exemptSince?: Date;
+}
+
+/**
+ * Who made an AWS API call, from CloudTrail's `userIdentity`. Its text comes from outside (a role
+ * session name is chosen by the caller): messages show it only through plainText / slackText.
+ */
+export type Actor =
+  | { kind: 'arn'; arn: string }
+  | { kind: 'principal'; type: string; principalId: string }
+  | { kind: 'service'; service: string }
+  | { kind: 'unknown' };
+
+/** The CloudTrail call that triggered a re-check: its name, who made it and the window it asked for. */
+export interface ApiCall {
+  eventName: string;
+  actor: Actor;
+  /** `requestParameters.backtrackWindow` of a ModifyDBCluster, seconds, when the call set one. */
+  backtrackWindow?: number;
+  /** CloudTrail's eventTime, when given. */
+  eventTime?: string;
 }
 
 /** The source cluster's settings a pasted restore command must repeat (else AWS uses defaults). */
@@ -50,6 +75,20 @@ export interface RestoreSettings {
   deletionProtection: boolean;
   iamDatabaseAuthentication: boolean;
   cloudwatchLogsExports: string[];
+  /** `aurora` (Standard) or `aurora-iopt1` (I/O-Optimized); a restore without it comes back Standard. */
+  storageType?: string;
+  /** Serverless v2 capacity range (ACUs); a `db.serverless` instance cannot be added without it. */
+  serverlessV2Scaling?: { minCapacity?: number; maxCapacity?: number; secondsUntilAutoPause?: number };
+  copyTagsToSnapshot?: boolean;
+  /** Set after the restore with modify-db-cluster (with the windows below). */
+  backupRetentionPeriod?: number;
+  preferredBackupWindow?: string;
+  /** Not a restore parameter: set after the restore with modify-db-cluster. */
+  preferredMaintenanceWindow?: string;
+  /** IAM roles associated with the cluster (add-role-to-db-cluster after the restore). */
+  associatedRoles?: Array<{ roleArn: string; featureName?: string }>;
+  /** The engine version: a point-in-time restore keeps the source's, so it is stated, not passed. */
+  engineVersion?: string;
 }
 
 /** CloudWatch figures for one cluster over the look-back period (issue: actual window). */
@@ -89,8 +128,17 @@ export type SeverityLabel = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITI
  * - `ok`: compliant.
  * - `unsupported`: this cluster cannot use Backtrack.
  * - `unknown`: infrastructure code leaves open a fact the verdict depends on (lambda/core/declared.ts).
+ * - `region-undocumented`: Backtrack is off in a Region AWS's material says nothing about (newer
+ *   than the Backtrack guide's Region table): neither fixable nor "not available" can be claimed.
  */
-export type Condition = 'disabled' | 'below-policy' | 'actual-short' | 'ok' | 'unsupported' | 'unknown';
+export type Condition =
+  | 'disabled'
+  | 'below-policy'
+  | 'actual-short'
+  | 'ok'
+  | 'unsupported'
+  | 'unknown'
+  | 'region-undocumented';
 
 export interface Exemption {
   /** The exemption tag is present with value `true` (case-insensitive) and not expired. */
@@ -158,6 +206,10 @@ export interface Evaluation {
   tagProblems: string[];
   /** The command alone (restore or modify), for places that state the procedure once. */
   fixCommand?: string;
+  /** Commands to run on the new cluster once a restore made it available (settings a restore does not set). */
+  followUpCommands?: string[];
+  /** The same fix as the checker's own `migrate` command (plans it; performs it with --apply). */
+  migrateCommand?: string;
   /** Where the reason is documented (a NOT_AVAILABLE verdict that rests on an AWS page). */
   reasonSource?: string;
 }

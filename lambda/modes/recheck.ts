@@ -37,6 +37,7 @@ export async function recheck(
   const sink = new FindingSink(config.publishFindings ? clients.securityHub : undefined, region, deps.log);
   const ctx = newContext(config, deps, account, startedAt, previous, clock);
   ctx.stateOk = stateOk;
+  if (request.call) ctx.call = request.call;
   const judge = new RegionJudge(ctx, out, clients, sink);
   try {
     const facts = await describeCluster(clients.rds, region, identifier);

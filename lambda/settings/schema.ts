@@ -5,7 +5,7 @@
  * stack writes the function's environment with {@link toEnvironment}. Pure: no SDK, no aws-cdk-lib.
  */
 import { heartbeatWindow, parseSchedule, SCHEDULE_ALLOWED } from './schedule';
-import { DEFAULT_MAX_EXEMPTION_DAYS, MAX_WINDOW_HOURS } from '../core/rules';
+import { DEFAULT_MAX_EXEMPTION_DAYS, DEFAULT_TAG_PREFIX, MAX_WINDOW_HOURS } from '../core/rules';
 import {
   fail,
   HOURS_DECIMALS,
@@ -70,7 +70,7 @@ export const DEFAULTS = {
   schedule: 'rate(12 hours)',
   reminderSchedule: 'rate(7 days)',
   reminderAfterDays: 7,
-  tagPrefix: 'backtrack-check:',
+  tagPrefix: DEFAULT_TAG_PREFIX,
   instantRecheck: true,
   actualWindow: true,
   maxExemptionDays: DEFAULT_MAX_EXEMPTION_DAYS,

@@ -22,6 +22,7 @@ jest.setTimeout(120_000);
 
 const REGIONS = REGIONS_OF(NO_BACKTRACK_REGION_CLUSTERS);
 const KNOWLEDGE_CENTER_URL = 'https://repost.aws/knowledge-center/aurora-mysql-cluster-backtrack';
+const BACKTRACK_GUIDE_URL = 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Managing.Backtrack.html';
 
 let aws: EmulatedAws;
 useEmulatedAws((started) => (aws = started));
@@ -45,7 +46,9 @@ describe.each(SHELLS)('Regions without Backtrack, $name', (shell) => {
     for (const id of ['stockholm-v3-off', 'saopaulo-v2-off']) {
       const f = findings.get(id);
       expect(f?.Remediation).toBeUndefined();
-      expect(f?.ProductFields?.[FIELD('reasonSource')]).toBe(KNOWLEDGE_CENTER_URL);
+      // The Backtrack guide's Region table is the primary source; the Knowledge Center page names them too.
+      expect(f?.ProductFields?.[FIELD('reasonSource')]).toBe(BACKTRACK_GUIDE_URL);
+      expect(f?.ProductFields?.[FIELD('reason')]).toContain(KNOWLEDGE_CENTER_URL);
       expect(f?.ProductFields?.[FIELD('reason')]).toMatch(
         /^Backtrack cannot be used here: AWS does not offer Backtrack in (eu-north-1|sa-east-1)/,
       );
@@ -181,6 +184,14 @@ describe('restore command and tag audit (bundled handler)', () => {
         DBClusterParameterGroupName: network.parameterGroup,
         Port: 3307,
         DeletionProtection: true,
+        StorageType: 'aurora-iopt1',
+        // moto sizes a cluster by storage type and knows no aurora-iopt1 unless a size is given.
+        AllocatedStorage: 1,
+        CopyTagsToSnapshot: true,
+        BackupRetentionPeriod: 14,
+        PreferredBackupWindow: '03:00-03:30',
+        PreferredMaintenanceWindow: 'sun:05:00-sun:05:30',
+        Tags: [{ Key: 'team', Value: "o'brien & co; $(id)" }],
       }),
     );
     await seedClusters(
@@ -200,7 +211,7 @@ describe('restore command and tag audit (bundled handler)', () => {
     first = await d.drainAlerts();
   });
 
-  it('pastes a restore command that carries the source cluster subnet group, security groups, parameter group, port and deletion protection', async () => {
+  it('pastes a restore command that carries the source cluster subnet group, security groups, parameter group, port, deletion protection, storage type, copy-tags-to-snapshot and tags, then sets backups and windows on the new cluster', async () => {
     const described = (await describeAll(d, [REGION])).get(`${REGION}/orders-networked`);
     expect(described?.DBSubnetGroup).toBe(network.subnetGroup);
     const expected =
@@ -212,10 +223,25 @@ describe('restore command and tag audit (bundled handler)', () => {
     expect(command).toMatch(/^aws rds restore-db-cluster-to-point-in-time --source-db-cluster-identifier orders-networked /);
     expect(command).toContain(expected);
     expect(command).toContain('--port 3307 --deletion-protection');
+    expect(command).toContain(' --storage-type aurora-iopt1 --copy-tags-to-snapshot ');
+    expect(command).toContain(
+      ` --tags '[{"Key":"team","Value":"o'\\''brien & co; $(id)"},{"Key":"backtrack-check:restored-from","Value":"orders-networked"}]' --region ${REGION}`,
+    );
+    const then = finding?.ProductFields?.[FIELD('followUpCommands')] ?? '';
+    expect(then).toBe(
+      `aws rds wait db-cluster-available --db-cluster-identifier orders-networked-bt --region ${REGION} && ` +
+        'aws rds modify-db-cluster --db-cluster-identifier orders-networked-bt --backup-retention-period 14 --preferred-backup-window 03:00-03:30 ' +
+        `--preferred-maintenance-window sun:05:00-sun:05:30 --apply-immediately --region ${REGION}`,
+    );
+    expect(finding?.ProductFields?.[FIELD('migrateCommand')]).toBe(
+      `aurora-backtrack-check migrate --cluster orders-networked --region ${REGION} --window-hours 24`,
+    );
     expect(finding?.Remediation?.Recommendation?.Text?.length).toBeLessThanOrEqual(512);
     expect(first).toHaveLength(1);
     const alert = first[0] as ReceivedAlert;
-    expect(emailEntry(alert.email, { id: 'orders-networked', region: REGION })).toContain(`  Fix: ${command}`);
+    expect(emailEntry(alert.email, { id: 'orders-networked', region: REGION })).toContain(
+      [`  Fix: ${command}`, '  Then, once orders-networked-bt is available:', ...then.split(' && ').map((c) => `    ${c}`)].join('\n'),
+    );
     expect(alert.email.match(/How to turn Backtrack on where it is disabled:/g)).toHaveLength(1);
   });
 

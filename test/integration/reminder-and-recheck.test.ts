@@ -182,6 +182,13 @@ describe('instant re-check from a CloudTrail event', () => {
     expect(namedIn(alert.email, 'NEW FAILURES')).toEqual([where(modified)]);
     expect(emailEntry(alert.email, modified)).toContain('window below policy (was passing)');
     expect(namedInCard(alert)).toEqual([where(modified)]);
+    // The fix applies at once (not in the maintenance window), beside the checker's migrate command.
+    const modify = `aws rds modify-db-cluster --db-cluster-identifier ${modified.id} --backtrack-window 86400 --apply-immediately --region ${modified.region}`;
+    const migrate = `aurora-backtrack-check migrate --cluster ${modified.id} --region ${modified.region} --window-hours 24`;
+    expect(f?.Remediation?.Recommendation?.Text).toBe(`Raise the window in place: ${modify} (or: ${migrate})`);
+    expect(f?.ProductFields?.[FIELD('fixCommand')]).toBe(modify);
+    expect(emailEntry(alert.email, modified)).toContain(`  Fix: Raise the window in place: ${modify} (or: ${migrate})`);
+    expect(alert.card.content.nextSteps).toEqual([`${where(modified)}: ${modify} (or: ${migrate})`]);
   });
 
   it('after AddTagsToResource (exemption) re-checks only that cluster: its finding is suppressed with the reason, and the grant is named once', async () => {
@@ -289,5 +296,36 @@ describe('instant re-check from a CloudTrail event', () => {
     const alert = alerts[0] as ReceivedAlert;
     expect([...emailSections(alert.email).keys()]).toEqual(['RESOLVED: CLUSTER DELETED']);
     expect(namedIn(alert.email, 'RESOLVED: CLUSTER DELETED')).toEqual([where(gone)]);
+  });
+
+  it('after ModifyDBCluster sets a window to 0, alerts HIGH that it is irreversible and who did it (userIdentity), and the finding is HIGH', async () => {
+    const turnedOff = cluster('catalog-v3-at-minimum');
+    await d
+      .rds(turnedOff.region)
+      .send(new ModifyDBClusterCommand({ DBClusterIdentifier: turnedOff.id, BacktrackWindow: 0, ApplyImmediately: true }));
+
+    const r = await runHandler(
+      d,
+      cloudTrailEvent('ModifyDBCluster', turnedOff.region, {
+        dBClusterIdentifier: turnedOff.id,
+        backtrackWindow: 0,
+        applyImmediately: true,
+      }),
+    );
+
+    expect({ code: r.code, ok: r.json.ok, mode: r.json.result?.mode }).toEqual({ code: 0, ok: true, mode: 'recheck' });
+    const f = (await allFindings()).find((x) => x.Resources?.[0]?.Id === arnOf(turnedOff));
+    expect({ status: f?.Compliance?.Status, severity: f?.Severity?.Label }).toEqual({ status: 'FAILED', severity: 'HIGH' });
+    expect(f?.ProductFields?.[FIELD('reason')]).toContain('a window set to 0 can never be raised again on this cluster');
+    const alerts = await d.drainAlerts();
+    expect(alerts).toHaveLength(1);
+    const alert = alerts[0] as ReceivedAlert;
+    expect(alert.attributes.severity?.Value).toBe('HIGH');
+    expect(namedIn(alert.email, 'NEW FAILURES')).toEqual([where(turnedOff)]);
+    expect(emailEntry(alert.email, turnedOff)).toContain(
+      'Backtrack turned off, irreversible: a window set to 0 can never be raised again on this cluster; ' +
+        `who: arn:aws:sts::${aws.accountId}:assumed-role/dba/alice (was passing)`,
+    );
+    expect(alert.card.content.description).toContain(`who: arn:aws:sts::${aws.accountId}:assumed-role/dba/alice (was passing)`);
   });
 });

@@ -29,7 +29,7 @@ describe('toRequest', () => {
   ];
 
   it.each(RECHECK_EVENT_NAMES.filter((n) => !BY_ARN.includes(n)))('%s re-checks the cluster named in the request', (eventName) => {
-    expect(toRequest(cloudTrail(eventName, { dBClusterIdentifier: 'orders' }))).toEqual({
+    expect(toRequest(cloudTrail(eventName, { dBClusterIdentifier: 'orders' }))).toMatchObject({
       mode: 'recheck',
       region: 'eu-west-1',
       identifier: 'orders',
@@ -53,7 +53,7 @@ describe('toRequest', () => {
       tags: [{ key: 'backtrack-check:exempt', value: 'true' }],
     });
 
-    expect(toRequest(event)).toEqual({ mode: 'recheck', region: 'eu-west-1', identifier: 'orders', trigger: eventName });
+    expect(toRequest(event)).toMatchObject({ mode: 'recheck', region: 'eu-west-1', identifier: 'orders', trigger: eventName });
   });
 
   it('re-checks the cluster restored from S3 (RestoreDBClusterFromS3 sets a window)', () => {
@@ -65,7 +65,12 @@ describe('toRequest', () => {
       backtrackWindow: 86400,
     });
 
-    expect(toRequest(event)).toEqual({ mode: 'recheck', region: 'eu-west-1', identifier: 'imported', trigger: 'RestoreDBClusterFromS3' });
+    expect(toRequest(event)).toMatchObject({
+      mode: 'recheck',
+      region: 'eu-west-1',
+      identifier: 'imported',
+      trigger: 'RestoreDBClusterFromS3',
+    });
   });
 
   it('re-checks the source cluster of CreateGlobalCluster in the Region of its ARN', () => {
@@ -74,7 +79,12 @@ describe('toRequest', () => {
       sourceDBClusterIdentifier: 'arn:aws:rds:eu-central-1:111122223333:cluster:payments',
     });
 
-    expect(toRequest(event)).toEqual({ mode: 'recheck', region: 'eu-central-1', identifier: 'payments', trigger: 'CreateGlobalCluster' });
+    expect(toRequest(event)).toMatchObject({
+      mode: 'recheck',
+      region: 'eu-central-1',
+      identifier: 'payments',
+      trigger: 'CreateGlobalCluster',
+    });
   });
 
   it('ignores CreateGlobalCluster without a source cluster (an empty global database changes no cluster)', () => {
@@ -89,7 +99,7 @@ describe('toRequest', () => {
       dbClusterIdentifier: 'arn:aws:rds:ap-southeast-2:111122223333:cluster:payments-replica',
     });
 
-    expect(toRequest(event)).toEqual({
+    expect(toRequest(event)).toMatchObject({
       mode: 'recheck',
       region: 'ap-southeast-2',
       identifier: 'payments-replica',
@@ -98,7 +108,7 @@ describe('toRequest', () => {
   });
 
   it('re-checks the promoted cluster after PromoteReadReplicaDBCluster', () => {
-    expect(toRequest(cloudTrail('PromoteReadReplicaDBCluster', { dBClusterIdentifier: 'orders-replica' }))).toEqual({
+    expect(toRequest(cloudTrail('PromoteReadReplicaDBCluster', { dBClusterIdentifier: 'orders-replica' }))).toMatchObject({
       mode: 'recheck',
       region: 'eu-west-1',
       identifier: 'orders-replica',
@@ -126,7 +136,7 @@ describe('toRequest', () => {
       },
     );
 
-    expect(toRequest(event)).toEqual({
+    expect(toRequest(event)).toMatchObject({
       mode: 'recheck',
       region: 'eu-west-1',
       identifier: 'orders',
@@ -183,5 +193,51 @@ describe('toRequest', () => {
   ])('rejects %s with UnrecognisedEventError naming what is expected', (_name, event) => {
     expect(() => toRequest(event)).toThrow(UnrecognisedEventError);
     expect(() => toRequest(event)).toThrow(/expected \{"mode":"scan"\}/);
+  });
+});
+
+describe('toRequest: who made the call', () => {
+  const modify = (identity: unknown, params: Record<string, unknown> = { dBClusterIdentifier: 'orders', backtrackWindow: 0 }) =>
+    toRequest(cloudTrail('ModifyDBCluster', params, { userIdentity: identity, eventTime: '2026-11-20T11:59:00Z' }));
+
+  it("carries the caller's ARN and the window a ModifyDBCluster set, typed, into the re-check", () => {
+    const identity = { type: 'AssumedRole', principalId: 'AROAEXAMPLE:alice', arn: 'arn:aws:sts::111122223333:assumed-role/Admin/alice' };
+
+    expect(modify(identity)).toEqual({
+      mode: 'recheck',
+      region: 'eu-west-1',
+      identifier: 'orders',
+      trigger: 'ModifyDBCluster',
+      call: {
+        eventName: 'ModifyDBCluster',
+        actor: { kind: 'arn', arn: 'arn:aws:sts::111122223333:assumed-role/Admin/alice' },
+        backtrackWindow: 0,
+        eventTime: '2026-11-20T11:59:00Z',
+      },
+    });
+  });
+
+  it('names the type and principal id when the identity has no ARN, the service when only that is known, else unknown', () => {
+    expect(modify({ type: 'SAMLUser', principalId: 'idp:bob' })).toMatchObject({
+      call: { actor: { kind: 'principal', type: 'SAMLUser', principalId: 'idp:bob' } },
+    });
+    expect(modify({ type: 'AWSService', invokedBy: 'cloudformation.amazonaws.com' })).toMatchObject({
+      call: { actor: { kind: 'service', service: 'cloudformation.amazonaws.com' } },
+    });
+    expect(modify(undefined)).toMatchObject({ call: { actor: { kind: 'unknown' } } });
+  });
+
+  it('reads backtrackWindow only from ModifyDBCluster, and only as a number', () => {
+    expect(modify({}, { dBClusterIdentifier: 'orders', backtrackWindow: '0' })).not.toHaveProperty('call.backtrackWindow');
+    expect(
+      toRequest(cloudTrail('RestoreDBClusterToPointInTime', { dBClusterIdentifier: 'orders', backtrackWindow: 0 })),
+    ).not.toHaveProperty('call.backtrackWindow');
+  });
+
+  it('keeps at most 256 characters of a caller-chosen identity', () => {
+    const arn = `arn:aws:sts::111122223333:assumed-role/Admin/${'x'.repeat(400)}`;
+
+    const request = modify({ arn });
+    expect(request?.mode === 'recheck' && request.call?.actor).toEqual({ kind: 'arn', arn: arn.slice(0, 256) });
   });
 });

@@ -108,6 +108,15 @@ describe('--format sarif', () => {
     for (const r of results) expect(log.runs[0]?.tool.driver.rules?.[r.ruleIndex ?? -1]?.id).toBe(r.ruleId);
   });
 
+  it('reports a cluster with Backtrack off in a Region AWS does not document as a warning under its own rule', () => {
+    const undocumented = renderSarif(summary([judge({ identifier: 'kl', region: 'ap-southeast-5', backtrackWindowSeconds: 0 })]));
+    const run = (JSON.parse(undocumented) as Log).runs[0];
+
+    expect(JSON.parse(undocumented)).toBeValidSarifLog();
+    expect(run?.results?.map((r) => [r.ruleId, r.level])).toEqual([['backtrack-off-region-undocumented', 'warning']]);
+    expect(run?.tool.driver.rules?.[0]?.id).toBe('backtrack-off-region-undocumented');
+  });
+
   it('marks an exempt cluster as an accepted external suppression with its reason', () => {
     const exempt = results.find((r) => r.locations?.[0]?.logicalLocations?.[0]?.name === 'exempt');
     expect(exempt?.suppressions).toEqual([{ kind: 'external', status: 'accepted', justification: `${HOSTILE_REASON} (until 2099-01-01)` }]);

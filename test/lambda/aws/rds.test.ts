@@ -68,7 +68,16 @@ describe('toClusterFacts', () => {
       status: 'available',
       writerInstanceId: 'orders-writer',
       tags: { 'backtrack-check:exempt': 'true', empty: '' },
-      restore: { vpcSecurityGroupIds: [], deletionProtection: false, iamDatabaseAuthentication: false, cloudwatchLogsExports: [] },
+      restore: {
+        vpcSecurityGroupIds: [],
+        deletionProtection: false,
+        iamDatabaseAuthentication: false,
+        cloudwatchLogsExports: [],
+        copyTagsToSnapshot: false,
+        associatedRoles: [],
+        engineVersion: '8.0.mysql_aurora.3.05.2',
+        serverlessV2Scaling: { minCapacity: 0.5, maxCapacity: 4 },
+      },
     });
   });
 
@@ -100,6 +109,43 @@ describe('toClusterFacts', () => {
       deletionProtection: true,
       iamDatabaseAuthentication: true,
       cloudwatchLogsExports: ['audit', 'error'],
+      copyTagsToSnapshot: false,
+      associatedRoles: [],
+      engineVersion: '8.0.mysql_aurora.3.05.2',
+    });
+  });
+
+  it('maps what a restore leaves out or sets later: storage type, Serverless v2 capacity, copy-tags-to-snapshot, backups, windows, IAM roles and engine version', () => {
+    const facts = toClusterFacts(
+      'eu-west-1',
+      cluster('orders', {
+        StorageType: 'aurora-iopt1',
+        ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 16, SecondsUntilAutoPause: 300 },
+        CopyTagsToSnapshot: true,
+        BackupRetentionPeriod: 14,
+        PreferredBackupWindow: '03:00-03:30',
+        PreferredMaintenanceWindow: 'sun:05:00-sun:05:30',
+        AssociatedRoles: [
+          { RoleArn: 'arn:aws:iam::111122223333:role/s3-import', FeatureName: 's3Import', Status: 'ACTIVE' },
+          { RoleArn: 'arn:aws:iam::111122223333:role/other', Status: 'ACTIVE' },
+          { Status: 'PENDING' },
+        ],
+        EngineVersion: '8.0.mysql_aurora.3.08.0',
+      }),
+    );
+
+    expect('restore' in facts && facts.restore).toMatchObject({
+      storageType: 'aurora-iopt1',
+      serverlessV2Scaling: { minCapacity: 0.5, maxCapacity: 16, secondsUntilAutoPause: 300 },
+      copyTagsToSnapshot: true,
+      backupRetentionPeriod: 14,
+      preferredBackupWindow: '03:00-03:30',
+      preferredMaintenanceWindow: 'sun:05:00-sun:05:30',
+      associatedRoles: [
+        { roleArn: 'arn:aws:iam::111122223333:role/s3-import', featureName: 's3Import' },
+        { roleArn: 'arn:aws:iam::111122223333:role/other' },
+      ],
+      engineVersion: '8.0.mysql_aurora.3.08.0',
     });
   });
 

@@ -9,7 +9,9 @@ const findings = (region: string) =>
   `https://${region}.console.aws.amazon.com/securityhub/home?region=${region}#/findings?search=ProductName%3D%255Coperator%255C%253AEQUALS%255C%253AAurora%2520Backtrack%2520Checker`;
 const restore = (id: string) =>
   `aws rds restore-db-cluster-to-point-in-time --source-db-cluster-identifier ${id} --db-cluster-identifier ${id}-bt ` +
-  '--restore-type full-copy --use-latest-restorable-time --backtrack-window 86400 --region eu-west-1';
+  '--restore-type full-copy --use-latest-restorable-time --backtrack-window 86400 ' +
+  `--tags '[{"Key":"backtrack-check:restored-from","Value":"${id}"}]' --region eu-west-1`;
+const migrate = (id: string, region = 'eu-west-1') => `aurora-backtrack-check migrate --cluster ${id} --region ${region} --window-hours 24`;
 
 /** One event of each kind about a cluster, in the order the checker would list them. */
 const EVENTS: ClusterEvent[] = [
@@ -51,28 +53,32 @@ describe('the alert message, word for word', () => {
         'Aurora Backtrack Checker — account 111122223333 (aws), 2026-11-20T12:00:00Z',
         '',
         'How to turn Backtrack on where it is disabled:',
-        'Backtrack cannot be turned on for an existing cluster: move the data into a new cluster that has a window.',
+        'Backtrack cannot be turned on for an existing cluster, and a window once set to 0 can never be raised again on it: move the data into a new cluster that has a window.',
         '1. Stop writes to the cluster and wait until its LatestRestorableTime (aws rds describe-db-clusters) is after the last write.',
-        "2. Restore it into a new cluster with the command given for it (it repeats the source's subnet group, security groups, parameter group, encryption key, port and other settings).",
-        '3. Add a writer: aws rds create-db-instance --db-cluster-identifier <cluster>-bt --db-instance-identifier <cluster>-bt-1 --engine <engine> --db-instance-class <class>.',
+        "2. Restore it into a new cluster with the command given for it (it repeats the source's subnet group, security groups, parameter group, encryption key, port, storage type, Serverless v2 capacity, tags and other settings), then run the commands given after it once the new cluster is available (backup retention and windows, IAM roles).",
+        "3. Add a writer: aws rds create-db-instance --db-cluster-identifier <cluster>-bt --db-instance-identifier <cluster>-bt-1 --engine <engine> --db-instance-class <class>, then readers like the source's.",
         '4. Move clients to the new endpoints, then retire the old cluster (with a final snapshot).',
+        "A restore carries neither the instances (create them like the source's, writer first) nor the endpoints' names (clients move to the new cluster's endpoints; custom endpoints are made again); the new cluster keeps the source's engine version.",
         '',
         'NEW FAILURES (1)',
         '- orders (eu-west-1): Backtrack disabled (was passing)',
         '  Backtrack is disabled (window 0); required: 86400 s (24 h), the account policy',
         `  Fix: ${restore('orders')}`,
+        `  Or plan it with: ${migrate('orders')}`,
         `  Console: ${consoleUrl('eu-west-1', 'orders')}`,
         '',
         'CHANGED (1)',
         '- billing (us-east-1): Backtrack disabled → window below policy',
         '  Backtrack window 3600 s (1 h) is below the required 86400 s (24 h), the account policy',
-        '  Fix: Raise the window in place: aws rds modify-db-cluster --db-cluster-identifier billing --backtrack-window 86400 --region us-east-1',
+        '  Fix: Raise the window in place: aws rds modify-db-cluster --db-cluster-identifier billing --backtrack-window 86400 --apply-immediately --region us-east-1 ' +
+          `(or: ${migrate('billing', 'us-east-1')})`,
         `  Console: ${consoleUrl('us-east-1', 'billing')}`,
         '',
         'EXEMPTIONS EXPIRED (1)',
         '- legacy (eu-west-1): exemption expired (2026-11-01), now FAILED: Backtrack disabled',
         '  Backtrack is disabled (window 0); required: 86400 s (24 h), the account policy',
         `  Fix: ${restore('legacy')}`,
+        `  Or plan it with: ${migrate('legacy')}`,
         '  Exemption expired 2026-11-01; reason was: batch',
         `  Console: ${consoleUrl('eu-west-1', 'legacy')}`,
         '',
@@ -118,9 +124,10 @@ describe('the alert message, word for word', () => {
           `Findings in Security Hub: <${findings('eu-west-1')}|eu-west-1>, <${findings('us-east-1')}|us-east-1>`,
         ].join('\n'),
         nextSteps: [
-          `orders (eu-west-1): ${restore('orders')}`,
-          'billing (us-east-1): aws rds modify-db-cluster --db-cluster-identifier billing --backtrack-window 86400 --region us-east-1',
-          `legacy (eu-west-1): ${restore('legacy')}`,
+          `orders (eu-west-1): restore into a new cluster with a window — plan it with ${migrate('orders')}; the full command is in the e-mail and in the finding`,
+          'billing (us-east-1): aws rds modify-db-cluster --db-cluster-identifier billing --backtrack-window 86400 --apply-immediately --region us-east-1 ' +
+            `(or: ${migrate('billing', 'us-east-1')})`,
+          `legacy (eu-west-1): restore into a new cluster with a window — plan it with ${migrate('legacy')}; the full command is in the e-mail and in the finding`,
         ],
       },
       metadata: { enableCustomActions: false, additionalContext: { accountId: '111122223333', checkedAt: '2026-11-20T12:00:00Z' } },

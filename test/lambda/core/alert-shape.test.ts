@@ -206,7 +206,8 @@ describe('the fix as a next step', () => {
       'db (eu-west-1): the full command is in the e-mail and in the finding',
     ]);
     expect(cardOf(alertOf({ events: [withStep(281, 'disabled')] })).content.nextSteps).toEqual([
-      'db (eu-west-1): restore into a new cluster with a window — the full command is in the e-mail and in the finding',
+      'db (eu-west-1): restore into a new cluster with a window — plan it with aurora-backtrack-check migrate --cluster db --region eu-west-1 --window-hours 24; ' +
+        'the full command is in the e-mail and in the finding',
     ]);
   });
 
@@ -235,10 +236,10 @@ describe('sizes', () => {
   });
 
   it('fits an alert whose entries would pass the SNS limit by listing fewer per section, halving until it fits', () => {
-    // 300 failures with 2,000-character reasons: 200 entries a section (the first try) are ~450 KB.
+    // 300 failures with 1,800-character reasons: 200 entries a section (the first try) are ~420 KB.
     const events: ClusterEvent[] = Array.from({ length: 300 }, (_, i) => {
       const e = judged({ identifier: `db-${String(i).padStart(3, '0')}`, backtrackWindowSeconds: 3_600 });
-      return { kind: 'new-failure', regression: false, evaluation: { ...e, reason: 'r'.repeat(2_000) } };
+      return { kind: 'new-failure', regression: false, evaluation: { ...e, reason: 'r'.repeat(1_800) } };
     });
     const m = alertOf({ events });
     const entries = section(m, 'NEW FAILURES').filter((l) => l.startsWith('- db-'));

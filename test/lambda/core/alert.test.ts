@@ -72,7 +72,9 @@ describe('buildAlert', () => {
     expect(c.content.title).toContain('new failure');
     expect(c.content.title).toContain('111122223333');
     expect(c.content.description).toContain('*orders* (eu-west-1): Backtrack disabled');
-    expect(c.content.nextSteps?.[0]).toContain('restore-db-cluster-to-point-in-time');
+    expect(c.content.nextSteps?.[0]).toContain(
+      'restore into a new cluster with a window — plan it with aurora-backtrack-check migrate --cluster orders',
+    );
   });
 
   it('writes `email` as plain text naming cluster, Region, account, state, the fix and a console link', () => {

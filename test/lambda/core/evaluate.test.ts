@@ -110,7 +110,8 @@ describe('evaluate: the window against the required minimum', () => {
     expect(e.remediation).toContain(
       'aws rds restore-db-cluster-to-point-in-time --source-db-cluster-identifier orders --db-cluster-identifier orders-bt',
     );
-    expect(e.remediation).toContain('--backtrack-window 86400 --region eu-west-1');
+    expect(e.remediation).toContain('--backtrack-window 86400 ');
+    expect(e.fixCommand).toMatch(/ --region eu-west-1$/);
     expect(e.remediation).not.toContain('modify-db-cluster');
   });
 
@@ -121,7 +122,8 @@ describe('evaluate: the window against the required minimum', () => {
     expect(e.reason).toContain('86399 s');
     expect(e.reason).toContain('86400 s');
     expect(e.remediation).toBe(
-      'Raise the window in place: aws rds modify-db-cluster --db-cluster-identifier orders --backtrack-window 86400 --region eu-west-1',
+      'Raise the window in place: aws rds modify-db-cluster --db-cluster-identifier orders --backtrack-window 86400 --apply-immediately --region eu-west-1 ' +
+        '(or: aurora-backtrack-check migrate --cluster orders --region eu-west-1 --window-hours 24)',
     );
   });
 
@@ -526,7 +528,7 @@ describe('evaluate: the words of the verdict', () => {
 
     expect(e.fixCommand).toContain('--backtrack-window 43200');
     expect(e.remediation).toMatch(
-      /; add a writer \(aws rds create-db-instance\), move clients to the new endpoints, then retire orders\.$/,
+      /; add a writer \(aws rds create-db-instance\) and readers like the source's, move clients to the new endpoints, then retire orders\. .* Or plan it with: aurora-backtrack-check migrate --cluster orders --region eu-west-1 --window-hours 12$/,
     );
   });
 });

@@ -145,12 +145,34 @@ describe('toFinding: Remediation.Recommendation.Text (at most 512 characters)', 
     const fixCommand = 'c'.repeat(512 - 'Run: '.length);
 
     expect(text({ ...base, remediation: 'r'.repeat(513), fixCommand })).toBe(`Run: ${fixCommand}`);
-    expect(text({ ...base, remediation: 'r'.repeat(513) })).toBe(`Run: ${base.fixCommand}`);
   });
 
-  it('points to the fixCommand field when even the command alone is too long', () => {
+  it('is "Run:" with the modify command beside the migrate command when both fit', () => {
+    expect(text({ ...base, remediation: 'r'.repeat(513) })).toBe(
+      'Run: aws rds modify-db-cluster --db-cluster-identifier orders --backtrack-window 86400 --apply-immediately --region eu-west-1 ' +
+        '(or: aurora-backtrack-check migrate --cluster orders --region eu-west-1 --window-hours 24)',
+    );
+  });
+
+  it('points to the fixCommand field, and gives the migrate command, when even the command alone is too long', () => {
     expect(text({ ...base, remediation: 'r'.repeat(513), fixCommand: 'c'.repeat(508) })).toBe(
-      "The full command is in this finding's field aurora-backtrack-checker/fixCommand and in the alert.",
+      "The full command is in this finding's field aurora-backtrack-checker/fixCommand and in the alert. " +
+        'Or: aurora-backtrack-check migrate --cluster orders --region eu-west-1 --window-hours 24',
+    );
+  });
+
+  it('never cuts a command longer than a finding field holds: it says where the whole command is', () => {
+    const long = { ...base, remediation: 'r'.repeat(513), fixCommand: 'c'.repeat(1024) };
+    const f = findingOf(long);
+
+    expect(f.Resources[0]?.Details.Other.fixCommand).toBeUndefined();
+    expect(f.Resources[0]?.Details.Other.fixCommandTooLong).toBe(
+      "1024 characters, more than a finding field holds: the whole command is in the alert e-mail and in the CLI's output " +
+        '(aurora-backtrack-check scan --cluster orders --regions eu-west-1)',
+    );
+    expect(f.Remediation?.Recommendation.Text).toBe(
+      "The whole command is in the alert e-mail and in the CLI's output (aurora-backtrack-check scan --cluster orders --regions eu-west-1). " +
+        'Or: aurora-backtrack-check migrate --cluster orders --region eu-west-1 --window-hours 24',
     );
   });
 
@@ -164,7 +186,8 @@ describe('toFinding: Remediation.Recommendation.Text (at most 512 characters)', 
     expect(text({ ...disabled, remediation: 'r'.repeat(513), fixCommand: 'c'.repeat(512) })).toBe(
       'Backtrack cannot be turned on for an existing cluster: restore orders into a new cluster with a window and cut over. ' +
         "The full restore command (with the source's subnet group, security groups, parameter group and other settings) " +
-        "is in this finding's field aurora-backtrack-checker/fixCommand and in the alert.",
+        "is in this finding's field aurora-backtrack-checker/fixCommand and in the alert. " +
+        'Or plan it with: aurora-backtrack-check migrate --cluster orders --region eu-west-1 --window-hours 24',
     );
   });
 });
