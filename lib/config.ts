@@ -3,7 +3,15 @@
  * passed by an app that embeds the construct. Every problem is collected and reported at once, so
  * one synth tells the user everything that needs fixing.
  */
-import { CONTEXT_KEYS, DEFAULTS, defaultExemptTagKey, SETTINGS, settingOf, type SettingValue } from '../lambda/settings/schema';
+import {
+  CONTEXT_KEYS,
+  DEFAULTS,
+  defaultExemptTagKey,
+  SETTINGS,
+  settingOf,
+  type CreationGuardMode,
+  type SettingValue,
+} from '../lambda/settings/schema';
 
 export interface CheckerConfig {
   /** Account-wide required minimum Backtrack window, hours (0–72, to two decimal places; 0 = any enabled window). */
@@ -36,6 +44,12 @@ export interface CheckerConfig {
   readonly backtrackRegions: readonly string[];
   /** Deploy without a warning when the alert topic gets no e-mail and no Slack subscriber. */
   readonly allowNoSubscribers: boolean;
+  /**
+   * The creation guard (lib/creation-guard.ts): a CloudFormation Lambda hook that judges every
+   * `AWS::RDS::DBCluster` before CloudFormation creates or updates it; `fail` stops the operation,
+   * `warn` lets it continue with a warning. Absent: no hook.
+   */
+  readonly creationGuard?: CreationGuardMode;
 }
 
 /** The context keys the checker reads (from the settings schema); any other key is left to CDK. */
@@ -124,6 +138,7 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
   const maxExemptionDays = read('maxExemptionDays', DEFAULTS.maxExemptionDays);
   const backtrackRegions = read('backtrackRegions', [...DEFAULTS.backtrackRegions]);
   const allowNoSubscribers = read('allowNoSubscribers', DEFAULTS.allowNoSubscribers);
+  const creationGuard = readOptional('creationGuard');
 
   const workspaceGiven = !isAbsent(raw.slackWorkspaceId);
   const channelGiven = !isAbsent(raw.slackChannelId);
@@ -154,6 +169,7 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
     maxExemptionDays,
     backtrackRegions,
     allowNoSubscribers,
+    ...(creationGuard !== undefined ? { creationGuard } : {}),
   };
 }
 
