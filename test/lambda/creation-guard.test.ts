@@ -1,14 +1,6 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { answerHook, MAX_HOOK_MESSAGE, type GuardSettings } from '../../lambda/creation-guard';
 import { NOW, policy } from './fixtures';
-
-/** A request from test/fixtures/cloudformation-hook (see its README for where each comes from). */
-export const hookRequest = (name: string): Record<string, unknown> =>
-  JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'cloudformation-hook', `${name}.json`), 'utf8')) as Record<
-    string,
-    unknown
-  >;
+import { hookRequest } from './hook-requests';
 
 const settings =
   (overrides: Partial<GuardSettings> = {}) =>
