@@ -89,7 +89,6 @@ export class CreationGuard extends Construct {
       environment: { ...props.environment, ...telemetryEnvironment() },
       // Invoked synchronously by the hook, which gets the error itself: no async retries to bound.
     });
-    this.guardFunction.node.addDependency(this.functionRole);
     Validations.of(this.guardFunction).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -102,13 +101,16 @@ export class CreationGuard extends Construct {
       }),
       description: 'Aurora Backtrack creation guard: lets CloudFormation hooks invoke the guard function, and only it',
     });
-    this.executionRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'InvokeCreationGuard',
-        actions: ['lambda:InvokeFunction'],
-        resources: [this.guardFunction.functionArn],
-      }),
-    );
+    const invoke = new iam.Policy(this, 'HookExecutionPolicy', {
+      roles: [this.executionRole],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'InvokeCreationGuard',
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.guardFunction.functionArn],
+        }),
+      ],
+    });
 
     this.hook = new cloudformation.CfnLambdaHook(this, 'Hook', {
       alias: CREATION_GUARD_ALIAS,
@@ -125,7 +127,7 @@ export class CreationGuard extends Construct {
       InvocationPoints: ['PRE_PROVISION'],
       TargetNames: [GUARDED_TYPE],
     });
-    // The hook may only be activated once it can invoke the function.
-    this.hook.node.addDependency(this.executionRole);
+    // The hook may only be activated once its role may invoke the function.
+    this.hook.node.addDependency(invoke);
   }
 }
