@@ -263,6 +263,8 @@ export class BacktrackChecker extends Construct {
         mode: config.creationGuard,
         code,
         environment: policyEnvironment(this.environment(topic, hubEventBusArn)),
+        alarmNamePrefix: this.alarmNamePrefix,
+        ...(topic ? { alertTopic: topic } : {}),
       });
     }
     if (hubEventBusArn !== undefined) {

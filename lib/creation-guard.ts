@@ -14,9 +14,12 @@
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { GUARDED_TYPE } from '../lambda/creation-guard';
 import { ENV_NAMES, telemetryEnvironment, type CreationGuardMode, type RuntimeKey } from '../lambda/settings/schema';
@@ -52,6 +55,10 @@ export interface CreationGuardProps {
   readonly code: lambda.Code;
   /** The policy settings of the checker's environment (minimum window, tag prefix and keys, exemption cap, Regions). */
   readonly environment: Record<string, string>;
+  /** The checker's alarm name prefix: the guard's alarm is `<prefix>CreationGuardErrors`. */
+  readonly alarmNamePrefix: string;
+  /** The topic the alarm notifies; absent in member mode, where the checker's alarm forwarder relays it by its prefix. */
+  readonly alertTopic?: sns.ITopic;
 }
 
 export class CreationGuard extends Construct {
@@ -61,6 +68,8 @@ export class CreationGuard extends Construct {
   /** The role CloudFormation's hooks service assumes to invoke the function. */
   readonly executionRole: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The guard function crashed, timed out or was throttled: CloudFormation got no answer. */
+  readonly errorsAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: CreationGuardProps) {
     super(scope, id);
@@ -129,5 +138,28 @@ export class CreationGuard extends Construct {
     });
     // The hook may only be activated once its role may invoke the function.
     this.hook.node.addDependency(invoke);
+
+    // The function answers every request, even one it cannot read: an error or a throttle means
+    // CloudFormation got no answer (with FAIL the operation stopped, with WARN it went on unjudged).
+    const period = Duration.minutes(5);
+    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      alarmName: `${props.alarmNamePrefix}CreationGuardErrors`,
+      alarmDescription:
+        'The creation guard function crashed, timed out or was throttled: a CloudFormation hook got no answer, so a cluster was stopped (creationGuard=fail) or went on unjudged (warn) until the checker sees it. See docs/operations.md, "CreationGuardErrors".',
+      metric: new cloudwatch.MathExpression({
+        expression: 'errors + throttles',
+        usingMetrics: {
+          errors: this.guardFunction.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+          throttles: this.guardFunction.metricThrottles({ period, statistic: cloudwatch.Stats.SUM }),
+        },
+        period,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // No stack operation, no datapoint: a fresh deployment pages no one.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alertTopic) this.errorsAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alertTopic));
   }
 }

@@ -103,6 +103,30 @@ describe('creationGuard', () => {
     expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
+  it('raises CreationGuardErrors on the alert topic when the guard function errs or is throttled, and pages no one without invocations', () => {
+    const { template } = synth({ config: { creationGuard: 'fail' } });
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
+      String((a as { Properties: { AlarmName: unknown } }).Properties.AlarmName).endsWith('-CreationGuardErrors'),
+    );
+
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.Properties).toMatchObject({
+      AlarmActions: [{ Ref: logicalIdOf(template, 'AWS::SNS::Topic', 'CheckerAlertTopic') }],
+      TreatMissingData: 'notBreaching',
+      Threshold: 1,
+    });
+    expect(JSON.stringify(alarms[0]?.Properties.Metrics)).toMatch(/Errors.*Throttles|Throttles.*Errors/);
+  });
+
+  it("in a member, names the alarm with the members' prefix the alarm forwarder relays to the hub", () => {
+    const { member } = synthHub({ config: { creationGuard: 'warn' } });
+
+    member.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'AuroraBacktrackChecker-Member-CreationGuardErrors',
+      AlarmActions: Match.absent(),
+    });
+  });
+
   it.each(['fail', 'warn'] as const)('cdk-nag reports nothing unacknowledged with creationGuard=%s', (mode) => {
     const { app } = synth({ config: { creationGuard: mode }, env: { region: 'us-east-1' } });
 
