@@ -8,6 +8,7 @@ import type { AccountContext } from './core/types';
 import { toRequest } from './events';
 import { sendCloudFormationResponse } from './aws/cloudformation-response';
 import { answerCustomResource, isCustomResourceEvent, type DeployAnswer } from './custom-resource';
+import { answerHook, type HookResponse } from './creation-guard';
 import { firstScan } from './first-scan';
 import { isRaiseActionEvent, raiseFromAction, type RaiseActionSummary } from './raise-action';
 import { TELEMETRY } from './settings/schema';
@@ -175,3 +176,19 @@ export const createHandler = (
 };
 
 export const handler = createHandler();
+
+/**
+ * The creation guard's entry (`index.hookHandler`, lib/creation-guard.ts): the CloudFormation
+ * Lambda hook's function runs the same bundle as the checker, judges the cluster in the request by
+ * the policy in its environment, and makes no AWS call. It never throws (lambda/creation-guard.ts).
+ */
+export const hookHandler = (event: unknown, context?: Context): Promise<HookResponse> => {
+  if (context) logger.addContext(context);
+  const settings = () => {
+    const { config, homeRegion } = readEnvironment(process.env);
+    return { policy: config.policy, ...(homeRegion !== undefined ? { homeRegion } : {}) };
+  };
+  const answer = answerHook(event, settings, new Date());
+  logger.info('creation guard answered', { hookStatus: answer.hookStatus, errorCode: answer.errorCode, message: answer.message });
+  return Promise.resolve(answer);
+};

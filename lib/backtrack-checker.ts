@@ -27,6 +27,7 @@ import { bundledCode } from './bundled-code';
 import { createDeadLetterQueue } from './dead-letter-queue';
 import { RECHECK_EVENT_NAMES } from '../lambda/events';
 import { createTopic, createTopicKey } from './alert-topic';
+import { CreationGuard, policyEnvironment } from './creation-guard';
 import { loadConfig, type CheckerConfig } from './config';
 import { telemetryEnvironment, toEnvironment } from '../lambda/settings/schema';
 import { grantFunctionPermissions } from './function-permissions';
@@ -110,6 +111,8 @@ export class BacktrackChecker extends Construct {
    * that need the first run's data (`alarm.node.addDependency(checker.firstRun)`).
    */
   readonly firstRun: CustomResource;
+  /** The CloudFormation Lambda hook on cluster creation (`creationGuard`); none unless asked for. */
+  readonly creationGuard?: CreationGuard;
 
   constructor(scope: Construct, id: string, props: BacktrackCheckerProps = {}) {
     super(scope, id);
@@ -189,12 +192,13 @@ export class BacktrackChecker extends Construct {
       );
     }
 
+    const code = bundledCode(bundleHandler);
     this.checkerFunction = new lambda.Function(this, 'Function', {
       description: 'Checks Aurora MySQL clusters for Backtrack and a minimum window; findings to Security Hub, alerts on change',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
-      code: bundledCode(bundleHandler),
+      code,
       memorySize: 512,
       timeout: Duration.minutes(15),
       // No reserved concurrency: new accounts (concurrency quota 10) refuse any reservation. Runs
@@ -266,6 +270,15 @@ export class BacktrackChecker extends Construct {
     if (this.slackChannel) this.firstRun.node.addDependency(this.slackChannel);
     this.alarms.heartbeat.node.addDependency(this.firstRun);
     this.dashboard = createDashboard(this, monitoring, this.alarms);
+    if (config.creationGuard !== undefined) {
+      this.creationGuard = new CreationGuard(this, 'CreationGuard', {
+        mode: config.creationGuard,
+        code,
+        environment: policyEnvironment(this.environment(topic, hubEventBusArn)),
+        alarmNamePrefix: this.alarmNamePrefix,
+        ...(topic ? { alertTopic: topic } : {}),
+      });
+    }
     if (hubEventBusArn !== undefined) {
       this.alarmForwarder = new AlarmForwarder(this, 'AlarmForwarder', {
         busArn: hubEventBusArn,

@@ -3,7 +3,15 @@
  * passed by an app that embeds the construct. Every problem is collected and reported at once, so
  * one synth tells the user everything that needs fixing.
  */
-import { CONTEXT_KEYS, DEFAULTS, defaultExemptTagKey, SETTINGS, settingOf, type SettingValue } from '../lambda/settings/schema';
+import {
+  CONTEXT_KEYS,
+  DEFAULTS,
+  defaultExemptTagKey,
+  SETTINGS,
+  settingOf,
+  type CreationGuardMode,
+  type SettingValue,
+} from '../lambda/settings/schema';
 
 export interface CheckerConfig {
   /** Account-wide required minimum Backtrack window, hours (0–72, to two decimal places; 0 = any enabled window). */
@@ -41,6 +49,12 @@ export interface CheckerConfig {
    * call rds:ModifyDBCluster on the account's clusters: the only write the checker makes to a cluster.
    */
   readonly remediationAction: boolean;
+  /**
+   * The creation guard (lib/creation-guard.ts): a CloudFormation Lambda hook that judges every
+   * `AWS::RDS::DBCluster` before CloudFormation creates or updates it; `fail` stops the operation,
+   * `warn` lets it continue with a warning. Absent: no hook.
+   */
+  readonly creationGuard?: CreationGuardMode;
 }
 
 /** The context keys the checker reads (from the settings schema); any other key is left to CDK. */
@@ -130,6 +144,7 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
   const backtrackRegions = read('backtrackRegions', [...DEFAULTS.backtrackRegions]);
   const allowNoSubscribers = read('allowNoSubscribers', DEFAULTS.allowNoSubscribers);
   const remediationAction = read('remediationAction', DEFAULTS.remediationAction);
+  const creationGuard = readOptional('creationGuard');
 
   const workspaceGiven = !isAbsent(raw.slackWorkspaceId);
   const channelGiven = !isAbsent(raw.slackChannelId);
@@ -161,6 +176,7 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
     backtrackRegions,
     allowNoSubscribers,
     remediationAction,
+    ...(creationGuard !== undefined ? { creationGuard } : {}),
   };
 }
 

@@ -82,6 +82,10 @@ export const DEFAULTS = {
   remediationAction: false,
 } as const;
 
+/** The creation guard's modes: the hook's FailureMode (lib/creation-guard.ts). */
+export const CREATION_GUARD_MODES = ['warn', 'fail'] as const;
+export type CreationGuardMode = (typeof CREATION_GUARD_MODES)[number];
+
 /** The exemption tag key when none is given. */
 export const defaultExemptTagKey = (tagPrefix: string): string => `${tagPrefix}exempt`;
 
@@ -229,6 +233,18 @@ export const SETTINGS = {
     context: {
       allowed: 'true or false (true: deploy without a warning when the topic has no e-mail or Slack subscriber)',
       example: 'allowNoSubscribers=true',
+    },
+  }),
+  creationGuard: setting<CreationGuardMode>({
+    parse: (v) =>
+      typeof v === 'string' && (CREATION_GUARD_MODES as readonly string[]).includes(v)
+        ? { ok: v as CreationGuardMode }
+        : fail(v, `is not ${CREATION_GUARD_MODES.join(' or ')}`),
+    help: 'CloudFormation Lambda hook on AWS::RDS::DBCluster create and update: fail blocks a failing cluster, warn lets it through with a warning',
+    context: {
+      allowed:
+        'warn (a failing cluster is created, with a warning in the stack events) or fail (the stack operation stops); leave it out for no hook',
+      example: 'creationGuard=fail',
     },
   }),
   publishFindings: setting<boolean>({

@@ -18,7 +18,7 @@ const CONFIGURATIONS: [string, BacktrackCheckerStackProps][] = [
   ['default configuration', {}],
   ['weekday cron scan schedule (one-day heartbeat periods)', { config: { schedule: 'cron(0 9 ? * MON-FRI *)', allowNoSubscribers: true } }],
   [
-    'every option set (Regions, e-mail, Slack, schedules, no instant re-check)',
+    'every option set (Regions, e-mail, Slack, schedules, no instant re-check, the creation guard)',
     {
       env: { account: '111122223333', region: 'eu-west-1' },
       config: {
@@ -37,6 +37,7 @@ const CONFIGURATIONS: [string, BacktrackCheckerStackProps][] = [
         maxExemptionDays: 30,
         backtrackRegions: ['eu-north-1'],
         allowNoSubscribers: false,
+        creationGuard: 'fail',
       },
     },
   ],
@@ -60,7 +61,7 @@ interface LintMatch {
 }
 
 /**
- * The one finding accepted, and only for the function: W3005 (an obsolete DependsOn) on its
+ * The one finding accepted, and only for the checker's function and the creation guard's: W3005 (an obsolete DependsOn) on its
  * DependsOn of its own execution role. aws-cdk-lib's lambda.Function always adds that dependency
  * itself (`this.resource.node.addDependency(this.role)` in aws-lambda/lib/function.js, so that the
  * role's policy exists before the function), while `Role: Fn::GetAtt` already orders the role. It is
@@ -69,9 +70,9 @@ interface LintMatch {
 const cdkFunctionRoleDependency = (m: LintMatch) =>
   m.Rule.Id === 'W3005' &&
   m.Location.Path[0] === 'Resources' &&
-  /^CheckerFunction[0-9A-F]{8}$/.test(String(m.Location.Path[1])) &&
+  /^Checker(CreationGuard)?Function[0-9A-F]{8}$/.test(String(m.Location.Path[1])) &&
   m.Location.Path[2] === 'DependsOn' &&
-  /^'CheckerFunctionRole[0-9A-F]{8}' dependency already enforced by a 'GetAtt' at 'Resources\/CheckerFunction[0-9A-F]{8}\/Properties\/Role'$/.test(
+  /^'Checker(CreationGuard)?FunctionRole[0-9A-F]{8}' dependency already enforced by a 'GetAtt' at 'Resources\/Checker(CreationGuard)?Function[0-9A-F]{8}\/Properties\/Role'$/.test(
     m.Message,
   );
 
