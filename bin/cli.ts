@@ -17,6 +17,7 @@ import { ACCOUNT_CONCURRENCY, accountFlagProblems, scanAccounts, type AccountFla
 import { FORMATS, render, type Format } from './output';
 import { renderJsonError } from './output/report';
 import { TOOL } from './output/version';
+import { migrateCommand } from './migrate';
 import { isDegraded } from '../lambda/degraded';
 import type { Logger, RunSummary } from '../lambda/run';
 
@@ -291,6 +292,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       String(ACCOUNT_CONCURRENCY.default),
     )
     .action(async (flags: ScanFlags) => setCode(await namingEveryBadFlag(flags, () => scanCommand(flags, io))));
+  program.addCommand(migrateCommand(io, setCode));
   // `aurora-backtrack-check --help` documents every flag, not only the command names.
   program.addHelpText('after', () => `\n${scan.helpInformation().trimEnd()}`);
   return program;

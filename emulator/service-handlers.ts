@@ -18,6 +18,7 @@ import {
   pageClusters,
   type ClusterOverrides,
 } from './rds-clusters-xml';
+import { rdsRestoreHandlers } from './rds-restore';
 import { publishRefusal, putEventsRoute, type CallerIdentity, type PolicySources } from './cross-account';
 import { recordSenders, stampSenders, type EventSenders } from './event-senders';
 import { publishError, readPublish, type PublishedMessage } from './sns-emulation';
@@ -174,6 +175,7 @@ export function serviceHandlers(ctx: HandlerContext): Record<string, Handler> {
   const invalidInput = (message: string): AwsErrorSpec => ({ code: 'InvalidInputException', status: 400, message });
 
   return {
+    ...rdsRestoreHandlers(ctx),
     'rds:DescribeDBClusters': async (raw, info) => {
       const params = queryParams(raw);
       const invalid = maxRecordsError(params.get('MaxRecords'));
