@@ -83,13 +83,8 @@ async function migrate(flags: MigrateFlags, io: Io): Promise<number> {
     io.env.AWS_PROFILE = flags.profile;
   }
   // The SDK loads only once the flags are known to be good: --help and a usage error stay fast.
-  const [{ RDSClient }, { CLIENT_SETTINGS }, aws, { evaluate }] = await Promise.all([
-    import('@aws-sdk/client-rds'),
-    import('../lambda/default-deps'),
-    import('../lambda/aws/migration'),
-    import('../lambda/core/evaluate'),
-  ]);
-  const client = new RDSClient({ region: flags.region, ...CLIENT_SETTINGS });
+  const [aws, { evaluate }] = await Promise.all([import('../lambda/aws/migration'), import('../lambda/core/evaluate')]);
+  const client = aws.rdsClientFor(flags.region);
   const target = (flags.target ?? defaultTarget(flags.cluster)).toLowerCase();
   const names = { source: flags.cluster, target, ...(flags.snapshot && { snapshot: snapshotName(target) }) };
   const print = (r: MigrationReport) => io.out(flags.format === 'json' ? renderMigrationJson(r) : renderMigrationTable(r));

@@ -172,7 +172,7 @@ export function rdsRestoreHandlers(ctx: HandlerContext): Record<string, Handler>
       const existing = clusterOverrides.get(key);
       if (!existing) return;
       const stale = new Set(modifiedFields(params));
-      clusterOverrides.set(key, Object.fromEntries(Object.entries(existing).filter(([k]) => !stale.has(k))) as ClusterOverrides);
+      clusterOverrides.set(key, Object.fromEntries(Object.entries(existing).filter(([k]) => !stale.has(k))));
     }),
     'rds:CreateDBInstance': async (raw, info) => {
       const params = queryParams(raw);

@@ -21,13 +21,17 @@ import {
   type DBCluster,
   type DBInstance,
   type ModifyDBClusterCommandInput,
-  type RDSClient,
+  RDSClient,
   type RestoreDBClusterFromSnapshotCommandInput,
   type RestoreDBClusterToPointInTimeCommandInput,
 } from '@aws-sdk/client-rds';
 import type { InstanceFacts, MigrationCluster, MigrationWorld, PlanStep, SourceSettings, StepWait } from '../core/migration-types';
+import { CLIENT_SETTINGS } from '../default-deps';
 import { InvalidResponseError } from './errors';
 import { toClusterFacts } from './rds';
+
+/** The RDS client of one Region, with the checker's retries and timeouts. */
+export const rdsClientFor = (region: string): RDSClient => new RDSClient({ region, ...CLIENT_SETTINGS });
 
 /** Non-empty string, or undefined. */
 const text = (value: string | undefined | null): string | undefined => (value ? value : undefined);
