@@ -9,7 +9,7 @@
  */
 import { evaluate } from './evaluate';
 import type { InstanceFacts, MigrationCluster, MigrationPlan, MigrationWorld, PlanOutcome, PlanStep, Refusal } from './migration-types';
-import { DEFAULT_SUGGESTED_WINDOW_SECONDS } from './rules';
+import { DEFAULT_SUGGESTED_WINDOW_SECONDS, MAX_WINDOW_SECONDS } from './rules';
 import { formatDuration } from './text';
 import type { Policy } from './types';
 
@@ -47,7 +47,7 @@ export function refusalText(r: Refusal): string {
     case 'already-passes':
       return `nothing to migrate, the cluster already passes: ${r.reason}`;
     case 'window-not-raised':
-      return `the window is already ${formatDuration(r.currentSeconds)}; --window-hours asks for ${formatDuration(r.windowSeconds)}, which would not raise it`;
+      return `the target window is already ${formatDuration(r.currentSeconds)} and the plan's would be ${formatDuration(r.windowSeconds)}: it would not raise it (AWS allows at most 72 h)`;
     case 'target-is-source':
       return `--target "${r.identifier}" is the source cluster itself; migrate never modifies the source beyond its window`;
     case 'target-taken':
@@ -257,7 +257,13 @@ export function buildPlan(world: MigrationWorld, o: PlanOptions): PlanOutcome {
   if (verdict.scope === 'out-of-scope') return { refusal: { kind: 'not-aurora-mysql', reason: verdict.reason } };
   if (verdict.condition === 'unsupported') return { refusal: { kind: 'backtrack-unsupported', reason: verdict.reason } };
   if (verdict.condition === 'ok') return { refusal: { kind: 'already-passes', reason: verdict.reason } };
-  const windowSeconds = windowFor(verdict.policy.requiredSeconds);
+  const current = c.backtrackWindowSeconds ?? 0;
+  // A target that meets the policy while the real window falls short (write load) is doubled, as
+  // the scan's remediation says; up to AWS's 72 h.
+  const windowSeconds =
+    verdict.condition === 'actual-short'
+      ? Math.min(MAX_WINDOW_SECONDS, Math.max(current * 2, verdict.policy.requiredSeconds))
+      : windowFor(verdict.policy.requiredSeconds);
   const base = {
     region: c.region,
     source: { identifier: c.identifier, arn: c.arn, resourceId: c.resourceId },
@@ -265,7 +271,6 @@ export function buildPlan(world: MigrationWorld, o: PlanOptions): PlanOutcome {
     sourceVerdict,
   };
   if (verdict.condition !== 'disabled') {
-    const current = c.backtrackWindowSeconds ?? 0;
     if (windowSeconds <= current) return { refusal: { kind: 'window-not-raised', currentSeconds: current, windowSeconds } };
     const step: PlanStep = {
       call: 'ModifyDBCluster',
