@@ -292,7 +292,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       String(ACCOUNT_CONCURRENCY.default),
     )
     .action(async (flags: ScanFlags) => setCode(await namingEveryBadFlag(flags, () => scanCommand(flags, io))));
-  program.addCommand(migrateCommand(io, setCode));
+  program.addCommand(migrateCommand(io, setCode, EXIT));
   // `aurora-backtrack-check --help` documents every flag, not only the command names.
   program.addHelpText('after', () => `\n${scan.helpInformation().trimEnd()}`);
   return program;

@@ -11,7 +11,7 @@ import { describeError } from '../lambda/aws/errors';
 import { buildPlan, cutOverSteps, defaultTarget, RDS_IDENTIFIER, snapshotName } from '../lambda/core/migration-plan';
 import type { MigrationPlan } from '../lambda/core/migration-types';
 import type { Policy } from '../lambda/core/types';
-import { EXIT, type Io } from './cli';
+import type { EXIT, Io } from './cli';
 import { renderMigrationJson, renderMigrationTable, type MigrationReport, type StepStatus } from './output/migration';
 
 export interface MigrateFlags {
@@ -72,10 +72,13 @@ export function migrateSettings(flags: MigrateFlags): Policy {
   return policy;
 }
 
-const exitFor = (r: MigrationReport): number =>
-  r.outcome === 'refused' ? EXIT.USAGE : r.outcome === 'failed' ? EXIT.DEGRADED : r.outcome === 'not-passing' ? EXIT.FAILED : EXIT.OK;
+/** The CLI's exit statuses (cli.ts `EXIT`), passed in so that the command does not import the program that holds it. */
+type Exit = typeof EXIT;
 
-async function migrate(flags: MigrateFlags, io: Io): Promise<number> {
+const exitFor = (r: MigrationReport, exit: Exit): number =>
+  r.outcome === 'refused' ? exit.USAGE : r.outcome === 'failed' ? exit.DEGRADED : r.outcome === 'not-passing' ? exit.FAILED : exit.OK;
+
+async function migrate(flags: MigrateFlags, io: Io, exit: Exit): Promise<number> {
   const policy = migrateSettings(flags);
   if (flags.profile !== undefined) {
     // The SDK's default chain reads the profile (shared config, SSO included) from the environment.
@@ -98,19 +101,19 @@ async function migrate(flags: MigrateFlags, io: Io): Promise<number> {
       refusal: { kind: 'source-not-found', identifier: flags.cluster, region: flags.region },
     };
     print(r);
-    return exitFor(r);
+    return exitFor(r, exit);
   }
   const outcome = buildPlan(world, { policy, now: new Date(), target, snapshot: Boolean(flags.snapshot) });
   if ('refusal' in outcome) {
     const r: MigrationReport = { ...base, outcome: 'refused', refusal: outcome.refusal };
     print(r);
-    return exitFor(r);
+    return exitFor(r, exit);
   }
   const plan: MigrationPlan = outcome.plan;
   const statuses: StepStatus[] = plan.steps.map((s) => s.state);
   if (!flags.apply) {
     print({ ...base, outcome: 'planned', plan, statuses });
-    return EXIT.OK;
+    return exit.OK;
   }
 
   const show = io.progress;
@@ -138,7 +141,7 @@ async function migrate(flags: MigrateFlags, io: Io): Promise<number> {
       const { code, message } = describeError(err);
       const r: MigrationReport = { ...base, outcome: 'failed', plan, statuses, failure: { step: i + 1, code, message } };
       print(r);
-      return exitFor(r);
+      return exitFor(r, exit);
     }
   }
   progress('');
@@ -162,11 +165,11 @@ async function migrate(flags: MigrateFlags, io: Io): Promise<number> {
     cutOver: cutOverSteps(plan, endpoints),
   };
   print(r);
-  return exitFor(r);
+  return exitFor(r, exit);
 }
 
 /** The `migrate` command, for the program in cli.ts; `setCode` receives the exit status. */
-export function migrateCommand(io: Io, setCode: (code: number) => void): Command {
+export function migrateCommand(io: Io, setCode: (code: number) => void, exit: Exit): Command {
   return new Command('migrate')
     .description(
       [
@@ -193,5 +196,5 @@ export function migrateCommand(io: Io, setCode: (code: number) => void): Command
       String(POLL_SECONDS.default),
     )
     .option('--wait-minutes <n>', `longest wait for one step, ${WAIT_MINUTES.min}–${WAIT_MINUTES.max}`, String(WAIT_MINUTES.default))
-    .action(async (flags: MigrateFlags) => setCode(await migrate(flags, io)));
+    .action(async (flags: MigrateFlags) => setCode(await migrate(flags, io, exit)));
 }

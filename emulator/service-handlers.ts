@@ -13,6 +13,7 @@ import { header, queryParams, type AwsRequestInfo, type RawRequest } from './aws
 import {
   applyClusterOverrides,
   clusterField,
+  clusterKey,
   decodeMarker,
   maxRecordsError,
   pageClusters,
@@ -96,7 +97,8 @@ export interface HandlerContext {
 
 export type Handler = (raw: RawRequest, info: AwsRequestInfo, rid: string) => Promise<ProxyResponse | PassedOn | AwsErrorSpec>;
 
-export const clusterKey = (region: string, id: string) => `${region}\u0000${id}`;
+/** The key of a cluster's overrides (defined beside them, in rds-clusters-xml.ts). */
+export { clusterKey } from './rds-clusters-xml';
 
 function json(status: number, body: unknown, requestIdValue: string): ProxyResponse {
   return { status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestIdValue }, body: JSON.stringify(body) };
