@@ -170,31 +170,38 @@ async function migrate(flags: MigrateFlags, io: Io, exit: Exit): Promise<number>
 
 /** The `migrate` command, for the program in cli.ts; `setCode` receives the exit status. */
 export function migrateCommand(io: Io, setCode: (code: number) => void, exit: Exit): Command {
-  return new Command('migrate')
-    .description(
-      [
-        'Give one cluster a Backtrack window that passes: raise a short window in place',
-        '(ModifyDBCluster, applied immediately), or restore a cluster without Backtrack into a',
-        'new one with a window and its settings and instances. Plans only, unless --apply.',
-        'Exit status: 0 planned or done, 1 the cluster does not pass after --apply,',
-        '2 usage or refused (with the reason), 3 an AWS call failed midway (run it again to continue).',
-      ].join('\n'),
-    )
-    .requiredOption('--cluster <id>', 'the cluster to migrate')
-    .requiredOption('--region <region>', 'its Region')
-    .option('--window-hours <hours>', `${SETTINGS.minWindowHours.help}; the window the plan gives (default 24)`)
-    .option('--target <id>', 'identifier of the new cluster (default: <cluster>-bt)')
-    .option('--snapshot', 'restore from a fresh manual snapshot instead of the latest restorable time')
-    .option('--apply', 'make the calls (without it, only the plan is printed and nothing is written)')
-    .option('--format <format>', `output format: ${MIGRATE_FORMATS.join(', ')}`, 'table')
-    .option('--profile <name>', 'AWS shared config profile to use (SSO profiles too)')
-    .addOption(new Option(SETTINGS.tagPrefix.flag ?? '--tag-prefix <prefix>', SETTINGS.tagPrefix.help))
-    .addOption(new Option(SETTINGS.backtrackRegions.flag ?? '--backtrack-regions <list>', SETTINGS.backtrackRegions.help))
-    .option(
-      '--poll-seconds <n>',
-      `seconds between status checks while a step waits, ${POLL_SECONDS.min}–${POLL_SECONDS.max}`,
-      String(POLL_SECONDS.default),
-    )
-    .option('--wait-minutes <n>', `longest wait for one step, ${WAIT_MINUTES.min}–${WAIT_MINUTES.max}`, String(WAIT_MINUTES.default))
-    .action(async (flags: MigrateFlags) => setCode(await migrate(flags, io, exit)));
+  return (
+    new Command('migrate')
+      .description(
+        'Give one cluster a Backtrack window that passes: raise a short window in place ' +
+          '(ModifyDBCluster, applied immediately), or restore a cluster without Backtrack into a new one ' +
+          'with a window, its settings and its instances. Only plans, unless --apply.\n\n' +
+          'Exit status:\n' +
+          '  0  planned, or done and the cluster passes\n' +
+          '  1  done, but the cluster does not pass\n' +
+          '  2  usage error, or refused (the reason is printed)\n' +
+          '  3  an AWS call failed midway (the plan is printed with the step; run it again to continue)',
+      )
+      // A command added with addCommand has its own error handling: the program's exit statuses apply.
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+      .showHelpAfterError('(see --help)')
+      .requiredOption('--cluster <id>', 'the cluster to migrate')
+      .requiredOption('--region <region>', 'its Region')
+      .option('--window-hours <hours>', `${SETTINGS.minWindowHours.help}; the window the plan gives (default 24)`)
+      .option('--target <id>', 'identifier of the new cluster (default: <cluster>-bt)')
+      .option('--snapshot', 'restore from a fresh manual snapshot instead of the latest restorable time')
+      .option('--apply', 'make the calls (without it, only the plan is printed and nothing is written)')
+      .option('--format <format>', `output format: ${MIGRATE_FORMATS.join(', ')}`, 'table')
+      .option('--profile <name>', 'AWS shared config profile to use (SSO profiles too)')
+      .addOption(new Option(SETTINGS.tagPrefix.flag ?? '--tag-prefix <prefix>', SETTINGS.tagPrefix.help))
+      .addOption(new Option(SETTINGS.backtrackRegions.flag ?? '--backtrack-regions <list>', SETTINGS.backtrackRegions.help))
+      .option(
+        '--poll-seconds <n>',
+        `seconds between status checks while a step waits, ${POLL_SECONDS.min}–${POLL_SECONDS.max}`,
+        String(POLL_SECONDS.default),
+      )
+      .option('--wait-minutes <n>', `longest wait for one step, ${WAIT_MINUTES.min}–${WAIT_MINUTES.max}`, String(WAIT_MINUTES.default))
+      .action(async (flags: MigrateFlags) => setCode(await migrate(flags, io, exit)))
+  );
 }
