@@ -172,15 +172,20 @@ async function migrate(flags: MigrateFlags, io: Io, exit: Exit): Promise<number>
 export function migrateCommand(io: Io, setCode: (code: number) => void, exit: Exit): Command {
   return (
     new Command('migrate')
+      .summary('Plan the fix for one cluster; make it with --apply')
       .description(
-        'Give one cluster a Backtrack window that passes: raise a short window in place ' +
-          '(ModifyDBCluster, applied immediately), or restore a cluster without Backtrack into a new one ' +
-          'with a window, its settings and its instances. Only plans, unless --apply.\n\n' +
-          'Exit status:\n' +
-          '  0  planned, or done and the cluster passes\n' +
-          '  1  done, but the cluster does not pass\n' +
-          '  2  usage error, or refused (the reason is printed)\n' +
-          '  3  an AWS call failed midway (the plan is printed with the step; run it again to continue)',
+        [
+          'Give one cluster a Backtrack window that passes: raise a short window in',
+          'place (ModifyDBCluster, applied immediately), or restore a cluster without',
+          'Backtrack into a new one with a window, its settings and its instances.',
+          'Only plans, unless --apply.',
+          '',
+          'Exit status:',
+          '  0  planned, or done and the cluster passes',
+          '  1  done, but the cluster does not pass',
+          '  2  usage error, or refused (the reason is printed)',
+          '  3  an AWS call failed midway (the plan shows the step; run it again)',
+        ].join('\n'),
       )
       // A command added with addCommand has its own error handling: the program's exit statuses apply.
       .exitOverride()
