@@ -50,6 +50,9 @@ export function migrateSettings(flags: MigrateFlags): Policy {
   if (flags.target !== undefined && !RDS_IDENTIFIER.test(flags.target)) {
     problems.push(`--target: "${flags.target}" — use 1–63 letters, digits and hyphens, starting with a letter`);
   }
+  if (flags.target === undefined && RDS_IDENTIFIER.test(flags.cluster) && !RDS_IDENTIFIER.test(defaultTarget(flags.cluster))) {
+    problems.push(`--target: needed, "${defaultTarget(flags.cluster)}" is longer than the 63 characters RDS allows`);
+  }
   if (!REGION_PATTERN.test(flags.region)) problems.push(`--region: "${flags.region}" — not a Region code; use one such as eu-west-1`);
   if (!(MIGRATE_FORMATS as readonly string[]).includes(flags.format)) {
     problems.push(`--format: "${flags.format}" — use one of ${MIGRATE_FORMATS.join(', ')}`);

@@ -61,6 +61,13 @@ describe('migrate: usage', () => {
     expect(rds.calls()).toHaveLength(0);
   });
 
+  it('asks for --target when the default name would pass the 63 characters RDS allows', async () => {
+    const c = capture();
+
+    expect(await main(['migrate', '--cluster', `a${'b'.repeat(61)}`, '--region', 'eu-west-1'], c.io)).toBe(EXIT.USAGE);
+    expect(c.err()).toContain('--target: needed');
+  });
+
   it('needs --cluster and --region', async () => {
     expect(await main(['migrate', '--region', 'eu-west-1'], capture().io)).toBe(EXIT.USAGE);
     expect(await main(['migrate', '--cluster', 'orders'], capture().io)).toBe(EXIT.USAGE);
