@@ -18,6 +18,7 @@ import { addIacCommand } from './iac';
 import { FORMATS, render, type Format } from './output';
 import { renderJsonError } from './output/report';
 import { TOOL } from './output/version';
+import { migrateCommand } from './migrate';
 import { isDegraded } from '../lambda/degraded';
 import type { Logger, RunSummary } from '../lambda/run';
 
@@ -293,6 +294,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     )
     .action(async (flags: ScanFlags) => setCode(await namingEveryBadFlag(flags, () => scanCommand(flags, io))));
   const iac = addIacCommand(program, io, setCode, settingOption);
+  program.addCommand(migrateCommand(io, setCode, EXIT));
   // `aurora-backtrack-check --help` documents every flag, not only the command names.
   program.addHelpText('after', () => `\n${scan.helpInformation().trimEnd()}\n\n${iac.helpInformation().trimEnd()}`);
   return program;

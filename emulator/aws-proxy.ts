@@ -23,7 +23,7 @@ import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { errorResponse, serviceError, type AwsErrorSpec, type ProxyResponse } from './aws-errors';
 import { emulatorPolicySources, type CallerIdentity, type EmulatorCall } from './cross-account';
-import { header, identifyRequest, normalizeService, type RawRequest } from './aws-request';
+import { header, identifyRequest, normalizeService, queryParams, type RawRequest } from './aws-request';
 import { FaultSet, type Fault, type FaultKind, type FaultSpec } from './faults';
 import type { ClusterOverrides } from './rds-clusters-xml';
 import {
@@ -60,6 +60,8 @@ export interface ProxyCall {
   /** The error code sent back (injected or from the emulator), when the proxy knows it. */
   errorCode?: string;
   durationMs?: number;
+  /** The parameters of a query-protocol call (RDS, SNS, STS, …) as sent, e.g. `VpcSecurityGroupIds.VpcSecurityGroupId.1`. */
+  params?: Readonly<Record<string, string>>;
 }
 
 export interface CallFilter {
@@ -246,6 +248,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
     const raw: RawRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: await readBody(req) };
     const info = identifyRequest(raw);
     const call: ProxyCall = { seq: ++seq, service: info.service, region: info.region, operation: info.operation };
+    if (info.protocol === 'query') call.params = Object.fromEntries(queryParams(raw));
     const rid = requestId(call.seq);
     calls.push(call);
 

@@ -12,6 +12,9 @@ import { RDS_LIMITS } from './aws-limits';
 /** A value to put in a DBCluster field; `null` removes the field; Dates become ISO 8601. */
 export type ClusterFieldValue = string | number | boolean | Date | null;
 
+/** The key of one cluster's overrides: its Region and identifier. */
+export const clusterKey = (region: string, id: string) => `${region}\u0000${id}`;
+
 /** Top-level DBCluster fields to replace, add (when absent) or remove (`null`). */
 export interface ClusterOverrides {
   EarliestBacktrackTime?: string | Date | null;

@@ -13,11 +13,13 @@ import { header, queryParams, type AwsRequestInfo, type RawRequest } from './aws
 import {
   applyClusterOverrides,
   clusterField,
+  clusterKey,
   decodeMarker,
   maxRecordsError,
   pageClusters,
   type ClusterOverrides,
 } from './rds-clusters-xml';
+import { rdsRestoreHandlers } from './rds-restore';
 import { publishRefusal, putEventsRoute, type CallerIdentity, type PolicySources } from './cross-account';
 import { recordSenders, stampSenders, type EventSenders } from './event-senders';
 import { publishError, readPublish, type PublishedMessage } from './sns-emulation';
@@ -95,7 +97,8 @@ export interface HandlerContext {
 
 export type Handler = (raw: RawRequest, info: AwsRequestInfo, rid: string) => Promise<ProxyResponse | PassedOn | AwsErrorSpec>;
 
-export const clusterKey = (region: string, id: string) => `${region}\u0000${id}`;
+/** The key of a cluster's overrides (defined beside them, in rds-clusters-xml.ts). */
+export { clusterKey } from './rds-clusters-xml';
 
 function json(status: number, body: unknown, requestIdValue: string): ProxyResponse {
   return { status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestIdValue }, body: JSON.stringify(body) };
@@ -174,6 +177,7 @@ export function serviceHandlers(ctx: HandlerContext): Record<string, Handler> {
   const invalidInput = (message: string): AwsErrorSpec => ({ code: 'InvalidInputException', status: 400, message });
 
   return {
+    ...rdsRestoreHandlers(ctx),
     'rds:DescribeDBClusters': async (raw, info) => {
       const params = queryParams(raw);
       const invalid = maxRecordsError(params.get('MaxRecords'));

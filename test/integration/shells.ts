@@ -286,3 +286,9 @@ export async function runCliArgs(args: string[], env: Record<string, string>): P
   requireBuilt();
   return run(process.execPath, [CLI, ...args], childEnv(env), 120_000);
 }
+
+/** Runs the built CLI with any arguments and environment (no deployment: `migrate` needs none). */
+export async function runCliWith(args: string[], env: Record<string, string>): Promise<ShellResult> {
+  requireBuilt();
+  return run(process.execPath, [CLI, ...args], childEnv(env), 120_000);
+}
