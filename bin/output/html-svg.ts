@@ -39,9 +39,9 @@ export function verdictChart(title: string, groups: readonly ChartGroup[]): stri
     const figures = VERDICTS.map((v) => `${g.counts[v]} ${v}`).join(', ');
     const text = g.note && total(g) === 0 ? g.note : `${total(g)}${g.note ? ` — ${g.note}` : ''}`;
     return [
-      `<text x="0" y="${y + 13}">${esc(g.label)}</text>`,
+      `<g><title>${esc(g.label)}: ${esc(figures)}</title><text x="0" y="${y + 13}">${esc(g.label)}</text>`,
       ...segments,
-      `<text x="${(x + 6).toFixed(1)}" y="${y + 13}"${g.note ? ' class="FAILED"' : ''}>${esc(text)}<title>${esc(figures)}</title></text>`,
+      `<text x="${(x + 6).toFixed(1)}" y="${y + 13}"${g.note ? ' class="FAILED"' : ''}>${esc(text)}</text></g>`,
     ].join('');
   });
   return (

@@ -248,6 +248,7 @@ describe('--format html', () => {
     const html = renderAccountsHtml(s, { ...SETTINGS, accounts: 'all', roleName: 'BacktrackAudit' });
     expect(html).toMatch(/<svg class="chart" role="img" aria-label="Verdicts by account"/);
     expect(html).toContain('<text x="0" y="15">111122223333 prod</text>');
+    expect(html).toContain('<title>777788889999: 0 FAILED, 0 WARNING, 0 PASSED, 0 NOT_AVAILABLE</title>');
     expect(clusterRows(html)).toContain(`NOT_AVAILABLE ${other} eu-north-1 lab`);
     expect(clusterRows(html).filter((r) => r.includes(ACCOUNT_ID))).toHaveLength(5);
     expect(html).toContain('<option value="444455556666">444455556666</option>');
