@@ -25,7 +25,7 @@ body{margin:1.5rem auto;max-width:82rem;padding:0 1rem;line-height:1.4}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid var(--line)}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{border-bottom:1px solid var(--line);padding:.3rem .4rem;text-align:left;vertical-align:top}
-th{position:sticky;top:0;background:#f4f6f8}
+th{background:#f4f6f8}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 code,pre{font-family:ui-monospace,monospace;font-size:.8rem}pre{white-space:pre-wrap;word-break:break-all;margin:.2rem 0}
 .FAILED{color:var(--failed);font-weight:600}.WARNING{color:var(--warning);font-weight:600}.PASSED{color:var(--passed)}.NOT_AVAILABLE{color:var(--na)}
@@ -36,6 +36,9 @@ svg.bar .target{fill:var(--passed)}tr.v-FAILED svg.bar .target{fill:var(--failed
 .sw-FAILED{background:var(--failed)}.sw-WARNING{background:var(--warning)}.sw-PASSED{background:var(--passed)}.sw-NOT_AVAILABLE{background:var(--na)}
 .bad{color:var(--failed)}dl.how{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dl.how dt{font-weight:600}dl.how dd{margin:0}
 form.filters{margin:.5rem 0;display:flex;gap:1rem;flex-wrap:wrap;align-items:center}
+table.grid{table-layout:fixed}table.head{position:sticky;top:0;z-index:1}.chunk{content-visibility:auto;contain-intrinsic-size:auto 16000px}
+.c-verdict{width:9%}.c-cluster{width:15%}.c-account{width:9%}.c-region{width:8%}.c-window{width:14%}.c-reason{width:29%}.c-fix{width:16%}
+svg.bar{max-width:100%;height:auto}
 details summary{cursor:pointer}
 `;
 
@@ -47,9 +50,9 @@ details summary{cursor:pointer}
 const SCRIPT = `
 (function () {
   var form = document.getElementById('filters');
-  var table = document.getElementById('clusters');
-  if (!form || !table) return;
-  var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+  if (!form) return;
+  var rows = Array.prototype.slice.call(document.querySelectorAll('#clusters tbody tr'));
+  var chunks = Array.prototype.slice.call(document.querySelectorAll('#clusters .chunk'));
   var shown = document.getElementById('shown');
   function apply() {
     var verdict = form.elements.verdict.value, account = form.elements.account.value, region = form.elements.region.value;
@@ -58,14 +61,20 @@ const SCRIPT = `
       var d = rows[i].dataset;
       var ok = (!verdict || d.verdict === verdict || (verdict === 'exempt' && d.exempt === '1')) &&
         (!account || d.account === account) && (!region || d.region === region);
-      rows[i].hidden = !ok;
+      if (rows[i].hidden === ok) rows[i].hidden = !ok;
       if (ok) n++;
+    }
+    // A block keeps a placeholder height until it is drawn: make it that of the rows it still shows.
+    for (var j = 0; j < chunks.length; j++) {
+      var left = chunks[j].querySelectorAll('tbody tr:not([hidden])').length;
+      chunks[j].hidden = left === 0;
+      chunks[j].style.containIntrinsicSize = 'auto ' + left * 64 + 'px';
     }
     shown.textContent = n + ' of ' + rows.length + ' clusters shown';
   }
   form.addEventListener('change', apply);
+  shown.textContent = rows.length + ' of ' + rows.length + ' clusters shown';
   form.hidden = false;
-  apply();
 })();
 `;
 

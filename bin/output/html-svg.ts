@@ -45,7 +45,7 @@ export function verdictChart(title: string, groups: readonly ChartGroup[]): stri
     ].join('');
   });
   return (
-    `<svg class="chart" role="img" aria-label="${esc(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">` +
+    `<svg class="chart" role="img" aria-label="${esc(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">` +
     `<title>${esc(title)}</title>${rows.join('')}</svg>`
   );
 }
@@ -71,7 +71,7 @@ export function windowBar(e: Evaluation): string {
     (actual !== undefined ? `, actual ${formatDuration(actual)}` : '') +
     `, required ${required ? formatDuration(required) : 'any'}`;
   return (
-    `<svg class="bar" role="img" aria-label="${esc(label)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg">` +
+    `<svg class="bar" role="img" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">` +
     `<title>${esc(label)}</title>` +
     `<rect class="track" width="${W}" height="${H}"/>` +
     `<rect class="target" y="2" width="${x(target)}" height="7"/>` +
@@ -83,7 +83,7 @@ export function windowBar(e: Evaluation): string {
 
 /** The window bars' key, once above the table. */
 export const WINDOW_KEY =
-  `<svg role="img" aria-label="key" viewBox="0 0 540 16" width="540" height="16" xmlns="http://www.w3.org/2000/svg">` +
+  `<svg role="img" aria-label="key" viewBox="0 0 540 16" width="540" height="16">` +
   '<rect class="s-PASSED" y="4" width="20" height="7"/><text x="26" y="12">target window</text>' +
   '<rect class="actual" x="130" y="6" width="20" height="4"/><text x="156" y="12">actual window</text>' +
   '<line class="min" x1="262" x2="262" y1="0" y2="16"/><text x="270" y="12">required minimum (scale 0–72 h)</text></svg>';

@@ -136,6 +136,10 @@ function options(name: string, label: string, values: string[]): string {
   return `<label>${label} <select name="${name}"><option value="">all</option>${opts}</select></label>`;
 }
 
+/** Rows per block of the clusters' table (the style sheet's placeholder height assumes it). */
+const CHUNK_ROWS = 250;
+const COLUMNS = `<colgroup>${['verdict', 'cluster', 'account', 'region', 'window', 'reason', 'fix'].map((c) => `<col class="c-${c}">`).join('')}</colgroup>`;
+
 /** Every in-scope cluster, most urgent first, with the filters the script switches on. */
 function clusters(r: Report): string {
   const rows = audited(r).flatMap((p) => inScopeByUrgency(p.summary).map((e) => ({ p, e })));
@@ -149,8 +153,14 @@ function clusters(r: Report): string {
   );
   out.push(`<p>${WINDOW_KEY}</p>`);
   const head = ['Verdict', 'Cluster', 'Account', 'Region', 'Window against policy', 'Reason', 'Fix'].map((h) => `<th>${h}</th>`).join('');
-  const body = rows.map(({ p, e }) => clusterRow(p.accountId, p.summary.partition, e)).join('\n');
-  out.push(`<table id="clusters"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`);
+  // Blocks of rows the browser lays out only when they come into view (content-visibility), with
+  // fixed columns so that every block lines up under the one header: 10,000 rows load in seconds.
+  const chunks: string[] = [];
+  for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+    const body = rows.slice(i, i + CHUNK_ROWS).map(({ p, e }) => clusterRow(p.accountId, p.summary.partition, e));
+    chunks.push(`<div class="chunk"><table class="grid">${COLUMNS}<tbody>\n${body.join('\n')}\n</tbody></table></div>`);
+  }
+  out.push(`<div id="clusters"><table class="grid head">${COLUMNS}<thead><tr>${head}</tr></thead></table>\n${chunks.join('\n')}\n</div>`);
   return out.join('\n');
 }
 

@@ -81,9 +81,14 @@ async function open(file: string, javaScript = true): Promise<{ page: Page; dial
   return { page, dialogs, console };
 }
 
-/** The identifiers of the clusters' table rows that are shown. */
+/** The identifiers of the clusters' table rows that the browser lays out (a hidden row has no box). */
 const shownIds = (page: Page) =>
-  page.$$eval('#clusters tbody tr:not([hidden]) td:nth-child(2) a', (links) => links.map((a) => a.textContent ?? '').sort());
+  page.$$eval('#clusters tbody tr', (rows) =>
+    rows
+      .filter((r) => r.getClientRects().length > 0)
+      .map((r) => r.cells[1]?.querySelector('a')?.textContent ?? '')
+      .sort(),
+  );
 
 /** Chooses a filter value (as a person would: the select changes and tells the page). */
 async function filter(page: Page, name: 'verdict' | 'account' | 'region', value: string): Promise<void> {
