@@ -39,6 +39,9 @@ interface Report {
   totals: RunSummary['totals'];
 }
 
+/** An in-scope cluster of an audited account, in the order of the page. */
+type Row = { p: Part & { summary: RunSummary }; e: Evaluation };
+
 const audited = (r: Report) => r.parts.filter((p): p is Part & { summary: RunSummary } => p.summary !== undefined);
 const zero = (): Record<ComplianceStatus, number> => ({ FAILED: 0, WARNING: 0, PASSED: 0, NOT_AVAILABLE: 0 });
 const num = (n: number | string) => `<td class="n">${esc(n)}</td>`;
@@ -141,8 +144,7 @@ const CHUNK_ROWS = 250;
 const COLUMNS = `<colgroup>${['verdict', 'cluster', 'account', 'region', 'window', 'reason', 'fix'].map((c) => `<col class="c-${c}">`).join('')}</colgroup>`;
 
 /** Every in-scope cluster, most urgent first, with the filters the script switches on. */
-function clusters(r: Report): string {
-  const rows = audited(r).flatMap((p) => inScopeByUrgency(p.summary).map((e) => ({ p, e })));
+function clusters(rows: readonly Row[]): string {
   const out = ['<h2 id="clusters-heading">Clusters</h2>'];
   if (!rows.length) return [...out, '<p>No Aurora MySQL clusters in the scanned Regions.</p>'].join('\n');
   const accounts = [...new Set(rows.map((x) => x.p.accountId))].sort();
@@ -165,9 +167,9 @@ function clusters(r: Report): string {
 }
 
 /** Exemptions in force or expired, soonest end first. */
-function exemptions(r: Report): string {
-  const rows = audited(r)
-    .flatMap((p) => inScopeByUrgency(p.summary).map((e) => ({ accountId: p.accountId, e })))
+function exemptions(all: readonly Row[]): string {
+  const rows = all
+    .map(({ p, e }) => ({ accountId: p.accountId, e }))
     .filter(({ e }) => e.exemption.active || e.exemption.expired)
     .map(({ accountId, e }) => ({ accountId, e, ends: e.exemption.cappedAt ?? e.exemption.until ?? '' }))
     .sort((a, b) => (a.ends || '9999').localeCompare(b.ends || '9999'));
@@ -278,6 +280,7 @@ function howItRan(r: Report, settings: ScanSettings | undefined): string {
 }
 
 function renderReport(r: Report, settings: ScanSettings | undefined): string {
+  const rows: Row[] = audited(r).flatMap((p) => inScopeByUrgency(p.summary).map((e) => ({ p, e })));
   const nav =
     '<p><a href="#summary">Summary</a> · <a href="#clusters-heading">Clusters</a> · <a href="#exemptions">Exemptions</a> · ' +
     '<a href="#not-judged">Not judged</a> · <a href="#how">How the scan ran</a></p>';
@@ -287,8 +290,8 @@ function renderReport(r: Report, settings: ScanSettings | undefined): string {
     lead(r),
     nav,
     summary(r),
-    clusters(r),
-    exemptions(r),
+    clusters(rows),
+    exemptions(rows),
     notJudged(r),
     howItRan(r, settings),
   ].join('\n');
