@@ -51,9 +51,12 @@ export async function launchBrowser(): Promise<Browser> {
       args: ['--no-sandbox', '--no-zygote', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
     });
   } catch (err) {
+    // A binary left half unpacked by an interrupted run would be reused as it is: unpack anew next time.
+    fs.rmSync(UNPACK_DIR, { recursive: true, force: true });
     throw new Error(
-      `the headless Chromium at ${binary} did not start (${String(err)}): it needs the shared libraries of a Linux desktop browser ` +
-        '(on Debian: `apt-get install -y chromium` brings them)',
+      `the headless Chromium at ${binary} did not start (${String(err)}); it is unpacked again on the next run. ` +
+        'It needs glibc and libexpat (`ldd` on the binary names what is missing; on Debian `apt-get install -y chromium` brings ' +
+        "a desktop browser's libraries)",
       { cause: err },
     );
   }
