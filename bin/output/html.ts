@@ -267,6 +267,8 @@ function howItRan(r: Report, settings: ScanSettings | undefined): string {
       (x) => `${x.region} ${x.findings.imported} imported${x.findings.failed ? `, ${x.findings.failed} failed` : ''}`,
     );
     if (text.length) rows.push([r.multi ? `Findings of ${esc(p.accountId)}` : 'Findings published', esc(text.join('; '))]);
+    const changes = p.summary.events.map((e) => `${e.kind} ${e.identifier} (${e.region})`);
+    if (changes.length) rows.push([r.multi ? `Changes in ${esc(p.accountId)}` : 'Changes since the last run', esc(changes.join('; '))]);
     const a = p.summary.alert;
     if (a)
       rows.push([

@@ -213,8 +213,12 @@ describe('--format html', () => {
     expect(html).toMatch(/1 cluster\(s\) out of scope[\s\S]*eu-west-1 pg \(aurora-postgresql\)/);
   });
 
-  it('says when and how the scan ran: tool version, times, duration, Regions and the policy and flags', () => {
-    const how = /<h2 id="how">[\s\S]*<\/dl>/.exec(renderHtml(summary(), SETTINGS))?.[0] ?? '';
+  it('says when and how the scan ran: tool version, times, duration, Regions, the policy and flags, changes and the alert', () => {
+    const s = summary({
+      events: [{ kind: 'new-failure', region: 'eu-west-1', identifier: 'off' }],
+      alert: { subject: '1 new failure', published: false, error: 'AuthorizationError: denied' },
+    });
+    const how = /<h2 id="how">[\s\S]*<\/dl>/.exec(renderHtml(s, SETTINGS))?.[0] ?? '';
     for (const text of [
       `<dt>Tool</dt><dd>${TOOL.name} ${TOOL.version}</dd>`,
       `<dt>Started</dt><dd>${NOW.toISOString()}</dd>`,
@@ -226,6 +230,8 @@ describe('--format html', () => {
       'not read (--no-actual-window)',
       'only orders-* (--cluster)',
       'FAILED or WARNING (--fail-on warning)',
+      '<dt>Changes since the last run</dt><dd>new-failure off (eu-west-1)</dd>',
+      '<dt>Alert</dt><dd>NOT published: AuthorizationError: denied</dd>',
     ]) {
       expect(how).toContain(text);
     }
