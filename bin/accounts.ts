@@ -8,6 +8,7 @@ import type { AccountOutcome, AccountTarget } from '../lambda/accounts';
 import type { CheckConfig, Logger, RunSummary } from '../lambda/run';
 import { renderAccounts } from './output/accounts';
 import type { Format } from './output';
+import type { ScanSettings } from './output/html';
 
 /** The flags of an audit of several accounts. */
 export interface AccountFlags {
@@ -87,6 +88,8 @@ export interface AccountsScan {
   log: Logger;
   format: Format;
   color: boolean;
+  /** How the audit was asked for (the HTML page states it). */
+  settings?: ScanSettings;
   /** The exit status of one account's run (--fail-on applied). */
   exitCodeFor: (s: RunSummary) => number;
   /** Writes the result (stdout or --output). */
@@ -186,7 +189,7 @@ export async function scanAccounts(config: CheckConfig, flags: AccountFlags, run
   run.progress?.('\r\u001b[K');
   const summary = audit.summarizeAccounts(caller, startedAt, new Date(), outcomes);
   for (const o of outcomes.filter((x) => x.error)) run.err(`error: account ${o.accountId} not audited: ${o.error?.message}`);
-  run.emit(renderAccounts(run.format, summary, { color: run.color, actualWindow: config.actualWindow }));
+  run.emit(renderAccounts(run.format, summary, { color: run.color, actualWindow: config.actualWindow, settings: run.settings }));
   if (audit.isAuditDegraded(summary)) return 3;
   return Math.max(0, ...outcomes.map((o) => (o.summary ? run.exitCodeFor(o.summary) : 0)));
 }

@@ -16,6 +16,7 @@ import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
 import { ACCOUNT_CONCURRENCY, accountFlagProblems, scanAccounts, type AccountFlags } from './accounts';
 import { addIacCommand } from './iac';
 import { FORMATS, render, type Format } from './output';
+import type { ScanSettings } from './output/html';
 import { renderJsonError } from './output/report';
 import { TOOL } from './output/version';
 import { migrateCommand } from './migrate';
@@ -178,9 +179,11 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   if (!homeRegion) {
     throw new ConfigError(['no AWS Region: set AWS_REGION (or a profile with a region), pass --home-region, or list --regions explicitly']);
   }
+  const settings = scanSettings(config, flags);
   if (flags.accounts !== undefined) {
     const format = flags.format as Format;
     return scanAccounts(config, flags, {
+      settings,
       homeRegion,
       deadline: startedMs + Number(flags.timeout) * 1000,
       log: quietLog(io, Boolean(io.env.DEBUG)),
@@ -209,8 +212,21 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   io.progress?.('\r\u001b[K');
   const format = flags.format as Format;
   const color = format === 'table' && !flags.output && Boolean(io.isTTY) && flags.color && !io.env.NO_COLOR;
-  emit(render(format, summary, { color, actualWindow: config.actualWindow }), flags, io);
+  emit(render(format, summary, { color, actualWindow: config.actualWindow, settings }), flags, io);
   return exitCodeFor(summary, flags.failOn as (typeof FAIL_ON)[number]);
+}
+
+/** How the scan was asked for, as the HTML page states it. */
+function scanSettings(config: RuntimeSettings['config'], flags: ScanFlags): ScanSettings {
+  return {
+    policy: config.policy,
+    regions: config.regions,
+    actualWindow: config.actualWindow,
+    publishFindings: config.publishFindings,
+    clusterFilter: flags.cluster,
+    failOn: flags.failOn,
+    ...(flags.accounts !== undefined ? { accounts: flags.accounts, roleName: flags.roleName } : {}),
+  };
 }
 
 /** The result goes to stdout, or to `--output` (a note on stderr unless --quiet). */

@@ -4,12 +4,14 @@
  * - json: the single-account document's fields (clusters, regions, events and degradations each
  *   with `accountId`), plus `accounts` (one entry per account) and totals over all accounts;
  * - csv: the single-account rows (their first column is the account) of every account;
- * - sarif: one run per account; asff: every account's findings; markdown: totals, then each account.
+ * - sarif: one run per account; asff: every account's findings; markdown: totals, then each account;
+ * - html: one page over every account (html.ts).
  */
 import type { AccountOutcome, AccountsSummary } from '../../lambda/accounts';
-import type { Format } from '.';
+import type { Format, RenderOptions } from '.';
 import { renderAsff } from './asff';
 import { CSV_COLUMNS, renderCsv } from './csv';
+import { renderAccountsHtml } from './html';
 import { renderMarkdown, mdText } from './markdown';
 import { cells, inScopeByUrgency, jsonDocument, JSON_SCHEMA_VERSION, table, TABLE_HEADER } from './report';
 import { renderSarif } from './sarif';
@@ -158,7 +160,7 @@ function accountsMarkdown(s: AccountsSummary): string {
   return `${[...out, ...sections].join('\n')}\n`;
 }
 
-export function renderAccounts(format: Format, s: AccountsSummary, opts: { color?: boolean; actualWindow?: boolean } = {}): string {
+export function renderAccounts(format: Format, s: AccountsSummary, opts: RenderOptions = {}): string {
   switch (format) {
     case 'table':
       return renderAccountsTable(s, opts);
@@ -172,5 +174,7 @@ export function renderAccounts(format: Format, s: AccountsSummary, opts: { color
       return accountsAsff(s);
     case 'markdown':
       return accountsMarkdown(s);
+    case 'html':
+      return renderAccountsHtml(s, opts.settings);
   }
 }

@@ -2,14 +2,22 @@
 import type { RunSummary } from '../../lambda/run';
 import { renderAsff } from './asff';
 import { renderCsv } from './csv';
+import { renderHtml, type ScanSettings } from './html';
 import { renderMarkdown } from './markdown';
 import { renderJson, renderTable } from './report';
 import { renderSarif } from './sarif';
 
-export const FORMATS = ['table', 'json', 'csv', 'sarif', 'asff', 'markdown'] as const;
+export const FORMATS = ['table', 'json', 'csv', 'sarif', 'asff', 'markdown', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
-export function render(format: Format, s: RunSummary, opts: { color?: boolean; actualWindow?: boolean } = {}): string {
+/** `settings`: how the scan was asked for, which the HTML page states (the summary does not carry it). */
+export interface RenderOptions {
+  color?: boolean;
+  actualWindow?: boolean;
+  settings?: ScanSettings;
+}
+
+export function render(format: Format, s: RunSummary, opts: RenderOptions = {}): string {
   switch (format) {
     case 'table':
       return renderTable(s, opts);
@@ -23,5 +31,7 @@ export function render(format: Format, s: RunSummary, opts: { color?: boolean; a
       return renderAsff(s);
     case 'markdown':
       return renderMarkdown(s);
+    case 'html':
+      return renderHtml(s, opts.settings);
   }
 }

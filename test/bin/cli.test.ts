@@ -315,14 +315,20 @@ describe('main: output, gates and filters', () => {
     expect(c.out()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  it.each(['csv', 'sarif', 'asff', 'markdown'])('--format %s writes that document on stdout', async (format) => {
+  it.each(['csv', 'sarif', 'asff', 'markdown', 'html'])('--format %s writes that document on stdout', async (format) => {
     clusters();
     const c = capture();
 
     expect(await main(['scan', '--regions', 'eu-west-1', '--format', format], c.io)).toBe(EXIT.FAILED);
     const first = c.out().split('\n')[0];
     expect(first).toMatch(
-      { csv: /^account_id,region,cluster,/, sarif: /^\{$/, asff: /^\[$/, markdown: /^## Aurora Backtrack check/ }[format] as RegExp,
+      {
+        csv: /^account_id,region,cluster,/,
+        sarif: /^\{$/,
+        asff: /^\[$/,
+        markdown: /^## Aurora Backtrack check/,
+        html: /^<!DOCTYPE html>$/,
+      }[format] as RegExp,
     );
   });
 
