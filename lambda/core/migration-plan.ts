@@ -8,6 +8,7 @@
  * Eligibility comes from the scan's own evaluation (evaluate.ts): no second rule set.
  */
 import { evaluate } from './evaluate';
+import { RESTORED_FROM_TAG, restoredTags } from './remediation';
 import type { InstanceFacts, MigrationCluster, MigrationPlan, MigrationWorld, PlanOutcome, PlanStep, Refusal } from './migration-types';
 import { DEFAULT_SUGGESTED_WINDOW_SECONDS, MAX_WINDOW_SECONDS } from './rules';
 import { formatDuration } from './text';
@@ -17,7 +18,7 @@ import type { Policy } from './types';
 export const TARGET_SUFFIX = '-bt';
 
 /** The tag (after the tag prefix) that names the source on the new cluster; a re-run trusts only a target carrying it. */
-export const RESTORED_FROM_TAG = 'restored-from';
+export { RESTORED_FROM_TAG } from './remediation';
 
 /** RDS identifiers: 1–63 letters, digits and hyphens, starting with a letter, no double or trailing hyphen. */
 export const RDS_IDENTIFIER = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/;
@@ -64,15 +65,6 @@ export function refusalText(r: Refusal): string {
 /** The window the plan gives: the cluster's required minimum (policy or tag), or 24 h where any window would do. */
 const windowFor = (required: number) => (required > 0 ? required : DEFAULT_SUGGESTED_WINDOW_SECONDS);
 
-/** The source's tags for the new cluster (AWS-reserved `aws:` keys cannot be set), plus the one naming the source. */
-function targetTags(source: MigrationCluster, policy: Policy): { Key: string; Value: string }[] {
-  const fromKey = `${policy.tagPrefix}${RESTORED_FROM_TAG}`;
-  const kept = Object.entries(source.facts.tags)
-    .filter(([k]) => !k.toLowerCase().startsWith('aws:') && k !== fromKey)
-    .map(([Key, Value]) => ({ Key, Value }));
-  return [...kept, { Key: fromKey, Value: source.facts.arn }];
-}
-
 /**
  * The parameters of the restore, shared by both restore calls: every setting of the source that
  * a restore accepts and does not copy by itself. Pure, so a pasted command can be rendered from it.
@@ -105,7 +97,7 @@ export function restoreParameters(
     DeletionProtection: s.deletionProtection,
     EnableIAMDatabaseAuthentication: s.iamDatabaseAuthentication,
     ...(s.cloudwatchLogsExports.length > 0 && { EnableCloudwatchLogsExports: [...s.cloudwatchLogsExports] }),
-    Tags: targetTags(source, policy),
+    Tags: restoredTags(source.facts.tags, source.facts.arn, policy),
   };
 }
 

@@ -32,21 +32,30 @@ export const CUT_OVER_PROCEDURE = [
 ].join('\n');
 
 /** The tag policy a restore command is written for (the checker's defaults when none is given). */
-type TagPolicy = Pick<Policy, 'tagPrefix' | 'exemptTagKey'>;
+export type TagPolicy = Pick<Policy, 'tagPrefix' | 'exemptTagKey'>;
 const DEFAULT_TAG_POLICY: TagPolicy = { tagPrefix: DEFAULT_TAG_PREFIX, exemptTagKey: `${DEFAULT_TAG_PREFIX}exempt` };
 
 /**
  * The new cluster's tags: the source's, then one naming the source (while AWS's 50 allow it). The
  * exemption tags stay behind: an exemption was granted for the source, which has no Backtrack.
  */
-function restoredTags(c: ClusterFacts, policy: TagPolicy): Array<{ Key: string; Value: string }> {
-  const exemption = new Set([policy.exemptTagKey, `${policy.tagPrefix}exempt-reason`, `${policy.tagPrefix}exempt-until`]);
-  const tags = Object.entries(c.tags)
-    .filter(([Key]) => !exemption.has(Key))
-    .map(([Key, Value]) => ({ Key, Value }));
+/**
+ * The new cluster's tags: the source's, less those AWS reserves (`aws:`: a call that sets one is
+ * refused) and the exemption tags (granted to a cluster without Backtrack), plus
+ * `<prefix>restored-from` = the source's ARN (what `migrate` checks before it continues on a
+ * target). AWS allows 50 tags: where the source's fill them, the source's come first.
+ */
+export function restoredTags(
+  tags: Readonly<Record<string, string>>,
+  sourceArn: string,
+  policy: TagPolicy,
+): Array<{ Key: string; Value: string }> {
   const from = `${policy.tagPrefix}${RESTORED_FROM_TAG}`;
-  if (!(from in c.tags) && tags.length < MAX_CLUSTER_TAGS) tags.push({ Key: from, Value: c.identifier });
-  return tags;
+  const dropped = new Set([policy.exemptTagKey, `${policy.tagPrefix}exempt-reason`, `${policy.tagPrefix}exempt-until`, from]);
+  const kept = Object.entries(tags)
+    .filter(([Key]) => !dropped.has(Key) && !Key.toLowerCase().startsWith('aws:'))
+    .map(([Key, Value]) => ({ Key, Value }));
+  return kept.length < MAX_CLUSTER_TAGS ? [...kept, { Key: from, Value: sourceArn }] : kept;
 }
 
 /** `MinCapacity=0.5,MaxCapacity=16`: the CLI's shorthand for a ServerlessV2ScalingConfiguration. */
@@ -88,7 +97,7 @@ export function restoreCommand(c: ClusterFacts, windowSeconds: number, tagPolicy
   const scaling = r?.serverlessV2Scaling ? scalingArg(r.serverlessV2Scaling) : '';
   if (scaling) parts.push(`--serverless-v2-scaling-configuration ${scaling}`);
   if (r?.copyTagsToSnapshot) parts.push('--copy-tags-to-snapshot');
-  parts.push(`--tags ${shellArg(JSON.stringify(restoredTags(c, tagPolicy)))}`);
+  parts.push(`--tags ${shellArg(JSON.stringify(restoredTags(c.tags, c.arn, tagPolicy)))}`);
   parts.push(`--region ${c.region}`);
   return parts.join(' ');
 }

@@ -131,14 +131,7 @@ export type SeverityLabel = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITI
  * - `region-undocumented`: Backtrack is off in a Region AWS's material says nothing about (newer
  *   than the Backtrack guide's Region table): neither fixable nor "not available" can be claimed.
  */
-export type Condition =
-  | 'disabled'
-  | 'below-policy'
-  | 'actual-short'
-  | 'ok'
-  | 'unsupported'
-  | 'unknown'
-  | 'region-undocumented';
+export type Condition = 'disabled' | 'below-policy' | 'actual-short' | 'ok' | 'unsupported' | 'unknown' | 'region-undocumented';
 
 export interface Exemption {
   /** The exemption tag is present with value `true` (case-insensitive) and not expired. */

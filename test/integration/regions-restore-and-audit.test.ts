@@ -225,7 +225,7 @@ describe('restore command and tag audit (bundled handler)', () => {
     expect(command).toContain('--port 3307 --deletion-protection');
     expect(command).toContain(' --storage-type aurora-iopt1 --copy-tags-to-snapshot ');
     expect(command).toContain(
-      ` --tags '[{"Key":"team","Value":"o'\\''brien & co; $(id)"},{"Key":"backtrack-check:restored-from","Value":"orders-networked"}]' --region ${REGION}`,
+      ` --tags '[{"Key":"team","Value":"o'\\''brien & co; $(id)"},{"Key":"backtrack-check:restored-from","Value":"${described?.DBClusterArn}"}]' --region ${REGION}`,
     );
     const then = finding?.ProductFields?.[FIELD('followUpCommands')] ?? '';
     expect(then).toBe(

@@ -10,7 +10,7 @@ const findings = (region: string) =>
 const restore = (id: string) =>
   `aws rds restore-db-cluster-to-point-in-time --source-db-cluster-identifier ${id} --db-cluster-identifier ${id}-bt ` +
   '--restore-type full-copy --use-latest-restorable-time --backtrack-window 86400 ' +
-  `--tags '[{"Key":"backtrack-check:restored-from","Value":"${id}"}]' --region eu-west-1`;
+  `--tags '[{"Key":"backtrack-check:restored-from","Value":"arn:aws:rds:eu-west-1:111122223333:cluster:${id}"}]' --region eu-west-1`;
 const migrate = (id: string, region = 'eu-west-1') => `aurora-backtrack-check migrate --cluster ${id} --region ${region} --window-hours 24`;
 
 /** One event of each kind about a cluster, in the order the checker would list them. */

@@ -199,7 +199,7 @@ describe('restore command for a disabled cluster', () => {
         '--vpc-security-group-ids sg-0a1 sg-0b2 --db-cluster-parameter-group-name orders-params ' +
         '--kms-key-id arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab --port 3307 ' +
         '--deletion-protection --enable-iam-database-authentication --enable-cloudwatch-logs-exports audit error slowquery ' +
-        `--tags '[{"Key":"backtrack-check:restored-from","Value":"orders"}]' --region eu-west-1`,
+        `--tags '[{"Key":"backtrack-check:restored-from","Value":"arn:aws:rds:eu-west-1:111122223333:cluster:orders"}]' --region eu-west-1`,
     );
   });
 
@@ -222,8 +222,15 @@ describe('restore command for a disabled cluster', () => {
     expect(JSON.parse(arg)).toEqual([
       { Key: 'team', Value: "o'brien; rm -rf / $(whoami) `id`" },
       { Key: 'cost centre', Value: 'a,b=c' },
-      { Key: 'acme:restored-from', Value: 'orders' },
+      { Key: 'acme:restored-from', Value: 'arn:aws:rds:eu-west-1:111122223333:cluster:orders' },
     ]);
+  });
+
+  it('leaves out the tags AWS reserves (aws:…), which a restore call may not set', () => {
+    const tags = { 'aws:cloudformation:stack-name': 'db', 'AWS:Other': 'x', team: 'a' };
+    const cmd = restoreCommand(cluster({ backtrackWindowSeconds: 0, tags }), 86_400);
+    expect(cmd).not.toMatch(/aws:cloudformation|AWS:Other/);
+    expect(cmd).toContain('{"Key":"team","Value":"a"}');
   });
 
   it("leaves the source's exemption tags behind: the exemption was granted for a cluster without Backtrack", () => {
@@ -235,7 +242,9 @@ describe('restore command for a disabled cluster', () => {
     };
     const cmd = restoreCommand(cluster({ backtrackWindowSeconds: 0, tags }), 86_400);
 
-    expect(cmd).toContain(`--tags '[{"Key":"team","Value":"a"},{"Key":"backtrack-check:restored-from","Value":"orders"}]'`);
+    expect(cmd).toContain(
+      `--tags '[{"Key":"team","Value":"a"},{"Key":"backtrack-check:restored-from","Value":"arn:aws:rds:eu-west-1:111122223333:cluster:orders"}]'`,
+    );
   });
 
   it('adds no restored-from tag when the source already has 50 tags (AWS allows 50)', () => {
