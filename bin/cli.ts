@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
   ConfigError,
@@ -15,9 +17,11 @@ import { describeError } from '../lambda/aws/errors';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
 import { ACCOUNT_CONCURRENCY, accountFlagProblems, scanAccounts, type AccountFlags } from './accounts';
 import { FORMATS, render, type Format } from './output';
-import { renderJsonError } from './output/report';
+import { regionsLine, renderJsonError } from './output/report';
+import { parseStatuses, STATUSES } from './output/status-filter';
 import { TOOL } from './output/version';
 import { isDegraded } from '../lambda/degraded';
+import type { ComplianceStatus } from '../lambda/core/types';
 import type { Logger, RunSummary } from '../lambda/run';
 
 silenceSdkNodeVersionWarning();
@@ -61,6 +65,8 @@ export interface ScanFlags extends AccountFlags {
   timeout: string;
   maxExemptionDays?: string;
   backtrackRegions?: string;
+  allowUnknownRegions?: boolean;
+  status?: string;
 }
 
 /** `--timeout`: seconds the whole run may take (README "CLI"). */
@@ -72,8 +78,59 @@ export function settingsFromFlags(flags: Readonly<Partial<Record<RuntimeKey, unk
   return parseRuntimeSettings(shared, FLAG_NAMES);
 }
 
+/**
+ * `--output`: a file that can be written, checked before any AWS call so that a scan is never
+ * thrown away at the end for a typo in a folder name.
+ */
+export function outputProblem(file: string): string | undefined {
+  const at = `--output: "${file}"`;
+  const stat = (p: string) => fs.statSync(p, { throwIfNoEntry: false });
+  if (stat(file)?.isDirectory()) return `${at} — is a folder; give a file name, e.g. ${path.join(file, 'report.json')}`;
+  const folder = path.dirname(path.resolve(file));
+  const folderStat = stat(folder);
+  if (!folderStat) return `${at} — the folder ${folder} does not exist; create it first (mkdir -p ${folder}) or write elsewhere`;
+  if (!folderStat.isDirectory()) return `${at} — ${folder} is not a folder`;
+  try {
+    fs.accessSync(stat(file) ? file : folder, fs.constants.W_OK);
+  } catch {
+    return `${at} — ${stat(file) ? 'the file' : `the folder ${folder}`} cannot be written (permission denied)`;
+  }
+  return undefined;
+}
+
+/** Where the SDK reads profiles from: AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, by default under ~/.aws. */
+export function profileFiles(env: NodeJS.ProcessEnv): { config: string; credentials: string } {
+  const home = env.HOME || env.USERPROFILE || os.homedir();
+  return {
+    config: env.AWS_CONFIG_FILE || path.join(home, '.aws', 'config'),
+    credentials: env.AWS_SHARED_CREDENTIALS_FILE || path.join(home, '.aws', 'credentials'),
+  };
+}
+
+/**
+ * `--profile`: a profile named in the shared config (`[profile NAME]`, `[default]`) or the
+ * credentials file (`[NAME]`). Without this check the SDK says only "Could not load credentials
+ * from any providers", which does not name the profile or where it was looked for.
+ */
+export function profileProblem(profile: string, env: NodeJS.ProcessEnv): string | undefined {
+  const files = profileFiles(env);
+  const sections = (file: string) => {
+    try {
+      return [...fs.readFileSync(file, 'utf8').matchAll(/^\s*\[\s*([^\]]+?)\s*\]/gm)].map((m) => (m[1] ?? '').replace(/\s+/g, ' '));
+    } catch {
+      return [];
+    }
+  };
+  const inConfig = sections(files.config).some((name) => name === `profile ${profile}` || (profile === 'default' && name === 'default'));
+  if (inConfig || sections(files.credentials).includes(profile)) return undefined;
+  return (
+    `--profile: "${profile}" — no such profile in ${files.config} or ${files.credentials} ` +
+    '(profiles are read from AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, by default ~/.aws/config and ~/.aws/credentials; `aws configure list-profiles` lists them)'
+  );
+}
+
 /** Problems with the flags only the CLI has (every one is reported, with parseSettings' own). */
-function cliFlagProblems(flags: ScanFlags): string[] {
+function cliFlagProblems(flags: ScanFlags, env: NodeJS.ProcessEnv = {}): string[] {
   const problems: string[] = [];
   if (flags.regions !== undefined && flags.regions.trim() === '') {
     problems.push(
@@ -107,7 +164,16 @@ function cliFlagProblems(flags: ScanFlags): string[] {
   }
   if (flags.profile !== undefined && !/^[\w.+@=,-]{1,128}$/.test(flags.profile)) {
     problems.push(`--profile: "${flags.profile}" — use the name of a profile in your AWS config`);
+  } else if (flags.profile !== undefined) {
+    const missing = profileProblem(flags.profile, env);
+    if (missing) problems.push(missing);
   }
+  if (flags.status !== undefined) {
+    const statuses = parseStatuses(flags.status);
+    if ('problem' in statuses) problems.push(statuses.problem);
+  }
+  const output = flags.output !== undefined ? outputProblem(flags.output) : undefined;
+  if (output) problems.push(output);
   problems.push(...accountFlagProblems(flags));
   return problems;
 }
@@ -162,11 +228,14 @@ export function exitCodeFor(summary: RunSummary, failOn: (typeof FAIL_ON)[number
 async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   const startedMs = Date.now();
   const { config, stateTable } = settingsFromFlags(flags);
-  const problems = cliFlagProblems(flags);
+  const problems = cliFlagProblems(flags, io.env);
   if (problems.length) throw new ConfigError(problems);
   config.keepEvaluations = true;
   const only = clusterMatcher(flags.cluster);
-  if (only) config.clusterFilter = only;
+  // Every cluster listed passes the filter once: their count tells "no such cluster" from "no cluster".
+  let listed = 0;
+  if (only) config.clusterFilter = (id) => (listed++, only(id));
+  const statuses = flags.status !== undefined ? (parseStatuses(flags.status) as { ok: ComplianceStatus[] }).ok : undefined;
   if (flags.profile !== undefined) {
     // The SDK's default chain reads the profile (shared config, SSO included) from the environment.
     process.env.AWS_PROFILE = flags.profile;
@@ -188,6 +257,7 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
       emit: (text) => emit(text, flags, io),
       err: io.err,
       ...(io.progress && !flags.quiet ? { progress: io.progress } : {}),
+      ...(statuses ? { statuses } : {}),
     });
   }
   // The SDK and the run load only once the flags are known to be good: --help and a usage error stay fast.
@@ -199,16 +269,55 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
     log: quietLog(io, Boolean(io.env.DEBUG)),
     regionsModule: () => import('../lambda/aws/regions'),
   });
+  let waiting: NodeJS.Timeout | undefined;
   if (io.progress && !flags.quiet) {
     const show = io.progress;
-    deps.progress = (p) => show(`\r\u001b[K${p.regionsDone}/${p.regionsTotal} Regions done, ${p.clustersJudged} clusters judged`);
+    // Until the first Region is done, a line that counts the seconds: an endpoint that never answers is not silence.
+    const endpoint = endpointInUse(io.env, homeRegion);
+    waiting = setInterval(() => {
+      const seconds = Math.round((Date.now() - startedMs) / 1000);
+      if (seconds >= WAITING_AFTER_S) show(`\r\u001b[K${seconds} s: waiting for an answer from ${endpoint}…`);
+    }, 1000);
+    waiting.unref();
+    deps.progress = (p) => {
+      clearInterval(waiting);
+      show(`\r\u001b[K${p.regionsDone}/${p.regionsTotal} Regions done, ${p.clustersJudged} clusters judged`);
+    };
   }
-  const summary = await runCheck(config, deps, { mode: 'scan' }, { deadline: startedMs + Number(flags.timeout) * 1000 });
-  io.progress?.('\r\u001b[K');
+  let summary: RunSummary;
+  try {
+    summary = await runCheck(config, deps, { mode: 'scan' }, { deadline: startedMs + Number(flags.timeout) * 1000 });
+  } finally {
+    clearInterval(waiting);
+    io.progress?.('\r\u001b[K');
+  }
+  if (only && summary.totals.clusters === 0 && !isDegraded(summary)) {
+    const patterns = flags.cluster.map((c) => `"${c}"`).join(', ');
+    throw new ConfigError([
+      `--cluster: ${patterns} matched none of the ${listed} cluster(s) in ${regionsLine(summary, config.regions === 'all')}; ` +
+        'check the identifier (the pattern must match the whole identifier; * and ? are wildcards)',
+    ]);
+  }
   const format = flags.format as Format;
   const color = format === 'table' && !flags.output && Boolean(io.isTTY) && flags.color && !io.env.NO_COLOR;
-  emit(render(format, summary, { color, actualWindow: config.actualWindow }), flags, io);
+  const view = { color, actualWindow: config.actualWindow, allRegions: config.regions === 'all', ...(statuses ? { statuses } : {}) };
+  emit(render(format, summary, view), flags, io);
   return exitCodeFor(summary, flags.failOn as (typeof FAIL_ON)[number]);
+}
+
+/** Seconds without a finished Region before the progress line says what it waits for. */
+export const WAITING_AFTER_S = 3;
+
+/** The endpoint the first calls go to: a per-service or general override, or AWS itself. */
+function endpointInUse(env: NodeJS.ProcessEnv, homeRegion: string): string {
+  const override = env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL;
+  const proxy = env.HTTPS_PROXY || env.https_proxy;
+  return `${override ?? `AWS in ${homeRegion}`}${proxy ? ` through the proxy ${redactUserInfo(proxy)}` : ''}`;
+}
+
+/** A URL without its user name and password (a proxy URL may carry them). */
+function redactUserInfo(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//');
 }
 
 /** The result goes to stdout, or to `--output` (a note on stderr unless --quiet). */
@@ -219,12 +328,12 @@ function emit(text: string, flags: Pick<ScanFlags, 'output' | 'quiet'>, io: Io):
 }
 
 /** Runs the command; a ConfigError about the shared settings also names the bad CLI-only flags. */
-async function namingEveryBadFlag(flags: ScanFlags, command: () => Promise<number>): Promise<number> {
+async function namingEveryBadFlag(flags: ScanFlags, env: NodeJS.ProcessEnv, command: () => Promise<number>): Promise<number> {
   try {
     return await command();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    const more = cliFlagProblems(flags).filter((p) => !err.problems.includes(p));
+    const more = cliFlagProblems(flags, env).filter((p) => !err.problems.includes(p));
     throw more.length ? new ConfigError([...err.problems, ...more]) : err;
   }
 }
@@ -254,10 +363,15 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command('scan')
     .description('Judge every cluster of the watched Regions and print the verdicts')
     .addOption(settingOption('regions'))
+    .addOption(settingOption('allowUnknownRegions'))
     .addOption(settingOption('minWindowHours'))
     .addOption(settingOption('tagPrefix'))
     .addOption(settingOption('exemptTagKey'))
-    .option('--format <format>', `output format: ${FORMATS.join(', ')} (docs/cli.md)`, 'table')
+    .option('--format <format>', `output format: ${FORMATS.join(', ')}, any case (docs/cli.md)`, (v: string) => v.toLowerCase(), 'table')
+    .option(
+      '--status <verdicts>',
+      `show only clusters with these verdicts, e.g. FAILED,WARNING (any of ${STATUSES.join(', ')}); totals count all`,
+    )
     .option('--output <file>', 'write the result to this file instead of stdout')
     .option('--quiet', 'print only the result: no notes or warnings on stderr')
     .option('--no-color', 'no colour in the table (NO_COLOR is honoured too)')
@@ -290,7 +404,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       `with --accounts: accounts audited at once, ${ACCOUNT_CONCURRENCY.min}–${ACCOUNT_CONCURRENCY.max}`,
       String(ACCOUNT_CONCURRENCY.default),
     )
-    .action(async (flags: ScanFlags) => setCode(await namingEveryBadFlag(flags, () => scanCommand(flags, io))));
+    .action(async (flags: ScanFlags) => setCode(await namingEveryBadFlag(flags, io.env, () => scanCommand(flags, io))));
   // `aurora-backtrack-check --help` documents every flag, not only the command names.
   program.addHelpText('after', () => `\n${scan.helpInformation().trimEnd()}`);
   return program;
@@ -309,9 +423,20 @@ export function hintFor(name: string, message: string, env: NodeJS.ProcessEnv): 
       text,
     )
   ) {
-    const endpoint = env.AWS_ENDPOINT_URL ? `AWS_ENDPOINT_URL is set to ${env.AWS_ENDPOINT_URL}: is something listening there? ` : '';
-    const proxy = env.HTTPS_PROXY || env.https_proxy ? 'HTTPS_PROXY is set: is the proxy reachable? ' : '';
-    return `The AWS endpoint could not be reached. ${endpoint}${proxy}Check the network, a proxy (HTTPS_PROXY) and the endpoint (AWS_ENDPOINT_URL).`;
+    // Every endpoint override in effect (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, ...) and the proxy, by value.
+    const overrides = Object.keys(env)
+      .filter((k) => /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(k) && env[k])
+      .sort()
+      .map((k) => `${k} is set to ${env[k]}`);
+    const proxyUrl = env.HTTPS_PROXY || env.https_proxy;
+    // The connection was made, and the answer never came (the SDK's request timeout).
+    const silent = /requestTimeout|socket timed out|Stream timed out/i.test(text);
+    const endpoint = overrides.length
+      ? `${overrides.join('; ')}: ${silent ? 'it accepted the connection but did not answer in time.' : 'is something listening there?'} `
+      : '';
+    const proxy = proxyUrl ? `HTTPS_PROXY is set to ${redactUserInfo(proxyUrl)}: is the proxy reachable and answering? ` : '';
+    const what = silent ? 'did not answer in time' : 'could not be reached';
+    return `The AWS endpoint ${what}. ${endpoint}${proxy}Check the network, a proxy (HTTPS_PROXY) and the endpoint (AWS_ENDPOINT_URL).`;
   }
   return undefined;
 }
@@ -328,7 +453,7 @@ function systemCode(err: unknown): string | undefined {
 /** Runs the CLI with argv (without `node` and the script); resolves to the exit status. */
 export async function main(argv: string[], io: Io): Promise<number> {
   let code: number = EXIT.OK;
-  const wantsJson = argv.some((a, i) => a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
+  const wantsJson = argv.some((a, i) => a.toLowerCase() === '--format=json' || (a === '--format' && argv[i + 1]?.toLowerCase() === 'json'));
   const quiet = argv.includes('--quiet');
   const outerIo: Io = quiet ? { ...io, err: () => undefined } : io;
   /** With --format json a failed run still writes a JSON document, with the error, on stdout. */

@@ -3,6 +3,7 @@
  * passed by an app that embeds the construct. Every problem is collected and reported at once, so
  * one synth tells the user everything that needs fixing.
  */
+import { unknownRegionsProblem } from '../lambda/settings/region-codes';
 import { CONTEXT_KEYS, DEFAULTS, defaultExemptTagKey, SETTINGS, settingOf, type SettingValue } from '../lambda/settings/schema';
 
 export interface CheckerConfig {
@@ -10,6 +11,8 @@ export interface CheckerConfig {
   readonly minWindowHours: number;
   /** `all` (every Region enabled in the account) or explicit Region codes. */
   readonly regions: 'all' | readonly string[];
+  /** Accept Region codes the built-in list does not know (a Region AWS opened after this version). */
+  readonly allowUnknownRegions: boolean;
   /** EventBridge Scheduler expression of the scan: `rate(...)` or `cron(...)`, at most once an hour. */
   readonly schedule: string;
   /** EventBridge Scheduler expression of the reminder digest. */
@@ -124,6 +127,12 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
   const maxExemptionDays = read('maxExemptionDays', DEFAULTS.maxExemptionDays);
   const backtrackRegions = read('backtrackRegions', [...DEFAULTS.backtrackRegions]);
   const allowNoSubscribers = read('allowNoSubscribers', DEFAULTS.allowNoSubscribers);
+  const allowUnknownRegions = read('allowUnknownRegions', DEFAULTS.allowUnknownRegions);
+  const unknownRegions = allowUnknownRegions ? undefined : unknownRegionsProblem(regions, 'allowUnknownRegions=true');
+  if (unknownRegions) {
+    const { allowed, example } = SETTINGS.regions.context ?? { allowed: '', example: '' };
+    problems.push({ key: 'regions', value: render(raw.regions), problem: unknownRegions, allowed, example });
+  }
 
   const workspaceGiven = !isAbsent(raw.slackWorkspaceId);
   const channelGiven = !isAbsent(raw.slackChannelId);
@@ -142,6 +151,7 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
   return {
     minWindowHours,
     regions,
+    allowUnknownRegions,
     schedule,
     reminderSchedule,
     reminderAfterDays,

@@ -3,18 +3,24 @@ import type { RunSummary } from '../../lambda/run';
 import { renderAsff } from './asff';
 import { renderCsv } from './csv';
 import { renderMarkdown } from './markdown';
-import { renderJson, renderTable } from './report';
+import { renderJson, renderTable, type TableOptions } from './report';
 import { renderSarif } from './sarif';
+import { withStatuses } from './status-filter';
 
 export const FORMATS = ['table', 'json', 'csv', 'sarif', 'asff', 'markdown'] as const;
 export type Format = (typeof FORMATS)[number];
 
-export function render(format: Format, s: RunSummary, opts: { color?: boolean; actualWindow?: boolean } = {}): string {
+/**
+ * The run in `format`. `opts.statuses` (`--status`) keeps only the clusters of those verdicts, here,
+ * before any renderer: every format (and any added) shows the same clusters.
+ */
+export function render(format: Format, summary: RunSummary, opts: TableOptions = {}): string {
+  const s = withStatuses(summary, opts.statuses);
   switch (format) {
     case 'table':
       return renderTable(s, opts);
     case 'json':
-      return renderJson(s);
+      return renderJson(s, opts.statuses);
     case 'csv':
       return renderCsv(s);
     case 'sarif':

@@ -77,6 +77,7 @@ export const DEFAULTS = {
   allowNoSubscribers: false,
   alertEmails: [] as readonly string[],
   backtrackRegions: [] as readonly string[],
+  allowUnknownRegions: false,
   publishFindings: false,
   pageSize: 100,
 } as const;
@@ -111,6 +112,17 @@ export const SETTINGS = {
     context: {
       allowed: '"all" (every Region enabled in the account) or a comma-separated list of lower-case Region codes',
       example: 'regions=us-east-1,eu-west-1',
+    },
+  }),
+  allowUnknownRegions: setting<boolean>({
+    parse: parseBoolean,
+    help: 'accept Region codes the built-in list does not know (a Region AWS opened after this version)',
+    env: 'ALLOW_UNKNOWN_REGIONS',
+    toEnv: (allow) => (allow ? 'true' : undefined),
+    flag: '--allow-unknown-regions',
+    context: {
+      allowed: 'true or false (true: accept Region codes in regions that the built-in list of Regions does not know)',
+      example: 'allowUnknownRegions=true',
     },
   }),
   schedule: setting<string>({
@@ -279,6 +291,7 @@ export const CONTEXT_KEYS = keysWhere((s) => s.context !== undefined);
  */
 export const RUNTIME_KEYS = [
   'regions',
+  'allowUnknownRegions',
   'minWindowHours',
   'tagPrefix',
   'exemptTagKey',
@@ -314,8 +327,12 @@ export const ENV_VARIABLES: readonly string[] = RUNTIME_KEYS.map((k) => ENV_NAME
 
 /** Values written to the function's environment: the settings the stack validated and the resources it made. */
 export type EnvironmentValues = {
-  readonly [K in Exclude<RuntimeKey, 'pageSize' | 'hubEventBusArn' | 'alertTopicArn'>]: ReadonlyValue<SettingValue<K>>;
+  readonly [K in Exclude<RuntimeKey, 'pageSize' | 'hubEventBusArn' | 'alertTopicArn' | 'allowUnknownRegions'>]: ReadonlyValue<
+    SettingValue<K>
+  >;
 } & {
+  /** Absent: every Region code must be one the built-in list knows. */
+  readonly allowUnknownRegions?: boolean;
   /** Member mode only. */
   readonly hubEventBusArn?: string;
   /** Not in member mode (its alerts go to the hub's bus). */
