@@ -65,7 +65,7 @@ export interface ScanFlags extends AccountFlags {
   timeout: string;
   maxExemptionDays?: string;
   backtrackRegions?: string;
-  allowUnknownRegions?: boolean;
+  allowNewRegions?: boolean;
   status?: string;
 }
 
@@ -363,7 +363,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command('scan')
     .description('Judge every cluster of the watched Regions and print the verdicts')
     .addOption(settingOption('regions'))
-    .addOption(settingOption('allowUnknownRegions'))
+    .addOption(settingOption('allowNewRegions'))
     .addOption(settingOption('minWindowHours'))
     .addOption(settingOption('tagPrefix'))
     .addOption(settingOption('exemptTagKey'))

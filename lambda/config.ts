@@ -61,8 +61,8 @@ export function parseRuntimeSettings(raw: RawSettings, names: SettingNames): Run
   };
   const values = Object.fromEntries(RUNTIME_KEYS.map((k) => [k, read(k)])) as { [K in RuntimeKey]?: SettingValue<K> };
   // A typo in a Region code is refused here, before any call, rather than by AWS after seconds.
-  const allowName = names.allowUnknownRegions.startsWith('--') ? names.allowUnknownRegions : `${names.allowUnknownRegions}=true`;
-  const unknown = values.allowUnknownRegions ? undefined : unknownRegionsProblem(values.regions ?? 'all', allowName);
+  const allowName = names.allowNewRegions.startsWith('--') ? names.allowNewRegions : `${names.allowNewRegions}=true`;
+  const unknown = values.allowNewRegions ? undefined : unknownRegionsProblem(values.regions ?? 'all', allowName);
   if (unknown) problems.push(`${names.regions}: ${quote(raw.regions)} — ${unknown}`);
   if (problems.length) throw new ConfigError(problems);
 

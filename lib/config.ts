@@ -12,7 +12,7 @@ export interface CheckerConfig {
   /** `all` (every Region enabled in the account) or explicit Region codes. */
   readonly regions: 'all' | readonly string[];
   /** Accept Region codes the built-in list does not know (a Region AWS opened after this version). */
-  readonly allowUnknownRegions: boolean;
+  readonly allowNewRegions: boolean;
   /** EventBridge Scheduler expression of the scan: `rate(...)` or `cron(...)`, at most once an hour. */
   readonly schedule: string;
   /** EventBridge Scheduler expression of the reminder digest. */
@@ -127,8 +127,8 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
   const maxExemptionDays = read('maxExemptionDays', DEFAULTS.maxExemptionDays);
   const backtrackRegions = read('backtrackRegions', [...DEFAULTS.backtrackRegions]);
   const allowNoSubscribers = read('allowNoSubscribers', DEFAULTS.allowNoSubscribers);
-  const allowUnknownRegions = read('allowUnknownRegions', DEFAULTS.allowUnknownRegions);
-  const unknownRegions = allowUnknownRegions ? undefined : unknownRegionsProblem(regions, 'allowUnknownRegions=true');
+  const allowNewRegions = read('allowNewRegions', DEFAULTS.allowNewRegions);
+  const unknownRegions = allowNewRegions ? undefined : unknownRegionsProblem(regions, 'allowNewRegions=true');
   if (unknownRegions) {
     const { allowed, example } = SETTINGS.regions.context ?? { allowed: '', example: '' };
     problems.push({ key: 'regions', value: render(raw.regions), problem: unknownRegions, allowed, example });
@@ -151,7 +151,7 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
   return {
     minWindowHours,
     regions,
-    allowUnknownRegions,
+    allowNewRegions,
     schedule,
     reminderSchedule,
     reminderAfterDays,

@@ -3,7 +3,7 @@
  * code outside it is far more often a typo (`us-east-99`, `eu-west-l`) than a new Region, and
  * AWS's answer to a typo is a parse error seconds later; so a setting naming Regions is checked
  * against this list before any call. A Region AWS opens later is accepted with the setting
- * `allowUnknownRegions` (`--allow-unknown-regions`, `ALLOW_UNKNOWN_REGIONS`) until it is added here.
+ * `allowNewRegions` (`--allow-new-regions`, `ALLOW_NEW_REGIONS`) until it is added here.
  * Pure: no SDK.
  */
 
@@ -87,8 +87,8 @@ export const unknownRegions = (regions: 'all' | readonly string[]): string[] =>
 
 /**
  * The problem with Region codes the list does not know, naming the nearest known codes and how to
- * allow a new Region (`allowName`: `--allow-unknown-regions`, `ALLOW_UNKNOWN_REGIONS=true` or
- * `allowUnknownRegions=true`); undefined when every code is known.
+ * allow a new Region (`allowName`: `--allow-new-regions`, `ALLOW_NEW_REGIONS=true` or
+ * `allowNewRegions=true`); undefined when every code is known.
  */
 export function unknownRegionsProblem(regions: 'all' | readonly string[], allowName: string): string | undefined {
   const unknown = unknownRegions(regions);

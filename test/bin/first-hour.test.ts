@@ -34,23 +34,23 @@ beforeEach(() => {
 });
 
 describe('--regions: a code the built-in list does not know', () => {
-  it('exits 2 before any AWS call, suggesting the nearest codes and naming --allow-unknown-regions', async () => {
+  it('exits 2 before any AWS call, suggesting the nearest codes and naming --allow-new-regions', async () => {
     const c = capture();
 
     expect(await main(['scan', '--regions', 'us-east-99'], c.io)).toBe(EXIT.USAGE);
 
     expect(c.err()).toContain('--regions: "us-east-99" — names a Region code not in the checker\'s list of AWS Regions');
     expect(c.err()).toContain('did you mean us-east-1 or us-east-2?');
-    expect(c.err()).toContain('--allow-unknown-regions');
+    expect(c.err()).toContain('--allow-new-regions');
     expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
     expect(rds).toHaveReceivedCommandTimes(DescribeDBClustersCommand, 0);
   });
 
-  it('scans a Region the list does not know yet with --allow-unknown-regions', async () => {
+  it('scans a Region the list does not know yet with --allow-new-regions', async () => {
     rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [dbCluster('orders', {}, 'xx-newplace-1')] });
     const c = capture();
 
-    expect(await main(['scan', '--regions', 'xx-newplace-1', '--allow-unknown-regions'], c.io)).toBe(EXIT.OK);
+    expect(await main(['scan', '--regions', 'xx-newplace-1', '--allow-new-regions'], c.io)).toBe(EXIT.OK);
     expect(c.out()).toContain('xx-newplace-1');
   });
 });
