@@ -1,6 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
   ConfigError,
@@ -12,6 +10,7 @@ import {
   type SettingNames,
 } from '../lambda/config';
 import { regionCaseHint } from '../lambda/settings/parse';
+import { unknownRegionsProblem } from '../lambda/settings/region-codes';
 import { DEFAULTS, FLAG_NAMES as SCHEMA_FLAG_NAMES, RUNTIME_KEYS, SETTINGS, type RuntimeKey } from '../lambda/settings/schema';
 import { describeError } from '../lambda/aws/errors';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
@@ -19,6 +18,9 @@ import { ACCOUNT_CONCURRENCY, accountFlagProblems, scanAccounts, type AccountFla
 import { FORMATS, render, type Format } from './output';
 import { regionsLine, renderJsonError } from './output/report';
 import { parseStatuses, STATUSES } from './output/status-filter';
+import { endpointInUse, hintFor, outputProblem, profileProblem, waitingLine } from './preflight';
+
+export { hintFor };
 import { TOOL } from './output/version';
 import { isDegraded } from '../lambda/degraded';
 import type { ComplianceStatus } from '../lambda/core/types';
@@ -78,57 +80,6 @@ export function settingsFromFlags(flags: Readonly<Partial<Record<RuntimeKey, unk
   return parseRuntimeSettings(shared, FLAG_NAMES);
 }
 
-/**
- * `--output`: a file that can be written, checked before any AWS call so that a scan is never
- * thrown away at the end for a typo in a folder name.
- */
-export function outputProblem(file: string): string | undefined {
-  const at = `--output: "${file}"`;
-  const stat = (p: string) => fs.statSync(p, { throwIfNoEntry: false });
-  if (stat(file)?.isDirectory()) return `${at} — is a folder; give a file name, e.g. ${path.join(file, 'report.json')}`;
-  const folder = path.dirname(path.resolve(file));
-  const folderStat = stat(folder);
-  if (!folderStat) return `${at} — the folder ${folder} does not exist; create it first (mkdir -p ${folder}) or write elsewhere`;
-  if (!folderStat.isDirectory()) return `${at} — ${folder} is not a folder`;
-  try {
-    fs.accessSync(stat(file) ? file : folder, fs.constants.W_OK);
-  } catch {
-    return `${at} — ${stat(file) ? 'the file' : `the folder ${folder}`} cannot be written (permission denied)`;
-  }
-  return undefined;
-}
-
-/** Where the SDK reads profiles from: AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, by default under ~/.aws. */
-export function profileFiles(env: NodeJS.ProcessEnv): { config: string; credentials: string } {
-  const home = env.HOME || env.USERPROFILE || os.homedir();
-  return {
-    config: env.AWS_CONFIG_FILE || path.join(home, '.aws', 'config'),
-    credentials: env.AWS_SHARED_CREDENTIALS_FILE || path.join(home, '.aws', 'credentials'),
-  };
-}
-
-/**
- * `--profile`: a profile named in the shared config (`[profile NAME]`, `[default]`) or the
- * credentials file (`[NAME]`). Without this check the SDK says only "Could not load credentials
- * from any providers", which does not name the profile or where it was looked for.
- */
-export function profileProblem(profile: string, env: NodeJS.ProcessEnv): string | undefined {
-  const files = profileFiles(env);
-  const sections = (file: string) => {
-    try {
-      return [...fs.readFileSync(file, 'utf8').matchAll(/^\s*\[\s*([^\]]+?)\s*\]/gm)].map((m) => (m[1] ?? '').replace(/\s+/g, ' '));
-    } catch {
-      return [];
-    }
-  };
-  const inConfig = sections(files.config).some((name) => name === `profile ${profile}` || (profile === 'default' && name === 'default'));
-  if (inConfig || sections(files.credentials).includes(profile)) return undefined;
-  return (
-    `--profile: "${profile}" — no such profile in ${files.config} or ${files.credentials} ` +
-    '(profiles are read from AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, by default ~/.aws/config and ~/.aws/credentials; `aws configure list-profiles` lists them)'
-  );
-}
-
 /** Problems with the flags only the CLI has (every one is reported, with parseSettings' own). */
 function cliFlagProblems(flags: ScanFlags, env: NodeJS.ProcessEnv = {}): string[] {
   const problems: string[] = [];
@@ -153,6 +104,9 @@ function cliFlagProblems(flags: ScanFlags, env: NodeJS.ProcessEnv = {}): string[
     problems.push(
       `--home-region: "${flags.homeRegion}" — not a Region code${regionCaseHint([flags.homeRegion])}; use one such as us-east-1`,
     );
+  } else if (flags.homeRegion !== undefined && !flags.allowNewRegions) {
+    const unknown = unknownRegionsProblem([flags.homeRegion], '--allow-new-regions');
+    if (unknown) problems.push(`--home-region: "${flags.homeRegion}" — ${unknown}`);
   }
   for (const c of flags.cluster) {
     if (!/^[A-Za-z0-9*?-]{1,63}$/.test(c)) {
@@ -269,18 +223,12 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
     log: quietLog(io, Boolean(io.env.DEBUG)),
     regionsModule: () => import('../lambda/aws/regions'),
   });
-  let waiting: NodeJS.Timeout | undefined;
+  let waiting: { stop(): void } | undefined;
   if (io.progress && !flags.quiet) {
     const show = io.progress;
-    // Until the first Region is done, a line that counts the seconds: an endpoint that never answers is not silence.
-    const endpoint = endpointInUse(io.env, homeRegion);
-    waiting = setInterval(() => {
-      const seconds = Math.round((Date.now() - startedMs) / 1000);
-      if (seconds >= WAITING_AFTER_S) show(`\r\u001b[K${seconds} s: waiting for an answer from ${endpoint}…`);
-    }, 1000);
-    waiting.unref();
+    waiting = waitingLine(show, endpointInUse(io.env, homeRegion), startedMs);
     deps.progress = (p) => {
-      clearInterval(waiting);
+      waiting?.stop();
       show(`\r\u001b[K${p.regionsDone}/${p.regionsTotal} Regions done, ${p.clustersJudged} clusters judged`);
     };
   }
@@ -288,7 +236,7 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   try {
     summary = await runCheck(config, deps, { mode: 'scan' }, { deadline: startedMs + Number(flags.timeout) * 1000 });
   } finally {
-    clearInterval(waiting);
+    waiting?.stop();
     io.progress?.('\r\u001b[K');
   }
   if (only && summary.totals.clusters === 0 && !isDegraded(summary)) {
@@ -303,21 +251,6 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   const view = { color, actualWindow: config.actualWindow, allRegions: config.regions === 'all', ...(statuses ? { statuses } : {}) };
   emit(render(format, summary, view), flags, io);
   return exitCodeFor(summary, flags.failOn as (typeof FAIL_ON)[number]);
-}
-
-/** Seconds without a finished Region before the progress line says what it waits for. */
-export const WAITING_AFTER_S = 3;
-
-/** The endpoint the first calls go to: a per-service or general override, or AWS itself. */
-function endpointInUse(env: NodeJS.ProcessEnv, homeRegion: string): string {
-  const override = env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL;
-  const proxy = env.HTTPS_PROXY || env.https_proxy;
-  return `${override ?? `AWS in ${homeRegion}`}${proxy ? ` through the proxy ${redactUserInfo(proxy)}` : ''}`;
-}
-
-/** A URL without its user name and password (a proxy URL may carry them). */
-function redactUserInfo(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, '//');
 }
 
 /** The result goes to stdout, or to `--output` (a note on stderr unless --quiet). */
@@ -408,37 +341,6 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   // `aurora-backtrack-check --help` documents every flag, not only the command names.
   program.addHelpText('after', () => `\n${scan.helpInformation().trimEnd()}`);
   return program;
-}
-
-/** What to check when a call failed before AWS answered, or AWS refused who we are. */
-export function hintFor(name: string, message: string, env: NodeJS.ProcessEnv): string | undefined {
-  const text = `${name} ${message}`;
-  if (
-    /credential|Region is missing|security token|ExpiredToken|UnrecognizedClient|InvalidClientTokenId|SignatureDoesNotMatch/i.test(text)
-  ) {
-    return 'Check your AWS credentials and Region (AWS_PROFILE or --profile, AWS_REGION); nothing was judged.';
-  }
-  if (
-    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|socket hang up|TimeoutError|requestTimeout|certificate|CERT_/i.test(
-      text,
-    )
-  ) {
-    // Every endpoint override in effect (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, ...) and the proxy, by value.
-    const overrides = Object.keys(env)
-      .filter((k) => /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(k) && env[k])
-      .sort()
-      .map((k) => `${k} is set to ${env[k]}`);
-    const proxyUrl = env.HTTPS_PROXY || env.https_proxy;
-    // The connection was made, and the answer never came (the SDK's request timeout).
-    const silent = /requestTimeout|socket timed out|Stream timed out/i.test(text);
-    const endpoint = overrides.length
-      ? `${overrides.join('; ')}: ${silent ? 'it accepted the connection but did not answer in time.' : 'is something listening there?'} `
-      : '';
-    const proxy = proxyUrl ? `HTTPS_PROXY is set to ${redactUserInfo(proxyUrl)}: is the proxy reachable and answering? ` : '';
-    const what = silent ? 'did not answer in time' : 'could not be reached';
-    return `The AWS endpoint ${what}. ${endpoint}${proxy}Check the network, a proxy (HTTPS_PROXY) and the endpoint (AWS_ENDPOINT_URL).`;
-  }
-  return undefined;
 }
 
 /** The system error code (ECONNREFUSED, ENOTFOUND, …) of an error or of one of its causes. */

@@ -46,6 +46,14 @@ describe('--regions: a code the built-in list does not know', () => {
     expect(rds).toHaveReceivedCommandTimes(DescribeDBClustersCommand, 0);
   });
 
+  it('--home-region with a typo exits 2 the same way, before any AWS call', async () => {
+    const c = capture();
+
+    expect(await main(['scan', '--regions', 'eu-west-1', '--home-region', 'eu-west-9'], c.io)).toBe(EXIT.USAGE);
+    expect(c.err()).toContain('--home-region: "eu-west-9" — names a Region code not in the checker\'s list of AWS Regions');
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+  });
+
   it('scans a Region the list does not know yet with --allow-new-regions', async () => {
     rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [dbCluster('orders', {}, 'xx-newplace-1')] });
     const c = capture();
