@@ -5,6 +5,7 @@
  * credentials; findings are imported by each account into its own Security Hub.
  */
 import type { AccountOutcome, AccountTarget } from '../lambda/accounts';
+import type { ComplianceStatus } from '../lambda/core/types';
 import type { CheckConfig, Logger, RunSummary } from '../lambda/run';
 import { renderAccounts } from './output/accounts';
 import type { Format } from './output';
@@ -96,6 +97,8 @@ export interface AccountsScan {
   emit: (text: string) => void;
   err: (text: string) => void;
   progress?: (text: string) => void;
+  /** `--status`: only these verdicts are shown (the totals count every cluster). */
+  statuses?: readonly ComplianceStatus[];
 }
 
 /** A log whose lines name the account they are about. */
@@ -189,7 +192,14 @@ export async function scanAccounts(config: CheckConfig, flags: AccountFlags, run
   run.progress?.('\r\u001b[K');
   const summary = audit.summarizeAccounts(caller, startedAt, new Date(), outcomes);
   for (const o of outcomes.filter((x) => x.error)) run.err(`error: account ${o.accountId} not audited: ${o.error?.message}`);
-  run.emit(renderAccounts(run.format, summary, { color: run.color, actualWindow: config.actualWindow, settings: run.settings }));
+  run.emit(
+    renderAccounts(run.format, summary, {
+      color: run.color,
+      actualWindow: config.actualWindow,
+      settings: run.settings,
+      ...(run.statuses ? { statuses: run.statuses } : {}),
+    }),
+  );
   if (audit.isAuditDegraded(summary)) return 3;
   return Math.max(0, ...outcomes.map((o) => (o.summary ? run.exitCodeFor(o.summary) : 0)));
 }

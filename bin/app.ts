@@ -35,6 +35,15 @@ try {
   const env = account || region ? { env: { ...(account ? { account } : {}), ...(region ? { region } : {}) } } : {};
   const settings = hub.ok;
   if (settings.deployment === 'hub') {
+    if (settings.memberRegion === undefined) {
+      // The Region decides where every member checker runs: say which one was taken, and how to choose.
+      const chosen = region
+        ? `${region} (CDK_DEFAULT_REGION: the Region of the AWS profile or AWS_REGION the CDK CLI runs with)`
+        : 'the Region the stack is deployed to (the AWS profile or AWS_REGION of `cdk deploy`)';
+      process.stderr.write(
+        `memberRegion not set: the hub and the member checkers its StackSet deploys go to ${chosen}; set -c memberRegion=<region> to choose.\n`,
+      );
+    }
     new HubStack(app, 'AuroraBacktrackCheckerHub', {
       ...env,
       config,

@@ -10,6 +10,7 @@ import {
   type SettingNames,
 } from '../lambda/config';
 import { regionCaseHint } from '../lambda/settings/parse';
+import { unknownRegionsProblem } from '../lambda/settings/region-codes';
 import { DEFAULTS, FLAG_NAMES as SCHEMA_FLAG_NAMES, RUNTIME_KEYS, SETTINGS, type RuntimeKey } from '../lambda/settings/schema';
 import { describeError } from '../lambda/aws/errors';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
@@ -17,10 +18,15 @@ import { ACCOUNT_CONCURRENCY, accountFlagProblems, scanAccounts, type AccountFla
 import { addIacCommand } from './iac';
 import { FORMATS, render, type Format } from './output';
 import type { ScanSettings } from './output/html';
-import { renderJsonError } from './output/report';
+import { regionsLine, renderJsonError } from './output/report';
+import { parseStatuses, STATUSES } from './output/status-filter';
+import { endpointInUse, hintFor, outputProblem, profileProblem, waitingLine } from './preflight';
+
+export { hintFor };
 import { TOOL } from './output/version';
 import { migrateCommand } from './migrate';
 import { isDegraded } from '../lambda/degraded';
+import type { ComplianceStatus } from '../lambda/core/types';
 import type { Logger, RunSummary } from '../lambda/run';
 
 silenceSdkNodeVersionWarning();
@@ -64,6 +70,8 @@ export interface ScanFlags extends AccountFlags {
   timeout: string;
   maxExemptionDays?: string;
   backtrackRegions?: string;
+  allowNewRegions?: boolean;
+  status?: string;
 }
 
 /** `--timeout`: seconds the whole run may take (README "CLI"). */
@@ -76,7 +84,7 @@ export function settingsFromFlags(flags: Readonly<Partial<Record<RuntimeKey, unk
 }
 
 /** Problems with the flags only the CLI has (every one is reported, with parseSettings' own). */
-function cliFlagProblems(flags: ScanFlags): string[] {
+function cliFlagProblems(flags: ScanFlags, env: NodeJS.ProcessEnv = {}): string[] {
   const problems: string[] = [];
   if (flags.regions !== undefined && flags.regions.trim() === '') {
     problems.push(
@@ -99,6 +107,9 @@ function cliFlagProblems(flags: ScanFlags): string[] {
     problems.push(
       `--home-region: "${flags.homeRegion}" — not a Region code${regionCaseHint([flags.homeRegion])}; use one such as us-east-1`,
     );
+  } else if (flags.homeRegion !== undefined && !flags.allowNewRegions) {
+    const unknown = unknownRegionsProblem([flags.homeRegion], '--allow-new-regions');
+    if (unknown) problems.push(`--home-region: "${flags.homeRegion}" — ${unknown}`);
   }
   for (const c of flags.cluster) {
     if (!/^[A-Za-z0-9*?-]{1,63}$/.test(c)) {
@@ -110,7 +121,16 @@ function cliFlagProblems(flags: ScanFlags): string[] {
   }
   if (flags.profile !== undefined && !/^[\w.+@=,-]{1,128}$/.test(flags.profile)) {
     problems.push(`--profile: "${flags.profile}" — use the name of a profile in your AWS config`);
+  } else if (flags.profile !== undefined) {
+    const missing = profileProblem(flags.profile, env);
+    if (missing) problems.push(missing);
   }
+  if (flags.status !== undefined) {
+    const statuses = parseStatuses(flags.status);
+    if ('problem' in statuses) problems.push(statuses.problem);
+  }
+  const output = flags.output !== undefined ? outputProblem(flags.output) : undefined;
+  if (output) problems.push(output);
   problems.push(...accountFlagProblems(flags));
   return problems;
 }
@@ -165,11 +185,14 @@ export function exitCodeFor(summary: RunSummary, failOn: (typeof FAIL_ON)[number
 async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
   const startedMs = Date.now();
   const { config, stateTable } = settingsFromFlags(flags);
-  const problems = cliFlagProblems(flags);
+  const problems = cliFlagProblems(flags, io.env);
   if (problems.length) throw new ConfigError(problems);
   config.keepEvaluations = true;
   const only = clusterMatcher(flags.cluster);
-  if (only) config.clusterFilter = only;
+  // Every cluster listed passes the filter once: their count tells "no such cluster" from "no cluster".
+  let listed = 0;
+  if (only) config.clusterFilter = (id) => (listed++, only(id));
+  const statuses = flags.status !== undefined ? (parseStatuses(flags.status) as { ok: ComplianceStatus[] }).ok : undefined;
   if (flags.profile !== undefined) {
     // The SDK's default chain reads the profile (shared config, SSO included) from the environment.
     process.env.AWS_PROFILE = flags.profile;
@@ -193,6 +216,7 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
       emit: (text) => emit(text, flags, io),
       err: io.err,
       ...(io.progress && !flags.quiet ? { progress: io.progress } : {}),
+      ...(statuses ? { statuses } : {}),
     });
   }
   // The SDK and the run load only once the flags are known to be good: --help and a usage error stay fast.
@@ -204,15 +228,39 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
     log: quietLog(io, Boolean(io.env.DEBUG)),
     regionsModule: () => import('../lambda/aws/regions'),
   });
+  let waiting: { stop(): void } | undefined;
   if (io.progress && !flags.quiet) {
     const show = io.progress;
-    deps.progress = (p) => show(`\r\u001b[K${p.regionsDone}/${p.regionsTotal} Regions done, ${p.clustersJudged} clusters judged`);
+    waiting = waitingLine(show, endpointInUse(io.env, homeRegion), startedMs);
+    deps.progress = (p) => {
+      waiting?.stop();
+      show(`\r\u001b[K${p.regionsDone}/${p.regionsTotal} Regions done, ${p.clustersJudged} clusters judged`);
+    };
   }
-  const summary = await runCheck(config, deps, { mode: 'scan' }, { deadline: startedMs + Number(flags.timeout) * 1000 });
-  io.progress?.('\r\u001b[K');
+  let summary: RunSummary;
+  try {
+    summary = await runCheck(config, deps, { mode: 'scan' }, { deadline: startedMs + Number(flags.timeout) * 1000 });
+  } finally {
+    waiting?.stop();
+    io.progress?.('\r\u001b[K');
+  }
+  if (only && summary.totals.clusters === 0 && !isDegraded(summary)) {
+    const patterns = flags.cluster.map((c) => `"${c}"`).join(', ');
+    throw new ConfigError([
+      `--cluster: ${patterns} matched none of the ${listed} cluster(s) in ${regionsLine(summary, config.regions === 'all')}; ` +
+        'check the identifier (the pattern must match the whole identifier; * and ? are wildcards)',
+    ]);
+  }
   const format = flags.format as Format;
   const color = format === 'table' && !flags.output && Boolean(io.isTTY) && flags.color && !io.env.NO_COLOR;
-  emit(render(format, summary, { color, actualWindow: config.actualWindow, settings }), flags, io);
+  const view = {
+    color,
+    actualWindow: config.actualWindow,
+    allRegions: config.regions === 'all',
+    settings,
+    ...(statuses ? { statuses } : {}),
+  };
+  emit(render(format, summary, view), flags, io);
   return exitCodeFor(summary, flags.failOn as (typeof FAIL_ON)[number]);
 }
 
@@ -237,12 +285,12 @@ function emit(text: string, flags: Pick<ScanFlags, 'output' | 'quiet'>, io: Io):
 }
 
 /** Runs the command; a ConfigError about the shared settings also names the bad CLI-only flags. */
-async function namingEveryBadFlag(flags: ScanFlags, command: () => Promise<number>): Promise<number> {
+async function namingEveryBadFlag(flags: ScanFlags, env: NodeJS.ProcessEnv, command: () => Promise<number>): Promise<number> {
   try {
     return await command();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    const more = cliFlagProblems(flags).filter((p) => !err.problems.includes(p));
+    const more = cliFlagProblems(flags, env).filter((p) => !err.problems.includes(p));
     throw more.length ? new ConfigError([...err.problems, ...more]) : err;
   }
 }
@@ -272,10 +320,15 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command('scan')
     .description('Judge every cluster of the watched Regions and print the verdicts')
     .addOption(settingOption('regions'))
+    .addOption(settingOption('allowNewRegions'))
     .addOption(settingOption('minWindowHours'))
     .addOption(settingOption('tagPrefix'))
     .addOption(settingOption('exemptTagKey'))
-    .option('--format <format>', `output format: ${FORMATS.join(', ')} (docs/cli.md)`, 'table')
+    .option('--format <format>', `output format: ${FORMATS.join(', ')}, any case (docs/cli.md)`, (v: string) => v.toLowerCase(), 'table')
+    .option(
+      '--status <verdicts>',
+      `show only clusters with these verdicts, e.g. FAILED,WARNING (any of ${STATUSES.join(', ')}); totals count all`,
+    )
     .option('--output <file>', 'write the result to this file instead of stdout')
     .option('--quiet', 'print only the result: no notes or warnings on stderr')
     .option('--no-color', 'no colour in the table (NO_COLOR is honoured too)')
@@ -308,32 +361,12 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       `with --accounts: accounts audited at once, ${ACCOUNT_CONCURRENCY.min}–${ACCOUNT_CONCURRENCY.max}`,
       String(ACCOUNT_CONCURRENCY.default),
     )
-    .action(async (flags: ScanFlags) => setCode(await namingEveryBadFlag(flags, () => scanCommand(flags, io))));
+    .action(async (flags: ScanFlags) => setCode(await namingEveryBadFlag(flags, io.env, () => scanCommand(flags, io))));
   const iac = addIacCommand(program, io, setCode, settingOption);
   program.addCommand(migrateCommand(io, setCode, EXIT));
   // `aurora-backtrack-check --help` documents every flag, not only the command names.
   program.addHelpText('after', () => `\n${scan.helpInformation().trimEnd()}\n\n${iac.helpInformation().trimEnd()}`);
   return program;
-}
-
-/** What to check when a call failed before AWS answered, or AWS refused who we are. */
-export function hintFor(name: string, message: string, env: NodeJS.ProcessEnv): string | undefined {
-  const text = `${name} ${message}`;
-  if (
-    /credential|Region is missing|security token|ExpiredToken|UnrecognizedClient|InvalidClientTokenId|SignatureDoesNotMatch/i.test(text)
-  ) {
-    return 'Check your AWS credentials and Region (AWS_PROFILE or --profile, AWS_REGION); nothing was judged.';
-  }
-  if (
-    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|socket hang up|TimeoutError|requestTimeout|certificate|CERT_/i.test(
-      text,
-    )
-  ) {
-    const endpoint = env.AWS_ENDPOINT_URL ? `AWS_ENDPOINT_URL is set to ${env.AWS_ENDPOINT_URL}: is something listening there? ` : '';
-    const proxy = env.HTTPS_PROXY || env.https_proxy ? 'HTTPS_PROXY is set: is the proxy reachable? ' : '';
-    return `The AWS endpoint could not be reached. ${endpoint}${proxy}Check the network, a proxy (HTTPS_PROXY) and the endpoint (AWS_ENDPOINT_URL).`;
-  }
-  return undefined;
 }
 
 /** The system error code (ECONNREFUSED, ENOTFOUND, …) of an error or of one of its causes. */
@@ -348,7 +381,7 @@ function systemCode(err: unknown): string | undefined {
 /** Runs the CLI with argv (without `node` and the script); resolves to the exit status. */
 export async function main(argv: string[], io: Io): Promise<number> {
   let code: number = EXIT.OK;
-  const wantsJson = argv.some((a, i) => a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
+  const wantsJson = argv.some((a, i) => a.toLowerCase() === '--format=json' || (a === '--format' && argv[i + 1]?.toLowerCase() === 'json'));
   const quiet = argv.includes('--quiet');
   const outerIo: Io = quiet ? { ...io, err: () => undefined } : io;
   /** With --format json a failed run still writes a JSON document, with the error, on stdout. */

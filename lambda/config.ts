@@ -15,8 +15,10 @@ import {
   type RuntimeKey,
   type SettingValue,
 } from './settings/schema';
+import { unknownRegionsProblem } from './settings/region-codes';
 
 export { REGION_PATTERN } from './settings/parse';
+import { quote } from './settings/parse';
 
 /** A bad setting: the message names every bad value and what is allowed. */
 export class ConfigError extends Error {
@@ -58,6 +60,10 @@ export function parseRuntimeSettings(raw: RawSettings, names: SettingNames): Run
     return undefined;
   };
   const values = Object.fromEntries(RUNTIME_KEYS.map((k) => [k, read(k)])) as { [K in RuntimeKey]?: SettingValue<K> };
+  // A typo in a Region code is refused here, before any call, rather than by AWS after seconds.
+  const allowName = names.allowNewRegions.startsWith('--') ? names.allowNewRegions : `${names.allowNewRegions}=true`;
+  const unknown = values.allowNewRegions ? undefined : unknownRegionsProblem(values.regions ?? 'all', allowName);
+  if (unknown) problems.push(`${names.regions}: ${quote(raw.regions)} — ${unknown}`);
   if (problems.length) throw new ConfigError(problems);
 
   const tagPrefix = values.tagPrefix ?? DEFAULTS.tagPrefix;

@@ -33,6 +33,17 @@ export const HTTP_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 20_000,
  */
 export const CLIENT_SETTINGS = { maxAttempts: 8, retryMode: 'adaptive', requestHandler: HTTP_TIMEOUTS } as const;
 
+/**
+ * The identity call (STS GetCallerIdentity) is the first call of a run and a tiny one: an endpoint
+ * that accepts and never answers is told within about 10 s (two tries of 4 s), not after the run's
+ * whole deadline spent in retries, and nothing else has started yet.
+ */
+export const IDENTITY_SETTINGS = {
+  ...CLIENT_SETTINGS,
+  maxAttempts: 2,
+  requestHandler: { ...HTTP_TIMEOUTS, requestTimeout: 4_000 },
+} as const;
+
 /** Sockets per endpoint, the SDK's own default for the pool each client makes. */
 const SOCKETS_PER_ENDPOINT = 50;
 const pools = new Map<string, { httpAgent: HttpAgent; httpsAgent: HttpsAgent }>();
@@ -44,7 +55,7 @@ const pools = new Map<string, { httpAgent: HttpAgent; httpsAgent: HttpsAgent }>(
  * account opens (and TLS-handshakes) its own connections to the same endpoints, which costs more
  * CPU than its calls' work.
  */
-export function pooledSettings<T extends typeof CLIENT_SETTINGS>(service: string, region: string, settings: T) {
+export function pooledSettings<T extends { readonly requestHandler: object }>(service: string, region: string, settings: T) {
   const key = `${service}@${region}`;
   let pool = pools.get(key);
   if (!pool) {
@@ -105,7 +116,8 @@ export function awsDeps(opts: AwsDepsOptions): Deps {
     account:
       opts.account ??
       (() => {
-        sts ??= new STSClient({ region: opts.homeRegion, ...pooledSettings('sts', opts.homeRegion, settings) });
+        const identity = opts.credentials ? { ...IDENTITY_SETTINGS, credentials: opts.credentials } : IDENTITY_SETTINGS;
+        sts ??= new STSClient({ region: opts.homeRegion, ...pooledSettings('sts', opts.homeRegion, identity) });
         account ??= whoAmI(sts).catch((err: unknown) => {
           account = undefined;
           throw err;

@@ -3,6 +3,7 @@
  * passed by an app that embeds the construct. Every problem is collected and reported at once, so
  * one synth tells the user everything that needs fixing.
  */
+import { unknownRegionsProblem } from '../lambda/settings/region-codes';
 import {
   CONTEXT_KEYS,
   DEFAULTS,
@@ -18,6 +19,8 @@ export interface CheckerConfig {
   readonly minWindowHours: number;
   /** `all` (every Region enabled in the account) or explicit Region codes. */
   readonly regions: 'all' | readonly string[];
+  /** Accept Region codes the built-in list does not know (a Region AWS opened after this version). */
+  readonly allowNewRegions: boolean;
   /** EventBridge Scheduler expression of the scan: `rate(...)` or `cron(...)`, at most once an hour. */
   readonly schedule: string;
   /** EventBridge Scheduler expression of the reminder digest. */
@@ -145,6 +148,12 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
   const allowNoSubscribers = read('allowNoSubscribers', DEFAULTS.allowNoSubscribers);
   const remediationAction = read('remediationAction', DEFAULTS.remediationAction);
   const creationGuard = readOptional('creationGuard');
+  const allowNewRegions = read('allowNewRegions', DEFAULTS.allowNewRegions);
+  const unknownRegions = allowNewRegions ? undefined : unknownRegionsProblem(regions, 'allowNewRegions=true');
+  if (unknownRegions) {
+    const { allowed, example } = SETTINGS.regions.context ?? { allowed: '', example: '' };
+    problems.push({ key: 'regions', value: render(raw.regions), problem: unknownRegions, allowed, example });
+  }
 
   const workspaceGiven = !isAbsent(raw.slackWorkspaceId);
   const channelGiven = !isAbsent(raw.slackChannelId);
@@ -163,6 +172,7 @@ export function loadConfig(raw: Readonly<Record<string, unknown>>): CheckerConfi
   return {
     minWindowHours,
     regions,
+    allowNewRegions,
     schedule,
     reminderSchedule,
     reminderAfterDays,

@@ -32,7 +32,7 @@ async function runHandler(d: Deployment): Promise<{ ok: boolean; text: string }>
     return {
       ok: r.ok,
       text: r.ok
-        ? `handler returned: ${t?.clusters} clusters, ${t?.inScope} Aurora MySQL — ${t?.failed} FAILED, ${t?.warning} WARNING, ${t?.passed} PASSED, ${t?.notAvailable} NOT_AVAILABLE (${t?.suppressed} of them exempt), ${t?.outOfScope} out of scope; ${summary?.events?.length ?? 0} changes`
+        ? `handler returned: ${t?.clusters} clusters, ${t?.inScope} Aurora MySQL — ${t?.failed} FAILED, ${t?.warning} WARNING, ${t?.passed} PASSED, ${t?.notAvailable} NOT_AVAILABLE; ${t?.suppressed} exempt; ${t?.outOfScope} out of scope; ${summary?.events?.length ?? 0} changes`
         : `handler failed: ${r.error?.name}: ${r.error?.message}`,
     };
   } finally {

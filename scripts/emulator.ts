@@ -18,10 +18,13 @@ interface ServeRecord {
   pid: number;
   endpoint: string;
   startedAt: string;
-  /** `export` lines for a shell, and a CLI command that fits the seeded account. */
+  /** `export` lines for a shell, and a read-only CLI command that fits the seeded account. */
   exports: string[];
   example?: string;
 }
+
+/** How a shell takes the running emulator's export lines in one step (`env` prints only them). */
+export const EVAL_LINE = 'eval "$(npm run -s emulator -- env)"';
 
 const root = findProjectRoot(path.join(__dirname, '..', 'emulator'));
 /** Where the running emulator's record and log go (EMULATOR_RUN_DIR lets tests keep theirs apart). */
@@ -63,7 +66,8 @@ function parsePort(raw: string): number {
 
 function printRecord(r: ServeRecord): void {
   process.stdout.write(`${r.exports.join('\n')}\n`);
-  if (r.example) log(`then, for example:\n  ${r.example}`);
+  log(`or, in another shell: ${EVAL_LINE}`);
+  if (r.example) log(`then, for example (read-only: it judges and prints, writes nothing):\n  ${r.example}`);
 }
 
 async function serve(opts: { port?: number; seed: boolean }): Promise<number> {
@@ -90,7 +94,8 @@ async function serve(opts: { port?: number; seed: boolean }): Promise<number> {
       );
       log(`emulator: seeded the demo's sample account: ${SAMPLE_ACCOUNT.length} clusters in ${regions.join(', ')}`);
       log(`emulator: state table ${d.tableName}, topic ${d.topicArn} (an SQS queue is subscribed), Security Hub enabled`);
-      record.example = `node bin/aurora-backtrack-check.js ${d.cliArgs().join(' ').replace('--format json', '--format table')}`;
+      // Read-only: the seeded Regions and policy, without --publish-findings, --alert-topic-arn or --state-table.
+      record.example = `node bin/aurora-backtrack-check.js scan --regions ${regions.join(',')} --min-window-hours 24`;
     }
     fs.mkdirSync(path.dirname(recordPath), { recursive: true });
     fs.writeFileSync(recordPath, `${JSON.stringify(record, null, 2)}\n`);
@@ -159,6 +164,17 @@ async function stop(): Promise<number> {
   return 0;
 }
 
+/** `env`: only the export lines of the running emulator, for `eval "$(npm run -s emulator -- env)"`. */
+function env(): number {
+  const r = running();
+  if (!r) {
+    log('emulator: not running (start it with: npm run emulator -- start --seed)');
+    return 1;
+  }
+  process.stdout.write(`${r.exports.join('\n')}\n`);
+  return 0;
+}
+
 function status(): number {
   const r = running();
   if (!r) {
@@ -181,6 +197,7 @@ export function program(run: (code: Promise<number> | number) => void): Command 
       'after',
       "\nExamples:\n  npm run emulator -- serve --seed      # foreground, with the demo's sample account\n" +
         '  npm run emulator -- start --seed      # background; then eval the printed export lines\n' +
+        `  ${EVAL_LINE}   # point this shell (and the CLI) at the running emulator\n` +
         '  npm run emulator -- status | stop',
     );
   p.command('install')
@@ -211,6 +228,9 @@ export function program(run: (code: Promise<number> | number) => void): Command 
   p.command('status')
     .description('print the running emulator and its export lines; exit 1 when none runs')
     .action(() => run(status()));
+  p.command('env')
+    .description(`print only the running emulator's export lines, for: ${EVAL_LINE}; exit 1 when none runs`)
+    .action(() => run(env()));
   p.command('stop')
     .description('stop the emulator started by `start` (or a `serve` in another terminal)')
     .action(() => run(stop()));

@@ -13,7 +13,8 @@ import { renderAsff } from './asff';
 import { CSV_COLUMNS, renderCsv } from './csv';
 import { renderAccountsHtml } from './html';
 import { renderMarkdown, mdText } from './markdown';
-import { cells, inScopeByUrgency, jsonDocument, JSON_SCHEMA_VERSION, table, TABLE_HEADER } from './report';
+import { cells, inScopeByUrgency, jsonDocument, JSON_SCHEMA_VERSION, table, TABLE_HEADER, type TableOptions } from './report';
+import { withStatuses } from './status-filter';
 import { renderSarif } from './sarif';
 import { TOOL } from './version';
 
@@ -40,7 +41,7 @@ function accountTotals(s: AccountsSummary): string[][] {
   return rows;
 }
 
-function renderAccountsTable(s: AccountsSummary, opts: { color?: boolean; actualWindow?: boolean }): string {
+function renderAccountsTable(s: AccountsSummary, opts: TableOptions): string {
   const lines = [`Aurora Backtrack check — ${s.accounts.length} account(s), as account ${s.callerAccountId}, ${s.startedAt}`, ''];
   const rows = audited(s).flatMap((o) => inScopeByUrgency(o.summary).map((e) => ({ accountId: o.accountId, e })));
   if (rows.length) {
@@ -50,20 +51,27 @@ function renderAccountsTable(s: AccountsSummary, opts: { color?: boolean; actual
         opts.color ? 3 : undefined,
       ),
     );
-    lines.push('', 'Reasons and fixes:');
-    for (const { accountId, e } of rows.filter((r) => r.e.status !== 'PASSED')) {
+    const explained = rows.filter((r) => r.e.status !== 'PASSED');
+    if (explained.length) lines.push('', 'Reasons and fixes:');
+    for (const { accountId, e } of explained) {
       lines.push(`- ${e.cluster.identifier} (${accountId}, ${e.cluster.region}): ${e.reason}`);
       if (e.remediation) lines.push(`    fix: ${e.remediation}`);
     }
   } else {
-    lines.push('No Aurora MySQL clusters in the watched Regions of the audited accounts.');
+    lines.push(
+      opts.statuses
+        ? `No Aurora MySQL cluster is ${opts.statuses.join(' or ')} in the audited accounts.`
+        : 'No Aurora MySQL clusters in the watched Regions of the audited accounts.',
+    );
   }
+  if (opts.statuses)
+    lines.push('', `Shown: ${rows.length} cluster(s) with verdict ${opts.statuses.join(', ')} (--status); the totals count every cluster.`);
   lines.push('', 'Totals per account:', table(accountTotals(s)));
   const t = s.totals;
   lines.push(
     '',
     `Totals: ${t.accountsAudited} of ${t.accounts} accounts audited; ${t.clusters} clusters; ${t.inScope} Aurora MySQL — ${t.failed} FAILED, ` +
-      `${t.warning} WARNING, ${t.passed} PASSED, ${t.notAvailable} NOT_AVAILABLE (${t.suppressed} of them exempt); ${t.outOfScope} out of scope`,
+      `${t.warning} WARNING, ${t.passed} PASSED, ${t.notAvailable} NOT_AVAILABLE; ${t.suppressed} exempt; ${t.outOfScope} out of scope`,
   );
   for (const o of notAudited(s)) lines.push(`  account ${o.accountId} NOT AUDITED: ${o.error?.message ?? 'unknown reason'}`);
   for (const o of audited(s)) {
@@ -81,7 +89,7 @@ function renderAccountsTable(s: AccountsSummary, opts: { color?: boolean; actual
 }
 
 /** The JSON document: the single-account fields over every account, plus `accounts`. */
-function accountsJson(s: AccountsSummary): string {
+function accountsJson(s: AccountsSummary, statuses?: readonly string[]): string {
   const docs = audited(s).map((o) => ({ o, doc: jsonDocument(o.summary) }));
   const withAccount = <T extends object>(accountId: string, items: readonly T[]) => items.map((x) => ({ accountId, ...x }));
   const doc = {
@@ -112,6 +120,7 @@ function accountsJson(s: AccountsSummary): string {
       degraded: o.summary?.degraded.length,
     })),
     clusters: docs.flatMap(({ doc }) => doc.clusters),
+    ...(statuses ? { statusFilter: statuses } : {}),
   };
   return JSON.stringify(doc, null, 2);
 }
@@ -144,7 +153,7 @@ function accountsMarkdown(s: AccountsSummary): string {
     `# Aurora Backtrack check — ${t.accounts} account(s)`,
     '',
     `${s.startedAt}: ${t.accountsAudited} of ${t.accounts} accounts audited; ${t.inScope} Aurora MySQL clusters — **${t.failed} FAILED**, ` +
-      `${t.warning} WARNING, ${t.passed} PASSED, ${t.notAvailable} NOT_AVAILABLE (${t.suppressed} of them exempt).`,
+      `${t.warning} WARNING, ${t.passed} PASSED, ${t.notAvailable} NOT_AVAILABLE; ${t.suppressed} exempt.`,
     '',
     '| Account | Name | Aurora MySQL | FAILED | WARNING | PASSED | Result |',
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -160,12 +169,16 @@ function accountsMarkdown(s: AccountsSummary): string {
   return `${[...out, ...sections].join('\n')}\n`;
 }
 
-export function renderAccounts(format: Format, s: AccountsSummary, opts: RenderOptions = {}): string {
+/** The audit in `format`; `opts.statuses` (`--status`) keeps only those verdicts in every account, before any renderer. */
+export function renderAccounts(format: Format, all: AccountsSummary, opts: RenderOptions = {}): string {
+  const s = opts.statuses
+    ? { ...all, accounts: all.accounts.map((o) => (o.summary ? { ...o, summary: withStatuses(o.summary, opts.statuses) } : o)) }
+    : all;
   switch (format) {
     case 'table':
       return renderAccountsTable(s, opts);
     case 'json':
-      return accountsJson(s);
+      return accountsJson(s, opts.statuses);
     case 'csv':
       return accountsCsv(s);
     case 'sarif':

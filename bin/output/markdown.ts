@@ -36,7 +36,7 @@ export function renderMarkdown(s: RunSummary): string {
   out.push('');
   out.push(
     `${s.startedAt}: ${t.inScope} Aurora MySQL clusters in ${s.regions.length} Region(s) — **${t.failed} FAILED**, ` +
-      `${t.warning} WARNING, ${t.passed} PASSED, ${t.notAvailable} NOT_AVAILABLE (${t.suppressed} of them exempt); ${t.outOfScope} out of scope.`,
+      `${t.warning} WARNING, ${t.passed} PASSED, ${t.notAvailable} NOT_AVAILABLE; ${t.suppressed} exempt; ${t.outOfScope} out of scope.`,
   );
   const attention = inScope.filter((e) => e.status === 'FAILED' || e.status === 'WARNING');
   if (attention.length) {

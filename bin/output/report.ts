@@ -1,5 +1,5 @@
 import { formatDuration, plainText } from '../../lambda/core/text';
-import type { Evaluation } from '../../lambda/core/types';
+import type { ComplianceStatus, Evaluation } from '../../lambda/core/types';
 import type { RunSummary } from '../../lambda/run';
 import { TOOL } from './version';
 
@@ -88,33 +88,62 @@ export function table(rows: string[][], colorColumn?: number): string {
     .join('\n');
 }
 
+export interface TableOptions {
+  color?: boolean;
+  actualWindow?: boolean;
+  /** The verdicts `--status` shows (the summary is already filtered); undefined: every cluster. */
+  statuses?: readonly ComplianceStatus[];
+  /** The run watched every enabled Region (`--regions all`). */
+  allRegions?: boolean;
+}
+
+/** Regions listed by name up to this many; more are counted (an account has 30 and more). */
+const REGIONS_LISTED = 6;
+
+/** The Regions of a run: named when few, counted when many; a Region not scanned is always named. */
+export function regionsLine(s: RunSummary, allRegions?: boolean): string {
+  const notScanned = s.regions.filter((r) => !r.scanned).map((r) => `${r.region} (NOT SCANNED)`);
+  if (s.regions.length <= REGIONS_LISTED) {
+    return s.regions.map((r) => `${r.region}${r.scanned ? '' : ' (NOT SCANNED)'}`).join(', ') || 'none';
+  }
+  const count = `${s.regions.length} Regions${allRegions ? ' (all enabled)' : ''}`;
+  return notScanned.length ? `${count}; ${notScanned.join(', ')}` : count;
+}
+
 /**
  * The CLI's table: one row per in-scope cluster, then what was not judged and why.
  * `actualWindow: false`: the run did not read the actual window (`--no-actual-window`).
  */
-export function renderTable(s: RunSummary, opts: { color?: boolean; actualWindow?: boolean } = {}): string {
+export function renderTable(s: RunSummary, opts: TableOptions = {}): string {
   const inScope = inScopeByUrgency(s);
   const lines: string[] = [];
   lines.push(`Aurora Backtrack check — account ${s.accountId}, ${s.startedAt}`);
   lines.push('');
   if (inScope.length) {
     lines.push(table([TABLE_HEADER, ...inScope.map((e) => cells(e, opts.actualWindow ?? true))], opts.color ? 2 : undefined));
-    lines.push('');
-    lines.push('Reasons and fixes:');
-    for (const e of inScope.filter((x) => x.status !== 'PASSED')) {
+    const explained = inScope.filter((x) => x.status !== 'PASSED');
+    if (explained.length) lines.push('', 'Reasons and fixes:');
+    for (const e of explained) {
       lines.push(`- ${e.cluster.identifier} (${e.cluster.region}): ${e.reason}`);
       if (e.remediation) lines.push(`    fix: ${e.remediation}`);
     }
   } else {
-    lines.push('No Aurora MySQL clusters in the watched Regions.');
+    lines.push(
+      opts.statuses ? `No Aurora MySQL cluster is ${opts.statuses.join(' or ')}.` : 'No Aurora MySQL clusters in the watched Regions.',
+    );
   }
+  if (opts.statuses)
+    lines.push(
+      '',
+      `Shown: ${inScope.length} cluster(s) with verdict ${opts.statuses.join(', ')} (--status); the totals count every cluster.`,
+    );
   const t = s.totals;
   lines.push('');
   lines.push(
     `Totals: ${t.clusters} clusters; ${t.inScope} Aurora MySQL — ${t.failed} FAILED, ${t.warning} WARNING, ${t.passed} PASSED, ` +
-      `${t.notAvailable} NOT_AVAILABLE (${t.suppressed} of them exempt); ${t.outOfScope} out of scope (not Aurora MySQL)`,
+      `${t.notAvailable} NOT_AVAILABLE; ${t.suppressed} exempt; ${t.outOfScope} out of scope (not Aurora MySQL)`,
   );
-  lines.push(`Regions: ${s.regions.map((r) => `${r.region}${r.scanned ? '' : ' (NOT SCANNED)'}`).join(', ') || 'none'}`);
+  lines.push(`Regions: ${regionsLine(s, opts.allRegions)}`);
   for (const r of s.regions.filter((x) => !x.scanned)) lines.push(`  ${r.region} not scanned: ${r.error}`);
   for (const r of s.regions) {
     for (const x of r.rejected) lines.push(`  ${r.region}: cluster ${x.identifier ?? '(no identifier)'} not judged: ${x.reason}`);
@@ -147,8 +176,10 @@ export function renderTable(s: RunSummary, opts: { color?: boolean; actualWindow
 }
 
 /** The CLI's JSON: the run summary with each evaluation flattened to plain values. */
-export function renderJson(s: RunSummary): string {
-  return JSON.stringify(jsonDocument(s), null, 2);
+export function renderJson(s: RunSummary, statuses?: readonly string[]): string {
+  const doc = jsonDocument(s);
+  // Under --status, `clusters` holds only those verdicts; `totals` still counts every cluster.
+  return JSON.stringify(statuses ? { ...doc, statusFilter: statuses } : doc, null, 2);
 }
 
 /** The `--format json` document of one account's run. */

@@ -63,6 +63,8 @@ interface Section {
   severity: SeverityLabel;
   /** How the subject counts this section, [one, many]. */
   countWords: [string, string];
+  /** WARNING clusters among the new failures: the subject counts them apart ("1 new warning"). */
+  warnings?: number;
 }
 
 /** How the subject counts each section: [one, many]. */
@@ -95,6 +97,7 @@ function sections(input: AlertInput): Section[] {
     regions: new Set(),
     severity: 'INFORMATIONAL',
     countWords: COUNT_WORDS[event],
+    warnings: 0,
   });
   const failures = make('New failures', 'new-failure');
   const changed = make('Changed', 'changed');
@@ -117,6 +120,7 @@ function sections(input: AlertInput): Section[] {
     if (fix) s.fixes.push(fix);
     s.regions.add(e.cluster.region);
     s.severity = maxSeverity([s.severity, e.severity]);
+    if (s.event === 'new-failure' && e.status === 'WARNING') s.warnings = (s.warnings ?? 0) + 1;
   };
   for (const ev of input.events) {
     if (ev.kind !== 'deleted' && ev.tagChanges?.length) {
@@ -216,10 +220,12 @@ function sections(input: AlertInput): Section[] {
 
 function countsPhrase(secs: Section[]): string {
   return secs
-    .map((s) => {
-      const n = s.long.length;
+    .flatMap((s) => {
+      const w = s.warnings ?? 0;
+      const n = s.long.length - w;
       const [one, many] = s.countWords;
-      return `${n} ${n === 1 ? one : many}`;
+      const warnings = w ? [`${w} new ${w === 1 ? 'warning' : 'warnings'}`] : [];
+      return [...(n > 0 || !w ? [`${n} ${n === 1 ? one : many}`] : []), ...warnings];
     })
     .join(', ');
 }

@@ -7,6 +7,7 @@
  * Pure: no SDK, no aws-cdk-lib.
  */
 import { MAX_WINDOW_HOURS } from '../core/rules';
+import { nearestRegions } from './region-codes';
 
 export interface Failure {
   /** What is wrong, after the value: `is out of range 1–365`. */
@@ -120,7 +121,9 @@ export function parseRegionCodes(value: unknown, fix: string): Parsed<string[]> 
   if ('problem' in list) return list;
   const bad = list.ok.filter((r) => !REGION_PATTERN.test(r));
   if (bad.length === 0) return { ok: list.ok };
-  const hint = regionCaseHint(bad);
+  // Lower case first (US-EAST-1); otherwise the nearest known codes (eu-west-l → eu-west-1).
+  const near = [...new Set(bad.flatMap((b) => nearestRegions(b)))];
+  const hint = regionCaseHint(bad) || (near.length ? ` (did you mean ${near.join(' or ')}?)` : '');
   return fail(
     value,
     `contains ${quoted(bad)}, ${plural(bad.length, 'which is not a Region code', 'which are not Region codes')}${hint}`,

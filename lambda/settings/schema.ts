@@ -77,6 +77,7 @@ export const DEFAULTS = {
   allowNoSubscribers: false,
   alertEmails: [] as readonly string[],
   backtrackRegions: [] as readonly string[],
+  allowNewRegions: false,
   publishFindings: false,
   pageSize: 100,
   remediationAction: false,
@@ -116,6 +117,17 @@ export const SETTINGS = {
     context: {
       allowed: '"all" (every Region enabled in the account) or a comma-separated list of lower-case Region codes',
       example: 'regions=us-east-1,eu-west-1',
+    },
+  }),
+  allowNewRegions: setting<boolean>({
+    parse: parseBoolean,
+    help: 'accept Region codes the built-in list does not know (a Region AWS opened after this version)',
+    env: 'ALLOW_NEW_REGIONS',
+    toEnv: (allow) => (allow ? 'true' : undefined),
+    flag: '--allow-new-regions',
+    context: {
+      allowed: 'true or false (true: accept Region codes in regions that the built-in list of Regions does not know)',
+      example: 'allowNewRegions=true',
     },
   }),
   schedule: setting<string>({
@@ -305,6 +317,7 @@ export const CONTEXT_KEYS = keysWhere((s) => s.context !== undefined);
  */
 export const RUNTIME_KEYS = [
   'regions',
+  'allowNewRegions',
   'minWindowHours',
   'tagPrefix',
   'exemptTagKey',
@@ -340,8 +353,10 @@ export const ENV_VARIABLES: readonly string[] = RUNTIME_KEYS.map((k) => ENV_NAME
 
 /** Values written to the function's environment: the settings the stack validated and the resources it made. */
 export type EnvironmentValues = {
-  readonly [K in Exclude<RuntimeKey, 'pageSize' | 'hubEventBusArn' | 'alertTopicArn'>]: ReadonlyValue<SettingValue<K>>;
+  readonly [K in Exclude<RuntimeKey, 'pageSize' | 'hubEventBusArn' | 'alertTopicArn' | 'allowNewRegions'>]: ReadonlyValue<SettingValue<K>>;
 } & {
+  /** Absent: every Region code must be one the built-in list knows. */
+  readonly allowNewRegions?: boolean;
   /** Member mode only. */
   readonly hubEventBusArn?: string;
   /** Not in member mode (its alerts go to the hub's bus). */

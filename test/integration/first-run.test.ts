@@ -85,13 +85,18 @@ describe.each(SHELLS)('$name', (shell) => {
     }
   });
 
-  it('sends exactly one alert, read through the SQS subscriber, naming exactly the failing non-exempt clusters as new failures', () => {
+  it('sends exactly one alert, read through the SQS subscriber, naming exactly the failing non-exempt clusters as new failures (warnings counted apart in the subject)', () => {
     expect(firstAlerts).toHaveLength(1);
     const alert = firstAlerts[0] as ReceivedAlert;
     const sections = [...(alert.email.match(/^[A-Z][A-Z0-9 :,]+ \(\d+\)$/gm) ?? [])];
     expect(sections).toEqual([`NEW FAILURES (${FAILING.length})`]);
     expect(namedIn(alert.email, 'NEW FAILURES')).toEqual(FAILING.map(where).sort());
-    expect(alert.subject).toBe(`Aurora Backtrack: ${FAILING.length} new failures (account ${aws.accountId})`);
+    // The subject counts the WARNING clusters apart from the FAILED ones.
+    const warnings = FAILING.filter((c) => c.expected.scope === 'in-scope' && c.expected.status === 'WARNING').length;
+    expect(warnings).toBeGreaterThan(0);
+    expect(alert.subject).toBe(
+      `Aurora Backtrack: ${FAILING.length - warnings} new failures, ${warnings} new warning${warnings === 1 ? '' : 's'} (account ${aws.accountId})`,
+    );
     expect(JSON.parse(alert.attributes.event?.Value ?? '[]')).toEqual(['new-failure']);
     expect(alert.attributes.account_id).toEqual({ Type: 'String', Value: aws.accountId });
   });

@@ -17,6 +17,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       minWindowHours: 24,
       regions: 'all',
+      allowNewRegions: false,
       schedule: 'rate(12 hours)',
       reminderSchedule: 'rate(7 days)',
       reminderAfterDays: 7,

@@ -52,7 +52,7 @@ describe('npm run emulator', () => {
     fs.rmSync(runDir, { recursive: true, force: true });
   });
 
-  it.each(['serve', 'start', 'status', 'stop', 'install'])('answers `%s --help` with its usage and exit 0', async (command) => {
+  it.each(['serve', 'start', 'status', 'env', 'stop', 'install'])('answers `%s --help` with its usage and exit 0', async (command) => {
     const r = await emulator([command, '--help'], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Usage: npm run emulator -- ${command}`);
@@ -74,6 +74,13 @@ describe('npm run emulator', () => {
     const vars = exportsOf(started.stdout);
     expect(vars.AWS_ENDPOINT_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(started.stderr).toContain('node bin/aurora-backtrack-check.js scan --regions ap-southeast-2,eu-west-1,us-east-1');
+    // The example to paste is read-only, and one line takes the variables into another shell.
+    const example = started.stderr.split('\n').find((l) => l.includes('node bin/aurora-backtrack-check.js')) ?? '';
+    expect(example).not.toMatch(/--publish-findings|--alert-topic-arn|--state-table/);
+    expect(started.stderr).toContain('eval "$(npm run -s emulator -- env)"');
+    const printed = await emulator(['env'], env);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout.trim().split('\n')).toEqual(started.stdout.trim().split('\n'));
 
     const status = await emulator(['status'], env);
     expect(status.code).toBe(0);
@@ -94,6 +101,7 @@ describe('npm run emulator', () => {
 
     expect((await emulator(['stop'], env)).code).toBe(0);
     expect((await emulator(['status'], env)).code).toBe(1);
+    expect((await emulator(['env'], env)).code).toBe(1);
     expect(fs.existsSync(path.join(runDir, 'serve.json'))).toBe(false);
   });
 });
