@@ -114,14 +114,80 @@ function regionOf(stackId: string | undefined, homeRegion: string | undefined): 
 const windowFix = (logicalId: string) => (seconds: number) =>
   `set BacktrackWindow: ${seconds} (${formatDuration(seconds)}) on ${logicalId}`;
 
+/**
+ * Properties whose change makes CloudFormation replace the cluster (AWS::RDS::DBCluster, "Update
+ * requires: Replacement"): such an update creates a new cluster, which may get a window.
+ */
+const REPLACING_PROPERTIES = [
+  'AvailabilityZones',
+  'DatabaseName',
+  'DBClusterIdentifier',
+  'Engine',
+  'EngineMode',
+  'KmsKeyId',
+  'MasterUsername',
+  'RestoreToTime',
+  'RestoreType',
+  'SnapshotIdentifier',
+  'SourceDBClusterIdentifier',
+  'SourceRegion',
+  'StorageEncrypted',
+  'UseLatestRestorableTime',
+] as const;
+
+const windowOf = (p: Record<string, unknown>): number | undefined => {
+  const v = p.BacktrackWindow;
+  const n =
+    typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v === undefined || v === null ? 0 : NaN;
+  return Number.isFinite(n) ? n : undefined;
+};
+
+/**
+ * An update of a cluster that exists without Backtrack (its previous window 0 or absent) and is not
+ * replaced: Backtrack cannot be turned on there. A window in the update would be refused by RDS
+ * (the stack would fail and roll back), so it is stopped here with the way that works; an update
+ * that leaves the window at 0 is let through, since blocking it makes nothing compliant (the scan
+ * reports the cluster). Undefined for any other update.
+ */
+function existingWithoutBacktrack(
+  previous: unknown,
+  proposed: Record<string, unknown>,
+  e: Evaluation,
+  subject: string,
+): Pick<HookResponse, 'hookStatus' | 'errorCode' | 'message'> | undefined {
+  if (!isObject(previous) || e.scope === 'out-of-scope' || e.status === 'NOT_AVAILABLE') return undefined;
+  if (REPLACING_PROPERTIES.some((k) => JSON.stringify(previous[k]) !== JSON.stringify(proposed[k]))) return undefined;
+  if (windowOf(previous) !== 0) return undefined;
+  const migrate = `aurora-backtrack-check migrate --cluster ${e.cluster.identifier} --region ${e.cluster.region}`;
+  const way =
+    `Backtrack can only be turned on when a cluster is created or restored: restore it into a new cluster with a window ` +
+    `(${migrate} plans it), or give the resource a new DBClusterIdentifier so that CloudFormation creates a new cluster.`;
+  const proposedWindow = windowOf(proposed);
+  if (proposedWindow !== undefined && proposedWindow > 0) {
+    return {
+      hookStatus: 'FAILED',
+      errorCode: 'NonCompliant',
+      message: `${subject}: FAILED, the cluster exists without Backtrack and RDS refuses to turn it on in place (this update would fail). ${way}`,
+    };
+  }
+  return {
+    hookStatus: 'SUCCESS',
+    message: `${subject}: ${e.status}, ${e.reason}; the cluster exists without Backtrack, so this update is not blocked. ${way}`,
+  };
+}
+
+const subjectOf = (e: Evaluation, logicalId: string, action: 'create' | 'update') => {
+  const name = e.cluster.identifier === logicalId ? logicalId : `${logicalId} (${e.cluster.identifier})`;
+  return `Aurora Backtrack policy, ${action} of ${GUARDED_TYPE} ${name}`;
+};
+
 /** The hook's answer for one verdict. */
 function answerFor(
   e: Evaluation,
   logicalId: string,
   action: 'create' | 'update',
 ): Pick<HookResponse, 'hookStatus' | 'errorCode' | 'message'> {
-  const name = e.cluster.identifier === logicalId ? logicalId : `${logicalId} (${e.cluster.identifier})`;
-  const subject = `Aurora Backtrack policy, ${action} of ${GUARDED_TYPE} ${name}`;
+  const subject = subjectOf(e, logicalId, action);
   const tagNotes = e.tagProblems.length ? ` Tag problems: ${e.tagProblems.join('; ')}.` : '';
   if (e.scope === 'out-of-scope') return { hookStatus: 'SUCCESS', message: `${subject}: not judged, ${e.reason}.` };
   if (e.status === 'NOT_AVAILABLE') return { hookStatus: 'SUCCESS', message: `${subject}: NOT_AVAILABLE, ${e.reason}.` };
@@ -186,7 +252,17 @@ export function answerHook(event: unknown, settings: () => GuardSettings, now: D
       properties,
     });
     const verdict = judgeDeclared(declared, guard.policy, now, windowFix(data.targetLogicalId));
-    const answer = answerFor(verdict, data.targetLogicalId, point === 'CREATE_PRE_PROVISION' ? 'create' : 'update');
+    const action = point === 'CREATE_PRE_PROVISION' ? 'create' : 'update';
+    const existing =
+      action === 'update' && !verdict.exemption.active
+        ? existingWithoutBacktrack(
+            data.targetModel?.previousResourceProperties,
+            properties,
+            verdict,
+            subjectOf(verdict, data.targetLogicalId, action),
+          )
+        : undefined;
+    const answer = existing ?? answerFor(verdict, data.targetLogicalId, action);
     return { ...answer, message: clip(answer.message), ...token };
   } catch (err) {
     return internal(`evaluating ${data.targetLogicalId} failed: ${err instanceof Error ? err.message : String(err)}`);

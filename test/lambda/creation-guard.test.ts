@@ -48,6 +48,44 @@ describe('the creation guard (CloudFormation Lambda hook)', () => {
     expect(r.message).toContain('set BacktrackWindow: 86400 (24 h) on OrdersDb');
   });
 
+  /** The window-lowered update, with its previous and proposed windows set. */
+  function update(previous: string | undefined, proposed: string | undefined, change: Record<string, string> = {}) {
+    const r = hookRequest('cluster-update-window-lowered') as {
+      requestData: { targetModel: { resourceProperties: Record<string, unknown>; previousResourceProperties: Record<string, unknown> } };
+    };
+    const m = r.requestData.targetModel;
+    m.previousResourceProperties = { ...m.previousResourceProperties, BacktrackWindow: previous };
+    m.resourceProperties = { ...m.resourceProperties, BacktrackWindow: proposed, ...change };
+    if (previous === undefined) delete m.previousResourceProperties.BacktrackWindow;
+    if (proposed === undefined) delete m.resourceProperties.BacktrackWindow;
+    return r;
+  }
+
+  it('stops an update that would turn Backtrack on for a cluster that exists without it (RDS refuses it), naming migrate, not "set BacktrackWindow"', () => {
+    const r = answer(update(undefined, '86400'));
+
+    expect(r).toMatchObject({ hookStatus: 'FAILED', errorCode: 'NonCompliant' });
+    expect(r.message).toContain('the cluster exists without Backtrack and RDS refuses to turn it on in place');
+    expect(r.message).toContain('aurora-backtrack-check migrate --cluster orders-db --region us-west-2');
+    expect(r.message).not.toContain('set BacktrackWindow');
+  });
+
+  it('lets another update of a cluster that exists without Backtrack through (blocking it fixes nothing), saying how to fix it', () => {
+    const r = answer(update('0', '0'));
+
+    expect(r.hookStatus).toBe('SUCCESS');
+    expect(r.message).toContain('FAILED, Backtrack is disabled');
+    expect(r.message).toContain('this update is not blocked');
+    expect(r.message).toContain('migrate --cluster orders-db');
+  });
+
+  it('judges an update that replaces the cluster (a new DBClusterIdentifier) like a creation: the new cluster may have a window', () => {
+    expect(answer(update(undefined, '86400', { DBClusterIdentifier: 'orders-db-2' })).hookStatus).toBe('SUCCESS');
+    const r = answer(update(undefined, undefined, { DBClusterIdentifier: 'orders-db-2' }));
+    expect(r).toMatchObject({ hookStatus: 'FAILED', errorCode: 'NonCompliant' });
+    expect(r.message).toContain('set BacktrackWindow: 86400 (24 h)');
+  });
+
   it('follows the policy it is given, the per-cluster tag included: the same update passes with a 1 h minimum', () => {
     expect(answer(hookRequest('cluster-update-window-lowered'), settings({ policy: policy({ minWindowHours: 1 }) })).hookStatus).toBe(
       'SUCCESS',
