@@ -35,12 +35,13 @@ export const CLIENT_SETTINGS = { maxAttempts: 8, retryMode: 'adaptive', requestH
 
 /**
  * The identity call (STS GetCallerIdentity) is the first call of a run and a tiny one: an endpoint
- * that accepts and never answers is told within about 10 s (two tries of 4 s), not after the run's
- * whole deadline spent in retries, and nothing else has started yet.
+ * that accepts and never answers is told within about 15 s (three tries of 4 s), not after the run's
+ * whole deadline spent in retries, and nothing else has started yet. Three tries still ride out a
+ * 5xx and a dropped connection in a row, as every other call does.
  */
 export const IDENTITY_SETTINGS = {
   ...CLIENT_SETTINGS,
-  maxAttempts: 2,
+  maxAttempts: 3,
   requestHandler: { ...HTTP_TIMEOUTS, requestTimeout: 4_000 },
 } as const;
 

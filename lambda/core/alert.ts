@@ -65,6 +65,8 @@ interface Section {
   countWords: [string, string];
   /** WARNING clusters among the new failures: the subject counts them apart ("1 new warning"). */
   warnings?: number;
+  /** How the subject counts those warnings, [one, many]; default "new warning(s)". */
+  warningWords?: [string, string];
 }
 
 /** How the subject counts each section: [one, many]. */
@@ -224,7 +226,8 @@ function countsPhrase(secs: Section[]): string {
       const w = s.warnings ?? 0;
       const n = s.long.length - w;
       const [one, many] = s.countWords;
-      const warnings = w ? [`${w} new ${w === 1 ? 'warning' : 'warnings'}`] : [];
+      const [oneWarning, manyWarnings] = s.warningWords ?? ['new warning', 'new warnings'];
+      const warnings = w ? [`${w} ${w === 1 ? oneWarning : manyWarnings}`] : [];
       return [...(n > 0 || !w ? [`${n} ${n === 1 ? one : many}`] : []), ...warnings];
     })
     .join(', ');
@@ -360,7 +363,14 @@ export function buildAlert(input: AlertInput): AlertMessage | undefined {
   // In a baseline every failing cluster is the state found, not a change: "M failing", even M = 0.
   const failing = secs.find((s) => s.event === 'new-failure');
   const baselineSecs = secs.map((s) =>
-    s === failing ? { ...s, heading: 'Failing', countWords: ['failing', 'failing'] as [string, string] } : s,
+    s === failing
+      ? {
+          ...s,
+          heading: 'Failing',
+          countWords: ['failing', 'failing'] as [string, string],
+          warningWords: ['warning', 'warnings'] as [string, string],
+        }
+      : s,
   );
   const kind = baselineKind(input.baseline.clustersChecked);
   const lead = failing ? kind : { ...kind, leadCount: `${kind.leadCount ?? ''}, 0 failing` };

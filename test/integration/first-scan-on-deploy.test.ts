@@ -19,6 +19,8 @@ jest.setTimeout(180_000);
 
 const REGIONS = REGIONS_OF(SAMPLE_ACCOUNT);
 const FAILING = failingUnsuppressed(SAMPLE_ACCOUNT);
+const FAILED = FAILING.filter((c) => 'status' in c.expected && c.expected.status === 'FAILED');
+const WARNING = FAILING.filter((c) => 'status' in c.expected && c.expected.status === 'WARNING');
 const PASSING = SAMPLE_ACCOUNT.filter((c) => c.expected.scope === 'in-scope' && c.expected.status === 'PASSED');
 const IN_SCOPE = SAMPLE_ACCOUNT.filter((c) => c.expected.scope === 'in-scope');
 
@@ -103,7 +105,7 @@ describe('the first scan on deploy (CloudFormation Create through the bundled ha
     expect(alerts).toHaveLength(1);
     const alert = alerts[0] as ReceivedAlert;
     expect(alert.subject).toBe(
-      `Aurora Backtrack baseline: ${IN_SCOPE.length} clusters checked, ${FAILING.length} failing (account ${aws.accountId})`,
+      `Aurora Backtrack baseline: ${IN_SCOPE.length} clusters checked, ${FAILED.length} failing, ${WARNING.length} warning (account ${aws.accountId})`,
     );
     expect(namedIn(alert.email, 'FAILING')).toEqual(FAILING.map(where).sort());
     for (const c of PASSING) expect(alert.email).not.toContain(`- ${c.id} (`);

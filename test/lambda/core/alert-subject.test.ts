@@ -33,3 +33,12 @@ describe('alert subject: warnings are counted apart from failures', () => {
     expect(subjectOf(events)).toBe('Aurora Backtrack: 2 new warnings (account 111122223333)');
   });
 });
+
+describe('baseline subject: the state found, warnings apart and not "new"', () => {
+  it('says "1 failing, 1 warning" in a first scan with one FAILED and one WARNING cluster', () => {
+    const events = [failing(cluster({ identifier: 'a', backtrackWindowSeconds: 0 })), warning(cluster({ identifier: 'c' }))];
+    const m = buildAlert({ account: ACCOUNT, now: NOW, events, degraded: [], recovered: [], baseline: { clustersChecked: 5 } });
+
+    expect(m?.subject).toBe('Aurora Backtrack baseline: 5 clusters checked, 1 failing, 1 warning (account 111122223333)');
+  });
+});
