@@ -113,7 +113,8 @@ function sections(input: AlertInput): Section[] {
     slackLink(clusterConsoleUrl(account.partition, c.region, c.identifier), 'console');
   const add = (s: Section, e: Evaluation, bare: string, young?: YoungCluster) => {
     const lead = young ? `${bare}; ${youngLead(young)}` : bare;
-    s.short.push(`• *${e.cluster.identifier}* (${e.cluster.region}): ${slackText(lead)} — ${consoleOf(e.cluster)}`);
+    const shortLead = young ? `${bare}; ${youngLead(young, true)}` : bare;
+    s.short.push(`• *${e.cluster.identifier}* (${e.cluster.region}): ${slackText(shortLead)} — ${consoleOf(e.cluster)}`);
     s.long.push(evaluationEntry(e, account, plainText(lead), young && youngAdvice(e)));
     const fix = (young && youngStep(e, NEXT_STEP_CHARS)) ?? shortFix(e);
     if (fix) s.fixes.push(fix);

@@ -48,9 +48,11 @@ function age(minutes: number): string {
   return `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
 }
 
-/** The lead's addition: how long ago, and what says so. */
-export const youngLead = (y: YoungCluster) =>
-  `created ${age(y.minutes)} ago (${y.from === 'call' ? 'CloudTrail CreateDBCluster' : 'ClusterCreateTime'} ${y.at})`;
+/** The lead's addition: how long ago, and what says so (`short`: how long ago only, for Slack's lines). */
+export const youngLead = (y: YoungCluster, short = false) =>
+  short
+    ? `created ${age(y.minutes)} ago`
+    : `created ${age(y.minutes)} ago (${y.from === 'call' ? 'CloudTrail CreateDBCluster' : 'ClusterCreateTime'} ${y.at})`;
 
 /** What to do while the cluster is young: re-create it with a window, or let `migrate` plan it. */
 export function youngAdvice(e: Evaluation): string {

@@ -41,9 +41,7 @@ describe('the minute after creation: a cluster created without Backtrack', () =>
         '  Fix: aws rds restore-db-cluster-to-point-in-time',
     );
     const card = cardOf(step.event);
-    expect(card.content.description).toContain(
-      '*orders* (eu-west-1): Backtrack disabled; created 12 minutes ago (CloudTrail CreateDBCluster 2026-11-20T11:48:00Z) — ',
-    );
+    expect(card.content.description).toContain('*orders* (eu-west-1): Backtrack disabled; created 12 minutes ago — ');
     expect(card.content.nextSteps).toEqual([
       'orders (eu-west-1): re-create it now, while it holds little or no data: create it again with --backtrack-window 86400, ' +
         'or aurora-backtrack-check migrate --cluster orders --region eu-west-1 --window-hours 24',
