@@ -240,6 +240,8 @@ function renderSarif(r: IacReport): string {
         results: judged.map((x) =>
           sarifResult(x, used.indexOf(x.evaluation.condition), IAC_RULES[x.evaluation.condition] as ReportingDescriptor),
         ),
+        // As the scan's SARIF: the totals, PASSED and NOT_AVAILABLE included, for a CI step's counts (action/run.mjs).
+        properties: { totals: iacTotals(r) },
       },
     ],
   };

@@ -9,7 +9,7 @@ import type { BacktrackLoss } from './transitions';
 import type { AccountContext, Actor, Condition, Evaluation, SeverityLabel } from './types';
 
 /** A Slack next step is at most this long (a step never ends mid-command). */
-const NEXT_STEP_CHARS = 280;
+export const NEXT_STEP_CHARS = 280;
 const SEVERITY_ORDER: SeverityLabel[] = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 export const CONDITION_WORDS: Record<Condition, string> = {
   disabled: 'Backtrack disabled',
@@ -75,8 +75,10 @@ export function shortFix(e: Evaluation): string | undefined {
     : `${who}: what to do is in the e-mail and in the finding`;
 }
 
-export function evaluationEntry(e: Evaluation, account: AccountContext, lead: string): string {
+/** `advice`: a line stated before the fix (a cluster created minutes ago: re-create it now). */
+export function evaluationEntry(e: Evaluation, account: AccountContext, lead: string, advice?: string): string {
   const lines = [`- ${clusterWhere(e)}: ${lead}`, `  ${plainText(e.reason)}`];
+  if (advice) lines.push(`  ${advice}`);
   // A disabled cluster's long cut-over procedure is stated once per message; here only its command.
   if (e.remediation) lines.push(`  Fix: ${e.condition === 'disabled' && e.fixCommand ? e.fixCommand : e.remediation}`);
   if (e.condition === 'disabled' && e.followUpCommands?.length) {

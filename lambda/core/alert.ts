@@ -1,4 +1,4 @@
-import { CONDITION_WORDS, clusterWhere, evaluationEntry, lostLead, maxSeverity, shortFix } from './alert-entry';
+import { CONDITION_WORDS, clusterWhere, evaluationEntry, lostLead, maxSeverity, NEXT_STEP_CHARS, shortFix } from './alert-entry';
 import { clusterConsoleUrl, securityHubFindingsUrl } from './links';
 import { CUT_OVER_PROCEDURE } from './remediation';
 import { reassertedSentence, reassertedSeverity, type ReassertedWorkflow } from './reasserted';
@@ -11,6 +11,7 @@ import { tagChangeText } from './tag-audit';
 import type { ClusterEvent } from './transitions';
 import type { AccountContext, Evaluation, SeverityLabel } from './types';
 import { retiredLeftActive, retiredSentence, type RetiredRegion } from './unwatched';
+import { youngAdvice, youngLead, youngStep, type YoungCluster } from './young-cluster';
 
 /** One SNS message: Chatbot card as `default`, plain text as `email`, attributes for filtering. */
 export interface AlertMessage {
@@ -115,10 +116,12 @@ function sections(input: AlertInput): Section[] {
   const notRaised = make('Not raised by the Security Hub action', 'raise-refused');
   const consoleOf = (c: { region: string; identifier: string }) =>
     slackLink(clusterConsoleUrl(account.partition, c.region, c.identifier), 'console');
-  const add = (s: Section, e: Evaluation, lead: string) => {
-    s.short.push(`• *${e.cluster.identifier}* (${e.cluster.region}): ${slackText(lead)} — ${consoleOf(e.cluster)}`);
-    s.long.push(evaluationEntry(e, account, plainText(lead)));
-    const fix = shortFix(e);
+  const add = (s: Section, e: Evaluation, bare: string, young?: YoungCluster) => {
+    const lead = young ? `${bare}; ${youngLead(young)}` : bare;
+    const shortLead = young ? `${bare}; ${youngLead(young, true)}` : bare;
+    s.short.push(`• *${e.cluster.identifier}* (${e.cluster.region}): ${slackText(shortLead)} — ${consoleOf(e.cluster)}`);
+    s.long.push(evaluationEntry(e, account, plainText(lead), young && youngAdvice(e)));
+    const fix = (young && youngStep(e, NEXT_STEP_CHARS)) ?? shortFix(e);
     if (fix) s.fixes.push(fix);
     s.regions.add(e.cluster.region);
     s.severity = maxSeverity([s.severity, e.severity]);
@@ -146,6 +149,7 @@ function sections(input: AlertInput): Section[] {
           failures,
           ev.evaluation,
           `${ev.lost ? lostLead(ev.lost) : CONDITION_WORDS[ev.evaluation.condition]}${ev.regression ? ' (was passing)' : ''}`,
+          ev.young,
         );
         break;
       case 'changed':
@@ -153,6 +157,7 @@ function sections(input: AlertInput): Section[] {
           changed,
           ev.evaluation,
           `${CONDITION_WORDS[ev.from]} → ${ev.lost ? lostLead(ev.lost) : CONDITION_WORDS[ev.evaluation.condition]}`,
+          ev.young,
         );
         break;
       case 'exemption-expired':

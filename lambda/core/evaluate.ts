@@ -83,7 +83,7 @@ function requiredText(p: PolicySource): string {
 }
 
 /** Window to suggest in a remediation: the required minimum, or 24 h where any window would do. */
-const suggestedWindow = (p: PolicySource) => (p.requiredSeconds > 0 ? p.requiredSeconds : DEFAULT_SUGGESTED_WINDOW_SECONDS);
+export const suggestedWindow = (p: PolicySource) => (p.requiredSeconds > 0 ? p.requiredSeconds : DEFAULT_SUGGESTED_WINDOW_SECONDS);
 
 function measureActual(c: ClusterFacts, target: number, p: PolicySource, now: Date, metrics: BacktrackMetrics | undefined): ActualWindow {
   // The window can only be full once it has existed for its whole length: since creation, or since

@@ -3,6 +3,7 @@ import { forgetTagChanges, tagChanges, type TagChange } from './tag-audit';
 import type { ClusterState } from './state-types';
 import { clusterKey } from './state-types';
 import type { Actor, ApiCall, ClusterFacts, Condition, Evaluation } from './types';
+import { youngCluster, type YoungCluster } from './young-cluster';
 
 /**
  * A cluster that had Backtrack and lost it: a window set to 0 can never be raised again on it. `by`
@@ -15,11 +16,19 @@ export interface BacktrackLoss {
 
 /**
  * Something people should be told about one cluster; `tagChanges` ride along with a verdict event,
- * `lost` with the event of a cluster whose window was set to 0.
+ * `lost` with the event of a cluster whose window was set to 0, `young` with that of a cluster
+ * created minutes ago without Backtrack (core/young-cluster.ts).
  */
 export type ClusterEvent =
-  | { kind: 'new-failure'; evaluation: Evaluation; regression: boolean; tagChanges?: TagChange[]; lost?: BacktrackLoss }
-  | { kind: 'changed'; evaluation: Evaluation; from: Condition; tagChanges?: TagChange[]; lost?: BacktrackLoss }
+  | {
+      kind: 'new-failure';
+      evaluation: Evaluation;
+      regression: boolean;
+      tagChanges?: TagChange[];
+      lost?: BacktrackLoss;
+      young?: YoungCluster;
+    }
+  | { kind: 'changed'; evaluation: Evaluation; from: Condition; tagChanges?: TagChange[]; lost?: BacktrackLoss; young?: YoungCluster }
   | { kind: 'fixed'; evaluation: Evaluation; from: Condition; tagChanges?: TagChange[] }
   | { kind: 'exemption-expired'; evaluation: Evaluation; tagChanges?: TagChange[] }
   | { kind: 'tag-change'; evaluation: Evaluation; tagChanges: TagChange[] }
@@ -131,17 +140,19 @@ function nextState(
   return state;
 }
 
-function eventFor(e: Evaluation, prev: ClusterState | undefined, next: ClusterState): ClusterEvent | undefined {
+function eventFor(e: Evaluation, prev: ClusterState | undefined, next: ClusterState, at: Date, call?: ApiCall): ClusterEvent | undefined {
   const now = alertable(e);
   const before = prev?.alerted ?? 'none';
   if (e.exemption.expired && !prev?.expiryAlerted) return { kind: 'exemption-expired', evaluation: e };
   if (now === before) return undefined;
   const lost: BacktrackLoss | undefined =
     now === 'disabled' && next.backtrackLostAt ? { at: next.backtrackLostAt, by: next.backtrackLostBy ?? { kind: 'unknown' } } : undefined;
+  const young = youngCluster(e, at, call);
   if (now !== 'none' && before === 'none') {
-    return { kind: 'new-failure', evaluation: e, regression: prev !== undefined && prev.status === 'PASSED', ...(lost && { lost }) };
+    const regression = prev !== undefined && prev.status === 'PASSED';
+    return { kind: 'new-failure', evaluation: e, regression, ...(lost && { lost }), ...(young && { young }) };
   }
-  if (now !== 'none') return { kind: 'changed', evaluation: e, from: before as Condition, ...(lost && { lost }) };
+  if (now !== 'none') return { kind: 'changed', evaluation: e, from: before as Condition, ...(lost && { lost }), ...(young && { young }) };
   // Failing before, not alertable now: an exemption added is silent by design; anything else is a fix.
   if (e.exemption.active) return undefined;
   return { kind: 'fixed', evaluation: e, from: before as Condition };
@@ -183,7 +194,7 @@ export interface ClusterStep {
  *   explicitly, SUPPRESSED when exempt and NEW when not (the exemption tag is the only way to
  *   suppress the checker's findings).
  * - `firstSighting`: name the tags of a cluster without remembered state (see tagChanges).
- * - `call`: the CloudTrail call that triggered a re-check (who set a window to 0).
+ * - `call`: the CloudTrail call that triggered a re-check (who set a window to 0, when a cluster was created).
  */
 export function stepCluster(
   e: Evaluation,
@@ -196,7 +207,7 @@ export function stepCluster(
   const state = nextState(e, prev, accountId, now, sight.firstSight ?? false, sight.call);
   const step: ClusterStep = { state };
   const changes = tagChanges(e, prev, firstSighting);
-  const verdict = eventFor(e, prev, state);
+  const verdict = eventFor(e, prev, state, now, sight.call);
   const event: ClusterEvent | undefined = verdict
     ? { ...verdict, ...(changes.length && { tagChanges: changes }) }
     : changes.length

@@ -5,6 +5,7 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   AddTagsToResourceCommand,
+  CreateDBClusterCommand,
   DeleteDBClusterCommand,
   ModifyDBClusterCommand,
   RemoveFromGlobalClusterCommand,
@@ -43,8 +44,13 @@ async function deployAndScan(clusters: SeedCluster[]): Promise<{ d: Deployment; 
 }
 
 /** The EventBridge event of a CloudTrail-recorded RDS API call, as the stack's rule delivers it. */
-function cloudTrailEvent(eventName: string, region: string, requestParameters: Record<string, unknown>): Record<string, unknown> {
-  const time = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+function cloudTrailEvent(
+  eventName: string,
+  region: string,
+  requestParameters: Record<string, unknown>,
+  at: Date = new Date(),
+): Record<string, unknown> {
+  const time = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return {
     version: '0',
     id: '6f2f9a4e-0c55-4b1c-9d0e-1b2c3d4e5f60',
@@ -327,5 +333,47 @@ describe('instant re-check from a CloudTrail event', () => {
         `who: arn:aws:sts::${aws.accountId}:assumed-role/dba/alice (was passing)`,
     );
     expect(alert.card.content.description).toContain(`who: arn:aws:sts::${aws.accountId}:assumed-role/dba/alice (was passing)`);
+  });
+
+  it('after CreateDBCluster without Backtrack, alerts that the cluster was created minutes ago (the event time) and to re-create it now or migrate', async () => {
+    const region = 'us-east-1';
+    const id = 'fresh-v3-off';
+    await d.rds(region).send(
+      new CreateDBClusterCommand({
+        DBClusterIdentifier: id,
+        Engine: 'aurora-mysql',
+        EngineVersion: '8.0.mysql_aurora.3.05.2',
+        MasterUsername: 'admin',
+        MasterUserPassword: 'not-a-secret-1',
+      }),
+    );
+    const createdAt = new Date(Date.now() - 7 * 60_000);
+    const at = createdAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+    const r = await runHandler(
+      d,
+      cloudTrailEvent('CreateDBCluster', region, { dBClusterIdentifier: id, engine: 'aurora-mysql' }, createdAt),
+    );
+
+    expect({ code: r.code, ok: r.json.ok, mode: r.json.result?.mode }).toEqual({ code: 0, ok: true, mode: 'recheck' });
+    const alerts = await d.drainAlerts();
+    expect(alerts).toHaveLength(1);
+    const alert = alerts[0] as ReceivedAlert;
+    expect(namedIn(alert.email, 'NEW FAILURES')).toEqual([`${id} (${region})`]);
+    // Seven minutes from the event time (moto's ClusterCreateTime says "just now"); eight if the run was slow.
+    const entry = emailEntry(alert.email, { id, region });
+    expect(entry).toMatch(
+      new RegExp(`^- ${id} \\(${region}\\): Backtrack disabled; created [78] minutes ago \\(CloudTrail CreateDBCluster ${at}\\)\n`),
+    );
+    expect(entry).toContain(
+      '  Re-create it now, while it holds little or no data: delete it and create it again with --backtrack-window 86400, ' +
+        `or run: aurora-backtrack-check migrate --cluster ${id} --region ${region} --window-hours 24. ` +
+        'That costs far less now than a migration and cut-over later.',
+    );
+    expect(alert.card.content.description).toContain(`*${id}* (${region}): Backtrack disabled; created `);
+    expect(alert.card.content.nextSteps).toEqual([
+      `${id} (${region}): re-create it now, while it holds little or no data: create it again with --backtrack-window 86400, ` +
+        `or aurora-backtrack-check migrate --cluster ${id} --region ${region} --window-hours 24`,
+    ]);
   });
 });
