@@ -167,6 +167,14 @@ export function clusterFactsOf(c: SyntheticCluster): ClusterFacts {
       deletionProtection: true,
       iamDatabaseAuthentication: false,
       cloudwatchLogsExports: [],
+      storageType: 'aurora',
+      ...(c.serverlessV2 && { serverlessV2Scaling: { minCapacity: 0.5, maxCapacity: 16 } }),
+      copyTagsToSnapshot: true,
+      backupRetentionPeriod: 7,
+      preferredBackupWindow: '03:00-03:30',
+      preferredMaintenanceWindow: 'sun:05:00-sun:05:30',
+      associatedRoles: [],
+      engineVersion: c.engineVersion,
     },
   };
 }

@@ -29,10 +29,11 @@ import { isDegraded } from '../lambda/degraded';
 import type { ComplianceStatus } from '../lambda/core/types';
 import type { Logger, RunSummary } from '../lambda/run';
 
-silenceSdkNodeVersionWarning();
+import { EXIT, type Io } from './io';
 
-/** Exit statuses (README "CLI"). */
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, DEGRADED: 3 } as const;
+export { EXIT, type Io };
+
+silenceSdkNodeVersionWarning();
 
 /** Problems name the flag; reminderAfterDays has no flag and keeps its variable's name. */
 const FLAG_NAMES: SettingNames = { ...ENV_NAMES, ...SCHEMA_FLAG_NAMES };
@@ -137,16 +138,6 @@ function cliFlagProblems(flags: ScanFlags, env: NodeJS.ProcessEnv = {}): string[
 
 /** `--fail-on`: the lowest verdict that makes the exit status 1. */
 export const FAIL_ON = ['failed', 'warning'] as const;
-
-export interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  /** stdout is a terminal: colour the table (unless NO_COLOR or --no-color). */
-  isTTY?: boolean;
-  /** stderr is a terminal: show progress on it, rewriting one line. */
-  progress?: (text: string) => void;
-}
 
 /** A `--cluster` glob (`*`, `?`) as a whole-identifier matcher. */
 export function clusterMatcher(patterns: readonly string[]): ((identifier: string) => boolean) | undefined {

@@ -16,7 +16,7 @@ import { clustersOfPlan, isTerraformPlan } from '../lambda/iac/terraform-plan';
 import { FLAG_NAMES as SCHEMA_FLAG_NAMES, type RuntimeKey } from '../lambda/settings/schema';
 import { IAC_FORMATS, iacTotals, renderIac, type IacFormat, type IacReport } from './output/iac';
 import { renderJsonError } from './output/report';
-import type { Io } from './cli';
+import type { Io } from './io';
 
 /** The scan's policy settings, which `iac` takes as the same flags. */
 export const IAC_POLICY_KEYS = [

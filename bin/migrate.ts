@@ -11,7 +11,7 @@ import { describeError } from '../lambda/aws/errors';
 import { buildPlan, cutOverSteps, defaultTarget, RDS_IDENTIFIER, snapshotName } from '../lambda/core/migration-plan';
 import type { MigrationPlan } from '../lambda/core/migration-types';
 import type { Policy } from '../lambda/core/types';
-import type { EXIT, Io } from './cli';
+import type { EXIT, Io } from './io';
 import { renderMigrationJson, renderMigrationTable, type MigrationReport, type StepStatus } from './output/migration';
 
 export interface MigrateFlags {

@@ -15,7 +15,7 @@ import { REGIONS_WITHOUT_BACKTRACK } from '../lambda/core/rules';
 import { xmlEscape, type AwsErrorSpec } from './aws-errors';
 import { queryParams, type RawRequest } from './aws-request';
 import { clusterField, clusterKey, splitClusters, type ClusterOverrides } from './rds-clusters-xml';
-import type { Handler, HandlerContext } from './service-handlers';
+import type { Handler, HandlerContext } from './handler-types';
 
 /** Operations that take a BacktrackWindow. */
 export const BACKTRACK_OPERATIONS = new Set([
