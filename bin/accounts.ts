@@ -4,6 +4,7 @@
  * with the same, audited permissions) and runs the usual scan there with that account's
  * credentials; findings are imported by each account into its own Security Hub.
  */
+import { ConfigError } from '../lambda/config';
 import type { AccountOutcome, AccountTarget } from '../lambda/accounts';
 import type { ComplianceStatus } from '../lambda/core/types';
 import type { CheckConfig, Logger, RunSummary } from '../lambda/run';
@@ -99,6 +100,11 @@ export interface AccountsScan {
   progress?: (text: string) => void;
   /** `--status`: only these verdicts are shown (the totals count every cluster). */
   statuses?: readonly ComplianceStatus[];
+  /**
+   * With `--cluster`: the problem to report when the filter matched no cluster in any account
+   * audited (given how many it matched), else undefined.
+   */
+  unmatched?: (matched: number) => string | undefined;
 }
 
 /** A log whose lines name the account they are about. */
@@ -192,6 +198,11 @@ export async function scanAccounts(config: CheckConfig, flags: AccountFlags, run
   run.progress?.('\r\u001b[K');
   const summary = audit.summarizeAccounts(caller, startedAt, new Date(), outcomes);
   for (const o of outcomes.filter((x) => x.error)) run.err(`error: account ${o.accountId} not audited: ${o.error?.message}`);
+  // A filter that matched nothing anywhere is a typo, not a clean audit (unless an account or Region was missed).
+  const unmatched = audit.isAuditDegraded(summary)
+    ? undefined
+    : run.unmatched?.(outcomes.reduce((n, o) => n + (o.summary?.totals.clusters ?? 0), 0));
+  if (unmatched) throw new ConfigError([unmatched]);
   run.emit(
     renderAccounts(run.format, summary, {
       color: run.color,

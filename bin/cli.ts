@@ -139,6 +139,11 @@ function cliFlagProblems(flags: ScanFlags, env: NodeJS.ProcessEnv = {}): string[
 /** `--fail-on`: the lowest verdict that makes the exit status 1. */
 export const FAIL_ON = ['failed', 'warning'] as const;
 
+/** `--cluster` matched no cluster of those listed `where`: most likely a typo, so not a clean run. */
+const noClusterMatched = (flags: ScanFlags, listed: number, where: string) =>
+  `--cluster: ${flags.cluster.map((c) => `"${c}"`).join(', ')} matched none of the ${listed} cluster(s) in ${where}; ` +
+  'check the identifier (the pattern must match the whole identifier; * and ? are wildcards)';
+
 /** A `--cluster` glob (`*`, `?`) as a whole-identifier matcher. */
 export function clusterMatcher(patterns: readonly string[]): ((identifier: string) => boolean) | undefined {
   if (patterns.length === 0) return undefined;
@@ -208,6 +213,9 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
       err: io.err,
       ...(io.progress && !flags.quiet ? { progress: io.progress } : {}),
       ...(statuses ? { statuses } : {}),
+      ...(only
+        ? { unmatched: (matched: number) => (matched === 0 ? noClusterMatched(flags, listed, 'the accounts audited') : undefined) }
+        : {}),
     });
   }
   // The SDK and the run load only once the flags are known to be good: --help and a usage error stay fast.
@@ -236,11 +244,7 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
     io.progress?.('\r\u001b[K');
   }
   if (only && summary.totals.clusters === 0 && !isDegraded(summary)) {
-    const patterns = flags.cluster.map((c) => `"${c}"`).join(', ');
-    throw new ConfigError([
-      `--cluster: ${patterns} matched none of the ${listed} cluster(s) in ${regionsLine(summary, config.regions === 'all')}; ` +
-        'check the identifier (the pattern must match the whole identifier; * and ? are wildcards)',
-    ]);
+    throw new ConfigError([noClusterMatched(flags, listed, regionsLine(summary, config.regions === 'all'))]);
   }
   const format = flags.format as Format;
   const color = format === 'table' && !flags.output && Boolean(io.isTTY) && flags.color && !io.env.NO_COLOR;

@@ -140,6 +140,14 @@ describe('aurora-backtrack-check scan --accounts', () => {
     expect(aws.proxy.callsFor({ service: 'organizations' })).toEqual([]);
   });
 
+  it('--cluster that matches no cluster in any account audited exits 2 naming the pattern, not 0 as a clean audit', async () => {
+    const r = await runCliArgs(scanArgs(`${memberA},${memberB}`, '--cluster', 'nomatch-*'), aws.env('us-east-1'));
+
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--cluster: "nomatch-*" matched none of the');
+    expect(r.stderr).toContain('cluster(s) in the accounts audited');
+  });
+
   it('csv and table carry the account of every cluster, and the table totals each account', async () => {
     const csv = await runCliArgs(scanArgs(`${memberA},${memberB}`, '--format', 'csv'), aws.env('us-east-1'));
     const rows = parse<Record<string, string>>(csv.stdout, { columns: true });
