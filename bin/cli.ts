@@ -29,7 +29,10 @@ import { isDegraded } from '../lambda/degraded';
 import type { ComplianceStatus } from '../lambda/core/types';
 import type { Logger, RunSummary } from '../lambda/run';
 
+import { clusterMatcher, noClusterMatched } from './cluster-filter';
 import { EXIT, type Io } from './io';
+
+export { clusterMatcher };
 
 export { EXIT, type Io };
 
@@ -139,27 +142,6 @@ function cliFlagProblems(flags: ScanFlags, env: NodeJS.ProcessEnv = {}): string[
 /** `--fail-on`: the lowest verdict that makes the exit status 1. */
 export const FAIL_ON = ['failed', 'warning'] as const;
 
-/** `--cluster` matched no cluster of those listed `where`: most likely a typo, so not a clean run. */
-const noClusterMatched = (flags: ScanFlags, listed: number, where: string) =>
-  `--cluster: ${flags.cluster.map((c) => `"${c}"`).join(', ')} matched none of the ${listed} cluster(s) in ${where}; ` +
-  'check the identifier (the pattern must match the whole identifier; * and ? are wildcards)';
-
-/** A `--cluster` glob (`*`, `?`) as a whole-identifier matcher. */
-export function clusterMatcher(patterns: readonly string[]): ((identifier: string) => boolean) | undefined {
-  if (patterns.length === 0) return undefined;
-  const res = patterns.map(
-    (p) =>
-      new RegExp(
-        `^${p
-          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-          .replace(/\*/g, '.*')
-          .replace(/\?/g, '.')}$`,
-        'i',
-      ),
-  );
-  return (identifier) => res.some((re) => re.test(identifier));
-}
-
 const quietLog = (io: Io, verbose: boolean): Logger => ({
   info: (m, ...x) => verbose && io.err(`info: ${m} ${x.length ? JSON.stringify(x) : ''}`),
   warn: (m, ...x) => io.err(`warning: ${m} ${x.length ? JSON.stringify(x) : ''}`),
@@ -214,7 +196,7 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
       ...(io.progress && !flags.quiet ? { progress: io.progress } : {}),
       ...(statuses ? { statuses } : {}),
       ...(only
-        ? { unmatched: (matched: number) => (matched === 0 ? noClusterMatched(flags, listed, 'the accounts audited') : undefined) }
+        ? { unmatched: (matched: number) => (matched === 0 ? noClusterMatched(flags.cluster, listed, 'the accounts audited') : undefined) }
         : {}),
     });
   }
@@ -244,7 +226,7 @@ async function scanCommand(flags: ScanFlags, io: Io): Promise<number> {
     io.progress?.('\r\u001b[K');
   }
   if (only && summary.totals.clusters === 0 && !isDegraded(summary)) {
-    throw new ConfigError([noClusterMatched(flags, listed, regionsLine(summary, config.regions === 'all'))]);
+    throw new ConfigError([noClusterMatched(flags.cluster, listed, regionsLine(summary, config.regions === 'all'))]);
   }
   const format = flags.format as Format;
   const color = format === 'table' && !flags.output && Boolean(io.isTTY) && flags.color && !io.env.NO_COLOR;

@@ -10,7 +10,7 @@ import { BACKTRACK_DOC_URL } from '../../lambda/core/rules';
 import { formatDuration, plainText } from '../../lambda/core/text';
 import type { Condition, Evaluation } from '../../lambda/core/types';
 import { JSON_SCHEMA_VERSION, table } from './report';
-import { SCAN_RULES } from './sarif';
+import { exemptionJustification, SCAN_RULES } from './sarif';
 import { TOOL } from './version';
 
 export const IAC_FORMATS = ['table', 'json', 'sarif'] as const;
@@ -211,7 +211,7 @@ function sarifResult(x: IacResult, ruleIndex: number, rule: ReportingDescriptor)
       {
         kind: 'inSource',
         status: 'accepted',
-        justification: `${e.exemption.reason ?? 'no reason given'}${e.exemption.until ? ` (until ${e.exemption.until})` : ''}`,
+        justification: exemptionJustification(e),
       },
     ];
   }

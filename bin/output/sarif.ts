@@ -89,7 +89,7 @@ function result(s: RunSummary, e: Evaluation, ruleIndex: number, rule: Reporting
       {
         kind: 'external',
         status: 'accepted',
-        justification: `${e.exemption.reason ?? 'no reason given'}${e.exemption.until ? ` (until ${e.exemption.until})` : ''}`,
+        justification: exemptionJustification(e),
       },
     ];
   }
@@ -126,3 +126,7 @@ export function renderSarif(s: RunSummary): string {
   };
   return JSON.stringify(log, null, 2);
 }
+
+/** A SARIF suppression's justification: the exemption's reason and, if any, its end. */
+export const exemptionJustification = (e: Evaluation): string =>
+  `${e.exemption.reason ?? 'no reason given'}${e.exemption.until ? ` (until ${e.exemption.until})` : ''}`;
