@@ -35,6 +35,13 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly' } },
   },
   {
+    // Jest loads its test sequencer with require(): plain CommonJS, linted without types.
+    files: ['test/sequencer.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests read untyped values on purpose (jest's asymmetric matchers are `any`, CloudFormation
     // templates are plain JSON) and pass jest mock functions around unbound.
     files: ['test/**/*.ts'],

@@ -7,8 +7,9 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
-  // The end-to-end suites spend most of their time waiting on the emulator and the processes they
-  // start (the bundled handler, the CLI, moto): one worker per core, and at least two, overlap the
-  // waits (Jest's default leaves a core idle: one worker on a 2-core machine).
-  maxWorkers: Math.max(2, os.availableParallelism()),
+  // The end-to-end suites spend much of their time waiting on the emulator, the processes they start
+  // (the bundled handler, the CLI) and deadlines: two workers per core (at least four, at most
+  // twelve) keep the cores busy while some of them wait, and the files that wait longest start first.
+  maxWorkers: Math.min(12, Math.max(4, 2 * os.availableParallelism())),
+  testSequencer: '<rootDir>/test/sequencer.js',
 };

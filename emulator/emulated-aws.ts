@@ -49,11 +49,17 @@ export function emulatedEnv(endpoint: string, region = 'us-east-1'): Record<stri
 
 export interface StartEmulatedAwsOptions extends Omit<AwsProxyOptions, 'target'> {
   log?: (line: string) => void;
+  /**
+   * A moto already running, emptied first; its owner stops it (`stop()` closes only the proxy).
+   * Default: a moto of its own, stopped with the rest.
+   */
+  moto?: MotoServer;
 }
 
 export async function startEmulatedAws(options: StartEmulatedAwsOptions = {}): Promise<EmulatedAws> {
   const paths = await ensureEmulator({ log: options.log });
-  const moto = await startMoto({ paths });
+  const moto = options.moto ? borrowed(options.moto) : await startMoto({ paths });
+  if (options.moto) await moto.reset();
   let proxy: AwsProxy;
   try {
     proxy = await startAwsProxy({ ...options, target: moto.endpoint });
@@ -80,3 +86,6 @@ export async function startEmulatedAws(options: StartEmulatedAwsOptions = {}): P
     },
   };
 }
+
+/** A moto someone else stops: stopping the emulated account leaves it running. */
+const borrowed = (moto: MotoServer): MotoServer => ({ ...moto, stop: () => Promise.resolve() });

@@ -410,13 +410,29 @@ async function launch(paths: EmulatorPaths, port: number, options: StartMotoOpti
     port,
     pid,
     stderrTail: readTail,
-    reset: async () => {
-      const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
-      if (!res.ok) throw new MotoStartError(`moto reset failed: HTTP ${res.status}`);
-      await res.arrayBuffer();
-    },
+    reset: () => resetMoto(endpoint),
     stop: () => stopPid(pid, exited ? Promise.resolve() : exitPromise),
   };
+}
+
+/**
+ * A handle on a moto this process started earlier and no longer holds (a test runner's worker keeps
+ * one for all its test files): undefined unless it still answers on `endpoint`.
+ */
+export async function attachMoto(started: { pid: number; port: number; endpoint: string }): Promise<MotoServer | undefined> {
+  if (!isProcessRunning(started.pid) || !(await answers(`${started.endpoint}/moto-api/`))) return undefined;
+  return {
+    ...started,
+    stderrTail: () => '',
+    reset: () => resetMoto(started.endpoint),
+    stop: () => stopPid(started.pid),
+  };
+}
+
+async function resetMoto(endpoint: string): Promise<void> {
+  const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  if (!res.ok) throw new MotoStartError(`moto reset failed: HTTP ${res.status}`);
+  await res.arrayBuffer();
 }
 
 async function answers(url: string): Promise<boolean> {

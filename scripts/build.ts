@@ -2,21 +2,17 @@
  * Builds what users run: the Lambda bundle (dist/lambda/index.js, the same function the CDK stack
  * deploys with), the hub's coverage function (dist/coverage/index.js) and relay
  * (dist/relay/index.js), and the CLI bundle (dist/cli/, behind bin/aurora-backtrack-check.js).
+ * Also dist/invoke-local.cjs: scripts/invoke-local.ts compiled, which the end-to-end tests start a
+ * few hundred times (tsx costs about a second of CPU a start; `npm run invoke-local` still uses it).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { bundleRelayHandler, bundleCoverageHandler, bundleHandler, REPO_ROOT } from '../lib/bundle';
+import { CLI_BUNDLE, CLI_DIR, COVERAGE_BUNDLE_DIR, DIST, HANDLER_BUNDLE_DIR, INVOKE_LOCAL_BUNDLE, RELAY_BUNDLE_DIR } from './dist-paths';
 import { bundledPackages, THIRD_PARTY_FILE, thirdPartyNotice } from './third-party-licenses';
 
-export const DIST = path.join(REPO_ROOT, 'dist');
-export const HANDLER_BUNDLE_DIR = path.join(DIST, 'lambda');
-/** The hub's coverage function (dist/coverage/index.js), the same bytes the hub stack deploys. */
-export const COVERAGE_BUNDLE_DIR = path.join(DIST, 'coverage');
-/** The hub's relay (dist/relay/index.js), the same bytes the hub stack deploys. */
-export const RELAY_BUNDLE_DIR = path.join(DIST, 'relay');
-export const CLI_DIR = path.join(DIST, 'cli');
-export const CLI_BUNDLE = path.join(CLI_DIR, 'cli.mjs');
+export { CLI_BUNDLE, CLI_DIR, COVERAGE_BUNDLE_DIR, DIST, HANDLER_BUNDLE_DIR, INVOKE_LOCAL_BUNDLE, RELAY_BUNDLE_DIR };
 
 export function build(): void {
   bundleHandler(HANDLER_BUNDLE_DIR);
@@ -40,6 +36,16 @@ export function build(): void {
     metafile: true,
     // Some bundled CommonJS dependencies call require() for Node's own modules.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+  buildSync({
+    entryPoints: [path.join(REPO_ROOT, 'scripts', 'invoke-local.ts')],
+    outfile: INVOKE_LOCAL_BUNDLE,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
   });
   // The package ships this bundle: the notices its comments no longer carry go beside it.
   fs.writeFileSync(

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { bundleHandler, BUNDLE_FILE } from '../lib/bundle';
 import { silenceSdkNodeVersionWarning } from '../lambda/node-warnings';
 import { ENV_NAMES, telemetryEnvironment } from '../lambda/settings/schema';
-import { HANDLER_BUNDLE_DIR } from './build';
+import { HANDLER_BUNDLE_DIR } from './dist-paths';
 
 export interface InvokeResult {
   ok: boolean;

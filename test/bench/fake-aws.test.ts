@@ -256,12 +256,17 @@ describe('fake AWS: Security Hub', () => {
   });
 
   it('lets the SDK’s own retries ride out the throttling', async () => {
-    const f = await start(generateFleet({ clusters: 1, regions: 1, now: NOW }), { clock: () => performance.now() });
+    // The clock stands still until the 33 first attempts are in, then runs: on a loaded machine the
+    // SDK may take longer to send them than the bucket takes to refill, and none would be throttled.
+    const started: { at?: number } = {};
+    const clock = () => (started.at === undefined ? 0 : performance.now() - started.at);
+    const f = await start(generateFleet({ clusters: 1, regions: 1, now: NOW }), { clock });
     const sh = new SecurityHubClient({ ...config(f, 'us-east-1'), maxAttempts: 5 });
 
-    const results = await Promise.all(
-      Array.from({ length: 33 }, (_, i) => sh.send(new BatchImportFindingsCommand({ Findings: [finding(i)] }))),
-    );
+    const sent = Promise.all(Array.from({ length: 33 }, (_, i) => sh.send(new BatchImportFindingsCommand({ Findings: [finding(i)] }))));
+    while ((f.stats()[0]?.calls ?? 0) < 33) await new Promise((resolve) => setTimeout(resolve, 5));
+    started.at = performance.now();
+    const results = await sent;
 
     expect(results.every((r) => r.SuccessCount === 1)).toBe(true);
     expect(f.stats()[0]?.throttled).toBeGreaterThanOrEqual(3);

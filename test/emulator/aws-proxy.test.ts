@@ -26,6 +26,7 @@ import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from 
 import { CreateQueueCommand, GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startEmulatedAws, type EmulatedAws } from '../../emulator/emulated-aws';
+import { workerMoto } from '../worker-moto';
 
 const ACCOUNT = '123456789012';
 const HOME = 'us-east-1';
@@ -34,7 +35,7 @@ const OTHER = 'eu-west-1';
 let aws: EmulatedAws;
 
 beforeAll(async () => {
-  aws = await startEmulatedAws();
+  aws = await startEmulatedAws({ moto: await workerMoto() });
 }, 600_000);
 
 afterAll(async () => {

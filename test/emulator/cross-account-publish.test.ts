@@ -9,6 +9,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateTopicCommand, PublishCommand, SNSClient, SetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { startEmulatedAws, type EmulatedAws } from '../../emulator/emulated-aws';
+import { workerMoto } from '../worker-moto';
 import { inAccount } from '../../emulator/organization';
 import { silenceSdkNodeVersionWarning } from '../../lambda/node-warnings';
 
@@ -23,7 +24,7 @@ const ROLE_ARN = `arn:aws:iam::${PUBLISHER}:role/${ROLE}`;
 let aws: EmulatedAws;
 
 beforeAll(async () => {
-  aws = await startEmulatedAws();
+  aws = await startEmulatedAws({ moto: await workerMoto() });
 }, 600_000);
 
 afterAll(async () => {

@@ -13,6 +13,7 @@ import {
   RestoreDBClusterToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import { startEmulatedAws, type EmulatedAws } from '../../emulator/emulated-aws';
+import { workerMoto } from '../worker-moto';
 import { backtrackRefusal, insightsOf, restoreDefaults, withInsights } from '../../emulator/rds-restore';
 
 jest.setTimeout(60_000);
@@ -21,7 +22,7 @@ const V3 = '8.0.mysql_aurora.3.05.2';
 let aws: EmulatedAws;
 
 beforeAll(async () => {
-  aws = await startEmulatedAws();
+  aws = await startEmulatedAws({ moto: await workerMoto() });
 }, 600_000);
 
 afterAll(async () => {

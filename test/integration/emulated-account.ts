@@ -5,12 +5,16 @@
 import { deploy, type Deployment, type DeploymentOptions } from '../../emulator/deployment';
 import { startEmulatedAws, type EmulatedAws } from '../../emulator/emulated-aws';
 import { REGIONS_OF, seedClusters, type SeedCluster } from '../../emulator/sample-account';
+import { workerMoto } from '../worker-moto';
 
-/** One emulated AWS per test file: started before its tests (first run installs it), stopped after. */
+/**
+ * One emulated AWS per test file: started before its tests (first run installs it), stopped after.
+ * Its moto, emptied, is the jest worker's (test/worker-moto.ts); the proxy is the file's own.
+ */
 export function useEmulatedAws(onStart: (aws: EmulatedAws) => void): void {
   let started: EmulatedAws | undefined;
   beforeAll(async () => {
-    started = await startEmulatedAws();
+    started = await startEmulatedAws({ moto: await workerMoto() });
     onStart(started);
   }, 600_000);
   afterAll(async () => {

@@ -59,7 +59,7 @@ describe('the bundled handler with 60 s left and an SNS endpoint that never answ
     aws.proxy.removeFault(stalled);
 
     expect({ code: run.code, ok: run.json.ok }).toEqual({ code: 0, ok: true });
-    // invoke-local's own start (tsx, loading the bundle) counts against the 60 s too.
+    // invoke-local's own start (node, loading the bundle) counts against the 60 s too.
     expect(elapsed).toBeLessThan(60_000);
     await expectFindingsExactlyRight(d, SAMPLE_ACCOUNT, REGIONS);
     const summary = run.json.result as unknown as SummaryJson;

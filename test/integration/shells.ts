@@ -1,7 +1,8 @@
 /**
  * The two shells of the checker, run as child processes the way people run them: the bundled
- * Lambda handler (dist/lambda/index.js, the bytes the stack deploys) through scripts/invoke-local.ts,
- * and the CLI (bin/aurora-backtrack-check.js → dist/cli/). Both must be built (`npm run build`).
+ * Lambda handler (dist/lambda/index.js, the bytes the stack deploys) through scripts/invoke-local.ts
+ * (compiled by the build to dist/invoke-local.cjs: tsx would cost a second of CPU a start), and the
+ * CLI (bin/aurora-backtrack-check.js → dist/cli/). All must be built (`npm run build`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,8 +15,7 @@ import type { Deployment } from '../../emulator/deployment';
 silenceSdkNodeVersionWarning();
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const INVOKE_LOCAL = path.join(REPO_ROOT, 'scripts', 'invoke-local.ts');
+const INVOKE_LOCAL = path.join(REPO_ROOT, 'dist', 'invoke-local.cjs');
 const CLI = path.join(REPO_ROOT, 'bin', 'aurora-backtrack-check.js');
 const HANDLER_BUNDLE = path.join(REPO_ROOT, 'dist', 'lambda', 'index.js');
 const CLI_BUNDLE = path.join(REPO_ROOT, 'dist', 'cli', 'cli.mjs');
@@ -103,7 +103,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
 }
 
 function requireBuilt(): void {
-  for (const file of [HANDLER_BUNDLE, CLI_BUNDLE]) {
+  for (const file of [HANDLER_BUNDLE, CLI_BUNDLE, INVOKE_LOCAL]) {
     if (!fs.existsSync(file)) throw new Error(`${path.relative(REPO_ROOT, file)} is missing: run \`npm run build\` first`);
   }
 }
@@ -133,7 +133,12 @@ export async function runHandler(
   try {
     const timeout = timeoutSeconds === undefined ? [] : ['--timeout', String(timeoutSeconds)];
     const publish = readOnly ? [] : ['--publish'];
-    const r = await run(TSX, [INVOKE_LOCAL, arg, ...publish, '--no-build', ...timeout], childEnv(d.handlerEnv(extraEnv)), 120_000);
+    const r = await run(
+      process.execPath,
+      [INVOKE_LOCAL, arg, ...publish, '--no-build', ...timeout],
+      childEnv(d.handlerEnv(extraEnv)),
+      120_000,
+    );
     const json = r.json as InvokeOutput | undefined;
     if (!json || typeof json.ok !== 'boolean') {
       throw new Error(
@@ -150,7 +155,7 @@ export async function runHandler(
 export function startHandler(d: Deployment, extraEnv: Record<string, string> = {}, timeoutSeconds?: number): RunningShell {
   requireBuilt();
   const timeout = timeoutSeconds === undefined ? [] : ['--timeout', String(timeoutSeconds)];
-  return start(TSX, [INVOKE_LOCAL, 'scan', '--publish', '--no-build', ...timeout], childEnv(d.handlerEnv(extraEnv)), 120_000);
+  return start(process.execPath, [INVOKE_LOCAL, 'scan', '--publish', '--no-build', ...timeout], childEnv(d.handlerEnv(extraEnv)), 120_000);
 }
 
 /** Starts the bundled handler on an event object (written to a temporary JSON file) without waiting for it. */
@@ -160,7 +165,7 @@ export function startHandlerOn(d: Deployment, event: Record<string, unknown>, ti
   const file = path.join(dir, 'event.json');
   fs.writeFileSync(file, JSON.stringify(event, null, 2));
   const running = start(
-    TSX,
+    process.execPath,
     [INVOKE_LOCAL, file, '--publish', '--no-build', '--timeout', String(timeoutSeconds)],
     childEnv(d.handlerEnv()),
     120_000,

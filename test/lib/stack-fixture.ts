@@ -8,15 +8,24 @@ import { BacktrackCheckerStack, type BacktrackCheckerStackProps } from '../../li
 export const cdkJsonContext = (): Record<string, unknown> =>
   (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
-/** An app that skips asset bundling (the bundle has its own test). */
-export const testApp = (): App => new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+/**
+ * An app that skips asset bundling (the bundle has its own test) and aws-cdk-lib's built-in
+ * CloudFormation validation, which costs seconds of CPU per test file and judges the same templates
+ * every time: test/lib/template-validation.test.ts runs it on each stack kind, the tests of
+ * bin/app.ts run it as `cdk synth` does, and `{ validation: true }` turns it on where a test needs it.
+ */
+export const testApp = ({ validation = false } = {}): App =>
+  new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: validation });
 
 /**
  * The stack with the given props. Unless a test sets it, `allowNoSubscribers` is on, so the
  * no-subscriber warning (tested on its own) does not print in every synth.
  */
-export function synth(props: BacktrackCheckerStackProps = {}): { app: App; stack: BacktrackCheckerStack; template: Template } {
-  const app = testApp();
+export function synth(
+  props: BacktrackCheckerStackProps = {},
+  options: { validation?: boolean } = {},
+): { app: App; stack: BacktrackCheckerStack; template: Template } {
+  const app = testApp(options);
   const stack = new BacktrackCheckerStack(app, 'Checker', { ...props, config: { allowNoSubscribers: true, ...props.config } });
   return { app, stack, template: Template.fromStack(stack) };
 }
