@@ -5,7 +5,8 @@ const Sequencer = require('@jest/test-sequencer').default;
  * Test files that spend a minute or more waiting (run deadlines, the SDK's back-off, run leases),
  * not computing. Jest starts the files that took longest last time first; with no record (a fresh
  * clone) it starts the largest first, and these, small, would start last and leave the cores idle
- * while they wait. They start first, so that their waits overlap the other files' work.
+ * while they wait. They start early, each beside a file that computes: started all together they
+ * would hold every worker while the cores idle.
  */
 const LONG_WAITS = [
   'test/integration/stalled-region.test.ts',
@@ -15,19 +16,18 @@ const LONG_WAITS = [
   'test/integration/finish-and-queue.test.ts',
 ];
 
-class LongWaitsFirst extends Sequencer {
+const isLongWait = (test) => {
+  const file = test.path.split(path.sep).join('/');
+  return LONG_WAITS.some((long) => file.endsWith(`/${long}`));
+};
+
+class LongWaitsEarly extends Sequencer {
   sort(tests) {
     const sorted = super.sort(tests);
-    const rank = (test) => {
-      const file = test.path.split(path.sep).join('/');
-      const i = LONG_WAITS.findIndex((long) => file.endsWith(`/${long}`));
-      return i === -1 ? LONG_WAITS.length : i;
-    };
-    return sorted
-      .map((test, i) => ({ test, i }))
-      .sort((a, b) => rank(a.test) - rank(b.test) || a.i - b.i)
-      .map(({ test }) => test);
+    const waits = sorted.filter(isLongWait);
+    const others = sorted.filter((test) => !isLongWait(test));
+    return [...waits.flatMap((wait, i) => [wait, ...others.slice(i, i + 1)]), ...others.slice(waits.length)];
   }
 }
 
-module.exports = LongWaitsFirst;
+module.exports = LongWaitsEarly;
