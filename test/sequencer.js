@@ -5,8 +5,8 @@ const Sequencer = require('@jest/test-sequencer').default;
  * Test files that spend a minute or more waiting (run deadlines, the SDK's back-off, run leases),
  * not computing. Jest starts the files that took longest last time first; with no record (a fresh
  * clone) it starts the largest first, and these, small, would start last and leave the cores idle
- * while they wait. They start early, each beside a file that computes: started all together they
- * would hold every worker while the cores idle.
+ * while they wait at the end. They start first, while `npm test`'s static checks (scripts/test.ts)
+ * still use a core.
  */
 const LONG_WAITS = [
   'test/integration/stalled-region.test.ts',
@@ -21,13 +21,11 @@ const isLongWait = (test) => {
   return LONG_WAITS.some((long) => file.endsWith(`/${long}`));
 };
 
-class LongWaitsEarly extends Sequencer {
+class LongWaitsFirst extends Sequencer {
   sort(tests) {
     const sorted = super.sort(tests);
-    const waits = sorted.filter(isLongWait);
-    const others = sorted.filter((test) => !isLongWait(test));
-    return [...waits.flatMap((wait, i) => [wait, ...others.slice(i, i + 1)]), ...others.slice(waits.length)];
+    return [...sorted.filter(isLongWait), ...sorted.filter((test) => !isLongWait(test))];
   }
 }
 
-module.exports = LongWaitsEarly;
+module.exports = LongWaitsFirst;
