@@ -8,7 +8,9 @@ const SECURITY_ACCOUNT = '999988887777';
 const AUDITOR = `arn:aws:iam::${SECURITY_ACCOUNT}:role/SecurityAudit`;
 
 function synth(props: Partial<AuditRoleProps> = {}) {
-  const app = new App();
+  // A plain app, as in a user's own; without aws-cdk-lib's built-in CloudFormation validation, which
+  // costs seconds a file and is run on each stack kind in template-validation.test.ts.
+  const app = new App({ builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'Member', { env: { account: '111122223333', region: 'eu-west-1' } });
   const audit = new AuditRole(stack, 'Audit', { trustedPrincipalArn: AUDITOR, ...props });
   const template = Template.fromStack(stack);

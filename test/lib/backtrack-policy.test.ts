@@ -7,12 +7,16 @@ import { BacktrackPolicy, type BacktrackPolicyProps } from '../../lib';
 const ENV = { account: '111122223333', region: 'eu-west-1' };
 
 /** A stack with one Aurora MySQL 3 DatabaseCluster, the Aspect applied to the whole app. */
+/**
+ * A plain app, as in a user's own, without aws-cdk-lib's built-in CloudFormation validation (seconds
+ * a file; docs/prevention.md's app, run by test/docs/prevention.test.ts, keeps it).
+ */
 function appWith(
   cluster: Partial<ConstructorParameters<typeof DatabaseCluster>[2]> = {},
   policy: BacktrackPolicyProps = { minWindowHours: 24 },
   env: { account?: string; region?: string } | undefined = ENV,
 ) {
-  const app = new App();
+  const app = new App({ builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'Db', env ? { env } : {});
   const vpc = new Vpc(stack, 'Vpc', {
     maxAzs: 2,
@@ -72,7 +76,7 @@ describe('BacktrackPolicy (CDK Aspect)', () => {
   });
 
   it('lets Aurora Serverless v1 and a Region without Backtrack through', () => {
-    const app = new App();
+    const app = new App({ builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Legacy', { env: ENV });
     new CfnDBCluster(stack, 'V1', { engine: 'aurora-mysql', engineMode: 'serverless' });
     const sp = new Stack(app, 'SaoPaulo', { env: { ...ENV, region: 'sa-east-1' } });
@@ -83,7 +87,7 @@ describe('BacktrackPolicy (CDK Aspect)', () => {
   });
 
   it('warns (does not fail) on what synth cannot know: a parameter without a default, no Region', () => {
-    const app = new App();
+    const app = new App({ builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Params', { env: ENV });
     const window = new CfnParameter(stack, 'Window', { type: 'Number' });
     new CfnDBCluster(stack, 'Db', { engine: 'aurora-mysql', backtrackWindow: window.valueAsNumber });
