@@ -45,18 +45,20 @@ export function bundleHandler(outDir: string): void;
 export function bundleHandler(outDir: string, options: BundleOptions & { metafile: true }): Metafile;
 export function bundleHandler(outDir: string, options?: BundleOptions): Metafile | undefined;
 export function bundleHandler(outDir: string, options: BundleOptions = {}): Metafile | undefined {
-  if (options.metafile !== true) {
-    bundleEntry(HANDLER_ENTRY, outDir);
-    return undefined;
-  }
-  const result = buildSync({
-    entryPoints: [HANDLER_ENTRY],
+  if (options.metafile === true) return buildEntry(HANDLER_ENTRY, outDir, true);
+  bundleEntry(HANDLER_ENTRY, outDir);
+  return undefined;
+}
+
+/** esbuild on one entry point into `<outDir>/index.js`, with the checker's settings. */
+function buildEntry(entry: string, outDir: string, metafile = false): Metafile | undefined {
+  return buildSync({
+    entryPoints: [entry],
     outfile: path.join(outDir, BUNDLE_FILE),
     ...LAMBDA_BUILD_OPTIONS,
     mainFields: [...LAMBDA_BUILD_OPTIONS.mainFields],
-    metafile: true,
-  });
-  return result.metafile;
+    metafile,
+  }).metafile;
 }
 
 /**
@@ -75,12 +77,7 @@ function bundleEntry(entry: string, outDir: string): void {
     fs.writeFileSync(outfile, built);
     return;
   }
-  buildSync({
-    entryPoints: [entry],
-    outfile,
-    ...LAMBDA_BUILD_OPTIONS,
-    mainFields: [...LAMBDA_BUILD_OPTIONS.mainFields],
-  });
+  buildEntry(entry, outDir);
   builtBundles.set(entry, fs.readFileSync(outfile));
 }
 

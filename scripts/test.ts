@@ -20,6 +20,14 @@ interface Outcome {
   output: string;
 }
 
+const children = new Set<ReturnType<typeof spawn>>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    for (const child of children) child.kill(signal);
+    process.exit(130);
+  });
+}
+
 /** Runs a command from node_modules/.bin; `live` passes its output through, else it is kept. */
 function run(name: string, command: string, args: string[], live = false): Promise<Outcome> {
   const started = Date.now();
@@ -38,14 +46,6 @@ function run(name: string, command: string, args: string[], live = false): Promi
       done(127);
     });
     child.on('close', (code, signal) => done(code ?? (signal ? 128 : 1)));
-  });
-}
-
-const children = new Set<ReturnType<typeof spawn>>();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    for (const child of children) child.kill(signal);
-    process.exit(130);
   });
 }
 

@@ -1,42 +1,5 @@
 /** bin/app.ts with `-c deployment=hub|member`, run as `cdk synth` and `cdk ls` run it. */
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { cdkJsonContext } from '../stack-fixture';
-
-const ROOT = path.join(__dirname, '..', '..', '..');
-
-/**
- * bin/app.ts with cdk.json's context plus the given values; `cdk ls` and `cdk destroy` skip bundling
- * like this. `CDK_VALIDATION: 'false'` skips aws-cdk-lib's built-in CloudFormation validation (run
- * on the hub here, and on every stack kind in test/lib/template-validation.test.ts).
- */
-function runApp(context: Record<string, unknown>, env: Record<string, string> = {}) {
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backtrack-hub-app-'));
-  try {
-    const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'bin/app.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        CDK_OUTDIR: outDir,
-        CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context }),
-        ...env,
-      },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    const files = fs.readdirSync(outDir);
-    const template = (file: string) =>
-      JSON.parse(fs.readFileSync(path.join(outDir, file), 'utf8')) as {
-        Resources: Record<string, { Type: string; Properties: { EventPattern?: unknown; Targets?: { Arn: unknown }[] } }>;
-      };
-    const templates = Object.fromEntries(files.filter((f) => f.endsWith('.template.json')).map((f) => [f, template(f)]));
-    return { ...run, files, templates };
-  } finally {
-    fs.rmSync(outDir, { recursive: true, force: true });
-  }
-}
+import { runApp } from '../app-runner';
 
 describe('bin/app.ts deployment', () => {
   it('synthesizes the hub with its member template, even when the CLI skips bundling', () => {

@@ -1,37 +1,13 @@
 /** What `cdk synth` of the hub prints: the Region it chose when none was given, and no deprecation warning. */
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { cdkJsonContext } from '../stack-fixture';
+import { runApp } from '../app-runner';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
 const HUB = { deployment: 'hub', organizationId: 'o-a1b2c3d4e5', organizationUnitIds: 'ou-ab12-cdef3456', allowNoSubscribers: 'true' };
-
-function synth(context: Record<string, unknown>, env: Record<string, string> = {}) {
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backtrack-hub-synth-'));
-  try {
-    return spawnSync(process.execPath, [require.resolve('tsx/cli'), 'bin/app.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        CDK_OUTDIR: outDir,
-        CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context }),
-        ...env,
-      },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-  } finally {
-    fs.rmSync(outDir, { recursive: true, force: true });
-  }
-}
 
 describe('bin/app.ts hub synth messages', () => {
   it('without memberRegion says which Region it took and how to choose one; prints no deprecation warning', () => {
     // Without aws-cdk-lib's built-in validation (`cdk synth --no-validation`): run on the hub in
     // app-deployment.test.ts, its seconds buy nothing for these messages.
-    const run = synth(HUB, { CDK_DEFAULT_REGION: 'eu-central-1', CDK_VALIDATION: 'false' });
+    const run = runApp(HUB, { CDK_DEFAULT_REGION: 'eu-central-1', CDK_VALIDATION: 'false' });
 
     expect(run.status).toBe(0);
     expect(run.stderr).toContain(
