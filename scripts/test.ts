@@ -1,9 +1,9 @@
 /**
  * `npm test`: the static checks (tsc, ESLint, Prettier, one after the other) beside the build, the
- * emulator's install and jest. The checks use one core for about a minute, and so does the first
- * install of the emulator (pip); run one after the other with jest, they would leave the other core
- * idle. Jest starts once the build and the install are done; its output is shown as it comes, the
- * checks' output once they finish. Every step runs to its end; the exit status is 1 if any failed.
+ * emulator's install and jest. The checks use one core for about a minute; run one after the other
+ * with jest, they would leave the other core idle. Jest starts once the build and the install (both
+ * at once) are done; its output is shown as it comes, the checks' output once they finish. Every
+ * step runs to its end; the exit status is 1 if any failed.
  *
  * Arguments go to jest: `npm test -- test/lib` runs the checks and that part of the suite.
  */
@@ -73,9 +73,10 @@ async function main(): Promise<number> {
     () => run('lint (eslint)', 'eslint', ['.']),
     () => run('format (prettier --check)', 'prettier', ['--check', '--log-level', 'warn', '.']),
   ]);
-  const prepared = await chain([
-    () => run('build', 'tsx', ['scripts/build.ts']),
-    () => run('emulator install', 'tsx', ['scripts/emulator.ts', 'install']),
+  // The build and the emulator's install do not depend on each other.
+  const prepared = await Promise.all([
+    run('build', 'tsx', ['scripts/build.ts']),
+    run('emulator install', 'tsx', ['scripts/emulator.ts', 'install']),
   ]);
   prepared.forEach(report);
   const tests = prepared.every((o) => o.code === 0) ? [await run('jest', 'jest', jestArgs, true)] : [];

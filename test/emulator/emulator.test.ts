@@ -16,6 +16,7 @@ import {
   isProcessRunning,
   requirementsHash,
   startMoto,
+  uvEnvironment,
   type EmulatorPaths,
   type MotoServer,
 } from '../../emulator/emulator';
@@ -38,12 +39,12 @@ afterAll(() => {
 });
 
 /** A throw-away project root holding only the requirements file. */
-function scratchProject(): string {
+function scratchProject(requirements = 'uv==0.13.8\nmoto[server]==5.2.5\n'): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'emulator-test-'));
   scratchRoots.push(root);
   fs.mkdirSync(path.join(root, 'emulator'));
   fs.writeFileSync(path.join(root, 'package.json'), '{}');
-  fs.writeFileSync(path.join(root, 'emulator', 'requirements.txt'), 'moto[server]==5.2.5\n');
+  fs.writeFileSync(path.join(root, 'emulator', 'requirements.txt'), requirements);
   return root;
 }
 
@@ -75,6 +76,85 @@ describe('installing the emulator', () => {
     expect((error as Error).message).toMatch(/venv module .* is missing/);
     expect((error as Error).message).toContain('python3-venv');
     expect((error as Error).message).toContain('ensurepip is not available');
+  });
+
+  it('refuses a requirements file that does not pin uv, naming the line to add, before creating anything', async () => {
+    const root = scratchProject('moto[server]==5.2.5\n');
+
+    const error = await ensureEmulator({ projectRoot: root, python: 'python3-that-does-not-exist' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EmulatorSetupError);
+    expect((error as Error).message).toContain('must pin the installer, uv');
+    expect((error as Error).message).toContain('uv==0.13.8');
+    expect(fs.existsSync(path.join(root, '.emulator', 'venv'))).toBe(false);
+  });
+
+  it("creates the venv, has pip install only the pinned uv, and uv the whole requirements file with bytecode, under pip's index settings", async () => {
+    const root = scratchProject();
+    // A stand-in Python: `-m venv` copies itself into the venv, `-m pip` writes a uv that records how
+    // it was called and creates the two tools.
+    const python = fakePython(
+      root,
+      [
+        'if [ "$1" = "-c" ]; then echo 3.11; exit 0; fi',
+        'if [ "$1 $2" = "-m venv" ]; then mkdir -p "$3/bin" && cp "$0" "$3/bin/python"; exit 0; fi',
+        'bin=$(dirname "$0")',
+        'if [ "$1 $2" = "-m pip" ]; then',
+        '  echo "$@" > "$bin/pip-args"',
+        '  printf \'#!/bin/sh\\nd=$(dirname "$0")\\necho "$@" > "$d/uv-args"\\nenv > "$d/uv-env"\\ntouch "$d/moto_server" "$d/cfn-lint"\\n\' > "$bin/uv"',
+        '  chmod +x "$bin/uv"; exit 0',
+        'fi',
+        'exit 1',
+      ].join('\n'),
+    );
+    const saved = { index: process.env.PIP_INDEX_URL, links: process.env.PIP_FIND_LINKS };
+    process.env.PIP_INDEX_URL = 'https://pypi.mirror.example/simple';
+    process.env.PIP_FIND_LINKS = '/srv/wheels  /opt/more-wheels';
+    try {
+      const paths = await ensureEmulator({ projectRoot: root, python });
+      const bin = path.join(root, '.emulator', 'venv', 'bin');
+      const read = (name: string) => fs.readFileSync(path.join(bin, name), 'utf8');
+
+      expect(read('pip-args').trim().split(' ')).toEqual(expect.arrayContaining(['install', '--no-compile', 'uv==0.13.8']));
+      expect(read('pip-args')).not.toContain('requirements.txt');
+      expect(read('uv-args').trim()).toBe(
+        `pip install --python ${paths.python} --compile-bytecode --no-progress -r ${path.join(root, 'emulator', 'requirements.txt')}`,
+      );
+      expect(read('uv-env').split('\n')).toEqual(
+        expect.arrayContaining(['UV_INDEX_URL=https://pypi.mirror.example/simple', 'UV_FIND_LINKS=/srv/wheels,/opt/more-wheels']),
+      );
+      fs.rmSync(path.join(bin, 'uv-args'));
+      await ensureEmulator({ projectRoot: root, python });
+      expect(fs.existsSync(path.join(bin, 'uv-args'))).toBe(false);
+    } finally {
+      for (const [name, value] of [
+        ['PIP_INDEX_URL', saved.index],
+        ['PIP_FIND_LINKS', saved.links],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  it("passes pip's index, extra index, find-links and CA bundle on to uv, leaving uv's own settings alone", () => {
+    const env = uvEnvironment({
+      PIP_INDEX_URL: 'https://a.example/simple',
+      PIP_EXTRA_INDEX_URL: 'https://b.example/simple https://c.example/simple',
+      PIP_FIND_LINKS: ' /w1 /w2 ',
+      PIP_CERT: '/etc/ssl/corp.pem',
+      UV_INDEX_URL: 'https://uv-own.example/simple',
+      PATH: '/usr/bin',
+    });
+
+    expect(env).toMatchObject({
+      UV_INDEX_URL: 'https://uv-own.example/simple',
+      UV_EXTRA_INDEX_URL: 'https://b.example/simple https://c.example/simple',
+      UV_FIND_LINKS: '/w1,/w2',
+      SSL_CERT_FILE: '/etc/ssl/corp.pem',
+      PATH: '/usr/bin',
+    });
+    expect(uvEnvironment({ PIP_FIND_LINKS: '' })).not.toHaveProperty('UV_FIND_LINKS');
   });
 
   it('refuses a Python older than 3.9', async () => {
