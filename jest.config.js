@@ -5,7 +5,17 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  // Transpiled file by file with swc, as tsconfig.json's settings would (ES2022 class fields,
+  // CommonJS with ES module interop); types are checked by `tsc --noEmit` in `npm test`, not here.
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022', transform: { useDefineForClassFields: true } },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   // The end-to-end suites spend much of their time waiting on the emulator, the processes they start
   // (the bundled handler, the CLI) and deadlines: two workers per core (at least four, at most

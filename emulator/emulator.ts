@@ -3,7 +3,7 @@
  * into a project-local virtualenv (.emulator/venv), started on a free loopback port, health-checked
  * and stopped by its PID.
  *
- * Works from jest (ts-jest, CommonJS) and from `npx tsx`; needs python3 (3.9+) with the venv module
+ * Works from jest (CommonJS) and from `npx tsx`; needs python3 (3.9+) with the venv module
  * and a reachable Python package index on the first run only.
  */
 import { createHash } from 'node:crypto';

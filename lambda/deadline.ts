@@ -12,8 +12,14 @@ export class DeadlineExceededError extends Error {
   override readonly name = DEADLINE_EXCEEDED;
 
   constructor(what: string, budgetMs: number) {
-    super(`${what} did not finish within the run's deadline (${Math.round(budgetMs / 1000)} s)`);
+    super(`${what} did not finish within the run's deadline (${seconds(budgetMs)} s)`);
   }
+}
+
+/** Whole seconds, or tenths under 10 s: a half-second budget reads 0.5, not 0 or 1. */
+function seconds(ms: number): string {
+  if (ms <= 0) return '0';
+  return ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000));
 }
 
 /** The finish phase (alert, state save, lease release) gets a fifth of the run, at least 2 s, at most 60 s. */

@@ -1,7 +1,16 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RDSClient, DescribeDBClustersCommand } from '@aws-sdk/client-rds';
-import { beforeDeadline, cutOffAt, finishBudget, finishReserveMs, runClock, UNWIND_MS, withAbortSignal } from '../../lambda/deadline';
+import {
+  beforeDeadline,
+  cutOffAt,
+  DeadlineExceededError,
+  finishBudget,
+  finishReserveMs,
+  runClock,
+  UNWIND_MS,
+  withAbortSignal,
+} from '../../lambda/deadline';
 
 describe('finishReserveMs', () => {
   it.each([
@@ -14,6 +23,22 @@ describe('finishReserveMs', () => {
     [900_000, 60_000],
   ])('keeps a fifth of a %i ms run for the finish, within 2–60 s: %i ms', (budget, reserve) => {
     expect(finishReserveMs(budget)).toBe(reserve);
+  });
+});
+
+describe('DeadlineExceededError', () => {
+  it.each([
+    [0, '0'],
+    [-20, '0'],
+    [499, '0.5'],
+    [1_240, '1.2'],
+    [9_949, '9.9'],
+    [10_000, '10'],
+    [840_400, '840'],
+  ])('states a %i ms budget as %s s: tenths under 10 s, so half a second does not read 0 or 1', (budget, shown) => {
+    expect(new DeadlineExceededError('the Region', budget).message).toBe(
+      `the Region did not finish within the run's deadline (${shown} s)`,
+    );
   });
 });
 
