@@ -1,5 +1,5 @@
 /**
- * `npm test`: the static checks (tsc, ESLint, Prettier, one after the other) beside the build, the
+ * `npm test`: the static checks (tsc and ESLint over one program, then Prettier) beside the build, the
  * emulator's install and jest. The checks use one core for about a minute; run one after the other
  * with jest, they would leave the other core idle. Jest starts once the build and the install (both
  * at once) are done; its output is shown as it comes, the checks' output once they finish. Every
@@ -28,11 +28,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** Runs a command from node_modules/.bin; `live` passes its output through, else it is kept. */
+/** Runs a command (from node_modules/.bin unless it is a path); `live` passes its output through, else it is kept. */
 function run(name: string, command: string, args: string[], live = false): Promise<Outcome> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(path.join(BIN, command), args, { cwd: ROOT, stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+    const executable = path.isAbsolute(command) ? command : path.join(BIN, command);
+    const child = spawn(executable, args, { cwd: ROOT, stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -69,8 +70,15 @@ function report(outcome: Outcome): void {
 async function main(): Promise<number> {
   const jestArgs = process.argv.slice(2);
   const checks = chain([
-    () => run('typecheck (tsc --noEmit)', 'tsc', ['--noEmit', '-p', '.']),
-    () => run('lint (eslint)', 'eslint', ['.']),
+    // One TypeScript program for both (scripts/typecheck-and-lint.ts); a larger young generation
+    // (64 MB) saves the compiler about a tenth of its CPU in garbage collection.
+    () =>
+      run('typecheck and lint (tsc --noEmit, eslint)', process.execPath, [
+        '--max-semi-space-size=64',
+        '--import',
+        'tsx',
+        'scripts/typecheck-and-lint.ts',
+      ]),
     () => run('format (prettier --check)', 'prettier', ['--check', '--log-level', 'warn', '.']),
   ]);
   // The build and the emulator's install do not depend on each other.
