@@ -31,6 +31,8 @@ const verdicts = (region: string | Unknown) =>
 
 describe('cdk.out (a real synthesized cloud assembly)', () => {
   it('reads every stack, the stacks of a stage and their nested stacks, with the Region of each environment', () => {
+    // As `cdk synth` leaves it: the built-in validation's report lies beside the templates.
+    expect(fs.readdirSync(cdkOut)).toContain('validation-report.json');
     expect(isCloudAssembly(cdkOut)).toBe(true);
     const v = verdicts('us-east-1');
     const by = (stack: string) => v.filter((x) => x.stack === stack);
