@@ -108,13 +108,8 @@ describe('remediationAction on', () => {
   });
 });
 
-describe('remediationAction where CloudFormation has no custom action', () => {
-  it('stops synth in China, naming the action target, rather than failing the deployment', () => {
-    expect(() =>
-      synth({ config: { remediationAction: true }, env: { account: '111122223333', region: 'cn-north-1' } }, { validation: true }),
-    ).toThrow(/AWS::SecurityHub::ActionTarget' does not exist in 'cn-north-1'/);
-  });
-});
+// remediationAction where CloudFormation has no custom action (China): in template-validation.test.ts,
+// since aws-cdk-lib's built-in validation is what stops that synth.
 
 describe('remediationAction in the CDK context', () => {
   it('is read from -c remediationAction=true', () => {

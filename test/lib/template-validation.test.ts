@@ -1,14 +1,15 @@
 /**
  * aws-cdk-lib's built-in CloudFormation validation, with cdk.json's `validateAgainstDefaultRules`
- * (its errors stop synth), finds nothing in any stack this project synthesizes. The other template
- * tests leave it out (stack-fixture.ts's testApp): it costs seconds of CPU per test file.
+ * (its errors stop synth), finds nothing in any stack this project synthesizes, and stops the synth
+ * of a resource its Region does not have (the custom action in China). The other template tests
+ * leave it out (stack-fixture.ts's testApp): its set-up costs about 5 s of CPU per process.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { BacktrackCheckerStack } from '../../lib/backtrack-checker-stack';
 import { HubStack } from '../../lib/hub/hub-stack';
-import { cdkJsonContext } from './stack-fixture';
+import { cdkJsonContext, synth } from './stack-fixture';
 
 /** An app as `cdk synth` makes it from cdk.json (bundling skipped): the built-in validation on. */
 const validatingApp = () => new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
@@ -65,5 +66,13 @@ describe("aws-cdk-lib's built-in CloudFormation validation", () => {
     });
 
     expect(validationReport(app)).toEqual([]);
+  });
+});
+
+describe('remediationAction where CloudFormation has no custom action', () => {
+  it('stops synth in China, naming the action target, rather than failing the deployment', () => {
+    expect(() =>
+      synth({ config: { remediationAction: true }, env: { account: '111122223333', region: 'cn-north-1' } }, { validation: true }),
+    ).toThrow(/AWS::SecurityHub::ActionTarget' does not exist in 'cn-north-1'/);
   });
 });
