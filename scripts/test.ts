@@ -68,6 +68,7 @@ function report(outcome: Outcome): void {
 }
 
 async function main(): Promise<number> {
+  const started = Date.now();
   const jestArgs = process.argv.slice(2);
   const checks = chain([
     // One TypeScript program for both (scripts/typecheck-and-lint.ts); a larger young generation
@@ -91,7 +92,8 @@ async function main(): Promise<number> {
   const checked = await checks;
   checked.forEach(report);
   const all = [...prepared, ...checked, ...tests];
-  process.stdout.write(`\nnpm test: ${all.map((o) => `${o.name} ${o.code === 0 ? 'ok' : 'FAILED'}`).join(', ')}\n`);
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  process.stdout.write(`\nnpm test: ${all.map((o) => `${o.name} ${o.code === 0 ? 'ok' : 'FAILED'}`).join(', ')}; ${seconds} s in all\n`);
   return all.every((o) => o.code === 0) && tests.length === 1 ? 0 : 1;
 }
 
