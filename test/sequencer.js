@@ -16,15 +16,33 @@ const LONG_WAITS = [
   'test/integration/finish-and-queue.test.ts',
 ];
 
-const isLongWait = (test) => {
+/**
+ * Small files that run a synth or a tool in a child process for ten seconds or more of CPU. Sorted by
+ * size, they would come last and leave one worker busy while the others have nothing left: they
+ * start right after the long waits, and the many short files fill the end of the run.
+ */
+const LONG_CHILDREN = [
+  'test/lib/app.test.ts',
+  'test/lib/hub/app-deployment.test.ts',
+  'test/lib/hub/app-synth-messages.test.ts',
+  'test/lib/hub/template-lint.test.ts',
+  'test/lib/template-validation.test.ts',
+  'test/integration/raise-action-template.test.ts',
+  'test/integration/template-lint.test.ts',
+  'test/bin/endpoint-silent.test.ts',
+];
+
+const among = (list) => (test) => {
   const file = test.path.split(path.sep).join('/');
-  return LONG_WAITS.some((long) => file.endsWith(`/${long}`));
+  return list.some((listed) => file.endsWith(`/${listed}`));
 };
+const isLongWait = among(LONG_WAITS);
+const isLongChild = among(LONG_CHILDREN);
 
 class LongWaitsFirst extends Sequencer {
   sort(tests) {
     const sorted = super.sort(tests);
-    return [...sorted.filter(isLongWait), ...sorted.filter((test) => !isLongWait(test))];
+    return [...sorted.filter(isLongWait), ...sorted.filter(isLongChild), ...sorted.filter((t) => !isLongWait(t) && !isLongChild(t))];
   }
 }
 
