@@ -30,6 +30,7 @@ const LONG_CHILDREN = [
   'test/integration/raise-action-template.test.ts',
   'test/integration/template-lint.test.ts',
   'test/bin/endpoint-silent.test.ts',
+  'test/scripts/typecheck-and-lint.test.ts',
 ];
 
 const among = (list) => (test) => {
