@@ -20,8 +20,8 @@ const formatHost: ts.FormatDiagnosticsHost = {
   getNewLine: () => '\n',
 };
 
-/** The program of tsconfig.json, and its errors as tsc would print them. */
-function typecheck(): { program: ts.Program; errors: number; report: string } {
+/** The program of tsconfig.json (none when tsconfig.json cannot be read), and its errors as tsc would print them. */
+function typecheck(): { program?: ts.Program; errors: number; report: string } {
   const configFile = path.join(ROOT, 'tsconfig.json');
   const configErrors: ts.Diagnostic[] = [];
   const parsed = ts.getParsedCommandLineOfConfigFile(
@@ -33,7 +33,7 @@ function typecheck(): { program: ts.Program; errors: number; report: string } {
     },
   );
   if (parsed === undefined) {
-    return { program: ts.createProgram([], {}), errors: configErrors.length || 1, report: ts.formatDiagnostics(configErrors, formatHost) };
+    return { errors: configErrors.length || 1, report: ts.formatDiagnostics(configErrors, formatHost) };
   }
   const program = ts.createProgram({
     rootNames: parsed.fileNames,
@@ -61,6 +61,8 @@ async function lint(program: ts.Program): Promise<{ errors: number; report: stri
 async function main(): Promise<number> {
   const checked = typecheck();
   process.stdout.write(checked.report);
+  // Without tsconfig.json there is no program for the type-aware rules: its error above is the finding.
+  if (checked.program === undefined) return 1;
   const linted = await lint(checked.program);
   process.stdout.write(linted.report);
   return checked.errors === 0 && linted.errors === 0 ? 0 : 1;
